@@ -1,0 +1,3 @@
+"""Nautilus Platform: a self-hosted algorithmic trading platform."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""The ``naut`` command line."""

@@ -1,0 +1,180 @@
+"""Clocks with one timer/alert API: a simulated clock for backtests, a wall clock for live.
+
+Timers fire ``TimeEvent`` callbacks. On the simulated clock they fire when time is advanced,
+in time order and, at equal times, in the order they were set, so runs are deterministic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from nautilus_platform.core.errors import ValidationError
+
+
+@dataclass(frozen=True, slots=True)
+class TimeEvent:
+    """A timer or alert firing: ``name`` at ``ts_event`` (UNIX nanoseconds)."""
+
+    name: str
+    ts_event: int
+
+
+TimeCallback = Callable[[TimeEvent], None]
+
+
+@dataclass(slots=True)
+class _Timer:
+    name: str
+    callback: TimeCallback
+    next_ns: int
+    interval_ns: int  # 0 for a one-off alert
+    stop_ns: int | None
+
+
+class Clock(ABC):
+    """Time source plus named timers (repeating) and alerts (one-off)."""
+
+    def __init__(self) -> None:
+        self._timers: dict[str, _Timer] = {}
+
+    @abstractmethod
+    def timestamp_ns(self) -> int:
+        """Current time in UNIX nanoseconds."""
+
+    @property
+    def timer_names(self) -> list[str]:
+        return sorted(self._timers)
+
+    def set_timer(
+        self,
+        name: str,
+        interval_ns: int,
+        callback: TimeCallback,
+        start_ns: int | None = None,
+        stop_ns: int | None = None,
+    ) -> None:
+        """Fire ``callback`` every ``interval_ns`` from ``start_ns`` (default now) until ``stop_ns``."""
+        if interval_ns <= 0:
+            raise ValidationError("interval_ns", interval_ns, "must be positive")
+        start = self.timestamp_ns() if start_ns is None else start_ns
+        self._add(_Timer(name, callback, start + interval_ns, interval_ns, stop_ns))
+
+    def set_time_alert(self, name: str, alert_time_ns: int, callback: TimeCallback) -> None:
+        """Fire ``callback`` once at ``alert_time_ns`` (immediately on the next advance if past)."""
+        self._add(_Timer(name, callback, alert_time_ns, 0, None))
+
+    def cancel_timer(self, name: str) -> None:
+        if self._timers.pop(name, None) is None:
+            raise ValidationError("name", name, "no such timer")
+        self._on_cancel(name)
+
+    def cancel_timers(self) -> None:
+        for name in list(self._timers):
+            self.cancel_timer(name)
+
+    def _add(self, timer: _Timer) -> None:
+        if not timer.name:
+            raise ValidationError("name", timer.name, "must be non-empty")
+        if timer.name in self._timers:
+            raise ValidationError("name", timer.name, "a timer with this name is already set")
+        if timer.stop_ns is not None and timer.stop_ns < timer.next_ns:
+            raise ValidationError("stop_ns", timer.stop_ns, "must not be before the first firing")
+        self._timers[timer.name] = timer
+        self._on_add(timer)
+
+    def _fire(self, timer: _Timer, ts: int) -> None:
+        """Advance ``timer`` past ``ts`` (or drop it) and run its callback."""
+        if timer.interval_ns and (timer.stop_ns is None or ts + timer.interval_ns <= timer.stop_ns):
+            timer.next_ns = ts + timer.interval_ns
+            self._on_add(timer)
+        else:
+            self._timers.pop(timer.name, None)
+        timer.callback(TimeEvent(timer.name, ts))
+
+    @abstractmethod
+    def _on_add(self, timer: _Timer) -> None: ...
+
+    def _on_cancel(self, name: str) -> None:  # noqa: B027 - optional hook
+        """Hook for subclasses that schedule timers elsewhere."""
+
+
+class SimulatedClock(Clock):
+    """A clock whose time moves only when told: backtests and tests."""
+
+    def __init__(self, start_ns: int = 0) -> None:
+        super().__init__()
+        self._now = start_ns
+        self._heap: list[tuple[int, int, str, _Timer]] = []
+        self._seq = 0
+
+    def timestamp_ns(self) -> int:
+        return self._now
+
+    def set_time(self, ts_ns: int) -> None:
+        """Jump to ``ts_ns`` without firing timers (time never goes backwards)."""
+        if ts_ns < self._now:
+            raise ValidationError("ts_ns", ts_ns, f"must not be before the clock's time {self._now}")
+        self._now = ts_ns
+
+    def next_time_ns(self) -> int | None:
+        """When the next live timer fires, or ``None``."""
+        heap = self._heap
+        while heap:
+            ts, _, name, timer = heap[0]
+            if self._timers.get(name) is timer and timer.next_ns == ts:
+                return ts
+            heapq.heappop(heap)
+        return None
+
+    def advance_time(self, to_ns: int) -> int:
+        """Fire every timer due up to ``to_ns`` in order, then set the time; returns firings."""
+        if to_ns < self._now:
+            raise ValidationError("to_ns", to_ns, f"must not be before the clock's time {self._now}")
+        fired = 0
+        heap = self._heap
+        while heap and heap[0][0] <= to_ns:
+            ts, _, name, timer = heapq.heappop(heap)
+            if self._timers.get(name) is not timer or timer.next_ns != ts:
+                continue  # cancelled or rescheduled
+            if ts > self._now:
+                self._now = ts
+            self._fire(timer, ts)
+            fired += 1
+        self._now = to_ns
+        return fired
+
+    def _on_add(self, timer: _Timer) -> None:
+        self._seq += 1
+        heapq.heappush(self._heap, (timer.next_ns, self._seq, timer.name, timer))
+
+
+class LiveClock(Clock):
+    """Wall-clock time; timers run on an asyncio event loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        super().__init__()
+        self._loop = loop
+        self._handles: dict[str, asyncio.TimerHandle] = {}
+
+    def timestamp_ns(self) -> int:
+        return time.time_ns()
+
+    def _on_add(self, timer: _Timer) -> None:
+        loop = self._loop or asyncio.get_running_loop()
+        delay = max(0.0, (timer.next_ns - time.time_ns()) / 1e9)
+        self._handles[timer.name] = loop.call_later(delay, self._run, timer)
+
+    def _run(self, timer: _Timer) -> None:
+        self._handles.pop(timer.name, None)
+        if self._timers.get(timer.name) is timer:
+            self._fire(timer, timer.next_ns)
+
+    def _on_cancel(self, name: str) -> None:
+        handle = self._handles.pop(name, None)
+        if handle is not None:
+            handle.cancel()

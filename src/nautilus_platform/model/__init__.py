@@ -1,0 +1,1 @@
+"""Domain model: exact values, instruments, orders, events, commands and market data."""

@@ -1,0 +1,210 @@
+"""Events: what happened, in the past tense. Immutable, cheap to build, serialisable.
+
+State changes only by applying events: orders by order events, positions by fills, accounts by
+fills and ``AccountState``. Engines build events from already-validated inputs.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import msgspec
+
+from nautilus_platform.core.identifiers import (
+    AccountId,
+    ClientOrderId,
+    InstrumentId,
+    OrderListId,
+    PositionId,
+    StrategyId,
+    TradeId,
+    VenueOrderId,
+)
+from nautilus_platform.model.enums import (
+    AccountType,
+    ContingencyType,
+    DenyReason,
+    LiquiditySide,
+    OrderSide,
+    OrderType,
+    PositionSide,
+    TimeInForce,
+    TrailingOffsetType,
+    TriggerType,
+)
+from nautilus_platform.model.values import Currency, Money, Price, Quantity
+
+
+class Event(msgspec.Struct, frozen=True, gc=False, kw_only=True, tag=True):
+    """Base of every event."""
+
+    ts_event: int
+    ts_init: int
+
+
+class OrderEvent(Event, frozen=True, gc=False, kw_only=True, tag=True):
+    """Base of order events."""
+
+    strategy_id: StrategyId
+    instrument_id: InstrumentId
+    client_order_id: ClientOrderId
+
+
+class OrderInitialized(OrderEvent, frozen=True, gc=False, kw_only=True, tag=True):
+    """The order as created; enough to rebuild it."""
+
+    side: OrderSide
+    order_type: OrderType
+    quantity: Quantity
+    time_in_force: TimeInForce = TimeInForce.GTC
+    price: Price | None = None
+    trigger_price: Price | None = None
+    trigger_type: TriggerType = TriggerType.DEFAULT
+    expire_time_ns: int = 0
+    post_only: bool = False
+    reduce_only: bool = False
+    trailing_offset: Decimal | None = None
+    trailing_offset_type: TrailingOffsetType | None = None
+    limit_offset: Decimal | None = None
+    contingency_type: ContingencyType = ContingencyType.NONE
+    order_list_id: OrderListId | None = None
+    linked_order_ids: tuple[ClientOrderId, ...] = ()
+    parent_order_id: ClientOrderId | None = None
+    tags: tuple[str, ...] = ()
+
+
+class OrderDenied(OrderEvent, frozen=True, gc=False, kw_only=True, tag=True):
+    """Pre-trade risk refused the order; it never reached a venue."""
+
+    reason: DenyReason
+    message: str
+
+
+class OrderSubmitted(OrderEvent, frozen=True, gc=False, kw_only=True, tag=True):
+    account_id: AccountId
+
+
+class OrderAccepted(OrderEvent, frozen=True, gc=False, kw_only=True, tag=True):
+    venue_order_id: VenueOrderId
+    account_id: AccountId
+
+
+class OrderRejected(OrderEvent, frozen=True, gc=False, kw_only=True, tag=True):
+    """The venue refused the order."""
+
+    account_id: AccountId
+    reason: str
+
+
+class OrderPendingUpdate(OrderEvent, frozen=True, gc=False, kw_only=True, tag=True):
+    account_id: AccountId
+
+
+class OrderPendingCancel(OrderEvent, frozen=True, gc=False, kw_only=True, tag=True):
+    account_id: AccountId
+
+
+class OrderModifyRejected(OrderEvent, frozen=True, gc=False, kw_only=True, tag=True):
+    """A modify was refused (by risk or by the venue); the order stays as it was."""
+
+    reason: str
+
+
+class OrderCancelRejected(OrderEvent, frozen=True, gc=False, kw_only=True, tag=True):
+    """A cancel was refused by the venue (e.g. the order already filled)."""
+
+    reason: str
+
+
+class OrderUpdated(OrderEvent, frozen=True, gc=False, kw_only=True, tag=True):
+    """The venue applied a modify (or a trailing stop moved its trigger)."""
+
+    venue_order_id: VenueOrderId | None
+    quantity: Quantity
+    price: Price | None = None
+    trigger_price: Price | None = None
+
+
+class OrderTriggered(OrderEvent, frozen=True, gc=False, kw_only=True, tag=True):
+    venue_order_id: VenueOrderId | None
+
+
+class OrderCanceled(OrderEvent, frozen=True, gc=False, kw_only=True, tag=True):
+    venue_order_id: VenueOrderId | None
+    reason: str = ""
+
+
+class OrderExpired(OrderEvent, frozen=True, gc=False, kw_only=True, tag=True):
+    venue_order_id: VenueOrderId | None
+
+
+class OrderFilled(OrderEvent, frozen=True, gc=False, kw_only=True, tag=True):
+    """One execution against the order."""
+
+    venue_order_id: VenueOrderId
+    account_id: AccountId
+    trade_id: TradeId
+    order_side: OrderSide
+    order_type: OrderType
+    last_qty: Quantity
+    last_px: Price
+    commission: Money
+    liquidity_side: LiquiditySide
+    position_id: PositionId | None = None
+
+
+class PositionEvent(Event, frozen=True, gc=False, kw_only=True, tag=True):
+    """A snapshot of a position after a fill."""
+
+    position_id: PositionId
+    instrument_id: InstrumentId
+    strategy_id: StrategyId
+    account_id: AccountId
+    opening_order_id: ClientOrderId
+    side: PositionSide
+    signed_qty: Decimal
+    quantity: Quantity
+    avg_px_open: Decimal
+    avg_px_close: Decimal | None
+    realized_pnl: Money
+    unrealized_pnl: Money
+    last_trade_id: TradeId
+    ts_opened: int
+
+
+class PositionOpened(PositionEvent, frozen=True, gc=False, kw_only=True, tag=True):
+    pass
+
+
+class PositionChanged(PositionEvent, frozen=True, gc=False, kw_only=True, tag=True):
+    pass
+
+
+class PositionClosed(PositionEvent, frozen=True, gc=False, kw_only=True, tag=True):
+    ts_closed: int
+
+
+class AccountBalance(msgspec.Struct, frozen=True, gc=False, kw_only=True):
+    """One currency's balance: ``free = total - locked``."""
+
+    currency: Currency
+    total: Money
+    locked: Money
+    free: Money
+
+
+class MarginBalance(msgspec.Struct, frozen=True, gc=False, kw_only=True):
+    instrument_id: InstrumentId
+    initial: Money
+    maintenance: Money
+
+
+class AccountState(Event, frozen=True, gc=False, kw_only=True, tag=True):
+    """Balances and margins of an account after a change."""
+
+    account_id: AccountId
+    account_type: AccountType
+    base_currency: Currency | None
+    balances: tuple[AccountBalance, ...]
+    margins: tuple[MarginBalance, ...] = ()
+    reason: str = ""

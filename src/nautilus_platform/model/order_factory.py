@@ -1,0 +1,356 @@
+"""Builds validated orders (and linked order lists) for one strategy."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import msgspec
+
+from nautilus_platform.core.clock import Clock
+from nautilus_platform.core.errors import ValidationError
+from nautilus_platform.core.identifiers import ClientOrderId, InstrumentId, OrderListId, StrategyId, unchecked
+from nautilus_platform.model.enums import (
+    PRICED_TYPES,
+    TRAILING_TYPES,
+    TRIGGERED_TYPES,
+    ContingencyType,
+    OrderSide,
+    OrderType,
+    TimeInForce,
+    TrailingOffsetType,
+    TriggerType,
+)
+from nautilus_platform.model.events import OrderInitialized
+from nautilus_platform.model.orders import Order
+from nautilus_platform.model.values import Price, Quantity
+
+
+class OrderList(msgspec.Struct, frozen=True, gc=False):
+    """Orders submitted together: ``orders[0]`` is the first leg (the entry of a bracket)."""
+
+    order_list_id: OrderListId
+    orders: tuple[Order, ...]
+
+
+def validate_order(init: OrderInitialized) -> None:
+    """Check an order's fields against the rules of its type; raise ``ValidationError``."""
+    kind = init.order_type
+    if not isinstance(init.quantity, Quantity) or init.quantity.raw <= 0:
+        raise ValidationError("quantity", init.quantity, "must be a positive Quantity")
+    if not isinstance(init.side, OrderSide):
+        raise ValidationError("side", init.side, "must be an OrderSide")
+    if kind in PRICED_TYPES and kind not in TRAILING_TYPES and init.price is None:
+        raise ValidationError("price", None, f"is required for {kind.name} orders")
+    if kind not in PRICED_TYPES and init.price is not None:
+        raise ValidationError("price", str(init.price), f"is not allowed on {kind.name} orders")
+    if kind in TRIGGERED_TYPES and kind not in TRAILING_TYPES and init.trigger_price is None:
+        raise ValidationError("trigger_price", None, f"is required for {kind.name} orders")
+    if kind not in TRIGGERED_TYPES and init.trigger_price is not None:
+        raise ValidationError("trigger_price", str(init.trigger_price), f"is not allowed on {kind.name} orders")
+    for name in ("price", "trigger_price"):
+        value = getattr(init, name)
+        if value is not None and (not isinstance(value, Price) or value.raw <= 0):
+            raise ValidationError(name, value, "must be a positive Price")
+    if kind in TRAILING_TYPES:
+        offset = init.trailing_offset
+        if not isinstance(offset, Decimal) or offset <= 0:
+            raise ValidationError("trailing_offset", offset, "must be a positive Decimal")
+        if init.trailing_offset_type is None:
+            raise ValidationError("trailing_offset_type", None, "is required for trailing stops")
+        if kind is OrderType.TRAILING_STOP_LIMIT:
+            limit = init.limit_offset
+            if not isinstance(limit, Decimal) or limit < 0:
+                raise ValidationError("limit_offset", limit, "must be a non-negative Decimal")
+    if init.time_in_force is TimeInForce.GTD:
+        if init.expire_time_ns <= init.ts_init:
+            raise ValidationError("expire_time_ns", init.expire_time_ns, "GTD needs an expiry after creation")
+    elif init.expire_time_ns:
+        raise ValidationError("expire_time_ns", init.expire_time_ns, "only GTD orders have an expiry")
+    if init.post_only:
+        if kind is not OrderType.LIMIT:
+            raise ValidationError("post_only", True, "only LIMIT orders can be post-only")
+        if init.time_in_force in (TimeInForce.IOC, TimeInForce.FOK):
+            raise ValidationError("post_only", True, f"cannot combine with {init.time_in_force.name}")
+    if kind is OrderType.MARKET and init.time_in_force is TimeInForce.GTD:
+        raise ValidationError("time_in_force", "GTD", "market orders cannot be GTD")
+
+
+class OrderFactory:
+    """Creates orders with unique ``ClientOrderId``s stamped by the strategy's clock."""
+
+    def __init__(self, strategy_id: StrategyId, clock: Clock, *, validate: bool = True) -> None:
+        self.strategy_id = strategy_id
+        self.clock = clock
+        self.validate = validate
+        self._order_count = 0
+        self._list_count = 0
+        self._prefix = f"O-{strategy_id}-"
+
+    def next_id(self) -> ClientOrderId:
+        self._order_count += 1
+        return unchecked(ClientOrderId, f"{self._prefix}{self._order_count}")
+
+    def next_list_id(self) -> OrderListId:
+        self._list_count += 1
+        return OrderListId(f"OL-{self.strategy_id}-{self._list_count}")
+
+    def create(
+        self,
+        instrument_id: InstrumentId,
+        side: OrderSide,
+        order_type: OrderType,
+        quantity: Quantity,
+        *,
+        price: Price | None = None,
+        trigger_price: Price | None = None,
+        trigger_type: TriggerType = TriggerType.DEFAULT,
+        time_in_force: TimeInForce = TimeInForce.GTC,
+        expire_time_ns: int = 0,
+        post_only: bool = False,
+        reduce_only: bool = False,
+        trailing_offset: Decimal | None = None,
+        trailing_offset_type: TrailingOffsetType | None = None,
+        limit_offset: Decimal | None = None,
+        contingency_type: ContingencyType = ContingencyType.NONE,
+        order_list_id: OrderListId | None = None,
+        linked_order_ids: tuple[ClientOrderId, ...] = (),
+        parent_order_id: ClientOrderId | None = None,
+        client_order_id: ClientOrderId | None = None,
+        tags: tuple[str, ...] = (),
+    ) -> Order:
+        """Create any order type; the named helpers below are the usual entry points."""
+        now = self.clock.timestamp_ns()
+        init = OrderInitialized(
+            ts_event=now,
+            ts_init=now,
+            strategy_id=self.strategy_id,
+            instrument_id=instrument_id,
+            client_order_id=client_order_id or self.next_id(),
+            side=side,
+            order_type=order_type,
+            quantity=quantity,
+            time_in_force=time_in_force,
+            price=price,
+            trigger_price=trigger_price,
+            trigger_type=trigger_type,
+            expire_time_ns=expire_time_ns,
+            post_only=post_only,
+            reduce_only=reduce_only,
+            trailing_offset=trailing_offset,
+            trailing_offset_type=trailing_offset_type,
+            limit_offset=limit_offset,
+            contingency_type=contingency_type,
+            order_list_id=order_list_id,
+            linked_order_ids=linked_order_ids,
+            parent_order_id=parent_order_id,
+            tags=tags,
+        )
+        if self.validate:
+            validate_order(init)
+        return Order(init)
+
+    def market(
+        self,
+        instrument_id: InstrumentId,
+        side: OrderSide,
+        quantity: Quantity,
+        time_in_force: TimeInForce = TimeInForce.GTC,
+        reduce_only: bool = False,
+        tags: tuple[str, ...] = (),
+    ) -> Order:
+        return self.create(
+            instrument_id, side, OrderType.MARKET, quantity,
+            time_in_force=time_in_force, reduce_only=reduce_only, tags=tags,
+        )  # fmt: skip
+
+    def limit(
+        self,
+        instrument_id: InstrumentId,
+        side: OrderSide,
+        quantity: Quantity,
+        price: Price,
+        time_in_force: TimeInForce = TimeInForce.GTC,
+        expire_time_ns: int = 0,
+        post_only: bool = False,
+        reduce_only: bool = False,
+        tags: tuple[str, ...] = (),
+    ) -> Order:
+        return self.create(
+            instrument_id, side, OrderType.LIMIT, quantity, price=price,
+            time_in_force=time_in_force, expire_time_ns=expire_time_ns,
+            post_only=post_only, reduce_only=reduce_only, tags=tags,
+        )  # fmt: skip
+
+    def stop_market(
+        self,
+        instrument_id: InstrumentId,
+        side: OrderSide,
+        quantity: Quantity,
+        trigger_price: Price,
+        trigger_type: TriggerType = TriggerType.DEFAULT,
+        time_in_force: TimeInForce = TimeInForce.GTC,
+        expire_time_ns: int = 0,
+        reduce_only: bool = False,
+    ) -> Order:
+        return self.create(
+            instrument_id, side, OrderType.STOP_MARKET, quantity, trigger_price=trigger_price,
+            trigger_type=trigger_type, time_in_force=time_in_force,
+            expire_time_ns=expire_time_ns, reduce_only=reduce_only,
+        )  # fmt: skip
+
+    def stop_limit(
+        self,
+        instrument_id: InstrumentId,
+        side: OrderSide,
+        quantity: Quantity,
+        price: Price,
+        trigger_price: Price,
+        trigger_type: TriggerType = TriggerType.DEFAULT,
+        time_in_force: TimeInForce = TimeInForce.GTC,
+        expire_time_ns: int = 0,
+        reduce_only: bool = False,
+    ) -> Order:
+        return self.create(
+            instrument_id, side, OrderType.STOP_LIMIT, quantity, price=price,
+            trigger_price=trigger_price, trigger_type=trigger_type, time_in_force=time_in_force,
+            expire_time_ns=expire_time_ns, reduce_only=reduce_only,
+        )  # fmt: skip
+
+    def market_if_touched(
+        self,
+        instrument_id: InstrumentId,
+        side: OrderSide,
+        quantity: Quantity,
+        trigger_price: Price,
+        trigger_type: TriggerType = TriggerType.DEFAULT,
+        time_in_force: TimeInForce = TimeInForce.GTC,
+        reduce_only: bool = False,
+    ) -> Order:
+        return self.create(
+            instrument_id, side, OrderType.MARKET_IF_TOUCHED, quantity, trigger_price=trigger_price,
+            trigger_type=trigger_type, time_in_force=time_in_force, reduce_only=reduce_only,
+        )  # fmt: skip
+
+    def limit_if_touched(
+        self,
+        instrument_id: InstrumentId,
+        side: OrderSide,
+        quantity: Quantity,
+        price: Price,
+        trigger_price: Price,
+        trigger_type: TriggerType = TriggerType.DEFAULT,
+        time_in_force: TimeInForce = TimeInForce.GTC,
+        reduce_only: bool = False,
+    ) -> Order:
+        return self.create(
+            instrument_id, side, OrderType.LIMIT_IF_TOUCHED, quantity, price=price,
+            trigger_price=trigger_price, trigger_type=trigger_type,
+            time_in_force=time_in_force, reduce_only=reduce_only,
+        )  # fmt: skip
+
+    def trailing_stop_market(
+        self,
+        instrument_id: InstrumentId,
+        side: OrderSide,
+        quantity: Quantity,
+        trailing_offset: Decimal,
+        trailing_offset_type: TrailingOffsetType = TrailingOffsetType.PRICE,
+        trigger_price: Price | None = None,
+        trigger_type: TriggerType = TriggerType.DEFAULT,
+        reduce_only: bool = False,
+    ) -> Order:
+        """A stop that follows the market by ``trailing_offset`` (price, ticks or basis points)."""
+        return self.create(
+            instrument_id, side, OrderType.TRAILING_STOP_MARKET, quantity,
+            trigger_price=trigger_price, trigger_type=trigger_type,
+            trailing_offset=trailing_offset, trailing_offset_type=trailing_offset_type,
+            reduce_only=reduce_only,
+        )  # fmt: skip
+
+    def trailing_stop_limit(
+        self,
+        instrument_id: InstrumentId,
+        side: OrderSide,
+        quantity: Quantity,
+        trailing_offset: Decimal,
+        limit_offset: Decimal,
+        trailing_offset_type: TrailingOffsetType = TrailingOffsetType.PRICE,
+        trigger_price: Price | None = None,
+        price: Price | None = None,
+        trigger_type: TriggerType = TriggerType.DEFAULT,
+        reduce_only: bool = False,
+    ) -> Order:
+        """A trailing stop whose limit sits ``limit_offset`` beyond the trigger when it fires."""
+        return self.create(
+            instrument_id, side, OrderType.TRAILING_STOP_LIMIT, quantity, price=price,
+            trigger_price=trigger_price, trigger_type=trigger_type,
+            trailing_offset=trailing_offset, trailing_offset_type=trailing_offset_type,
+            limit_offset=limit_offset, reduce_only=reduce_only,
+        )  # fmt: skip
+
+    def bracket(
+        self,
+        instrument_id: InstrumentId,
+        side: OrderSide,
+        quantity: Quantity,
+        take_profit: Price,
+        stop_loss: Price,
+        entry_price: Price | None = None,
+        time_in_force: TimeInForce = TimeInForce.GTC,
+    ) -> OrderList:
+        """Entry (market, or limit at ``entry_price``) + take-profit limit + stop-loss stop.
+
+        The entry is OTO: its fills release the two exits sized to the filled quantity. The exits
+        are OCO: a fill on one reduces the other, a full fill or a cancel cancels the other.
+        """
+        if side is OrderSide.BUY:
+            ordered = stop_loss < take_profit and (entry_price is None or stop_loss < entry_price < take_profit)
+        else:
+            ordered = take_profit < stop_loss and (entry_price is None or take_profit < entry_price < stop_loss)
+        if not ordered:
+            rule = "stop_loss < entry < take_profit" if side is OrderSide.BUY else "take_profit < entry < stop_loss"
+            raise ValidationError(
+                "stop_loss/take_profit", f"{stop_loss}/{take_profit}", f"a {side.name} bracket needs {rule}"
+            )
+        list_id = self.next_list_id()
+        entry_id, tp_id, sl_id = self.next_id(), self.next_id(), self.next_id()
+        exit_side = side.opposite
+        entry = self.create(
+            instrument_id, side, OrderType.LIMIT if entry_price is not None else OrderType.MARKET,
+            quantity, price=entry_price, time_in_force=time_in_force,
+            contingency_type=ContingencyType.OTO, order_list_id=list_id,
+            linked_order_ids=(tp_id, sl_id), client_order_id=entry_id, tags=("ENTRY",),
+        )  # fmt: skip
+        tp = self.create(
+            instrument_id, exit_side, OrderType.LIMIT, quantity, price=take_profit,
+            contingency_type=ContingencyType.OCO, order_list_id=list_id, linked_order_ids=(sl_id,),
+            parent_order_id=entry_id, client_order_id=tp_id, reduce_only=True, tags=("TAKE_PROFIT",),
+        )  # fmt: skip
+        sl = self.create(
+            instrument_id, exit_side, OrderType.STOP_MARKET, quantity, trigger_price=stop_loss,
+            contingency_type=ContingencyType.OCO, order_list_id=list_id, linked_order_ids=(tp_id,),
+            parent_order_id=entry_id, client_order_id=sl_id, reduce_only=True, tags=("STOP_LOSS",),
+        )  # fmt: skip
+        return OrderList(list_id, (entry, tp, sl))
+
+    def oco(self, first: Order, second: Order) -> OrderList:
+        """Link two fresh orders as one-cancels-the-other (rebuilt with the links)."""
+        return self._linked(ContingencyType.OCO, first, second)
+
+    def oto(self, parent: Order, child: Order) -> OrderList:
+        """``child`` is held until ``parent`` fills, then sized to the parent's filled quantity."""
+        list_id = self.next_list_id()
+        p = _relink(parent, contingency_type=ContingencyType.OTO, order_list_id=list_id,
+                    linked_order_ids=(child.client_order_id,))  # fmt: skip
+        c = _relink(child, order_list_id=list_id, parent_order_id=parent.client_order_id)
+        return OrderList(list_id, (p, c))
+
+    def _linked(self, kind: ContingencyType, first: Order, second: Order) -> OrderList:
+        list_id = self.next_list_id()
+        a = _relink(first, contingency_type=kind, order_list_id=list_id, linked_order_ids=(second.client_order_id,))
+        b = _relink(second, contingency_type=kind, order_list_id=list_id, linked_order_ids=(first.client_order_id,))
+        return OrderList(list_id, (a, b))
+
+
+def _relink(order: Order, **changes: object) -> Order:
+    return Order(msgspec.structs.replace(order.init, **changes))

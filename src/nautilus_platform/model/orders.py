@@ -1,0 +1,288 @@
+"""The order: a lifecycle driven by a transition table and changed only by events.
+
+``Order.apply(event)`` checks the transition, refuses overfills and duplicate fills with typed
+errors *before* touching any state, and records the event.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Final
+
+from nautilus_platform.core.errors import DuplicateFillError, InvalidStateTransition, OverfillError
+from nautilus_platform.core.identifiers import (
+    AccountId,
+    ClientOrderId,
+    PositionId,
+    TradeId,
+    VenueOrderId,
+)
+from nautilus_platform.model.enums import (
+    OPEN_STATUSES,
+    TERMINAL_STATUSES,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+)
+from nautilus_platform.model.events import (
+    OrderAccepted,
+    OrderCanceled,
+    OrderCancelRejected,
+    OrderDenied,
+    OrderEvent,
+    OrderExpired,
+    OrderFilled,
+    OrderInitialized,
+    OrderModifyRejected,
+    OrderPendingCancel,
+    OrderPendingUpdate,
+    OrderRejected,
+    OrderSubmitted,
+    OrderTriggered,
+    OrderUpdated,
+)
+from nautilus_platform.model.values import FIXED_PRECISION, Currency, Money, Quantity
+
+S = OrderStatus
+_PREVIOUS: Final = "PREVIOUS"  # return to the status before PENDING_*
+_SAME: Final = "SAME"  # status unchanged
+
+_WORKING = (S.ACCEPTED, S.TRIGGERED, S.PARTIALLY_FILLED)
+_PENDING = (S.PENDING_UPDATE, S.PENDING_CANCEL)
+
+
+def _rows(trigger: str, sources: tuple[S, ...], target: S | str) -> dict[tuple[S, str], S | str]:
+    return {(source, trigger): target for source in sources}
+
+
+#: (status, trigger) -> next status. Triggers are event kinds; fills are split by completeness.
+ORDER_TRANSITIONS: Final[dict[tuple[S, str], S | str]] = {
+    (S.INITIALIZED, "OrderDenied"): S.DENIED,
+    (S.INITIALIZED, "OrderSubmitted"): S.SUBMITTED,
+    (S.SUBMITTED, "OrderAccepted"): S.ACCEPTED,
+    (S.SUBMITTED, "OrderRejected"): S.REJECTED,
+    **_rows("OrderTriggered", (S.ACCEPTED, *_PENDING), S.TRIGGERED),
+    **_rows("OrderPendingUpdate", (*_WORKING, S.PENDING_UPDATE), S.PENDING_UPDATE),
+    **_rows("OrderPendingCancel", (*_WORKING, *_PENDING), S.PENDING_CANCEL),
+    **_rows("OrderModifyRejected", (S.SUBMITTED, *_WORKING, S.PENDING_CANCEL), _SAME),
+    (S.PENDING_UPDATE, "OrderModifyRejected"): _PREVIOUS,
+    **_rows("OrderCancelRejected", (S.SUBMITTED, *_WORKING, S.PENDING_UPDATE), _SAME),
+    (S.PENDING_CANCEL, "OrderCancelRejected"): _PREVIOUS,
+    **_rows("OrderUpdated", (S.INITIALIZED, S.SUBMITTED, *_WORKING, S.PENDING_CANCEL), _SAME),
+    (S.PENDING_UPDATE, "OrderUpdated"): _PREVIOUS,
+    # INITIALIZED -> CANCELED: a held contingent child cancelled before it was ever sent.
+    **_rows("OrderCanceled", (S.INITIALIZED, S.SUBMITTED, *_WORKING, *_PENDING), S.CANCELED),
+    **_rows("OrderExpired", (S.SUBMITTED, *_WORKING, *_PENDING), S.EXPIRED),
+    **_rows("PartialFill", (S.SUBMITTED, *_WORKING, *_PENDING), S.PARTIALLY_FILLED),
+    **_rows("Fill", (S.SUBMITTED, *_WORKING, *_PENDING), S.FILLED),
+}
+
+_KIND: Final[dict[type, str]] = {
+    cls: cls.__name__
+    for cls in (
+        OrderDenied,
+        OrderSubmitted,
+        OrderAccepted,
+        OrderRejected,
+        OrderTriggered,
+        OrderPendingUpdate,
+        OrderPendingCancel,
+        OrderModifyRejected,
+        OrderCancelRejected,
+        OrderUpdated,
+        OrderCanceled,
+        OrderExpired,
+    )
+}
+
+
+class Order:
+    """A mutable order whose state changes only through ``apply``."""
+
+    __slots__ = (
+        "_fill_notional",
+        "_previous_status",
+        "_trade_ids",
+        "account_id",
+        "client_order_id",
+        "commissions",
+        "events",
+        "expire_time_ns",
+        "filled_raw",
+        "init",
+        "instrument_id",
+        "is_triggered",
+        "order_type",
+        "position_id",
+        "post_only",
+        "price",
+        "quantity",
+        "reduce_only",
+        "side",
+        "status",
+        "strategy_id",
+        "time_in_force",
+        "trigger_price",
+        "ts_last",
+        "venue_order_id",
+    )
+
+    def __init__(self, init: OrderInitialized) -> None:
+        self.init = init
+        self.client_order_id = init.client_order_id
+        self.strategy_id = init.strategy_id
+        self.instrument_id = init.instrument_id
+        self.side = init.side
+        self.order_type = init.order_type
+        self.quantity = init.quantity
+        self.price = init.price
+        self.trigger_price = init.trigger_price
+        self.time_in_force = init.time_in_force
+        self.expire_time_ns = init.expire_time_ns
+        self.post_only = init.post_only
+        self.reduce_only = init.reduce_only
+        self.status = S.INITIALIZED
+        self._previous_status = S.INITIALIZED
+        self.venue_order_id: VenueOrderId | None = None
+        self.account_id: AccountId | None = None
+        self.position_id: PositionId | None = None
+        self.filled_raw = 0
+        self._fill_notional = 0
+        self._trade_ids: set[TradeId] | None = None
+        self.commissions: dict[Currency, Money] | None = None
+        self.events: list[OrderEvent] = [init]
+        self.ts_last = init.ts_init
+        self.is_triggered = False
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def apply(self, event: OrderEvent) -> None:
+        """Apply ``event``; raise a typed error and change nothing if it is not allowed."""
+        if type(event) is OrderFilled:
+            self._apply_fill(event)
+        else:
+            kind = _KIND.get(type(event))
+            if kind is None:
+                raise InvalidStateTransition(f"order {self.client_order_id}", self.status.name, type(event).__name__)
+            self._transition(kind)
+            if kind == "OrderAccepted":
+                self.venue_order_id = event.venue_order_id  # type: ignore[attr-defined]
+                self.account_id = event.account_id  # type: ignore[attr-defined]
+            elif kind == "OrderSubmitted":
+                self.account_id = event.account_id  # type: ignore[attr-defined]
+            elif kind == "OrderUpdated":
+                assert isinstance(event, OrderUpdated)
+                self.quantity = event.quantity
+                if event.price is not None:
+                    self.price = event.price
+                if event.trigger_price is not None:
+                    self.trigger_price = event.trigger_price
+            elif kind == "OrderTriggered":
+                self.is_triggered = True
+        self.events.append(event)
+        self.ts_last = event.ts_event
+
+    def _transition(self, kind: str) -> None:
+        status = self.status
+        target = ORDER_TRANSITIONS.get((status, kind))
+        if target is None:
+            raise InvalidStateTransition(f"order {self.client_order_id}", status.name, kind)
+        if target is _SAME:
+            return
+        if target is _PREVIOUS:
+            self.status = self._previous_status
+            return
+        assert isinstance(target, OrderStatus)
+        if target is S.PENDING_UPDATE or target is S.PENDING_CANCEL:
+            if status is not S.PENDING_UPDATE and status is not S.PENDING_CANCEL:
+                self._previous_status = status
+        self.status = target
+
+    def _apply_fill(self, fill: OrderFilled) -> None:
+        trade_ids = self._trade_ids
+        if trade_ids is not None and fill.trade_id in trade_ids:
+            raise DuplicateFillError(f"order {self.client_order_id}: duplicate fill trade_id={fill.trade_id}")
+        filled = self.filled_raw + fill.last_qty.raw
+        if fill.last_qty.raw <= 0:
+            raise OverfillError(f"order {self.client_order_id}: fill quantity {fill.last_qty} must be positive")
+        if filled > self.quantity.raw:
+            raise OverfillError(
+                f"order {self.client_order_id}: fill of {fill.last_qty} would overfill "
+                f"(filled {self.filled_qty} of {self.quantity})"
+            )
+        self._transition("Fill" if filled == self.quantity.raw else "PartialFill")
+        if trade_ids is None:
+            self._trade_ids = {fill.trade_id}
+        else:
+            trade_ids.add(fill.trade_id)
+        self.filled_raw = filled
+        self._fill_notional += fill.last_qty.raw * fill.last_px.raw
+        self.venue_order_id = fill.venue_order_id
+        if fill.position_id is not None:
+            self.position_id = fill.position_id
+        commission = fill.commission
+        if commission.raw:
+            commissions = self.commissions
+            if commissions is None:
+                self.commissions = {commission.currency: commission}
+            else:
+                prior = commissions.get(commission.currency)
+                commissions[commission.currency] = commission if prior is None else prior + commission
+
+    # -- views -----------------------------------------------------------------------------
+    @property
+    def filled_qty(self) -> Quantity:
+        return Quantity(raw=self.filled_raw, precision=self.quantity.precision)
+
+    @property
+    def leaves_raw(self) -> int:
+        return self.quantity.raw - self.filled_raw
+
+    @property
+    def leaves_qty(self) -> Quantity:
+        return Quantity(raw=self.quantity.raw - self.filled_raw, precision=self.quantity.precision)
+
+    @property
+    def avg_px(self) -> Decimal | None:
+        """Exact average fill price, or ``None`` before the first fill."""
+        if not self.filled_raw:
+            return None
+        return (Decimal(self._fill_notional) / Decimal(self.filled_raw)).scaleb(-FIXED_PRECISION)
+
+    @property
+    def is_buy(self) -> bool:
+        return self.side is OrderSide.BUY
+
+    @property
+    def is_open(self) -> bool:
+        """Working at the venue: can fill or be cancelled."""
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+    @property
+    def is_inflight(self) -> bool:
+        """Sent and awaiting the venue's answer."""
+        return self.status is S.SUBMITTED or self.status is S.PENDING_UPDATE or self.status is S.PENDING_CANCEL
+
+    @property
+    def is_passive(self) -> bool:
+        return self.order_type is not OrderType.MARKET
+
+    @property
+    def linked_order_ids(self) -> tuple[ClientOrderId, ...]:
+        return self.init.linked_order_ids
+
+    @property
+    def parent_order_id(self) -> ClientOrderId | None:
+        return self.init.parent_order_id
+
+    def __repr__(self) -> str:
+        px = f" @ {self.price}" if self.price is not None else ""
+        trig = f" trigger {self.trigger_price}" if self.trigger_price is not None else ""
+        return (
+            f"Order({self.client_order_id} {self.side.name} {self.quantity} {self.instrument_id} "
+            f"{self.order_type.name}{px}{trig} {self.time_in_force.name} {self.status.name} "
+            f"filled={self.filled_qty})"
+        )

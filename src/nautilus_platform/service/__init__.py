@@ -1,0 +1,1 @@
+"""Composition roots: wiring the trading core, venues and clocks into a running node."""

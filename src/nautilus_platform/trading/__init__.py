@@ -1,0 +1,1 @@
+"""The trading core engines: OMS, risk, execution, positions and accounts."""

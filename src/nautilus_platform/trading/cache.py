@@ -1,0 +1,236 @@
+"""The cache: the trading core's in-memory state, with O(1) aggregates for pre-trade risk.
+
+It holds instruments, orders (with an index of open orders and, per instrument and side, the
+open leaves quantity, order count and notional), the latest market data, and the reference
+prices (last, mid, mark) risk checks read. Orders change only through events; the execution
+engine tells the cache around each change (``before_change``/``after_change``) so the
+aggregates stay exact.
+"""
+
+from __future__ import annotations
+
+from nautilus_platform.core.errors import DuplicateError, NotFoundError
+from nautilus_platform.core.identifiers import AccountId, ClientOrderId, InstrumentId, PositionId, StrategyId, VenueId
+from nautilus_platform.model.data import Bar, BarType, OrderBookSnapshot, QuoteTick, TradeTick
+from nautilus_platform.model.enums import OrderSide, OrderStatus, PriceType
+from nautilus_platform.model.instruments import Instrument
+from nautilus_platform.model.orders import Order
+from nautilus_platform.model.values import Currency
+
+_CLOSED = frozenset(
+    {OrderStatus.DENIED, OrderStatus.REJECTED, OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.FILLED}
+)
+_INITIALIZED = OrderStatus.INITIALIZED
+_BUY = OrderSide.BUY
+
+
+class SideAggregate:
+    """Open (working or in-flight) orders of one instrument on one side."""
+
+    __slots__ = ("count", "leaves_raw", "notional_exact", "reduce_only_leaves_raw")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.leaves_raw = 0
+        self.notional_exact = 0  # sum of leaves_raw * price_raw (multiply by the multiplier for value)
+        self.reduce_only_leaves_raw = 0
+
+
+class AccountOrders:
+    """Open orders of one account: count and notional per settlement currency."""
+
+    __slots__ = ("count", "notional_exact")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.notional_exact: dict[Currency, int] = {}  # sum of leaves * price * multiplier (scale 10**27)
+
+
+class Cache:
+    """In-memory state of the trading core."""
+
+    def __init__(self) -> None:
+        self.instruments: dict[InstrumentId, Instrument] = {}
+        self.orders: dict[ClientOrderId, Order] = {}
+        self.order_venue: dict[ClientOrderId, VenueId] = {}
+        self.position_hints: dict[ClientOrderId, PositionId] = {}
+        self.quotes: dict[InstrumentId, QuoteTick] = {}
+        self.trades: dict[InstrumentId, TradeTick] = {}
+        self.bars: dict[BarType, Bar] = {}
+        self.books: dict[InstrumentId, OrderBookSnapshot] = {}
+        self.last_raw: dict[InstrumentId, int] = {}
+        self.mid_raw: dict[InstrumentId, int] = {}
+        self._open: dict[ClientOrderId, Order] = {}
+        self._held: dict[ClientOrderId, Order] = {}
+        self._order_px: dict[ClientOrderId, int] = {}
+        self._buy: dict[InstrumentId, SideAggregate] = {}
+        self._sell: dict[InstrumentId, SideAggregate] = {}
+        self._accounts: dict[AccountId, AccountOrders] = {}
+        self._purged_ids: set[ClientOrderId] = set()
+
+    # -- instruments ------------------------------------------------------------------------
+    def add_instrument(self, instrument: Instrument) -> None:
+        if instrument.id in self.instruments:
+            raise DuplicateError(f"instrument {instrument.id} is already in the cache")
+        self.instruments[instrument.id] = instrument
+        self._buy[instrument.id] = SideAggregate()
+        self._sell[instrument.id] = SideAggregate()
+
+    def instrument(self, instrument_id: InstrumentId) -> Instrument:
+        instrument = self.instruments.get(instrument_id)
+        if instrument is None:
+            raise NotFoundError(f"unknown instrument {instrument_id}")
+        return instrument
+
+    # -- market data ------------------------------------------------------------------------
+    def add_quote(self, quote: QuoteTick) -> None:
+        self.quotes[quote.instrument_id] = quote
+        self.mid_raw[quote.instrument_id] = (quote.bid_price.raw + quote.ask_price.raw) // 2
+
+    def add_trade(self, trade: TradeTick) -> None:
+        self.trades[trade.instrument_id] = trade
+        self.last_raw[trade.instrument_id] = trade.price.raw
+
+    def add_bar(self, bar: Bar) -> None:
+        self.bars[bar.bar_type] = bar
+        self.last_raw[bar.bar_type.instrument_id] = bar.close.raw
+
+    def add_book(self, book: OrderBookSnapshot) -> None:
+        self.books[book.instrument_id] = book
+        if book.bids and book.asks:
+            self.mid_raw[book.instrument_id] = (book.bids[0].price.raw + book.asks[0].price.raw) // 2
+
+    def price_raw(self, instrument_id: InstrumentId, price_type: PriceType = PriceType.MID) -> int | None:
+        """Latest price by type; MID falls back to LAST and LAST to MID (a mark price)."""
+        if price_type is PriceType.LAST:
+            return self.last_raw.get(instrument_id, self.mid_raw.get(instrument_id))
+        if price_type is PriceType.MID:
+            return self.mid_raw.get(instrument_id, self.last_raw.get(instrument_id))
+        quote = self.quotes.get(instrument_id)
+        if quote is None:
+            return None
+        return quote.bid_price.raw if price_type is PriceType.BID else quote.ask_price.raw
+
+    def mark_raw(self, instrument_id: InstrumentId) -> int | None:
+        """The mark price: quote mid when quoted, else the last trade or bar close."""
+        mid = self.mid_raw.get(instrument_id)
+        return mid if mid is not None else self.last_raw.get(instrument_id)
+
+    # -- orders -----------------------------------------------------------------------------
+    def add_order(self, order: Order, venue: VenueId | None = None, position_id: PositionId | None = None) -> None:
+        cid = order.client_order_id
+        if cid in self.orders:
+            raise DuplicateError(f"order {cid} is already in the cache")
+        self.orders[cid] = order
+        if venue is not None:
+            self.order_venue[cid] = venue
+        if position_id is not None:
+            self.position_hints[cid] = position_id
+        if order.init.parent_order_id is not None:
+            self._held[cid] = order
+
+    def is_known(self, client_order_id: ClientOrderId) -> bool:
+        """Whether the id was ever used (including orders purged from memory)."""
+        return client_order_id in self.orders or client_order_id in self._purged_ids
+
+    def order(self, client_order_id: ClientOrderId) -> Order:
+        order = self.orders.get(client_order_id)
+        if order is None:
+            raise NotFoundError(f"unknown order {client_order_id}")
+        return order
+
+    def before_change(self, order: Order) -> int:
+        """Snapshot for ``after_change``: the leaves counted as open, or -1 if not open."""
+        if order.client_order_id in self._open:
+            return order.quantity.raw - order.filled_raw
+        return -1
+
+    def after_change(self, order: Order, before: int) -> None:
+        """Update the open-order index and aggregates after ``order`` applied an event."""
+        status = order.status
+        cid = order.client_order_id
+        if status in _CLOSED:
+            self._held.pop(cid, None)
+            if before >= 0:
+                del self._open[cid]
+                self._account_delta(order, -1, -before, self._order_px.pop(cid), 0)
+            return
+        if status is _INITIALIZED:
+            return
+        leaves = order.quantity.raw - order.filled_raw
+        if before < 0:  # newly open
+            self._held.pop(cid, None)
+            self._open[cid] = order
+            px = order.price or order.trigger_price
+            px_raw = px.raw if px is not None else (self.mark_raw(order.instrument_id) or 0)
+            self._order_px[cid] = px_raw
+            self._account_delta(order, 1, leaves, px_raw, 0)
+            return
+        px_raw = self._order_px[cid]
+        new_px = order.price or order.trigger_price
+        if new_px is not None and new_px.raw != px_raw:  # modified price: revalue what was open
+            self._order_px[cid] = new_px.raw
+            self._account_delta(order, 0, 0, 0, before * (new_px.raw - px_raw))
+            px_raw = new_px.raw
+        if leaves != before:
+            self._account_delta(order, 0, leaves - before, px_raw, 0)
+
+    def _account_delta(self, order: Order, count: int, leaves: int, px_raw: int, extra_notional: int) -> None:
+        notional = leaves * px_raw + extra_notional
+        agg = (self._buy if order.side is _BUY else self._sell)[order.instrument_id]
+        agg.count += count
+        agg.leaves_raw += leaves
+        agg.notional_exact += notional
+        if order.reduce_only:
+            agg.reduce_only_leaves_raw += leaves
+        account_id = order.account_id
+        if account_id is not None:
+            account = self._accounts.get(account_id)
+            if account is None:
+                account = self._accounts[account_id] = AccountOrders()
+            account.count += count
+            instrument = self.instruments[order.instrument_id]
+            currency = instrument.settlement
+            totals = account.notional_exact
+            totals[currency] = totals.get(currency, 0) + notional * instrument.multiplier.raw
+
+    def account_orders(self, account_id: AccountId) -> AccountOrders:
+        """Open orders of ``account_id`` (an empty aggregate when none)."""
+        return self._accounts.get(account_id) or AccountOrders()
+
+    def side_aggregate(self, instrument_id: InstrumentId, side: OrderSide) -> SideAggregate:
+        """Open orders of ``instrument_id`` on ``side`` (count, leaves, notional)."""
+        return (self._buy if side is _BUY else self._sell)[instrument_id]
+
+    @property
+    def open_order_count(self) -> int:
+        return len(self._open)
+
+    def orders_open(
+        self,
+        instrument_id: InstrumentId | None = None,
+        strategy_id: StrategyId | None = None,
+        held: bool = False,
+    ) -> list[Order]:
+        """Open (working or in-flight) orders, oldest first; ``held`` adds unreleased contingent orders."""
+        pools = [self._open, self._held] if held else [self._open]
+        return [
+            order
+            for pool in pools
+            for order in pool.values()
+            if (instrument_id is None or order.instrument_id == instrument_id)
+            and (strategy_id is None or order.strategy_id == strategy_id)
+        ]
+
+    def orders_for(self, strategy_id: StrategyId | None = None) -> list[Order]:
+        return [o for o in self.orders.values() if strategy_id is None or o.strategy_id == strategy_id]
+
+    def purge_closed_orders(self) -> int:
+        """Drop closed orders from memory (the journal keeps their history); returns how many."""
+        closed = [cid for cid, order in self.orders.items() if order.status in _CLOSED]
+        for cid in closed:
+            del self.orders[cid]
+            self.order_venue.pop(cid, None)
+            self.position_hints.pop(cid, None)
+        self._purged_ids.update(closed)
+        return len(closed)

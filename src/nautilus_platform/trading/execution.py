@@ -1,0 +1,415 @@
+"""The execution engine: commands in, order events out.
+
+Every ``SubmitOrder`` / ``ModifyOrder`` goes through the pre-trade risk engine; a refusal is an
+``OrderDenied`` (or ``OrderModifyRejected``) event with the reason code. Accepted commands are
+routed to a venue through the ``Router``. Venue events are applied to the order's state machine
+by the order manager (contingent orders react there), fills update positions and accounts, and
+every command and event is journaled and published on the bus:
+
+- ``events.order.<strategy_id>`` for order events,
+- ``events.position.<strategy_id>`` for position events,
+- ``events.account.<account_id>`` for account states,
+- ``events.error`` for venue events that were refused (overfill, duplicate fill, bad transition).
+
+Dispatch is synchronous and single-threaded: a venue may answer from inside ``submit_order``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from nautilus_platform.core.bus import MessageBus
+from nautilus_platform.core.clock import Clock
+from nautilus_platform.core.errors import DuplicateFillError, InvalidStateTransition, NotFoundError, OverfillError
+from nautilus_platform.core.identifiers import AccountId, ClientOrderId, InstrumentId, StrategyId
+from nautilus_platform.model.commands import (
+    CancelAllOrders,
+    CancelOrder,
+    Command,
+    ModifyOrder,
+    SubmitOrder,
+    SubmitOrderList,
+)
+from nautilus_platform.model.enums import DenyReason, OrderStatus, TradingState
+from nautilus_platform.model.events import (
+    AccountState,
+    Event,
+    OrderCanceled,
+    OrderCancelRejected,
+    OrderDenied,
+    OrderEvent,
+    OrderFilled,
+    OrderModifyRejected,
+    OrderPendingCancel,
+    OrderPendingUpdate,
+    OrderSubmitted,
+    OrderUpdated,
+)
+from nautilus_platform.model.instruments import Instrument
+from nautilus_platform.model.orders import Order
+from nautilus_platform.model.values import Price, Quantity
+from nautilus_platform.trading.cache import Cache
+from nautilus_platform.trading.journal import Journal
+from nautilus_platform.trading.oms import ContingencyManager
+from nautilus_platform.trading.router import Router
+from nautilus_platform.venues.client import VenueClient
+
+Denial = tuple[DenyReason, str]
+
+
+class RiskCheck(Protocol):
+    """What the execution engine needs of the pre-trade risk engine."""
+
+    def check_submit(self, order: Order) -> Denial | None: ...
+
+    def check_modify(
+        self, order: Order, quantity: Quantity | None, price: Price | None, trigger_price: Price | None
+    ) -> Denial | None: ...
+
+    def set_trading_state(self, state: TradingState, account_id: AccountId | None = None) -> None: ...
+
+
+class FillSink(Protocol):
+    """What the execution engine needs of the portfolio (positions and accounts)."""
+
+    def on_fill(self, fill: OrderFilled, instrument: Instrument) -> list[Event]: ...
+
+
+class ExecutionEngine:
+    """Runs commands through risk and routing, and applies venue events to orders and positions."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        bus: MessageBus,
+        cache: Cache,
+        risk: RiskCheck,
+        router: Router,
+        portfolio: FillSink,
+        journal: Journal,
+    ) -> None:
+        self.clock = clock
+        self.bus = bus
+        self.cache = cache
+        self.risk = risk
+        self.router = router
+        self.portfolio = portfolio
+        self.journal = journal
+        self.contingency = ContingencyManager(self)
+        self.refused_events: list[tuple[OrderEvent, str]] = []
+        self._order_topics: dict[StrategyId, str] = {}
+        self._position_topics: dict[StrategyId, str] = {}
+        self._account_topics: dict[AccountId, str] = {}
+        self._dispatch: dict[type, Callable[[Command], None]] = {
+            SubmitOrder: self._submit,  # type: ignore[dict-item]
+            SubmitOrderList: self._submit_list,  # type: ignore[dict-item]
+            ModifyOrder: self._modify,  # type: ignore[dict-item]
+            CancelOrder: self._cancel,  # type: ignore[dict-item]
+            CancelAllOrders: self._cancel_all,  # type: ignore[dict-item]
+        }
+
+    def connect_venues(self) -> None:
+        """Point every routed venue's event stream at this engine."""
+        for client in self.router.venues():
+            client.connect(self.on_venue_event)
+
+    # -- commands ---------------------------------------------------------------------------
+    def execute(self, command: Command) -> None:
+        """Execute one trading command."""
+        handler = self._dispatch.get(type(command))
+        if handler is None:
+            raise NotFoundError(f"no handler for command {type(command).__name__}")
+        self.journal.append(command)
+        handler(command)
+
+    def _submit(self, command: SubmitOrder) -> None:
+        order = command.order
+        if self._add_order(order, command):
+            self.submit_order(order)
+
+    def _submit_list(self, command: SubmitOrderList) -> None:
+        if any(self.cache.is_known(order.client_order_id) for order in command.orders):
+            for order in command.orders:
+                self._deny_duplicate(order)
+            return
+        for order in command.orders:
+            self._add_order(order, command)
+        for order in command.orders:
+            if order.init.parent_order_id is None:  # children are held until their parent fills
+                self.submit_order(order)
+
+    def _add_order(self, order: Order, command: SubmitOrder | SubmitOrderList) -> bool:
+        """Store a new order; a reused ClientOrderId is denied and the known order kept intact."""
+        if self.cache.is_known(order.client_order_id):
+            self._deny_duplicate(order)
+            return False
+        self.cache.add_order(order, command.venue, command.position_id)
+        self.journal.append(order.init)
+        return True
+
+    def _deny_duplicate(self, order: Order) -> None:
+        """Report a duplicate id without touching the stored order of that id."""
+        event = self._denied(
+            order, DenyReason.DUPLICATE_CLIENT_ORDER_ID, f"client_order_id {order.client_order_id} is already used"
+        )
+        if order.status is OrderStatus.INITIALIZED and self.cache.orders.get(order.client_order_id) is not order:
+            order.apply(event)  # the caller's object learns it was denied; the stored one is untouched
+        self.journal.append(event)
+        self._publish_order_event(event)
+
+    def submit_order(self, order: Order) -> None:
+        """Risk-check, route and send an INITIALIZED order that is already in the cache."""
+        if order.status is not OrderStatus.INITIALIZED or self.cache.orders.get(order.client_order_id) is not order:
+            return
+        denial = self.risk.check_submit(order)
+        if denial is not None:
+            self._apply(order, self._denied(order, denial[0], denial[1]))
+            return
+        client = self.router.route(order, self.cache.order_venue.get(order.client_order_id))
+        if client is None:
+            self._apply(order, self._denied(order, DenyReason.NO_VENUE, f"no venue for {order.instrument_id}"))
+            return
+        now = self.clock.timestamp_ns()
+        submitted = OrderSubmitted(
+            ts_event=now,
+            ts_init=now,
+            strategy_id=order.strategy_id,
+            instrument_id=order.instrument_id,
+            client_order_id=order.client_order_id,
+            account_id=client.account_id,
+        )
+        self._apply(order, submitted)
+        client.submit_order(order)
+
+    def _denied(self, order: Order, reason: DenyReason, message: str) -> OrderDenied:
+        now = self.clock.timestamp_ns()
+        return OrderDenied(
+            ts_event=now,
+            ts_init=now,
+            strategy_id=order.strategy_id,
+            instrument_id=order.instrument_id,
+            client_order_id=order.client_order_id,
+            reason=reason,
+            message=message,
+        )
+
+    def _modify(self, command: ModifyOrder) -> None:
+        order = self._known_order(command, "modify")
+        if order is None:
+            return
+        self.modify_order(order, command.quantity, command.price, command.trigger_price)
+
+    def modify_order(
+        self, order: Order, quantity: Quantity | None, price: Price | None, trigger_price: Price | None
+    ) -> None:
+        """Risk-check and send a modify, or update a held order locally."""
+        if order.is_closed:
+            self._publish_refusal(order, OrderModifyRejected, f"order is {order.status.name}")
+            return
+        denial = self.risk.check_modify(order, quantity, price, trigger_price)
+        if denial is not None:
+            self._publish_refusal(order, OrderModifyRejected, f"{denial[0].value}: {denial[1]}", apply=True)
+            return
+        if order.status is OrderStatus.INITIALIZED:  # a held contingent order: update locally
+            now = self.clock.timestamp_ns()
+            self._apply(
+                order,
+                OrderUpdated(
+                    ts_event=now,
+                    ts_init=now,
+                    strategy_id=order.strategy_id,
+                    instrument_id=order.instrument_id,
+                    client_order_id=order.client_order_id,
+                    venue_order_id=None,
+                    quantity=quantity or order.quantity,
+                    price=price,
+                    trigger_price=trigger_price,
+                ),
+            )
+            return
+        client = self._venue_of(order)
+        if client is None:
+            self._publish_refusal(order, OrderModifyRejected, "venue not connected", apply=True)
+            return
+        now = self.clock.timestamp_ns()
+        self._apply(
+            order,
+            OrderPendingUpdate(
+                ts_event=now,
+                ts_init=now,
+                strategy_id=order.strategy_id,
+                instrument_id=order.instrument_id,
+                client_order_id=order.client_order_id,
+                account_id=client.account_id,
+            ),
+        )
+        client.modify_order(order, quantity, price, trigger_price)
+
+    def _cancel(self, command: CancelOrder) -> None:
+        order = self._known_order(command, "cancel")
+        if order is not None:
+            self.cancel_order(order)
+
+    def cancel_order(self, order: Order, reason: str = "") -> None:
+        """Cancel a working order at its venue, or a held order locally."""
+        if order.is_closed:
+            self._publish_refusal(order, OrderCancelRejected, f"order is {order.status.name}")
+            return
+        if order.status is OrderStatus.PENDING_CANCEL:
+            return  # already asked
+        now = self.clock.timestamp_ns()
+        if order.status is OrderStatus.INITIALIZED:
+            self._apply(
+                order,
+                OrderCanceled(
+                    ts_event=now,
+                    ts_init=now,
+                    strategy_id=order.strategy_id,
+                    instrument_id=order.instrument_id,
+                    client_order_id=order.client_order_id,
+                    venue_order_id=None,
+                    reason=reason or "cancelled before release",
+                ),
+            )
+            return
+        client = self._venue_of(order)
+        if client is None:
+            self._publish_refusal(order, OrderCancelRejected, "venue not connected", apply=True)
+            return
+        self._apply(
+            order,
+            OrderPendingCancel(
+                ts_event=now,
+                ts_init=now,
+                strategy_id=order.strategy_id,
+                instrument_id=order.instrument_id,
+                client_order_id=order.client_order_id,
+                account_id=client.account_id,
+            ),
+        )
+        client.cancel_order(order)
+
+    def _cancel_all(self, command: CancelAllOrders) -> None:
+        for order in self.cache.orders_open(command.instrument_id, command.strategy_id, held=True):
+            if command.order_side is None or order.side is command.order_side:
+                self.cancel_order(order)
+
+    def cancel_everything(self, reason: str = "kill switch") -> int:
+        """Cancel every open or held order of every strategy; returns how many were asked."""
+        orders = self.cache.orders_open(held=True)
+        for order in orders:
+            self.cancel_order(order, reason)
+        return len(orders)
+
+    def kill(self, reason: str = "kill switch") -> int:
+        """Halt all trading and cancel every open order."""
+        self.risk.set_trading_state(TradingState.HALTED)
+        return self.cancel_everything(reason)
+
+    def _known_order(self, command: ModifyOrder | CancelOrder, action: str) -> Order | None:
+        order = self.cache.orders.get(command.client_order_id)
+        if order is not None and order.strategy_id == command.strategy_id:
+            return order
+        now = self.clock.timestamp_ns()
+        kind = OrderModifyRejected if action == "modify" else OrderCancelRejected
+        event = kind(
+            ts_event=now,
+            ts_init=now,
+            strategy_id=command.strategy_id,
+            instrument_id=command.instrument_id,
+            client_order_id=command.client_order_id,
+            reason=f"{DenyReason.ORDER_NOT_FOUND.value}: no order {command.client_order_id} for {command.strategy_id}",
+        )
+        self.journal.append(event)
+        self._publish_order_event(event)
+        return None
+
+    def _publish_refusal(
+        self,
+        order: Order,
+        kind: type[OrderModifyRejected] | type[OrderCancelRejected],
+        reason: str,
+        apply: bool = False,
+    ) -> None:
+        now = self.clock.timestamp_ns()
+        event = kind(
+            ts_event=now,
+            ts_init=now,
+            strategy_id=order.strategy_id,
+            instrument_id=order.instrument_id,
+            client_order_id=order.client_order_id,
+            reason=reason,
+        )
+        if apply and not order.is_closed:
+            self._apply(order, event)
+        else:
+            self.journal.append(event)
+            self._publish_order_event(event)
+
+    def _venue_of(self, order: Order) -> VenueClient | None:
+        return self.router.route(order, self.cache.order_venue.get(order.client_order_id))
+
+    # -- venue events -----------------------------------------------------------------------
+    def on_venue_event(self, event: OrderEvent) -> None:
+        """Apply an event reported by a venue; refuse (and record) anything inconsistent."""
+        order = self.cache.orders.get(event.client_order_id)
+        if order is None:
+            self._refuse(event, f"unknown order {event.client_order_id}")
+            return
+        self._apply(order, event)
+
+    def _apply(self, order: Order, event: OrderEvent) -> None:
+        cache = self.cache
+        before = cache.before_change(order)
+        try:
+            order.apply(event)
+        except (InvalidStateTransition, OverfillError, DuplicateFillError) as exc:
+            self._refuse(event, str(exc))
+            return
+        self.journal.append(event)
+        cache.after_change(order, before)
+        self._publish_order_event(event)
+        if type(event) is OrderFilled:
+            self._on_fill(order, event)
+        if order.init.contingency_type or order.init.parent_order_id is not None:
+            self.contingency.on_event(order, event)
+
+    def _on_fill(self, order: Order, fill: OrderFilled) -> None:
+        instrument = self.cache.instruments[fill.instrument_id]
+        journal = self.journal
+        bus = self.bus
+        for event in self.portfolio.on_fill(fill, instrument):
+            journal.append(event)
+            if type(event) is AccountState:
+                topic = self._account_topics.get(event.account_id)
+                if topic is None:
+                    topic = self._account_topics[event.account_id] = f"events.account.{event.account_id}"
+            else:
+                strategy_id: StrategyId = event.strategy_id  # type: ignore[attr-defined]
+                topic = self._position_topics.get(strategy_id)
+                if topic is None:
+                    topic = self._position_topics[strategy_id] = f"events.position.{strategy_id}"
+            bus.publish(topic, event)
+
+    def _publish_order_event(self, event: OrderEvent) -> None:
+        topic = self._order_topics.get(event.strategy_id)
+        if topic is None:
+            topic = self._order_topics[event.strategy_id] = f"events.order.{event.strategy_id}"
+        self.bus.publish(topic, event)
+
+    def _refuse(self, event: OrderEvent, why: str) -> None:
+        self.refused_events.append((event, why))
+        self.bus.publish("events.error", (event, why))
+
+    # -- queries ----------------------------------------------------------------------------
+    def open_orders(
+        self, instrument_id: InstrumentId | None = None, strategy_id: StrategyId | None = None
+    ) -> list[Order]:
+        return self.cache.orders_open(instrument_id, strategy_id)
+
+    def order(self, client_order_id: ClientOrderId) -> Order:
+        order = self.cache.orders.get(client_order_id)
+        if order is None:
+            raise NotFoundError(f"no order {client_order_id}")
+        return order

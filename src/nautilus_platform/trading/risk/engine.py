@@ -1,0 +1,1011 @@
+"""The pre-trade risk engine: every submit and modify is checked before it can reach a venue.
+
+``check_submit`` / ``check_modify`` return ``None`` when the order passes, else
+``(DenyReason, message)``; the caller turns a denial into ``OrderDenied`` or
+``OrderModifyRejected``. Checks run cheap-first on raw fixed-point ints (exact, no floats):
+
+1. trading state (HALTED denies everything);
+2. instrument known and tradable; price and trigger price precision and tick; quantity precision,
+   lot, and min/max (instrument's and configured);
+3. duplicate ``ClientOrderId``;
+4. reference price (LAST, MID or MARK) for market orders and the price collar (±bps and/or an
+   absolute band); max notional per order;
+5. drawdown and daily-loss breakers (a trip switches the account to REDUCING or HALTED);
+   REDUCING lets only orders through that reduce the position without flipping it;
+6. reduce-only; position limit ``|position + same-side open leaves + order| <= max_position``;
+7. account: max open orders and open notional, gross and net exposure, cash balance (buy notional
+   plus the taker fee against the free quote balance; spot sells against the free base
+   balance) or initial margin (the increasing part * ``margin_init`` plus fee against free margin);
+8. submit/modify rate throttles (only orders that pass every check are counted).
+
+Limits resolve per (account, strategy, instrument) once and are cached until the configuration
+changes (see ``config`` for the precedence rules).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+
+from nautilus_platform.core.clock import Clock
+from nautilus_platform.core.errors import ValidationError
+from nautilus_platform.core.identifiers import AccountId, InstrumentId, StrategyId
+from nautilus_platform.model.enums import AccountType, DenyReason, OrderSide, OrderType, TradingState
+from nautilus_platform.model.instruments import Instrument
+from nautilus_platform.model.orders import Order
+from nautilus_platform.model.values import FIXED_SCALAR, POW10, Currency, Price, Quantity, format_fixed
+from nautilus_platform.trading.risk.config import (
+    RateLimit,
+    RiskConfig,
+    RiskLimits,
+    RiskScope,
+    check_currencies,
+    resolve_limits,
+)
+from nautilus_platform.trading.risk.state import AccountView, PriceSource, RiskState, is_counted_open
+from nautilus_platform.trading.risk.throttle import Throttle
+
+Denial = tuple[DenyReason, str]
+
+_BUY = OrderSide.BUY
+_MARKET = OrderType.MARKET
+_CASH = AccountType.CASH
+_SCALE18 = FIXED_SCALAR * FIXED_SCALAR
+_SCALE27 = _SCALE18 * FIXED_SCALAR
+
+_ACTIVE, _REDUCING, _HALTED = 0, 1, 2
+_CODE = {TradingState.ACTIVE: _ACTIVE, TradingState.REDUCING: _REDUCING, TradingState.HALTED: _HALTED}
+_STATE = {code: state for state, code in _CODE.items()}
+
+_R_UNKNOWN = DenyReason.INSTRUMENT_UNKNOWN
+_R_NOT_TRADABLE = DenyReason.INSTRUMENT_NOT_TRADABLE
+_R_INVALID = DenyReason.INVALID_ORDER
+_R_PX_PREC = DenyReason.PRICE_PRECISION
+_R_PX_INC = DenyReason.PRICE_INCREMENT
+_R_QTY_PREC = DenyReason.QUANTITY_PRECISION
+_R_QTY_INC = DenyReason.QUANTITY_INCREMENT
+_R_QTY_MIN = DenyReason.QUANTITY_BELOW_MIN
+_R_QTY_MAX = DenyReason.QUANTITY_ABOVE_MAX
+_R_NOTIONAL = DenyReason.MAX_NOTIONAL
+_R_NO_REF = DenyReason.NO_REFERENCE_PRICE
+_R_COLLAR = DenyReason.PRICE_COLLAR
+_R_POSITION = DenyReason.POSITION_LIMIT
+_R_GROSS = DenyReason.GROSS_EXPOSURE
+_R_NET = DenyReason.NET_EXPOSURE
+_R_OPEN_ORDERS = DenyReason.MAX_OPEN_ORDERS
+_R_OPEN_NOTIONAL = DenyReason.MAX_OPEN_NOTIONAL
+_R_THROTTLED = DenyReason.THROTTLED
+_R_DUPLICATE = DenyReason.DUPLICATE_CLIENT_ORDER_ID
+_R_REDUCE_ONLY = DenyReason.REDUCE_ONLY
+_R_BALANCE = DenyReason.INSUFFICIENT_BALANCE
+_R_MARGIN = DenyReason.INSUFFICIENT_MARGIN
+_R_DAILY_LOSS = DenyReason.DAILY_LOSS_LIMIT
+_R_DRAWDOWN = DenyReason.MAX_DRAWDOWN
+_R_HALTED = DenyReason.TRADING_HALTED
+_R_REDUCING = DenyReason.TRADING_REDUCING
+_R_CLOSED = DenyReason.ORDER_CLOSED
+
+
+def _ratio(value: Decimal) -> tuple[int, int]:
+    num, den = value.as_integer_ratio()
+    return num, den
+
+
+class _MoneyLimit:
+    """A money limit scaled to 10**27 for comparing exact notionals."""
+
+    __slots__ = ("currency", "name", "raw", "x")
+
+    def __init__(self, name: str, raw: int, currency: Currency) -> None:
+        self.name = name
+        self.raw = raw
+        self.currency = currency
+        self.x = raw * _SCALE18
+
+
+class _Resolved:
+    """Effective limits of one (account, strategy, instrument), pre-scaled for the hot path."""
+
+    __slots__ = (
+        "allow_noref",
+        "breaker_code",
+        "cash_den",
+        "cash_num",
+        "check_balance",
+        "check_dup",
+        "check_instrument",
+        "check_ro",
+        "collar",
+        "collar_band",
+        "collar_bps",
+        "daily_loss",
+        "fast",
+        "fee_den",
+        "fee_num",
+        "gross",
+        "has_breakers",
+        "instrument",
+        "limits",
+        "lot",
+        "margin_den",
+        "margin_k_den",
+        "margin_k_num",
+        "margin_num",
+        "max_dd_bps",
+        "max_notional_raw",
+        "max_open_orders",
+        "max_position",
+        "max_qty",
+        "max_qty_name",
+        "min_qty",
+        "min_qty_fast",
+        "min_qty_name",
+        "modify_throttles",
+        "mult",
+        "needs_account",
+        "needs_base",
+        "needs_price",
+        "net",
+        "notional",
+        "notional_same",
+        "open_notional",
+        "price_unit",
+        "qty_unit",
+        "reference",
+        "settle",
+        "source",
+        "submit_throttles",
+        "throttle",
+        "tick",
+    )
+
+    def __init__(
+        self,
+        instrument: Instrument,
+        limits: RiskLimits,
+        submit_throttles: tuple[Throttle, ...],
+        modify_throttles: tuple[Throttle, ...],
+        references: Mapping[PriceSource, Callable[[InstrumentId], int | None]],
+    ) -> None:
+        self.instrument = instrument
+        self.limits = limits
+        self.submit_throttles = submit_throttles
+        self.modify_throttles = modify_throttles
+        self.check_instrument = bool(limits.check_instrument)
+        self.price_unit = POW10[9 - instrument.price_precision]
+        self.tick = instrument.tick_size.raw
+        self.qty_unit = POW10[9 - instrument.size_precision]
+        self.lot = instrument.lot_size.raw
+        self.mult = instrument.multiplier.raw
+        self.settle = instrument.settlement
+        min_qty, self.min_qty_name = 0, ""
+        max_qty, self.max_qty_name = None, ""
+        if self.check_instrument:
+            if instrument.min_quantity is not None:
+                min_qty, self.min_qty_name = instrument.min_quantity.raw, "instrument min_quantity"
+            if instrument.max_quantity is not None:
+                max_qty, self.max_qty_name = instrument.max_quantity.raw, "instrument max_quantity"
+        if limits.min_quantity is not None and limits.min_quantity.raw > min_qty:
+            min_qty, self.min_qty_name = limits.min_quantity.raw, "min_quantity"
+        if limits.max_quantity is not None and (max_qty is None or limits.max_quantity.raw < max_qty):
+            max_qty, self.max_qty_name = limits.max_quantity.raw, "max_quantity"
+        self.min_qty: int = min_qty
+        self.max_qty: int | None = max_qty
+        self.notional = _money(limits, "max_notional")
+        self.notional_same = self.notional is not None and self.notional.currency == self.settle
+        self.collar_bps = limits.collar_bps
+        self.collar_band = limits.collar_band.raw if limits.collar_band is not None else None
+        self.source: PriceSource = limits.reference_source or PriceSource.MID
+        self.allow_noref = bool(limits.allow_without_reference)
+        self.max_position = limits.max_position.raw if limits.max_position is not None else None
+        self.gross = _money(limits, "max_gross_exposure")
+        self.net = _money(limits, "max_net_exposure")
+        self.max_open_orders = limits.max_open_orders
+        self.open_notional = _money(limits, "max_open_notional")
+        self.check_dup = bool(limits.check_duplicate_ids)
+        self.check_ro = bool(limits.check_reduce_only)
+        self.check_balance = bool(limits.check_balance)
+        self.daily_loss = _money(limits, "max_daily_loss")
+        self.max_dd_bps = limits.max_drawdown_bps
+        self.has_breakers = self.daily_loss is not None or self.max_dd_bps is not None
+        self.breaker_code = _CODE[limits.breaker_state or TradingState.HALTED]
+        fee = max(instrument.taker_fee, instrument.maker_fee, Decimal(0))
+        self.fee_num, self.fee_den = _ratio(fee)
+        self.margin_num, self.margin_den = _ratio(instrument.margin_init)
+        self.needs_account = (
+            self.check_balance
+            or self.gross is not None
+            or self.net is not None
+            or self.max_open_orders is not None
+            or self.open_notional is not None
+            or self.daily_loss is not None
+            or self.max_dd_bps is not None
+        )
+        # A check that values the order is on: a market order then needs a reference price.
+        self.needs_price = self.notional is not None or self.needs_account
+        self.reference = references[self.source]
+        # The fast path (a sufficient condition of passing; anything else takes the full path).
+        settle = self.settle
+        moneys = (self.notional, self.gross, self.net, self.open_notional, self.daily_loss)
+        self.fast = all(m is None or m.currency == settle for m in moneys)
+        self.throttle = submit_throttles[0] if len(submit_throttles) == 1 else None
+        self.min_qty_fast = max(min_qty, 1)
+        self.max_notional_raw = self.notional.raw if self.notional is not None else None
+        self.collar = self.collar_bps is not None or self.collar_band is not None
+        self.needs_base = any(m is not None for m in (self.gross, self.net, self.open_notional, self.daily_loss))
+        if self.check_balance:
+            fee_num, fee_den = self.fee_num, self.fee_den
+            # Cash buy: notional * (1 + fee); margin: notional * (margin_init + fee), bounds with ceil slop.
+            self.cash_num, self.cash_den = fee_den + fee_num, fee_den
+            self.margin_k_num = self.margin_num * fee_den + fee_num * self.margin_den
+            self.margin_k_den = self.margin_den * fee_den
+
+
+def _money(limits: RiskLimits, name: str) -> _MoneyLimit | None:
+    value = getattr(limits, name)
+    return None if value is None else _MoneyLimit(name, value.raw, value.currency)
+
+
+def _money_str(exact: int, currency: Currency) -> str:
+    """An exact amount at scale 10**27 rendered at the currency's precision (half-even)."""
+    unit = _SCALE18 * currency.unit_raw
+    quotient, remainder = divmod(exact, unit)
+    if 2 * remainder > unit or (2 * remainder == unit and quotient & 1):
+        quotient += 1
+    return f"{format_fixed(quotient * currency.unit_raw, currency.precision)} {currency.code}"
+
+
+def _limit_str(limit: _MoneyLimit) -> str:
+    return f"{limit.name} {format_fixed(limit.raw, limit.currency.precision)} {limit.currency.code}"
+
+
+class RiskEngine:
+    """Pre-trade risk checks over a ``RiskState`` view, with trading states and counters."""
+
+    def __init__(self, config: RiskConfig, state: RiskState, clock: Clock) -> None:
+        if not isinstance(config, RiskConfig):
+            raise ValidationError("config", config, "must be a RiskConfig")
+        self.config = config
+        self._state = state
+        self._clock = clock
+        self._now = clock.timestamp_ns
+        self._instrument = state.instruments.get
+        self._account_id_for = state.account_id_for
+        self._account = state.accounts.get
+        self._position = state.net_positions.get
+        self._buy_orders = state.open_orders(_BUY).get
+        self._sell_orders = state.open_orders(OrderSide.SELL).get
+        self._references = {source: state.reference_prices(source).get for source in PriceSource}
+        self._order = state.orders.get
+        self._is_known = state.is_known
+        self._defaults = config.defaults
+        self._layers: dict[RiskScope, dict[str, RiskLimits]] = {
+            RiskScope.ACCOUNT: dict(config.accounts),
+            RiskScope.STRATEGY: dict(config.strategies),
+            RiskScope.INSTRUMENT: dict(config.instruments),
+        }
+        self._throttles: dict[tuple[RiskScope, str, str], Throttle] = {}
+        self._resolved: dict[tuple[AccountId | None, StrategyId, InstrumentId], _Resolved] = {}
+        self._global_code = _ACTIVE
+        self._account_codes: dict[AccountId | None, int] = {}
+        #: Checks run, denials by reason, breaker trips and state changes (for metrics).
+        self.submit_checks = 0
+        self.modify_checks = 0
+        self.denials: dict[DenyReason, int] = {}
+        self.breaker_trips = 0
+
+    # -- configuration ------------------------------------------------------------------------
+    def limits(self, scope: RiskScope, key: str | None = None) -> RiskLimits | None:
+        """The limits set at ``scope`` for ``key`` (ignored for ``DEFAULT``), or ``None``."""
+        if scope is RiskScope.DEFAULT:
+            return self._defaults
+        return self._layers[scope].get(_key(scope, key))
+
+    def set_limits(self, scope: RiskScope, key: str | None, limits: RiskLimits | None) -> None:
+        """Set (``None``: remove) the limits of one scope at run time; takes effect on the next check."""
+        if limits is not None and not isinstance(limits, RiskLimits):
+            raise ValidationError("limits", limits, "must be a RiskLimits or None")
+        if scope is RiskScope.DEFAULT:
+            new_defaults = limits if limits is not None else RiskLimits()
+            check_currencies([new_defaults, *(v for layer in self._layers.values() for v in layer.values())])
+            self._defaults = new_defaults
+        else:
+            name = _key(scope, key)
+            layer = dict(self._layers[scope])
+            if limits is None:
+                layer.pop(name, None)
+            else:
+                layer[name] = limits
+            others = [v for s, lay in self._layers.items() if s is not scope for v in lay.values()]
+            check_currencies([self._defaults, *layer.values(), *others])
+            self._layers[scope] = layer
+        for tkey in [k for k in self._throttles if k[0] is scope and (scope is RiskScope.DEFAULT or k[1] == key)]:
+            del self._throttles[tkey]
+        self._resolved.clear()
+
+    def effective_limits(
+        self, account_id: AccountId | None, strategy_id: StrategyId, instrument_id: InstrumentId
+    ) -> RiskLimits:
+        """The merged limits an order of this account, strategy and instrument is checked against."""
+        return resolve_limits(self._scope_layers(account_id, strategy_id, instrument_id))
+
+    def _scope_layers(
+        self, account_id: AccountId | None, strategy_id: StrategyId, instrument_id: InstrumentId
+    ) -> list[RiskLimits | None]:
+        return [
+            self._defaults,
+            self._layers[RiskScope.ACCOUNT].get(account_id) if account_id is not None else None,
+            self._layers[RiskScope.STRATEGY].get(strategy_id),
+            self._layers[RiskScope.INSTRUMENT].get(instrument_id),
+        ]
+
+    def _resolve(self, key: tuple[AccountId | None, StrategyId, InstrumentId], instrument: Instrument) -> _Resolved:
+        account_id, strategy_id, instrument_id = key
+        layers = self._scope_layers(account_id, strategy_id, instrument_id)
+        scoped = zip(
+            (RiskScope.DEFAULT, RiskScope.ACCOUNT, RiskScope.STRATEGY, RiskScope.INSTRUMENT),
+            ("", account_id or "", strategy_id, instrument_id),
+            layers,
+            strict=True,
+        )
+        submit: list[Throttle] = []
+        modify: list[Throttle] = []
+        for scope, name, layer in scoped:
+            if layer is None:
+                continue
+            for kind, rate, out in (("submit", layer.submit_rate, submit), ("modify", layer.modify_rate, modify)):
+                if rate is not None:
+                    out.append(self._throttle(scope, name, kind, rate))
+        resolved = _Resolved(instrument, resolve_limits(layers), tuple(submit), tuple(modify), self._references)
+        self._resolved[key] = resolved
+        return resolved
+
+    def _throttle(self, scope: RiskScope, name: str, kind: str, rate: RateLimit) -> Throttle:
+        tkey = (scope, name, kind)
+        throttle = self._throttles.get(tkey)
+        if throttle is None:
+            label = f"{kind}_rate {rate.limit} per {format_fixed(rate.interval_ns, 9)}s"
+            if scope is not RiskScope.DEFAULT:
+                label += f" ({scope.value.lower()} {name})"
+            throttle = self._throttles[tkey] = Throttle(rate.limit, rate.interval_ns, label)
+        return throttle
+
+    # -- trading state ------------------------------------------------------------------------
+    def set_trading_state(self, state: TradingState, account_id: AccountId | None = None) -> None:
+        """Set the global trading state, or one account's (the stricter of the two applies)."""
+        code = _CODE[state]
+        if account_id is None:
+            self._global_code = code
+        elif code == _ACTIVE:
+            self._account_codes.pop(account_id, None)
+        else:
+            self._account_codes[account_id] = code
+
+    def trading_state(self, account_id: AccountId | None = None) -> TradingState:
+        """The effective state of ``account_id`` (the global state when ``None``)."""
+        code = self._global_code
+        if account_id is not None:
+            code = max(code, self._account_codes.get(account_id, _ACTIVE))
+        return _STATE[code]
+
+    # -- checks -------------------------------------------------------------------------------
+    def check_submit(self, order: Order, account_id: AccountId | None = None) -> Denial | None:
+        """Check a new order; ``None`` when it passes, else ``(reason, message)``.
+
+        The body is a fast path: plain int comparisons that are a sufficient condition of
+        passing. Anything it cannot prove (a limit reached, a non-ACTIVE state, a currency
+        conversion, a reduce-only order…) goes to ``_submit_full``, which decides and explains.
+        """
+        self.submit_checks += 1
+        if account_id is None:
+            account_id = self._account_id_for(order)
+        if self._global_code or self._account_codes:
+            return self._submit_full(order, account_id)
+        instrument_id = order.instrument_id
+        instrument = self._instrument(instrument_id)
+        if instrument is None:
+            return self._submit_full(order, account_id)
+        key = (account_id, order.strategy_id, instrument_id)
+        r = self._resolved.get(key)
+        if r is None or r.instrument is not instrument:
+            r = self._resolve(key, instrument)
+        if not r.fast or order.reduce_only:
+            return self._submit_full(order, account_id)
+        if r.check_dup:
+            cid = order.client_order_id
+            if self._order(cid) is not order and self._is_known(cid):
+                return self._submit_full(order, account_id)
+        quantity = order.quantity
+        qty = quantity.raw
+        price = order.price
+        trigger = order.trigger_price
+        if r.check_instrument:
+            # tick and lot lie within the precisions, so a multiple of them has no extra decimals
+            if not instrument.tradable or quantity.precision > instrument.size_precision or qty % r.lot:
+                return self._submit_full(order, account_id)
+            if price is not None and (price.precision > instrument.price_precision or price.raw % r.tick):
+                return self._submit_full(order, account_id)
+            if trigger is not None and (trigger.precision > instrument.price_precision or trigger.raw % r.tick):
+                return self._submit_full(order, account_id)
+        max_qty = r.max_qty
+        if qty < r.min_qty_fast or (max_qty is not None and qty > max_qty):
+            return self._submit_full(order, account_id)
+        px = price if price is not None else trigger
+        if px is None or r.collar:
+            ref = r.reference(instrument_id)
+            if ref is None:
+                return self._submit_full(order, account_id)
+            if r.collar:
+                bps = r.collar_bps
+                band = r.collar_band
+                if price is not None:
+                    diff = price.raw - ref
+                    if diff < 0:
+                        diff = -diff
+                    if (bps is not None and diff * 10_000 > bps * ref) or (band is not None and diff > band):
+                        return self._submit_full(order, account_id)
+                if trigger is not None:
+                    diff = trigger.raw - ref
+                    if diff < 0:
+                        diff = -diff
+                    if (bps is not None and diff * 10_000 > bps * ref) or (band is not None and diff > band):
+                        return self._submit_full(order, account_id)
+            px_raw = px.raw if px is not None else ref
+        else:
+            px_raw = px.raw
+        # notional rounded up to raw (10**9) units: ``a + n27 / 10**18 > L  <=>  a + ceil(...) > L``
+        notional = -(-qty * px_raw * r.mult // _SCALE18)
+        if r.max_notional_raw is not None and notional > r.max_notional_raw:
+            return self._submit_full(order, account_id)
+        buy = order.side is _BUY
+        position = self._position(instrument_id, 0)
+        max_position = r.max_position
+        if max_position is not None:
+            side_orders = (self._buy_orders if buy else self._sell_orders)(instrument_id)
+            if side_orders is not None:
+                projected = position + qty + side_orders.leaves_raw if buy else position - qty - side_orders.leaves_raw
+            else:
+                projected = position + qty if buy else position - qty
+            if projected > max_position or -projected > max_position:
+                return self._submit_full(order, account_id)
+        if r.needs_account:
+            account = self._account(account_id) if account_id is not None else None
+            if account is None:
+                return self._submit_full(order, account_id)
+            settle = r.settle
+            if r.needs_base:
+                base = account.base_currency
+                if base is not settle and base != settle:
+                    return self._submit_full(order, account_id)
+            if r.has_breakers:
+                limit = r.daily_loss
+                if limit is not None and -account.realized_pnl_today_raw > limit.raw:
+                    return self._submit_full(order, account_id)
+                dd_bps = r.max_dd_bps
+                if dd_bps is not None:
+                    peak = account.peak_equity_raw
+                    if peak > 0 and (peak - account.equity_raw) * 10_000 > dd_bps * peak:
+                        return self._submit_full(order, account_id)
+            max_open = r.max_open_orders
+            if max_open is not None and account.open_order_count >= max_open:
+                return self._submit_full(order, account_id)
+            limit = r.open_notional
+            if limit is not None and account.open_notional_raw + notional > limit.raw:
+                return self._submit_full(order, account_id)
+            # exposures: bounded by |current| + this order's notional (exact in the full check)
+            limit = r.gross
+            if limit is not None and account.gross_exposure_raw + notional > limit.raw:
+                return self._submit_full(order, account_id)
+            limit = r.net
+            if limit is not None:
+                net = account.net_exposure_raw
+                if (net if net > 0 else -net) + notional > limit.raw:
+                    return self._submit_full(order, account_id)
+            if r.check_balance:
+                if account.account_type is _CASH:
+                    if not buy:
+                        return self._submit_full(order, account_id)
+                    k_num, k_den = r.cash_num, r.cash_den
+                else:
+                    k_num, k_den = r.margin_k_num, r.margin_k_den
+                # need <= notional * k_num / k_den + 2 units of rounding: a sufficient bound
+                if notional * k_num + 2 * k_den > account.free.get(settle.code, 0) * k_den:
+                    return self._submit_full(order, account_id)
+        throttle = r.throttle
+        if throttle is not None:
+            if not throttle.try_acquire(self._now()):
+                return self._submit_full(order, account_id)
+        elif r.submit_throttles:
+            now = self._now()
+            for throttle in r.submit_throttles:
+                if not throttle.allows(now):
+                    return self._submit_full(order, account_id)
+            for throttle in r.submit_throttles:
+                throttle.record(now)
+        return None
+
+    def _submit_full(self, order: Order, account_id: AccountId | None) -> Denial | None:
+        """The complete submit check: decides every case and explains a denial."""
+        code = self._global_code
+        if self._account_codes:
+            account_code = self._account_codes.get(account_id, _ACTIVE)
+            if account_code > code:
+                code = account_code
+        if code == _HALTED:
+            return self._deny(_R_HALTED, "trading is HALTED")
+        instrument_id = order.instrument_id
+        instrument = self._instrument(instrument_id)
+        if instrument is None:
+            return self._deny(_R_UNKNOWN, f"instrument {instrument_id} is unknown")
+        key = (account_id, order.strategy_id, instrument_id)
+        resolved = self._resolved.get(key)
+        if resolved is None or resolved.instrument is not instrument:
+            resolved = self._resolve(key, instrument)
+        if resolved.check_dup:
+            cid = order.client_order_id
+            if self._order(cid) is not order and self._is_known(cid):
+                return self._deny(_R_DUPLICATE, f"client_order_id {cid} is already used")
+        quantity = order.quantity
+        return self._check(
+            resolved, instrument, order, account_id, code, quantity, quantity.raw,
+            order.price, order.trigger_price, 0, 0, resolved.submit_throttles, False,
+        )  # fmt: skip
+
+    def check_modify(
+        self,
+        order: Order,
+        quantity: Quantity | None = None,
+        price: Price | None = None,
+        trigger_price: Price | None = None,
+        account_id: AccountId | None = None,
+    ) -> Denial | None:
+        """Check a change of an order's quantity, price or trigger price (``None``: unchanged)."""
+        self.modify_checks += 1
+        if order.is_closed:
+            return self._deny(_R_CLOSED, f"order {order.client_order_id} is {order.status.name}")
+        if account_id is None:
+            account_id = self._account_id_for(order)
+        code = self._global_code
+        if self._account_codes:
+            code = max(code, self._account_codes.get(account_id, _ACTIVE))
+        if code == _HALTED:
+            return self._deny(_R_HALTED, "trading is HALTED")
+        instrument_id = order.instrument_id
+        instrument = self._instrument(instrument_id)
+        if instrument is None:
+            return self._deny(_R_UNKNOWN, f"instrument {instrument_id} is unknown")
+        key = (account_id, order.strategy_id, instrument_id)
+        resolved = self._resolved.get(key)
+        if resolved is None or resolved.instrument is not instrument:
+            resolved = self._resolve(key, instrument)
+        new_quantity = quantity if quantity is not None else order.quantity
+        filled = order.filled_raw
+        if new_quantity.raw <= filled:
+            precision = instrument.size_precision
+            return self._deny(
+                _R_INVALID,
+                f"quantity {format_fixed(new_quantity.raw, precision)} must exceed "
+                f"filled {format_fixed(filled, precision)}",
+            )
+        own_leaves = own_px = 0
+        if is_counted_open(order):
+            own_leaves = order.quantity.raw - filled
+            px = order.price or order.trigger_price
+            own_px = px.raw if px is not None else (resolved.reference(instrument_id) or 0)
+        return self._check(
+            resolved, instrument, order, account_id, code, new_quantity, new_quantity.raw - filled,
+            price if price is not None else order.price,
+            trigger_price if trigger_price is not None else order.trigger_price,
+            own_leaves, own_px, resolved.modify_throttles, True,
+        )  # fmt: skip
+
+    def _check(
+        self,
+        r: _Resolved,
+        instrument: Instrument,
+        order: Order,
+        account_id: AccountId | None,
+        code: int,
+        quantity: Quantity,
+        leaves: int,
+        price: Price | None,
+        trigger: Price | None,
+        own_leaves: int,
+        own_px: int,
+        throttles: tuple[Throttle, ...],
+        modify: bool,
+    ) -> Denial | None:
+        qty = quantity.raw
+        # -- instrument rules -----------------------------------------------------------------
+        if r.check_instrument:
+            if not instrument.tradable:
+                return self._deny(_R_NOT_TRADABLE, f"instrument {instrument.id} is not tradable")
+            if price is not None:
+                denial = self._price_rules(r, instrument, "price", price)
+                if denial is not None:
+                    return denial
+            if trigger is not None:
+                denial = self._price_rules(r, instrument, "trigger_price", trigger)
+                if denial is not None:
+                    return denial
+            if quantity.precision > instrument.size_precision or qty % r.qty_unit:
+                return self._deny(
+                    _R_QTY_PREC,
+                    f"quantity {format_fixed(qty, 9).rstrip('0').rstrip('.')} has more than "
+                    f"{instrument.size_precision} decimals (size_precision of {instrument.id})",
+                )
+            if qty % r.lot:
+                return self._deny(
+                    _R_QTY_INC,
+                    f"quantity {format_fixed(qty, instrument.size_precision)} is not a multiple of "
+                    f"lot_size {instrument.lot_size}",
+                )
+        if qty <= 0:
+            return self._deny(_R_INVALID, "quantity must be positive")
+        if qty < r.min_qty:
+            sp = instrument.size_precision
+            return self._deny(
+                _R_QTY_MIN,
+                f"quantity {format_fixed(qty, sp)} is below {r.min_qty_name} {format_fixed(r.min_qty, sp)}",
+            )
+        max_qty = r.max_qty
+        if max_qty is not None and qty > max_qty:
+            sp = instrument.size_precision
+            return self._deny(
+                _R_QTY_MAX,
+                f"quantity {format_fixed(qty, sp)} exceeds {r.max_qty_name} {format_fixed(max_qty, sp)}",
+            )
+        # -- reference price, collar, notional ------------------------------------------------
+        instrument_id = order.instrument_id
+        buy = order.side is _BUY
+        px = price if price is not None else trigger
+        ref: int | None = None
+        if r.collar_bps is not None or r.collar_band is not None or px is None:
+            ref = r.reference(instrument_id)
+            if ref is None and not r.allow_noref and (px is not None or r.needs_price):
+                return self._deny(_R_NO_REF, f"no {r.source.name} reference price for {instrument_id}")
+            if ref is not None and px is not None:
+                denial = self._collar(r, instrument, price, trigger, ref)
+                if denial is not None:
+                    return denial
+        px_raw = px.raw if px is not None else ref
+        mult = r.mult
+        notional = 0
+        if px_raw is not None:
+            notional = qty * px_raw * mult
+            limit = r.notional
+            if limit is not None:
+                value = notional if r.notional_same else self._convert(notional, r.settle, limit.currency)
+                if value is None:
+                    return self._no_rate(r.settle, limit.currency)
+                if value > limit.x:
+                    return self._deny(
+                        _R_NOTIONAL,
+                        f"notional {_money_str(value, limit.currency)} exceeds {_limit_str(limit)}",
+                    )
+        # -- position, breakers, trading state, reduce-only, position limit ------------------
+        position = self._position(instrument_id, 0)
+        side_orders = (self._buy_orders if buy else self._sell_orders)(instrument_id)
+        same_side = (side_orders.leaves_raw if side_orders is not None else 0) - own_leaves
+        if buy:
+            reducible = -position if position < 0 else 0
+        else:
+            reducible = position if position > 0 else 0
+        reduces = reducible > 0 and leaves + same_side <= reducible
+        account: AccountView | None = None
+        if r.needs_account and account_id is not None:
+            account = self._account(account_id)
+        if account is not None and code == _ACTIVE and r.has_breakers:
+            assert account_id is not None  # an account view is fetched only by id
+            trip = self._breakers(r, account, account_id)
+            if trip is not None:
+                code = r.breaker_code
+                if code == _HALTED or not reduces:
+                    return trip
+        if code == _REDUCING and not reduces and not (modify and leaves <= own_leaves):
+            return self._deny(_R_REDUCING, "trading is REDUCING: only orders that reduce the position are allowed")
+        if order.reduce_only and r.check_ro:
+            others = self._state.open_reduce_only_leaves_raw(instrument_id, order.side)
+            if modify and own_leaves:
+                others -= own_leaves
+            if leaves + others > reducible:
+                sp = instrument.size_precision
+                return self._deny(
+                    _R_REDUCE_ONLY,
+                    f"reduce-only {order.side.name} {format_fixed(leaves, sp)} plus open reduce-only "
+                    f"{format_fixed(others, sp)} exceeds the reducible position {format_fixed(reducible, sp)}",
+                )
+        max_position = r.max_position
+        if max_position is not None:
+            projected = position + leaves + same_side if buy else position - leaves - same_side
+            if projected > max_position or -projected > max_position:
+                sp = instrument.size_precision
+                return self._deny(
+                    _R_POSITION,
+                    f"projected position {format_fixed(projected, sp)} exceeds max_position "
+                    f"{format_fixed(max_position, sp)}",
+                )
+        # -- account ---------------------------------------------------------------------------
+        if account is not None and px_raw is not None:
+            denial = self._account_checks(r, account, order, leaves, px_raw, position, own_leaves, own_px, modify)
+            if denial is not None:
+                return denial
+        if r.check_balance:
+            if account is None:
+                return self._deny(_R_BALANCE, f"no account state for {account_id or order.instrument_id}")
+            elif px_raw is not None:
+                denial = self._balance(
+                    r, instrument, account, buy, leaves, px_raw, reducible, same_side, own_leaves, own_px
+                )
+                if denial is not None:
+                    return denial
+        # -- throttles ---------------------------------------------------------------------------
+        if throttles:
+            now = self._now()
+            for throttle in throttles:
+                if not throttle.allows(now):
+                    return self._deny(_R_THROTTLED, f"{throttle.name} exceeded")
+            for throttle in throttles:
+                throttle.record(now)
+        return None
+
+    # -- check helpers (off the common path or shared) -----------------------------------------
+    def _price_rules(self, r: _Resolved, instrument: Instrument, name: str, price: Price) -> Denial | None:
+        raw = price.raw
+        if price.precision > instrument.price_precision or raw % r.price_unit:
+            return self._deny(
+                _R_PX_PREC,
+                f"{name} {format_fixed(raw, 9).rstrip('0').rstrip('.')} has more than "
+                f"{instrument.price_precision} decimals (price_precision of {instrument.id})",
+            )
+        if raw % r.tick:
+            return self._deny(
+                _R_PX_INC,
+                f"{name} {format_fixed(raw, instrument.price_precision)} is not a multiple of "
+                f"tick_size {instrument.tick_size}",
+            )
+        return None
+
+    def _collar(
+        self, r: _Resolved, instrument: Instrument, price: Price | None, trigger: Price | None, ref: int
+    ) -> Denial | None:
+        bps, band = r.collar_bps, r.collar_band
+        for name, value in (("price", price), ("trigger_price", trigger)):
+            if value is None:
+                continue
+            diff = value.raw - ref
+            if diff < 0:
+                diff = -diff
+            pp = instrument.price_precision
+            if bps is not None and diff * 10_000 > bps * abs(ref):
+                return self._deny(
+                    _R_COLLAR,
+                    f"{name} {format_fixed(value.raw, pp)} is {_bps_str(diff, ref)} bps from the "
+                    f"{r.source.name} reference {format_fixed(ref, pp)}, beyond collar_bps {bps}",
+                )
+            if band is not None and diff > band:
+                return self._deny(
+                    _R_COLLAR,
+                    f"{name} {format_fixed(value.raw, pp)} is {format_fixed(diff, pp)} from the {r.source.name} "
+                    f"reference {format_fixed(ref, pp)}, beyond collar_band {format_fixed(band, pp)}",
+                )
+        return None
+
+    def _breakers(self, r: _Resolved, account: AccountView, account_id: AccountId) -> Denial | None:
+        """Trip the daily-loss or drawdown breaker: switch the account's state and return the denial."""
+        denial: Denial | None = None
+        limit = r.daily_loss
+        if limit is not None:
+            loss = -account.realized_pnl_today_raw * _SCALE18
+            base = account.base_currency or limit.currency
+            value = loss if base == limit.currency else self._convert(loss, base, limit.currency)
+            if value is not None and value > limit.x:
+                denial = (
+                    _R_DAILY_LOSS,
+                    f"daily loss {_money_str(value, limit.currency)} exceeds {_limit_str(limit)}",
+                )
+        bps = r.max_dd_bps
+        if denial is None and bps is not None:
+            peak, equity = account.peak_equity_raw, account.equity_raw
+            drop = peak - equity
+            if peak > 0 and drop * 10_000 > bps * peak:
+                denial = (_R_DRAWDOWN, f"drawdown {_bps_str(drop, peak)} bps exceeds max_drawdown_bps {bps}")
+        if denial is None:
+            return None
+        self.breaker_trips += 1
+        state = _STATE[r.breaker_code]
+        self.set_trading_state(state, account_id)
+        reason, message = denial
+        return self._deny(reason, f"{message}; account {account_id} switched to {state.value}")
+
+    def _account_checks(
+        self,
+        r: _Resolved,
+        account: AccountView,
+        order: Order,
+        leaves: int,
+        px_raw: int,
+        position: int,
+        own_leaves: int,
+        own_px: int,
+        modify: bool,
+    ) -> Denial | None:
+        mult = r.mult
+        max_open = r.max_open_orders
+        if max_open is not None and not modify and account.open_order_count + 1 > max_open:
+            return self._deny(
+                _R_OPEN_ORDERS, f"open orders {account.open_order_count + 1} would exceed max_open_orders {max_open}"
+            )
+        base = account.base_currency
+        limit = r.open_notional
+        if limit is not None:
+            added = (leaves * px_raw - own_leaves * own_px) * mult
+            value = self._in_limit_currency(account.open_notional_raw * _SCALE18, base, added, r.settle, limit)
+            if value is None:
+                return self._no_rate(r.settle, limit.currency)
+            if value > limit.x:
+                return self._deny(
+                    _R_OPEN_NOTIONAL, f"open notional {_money_str(value, limit.currency)} exceeds {_limit_str(limit)}"
+                )
+        gross, net = r.gross, r.net
+        if gross is None and net is None:
+            return None
+        signed = leaves if order.side is _BUY else -leaves
+        if gross is not None:
+            delta = (abs(position + signed) - abs(position)) * px_raw * mult
+            value = self._in_limit_currency(account.gross_exposure_raw * _SCALE18, base, delta, r.settle, gross)
+            if value is None:
+                return self._no_rate(r.settle, gross.currency)
+            if value > gross.x:
+                return self._deny(
+                    _R_GROSS, f"gross exposure {_money_str(value, gross.currency)} exceeds {_limit_str(gross)}"
+                )
+        if net is not None:
+            delta = signed * px_raw * mult
+            value = self._in_limit_currency(account.net_exposure_raw * _SCALE18, base, delta, r.settle, net)
+            if value is None:
+                return self._no_rate(r.settle, net.currency)
+            if value > net.x or -value > net.x:
+                return self._deny(_R_NET, f"net exposure {_money_str(value, net.currency)} exceeds {_limit_str(net)}")
+        return None
+
+    def _balance(
+        self,
+        r: _Resolved,
+        instrument: Instrument,
+        account: AccountView,
+        buy: bool,
+        leaves: int,
+        px_raw: int,
+        reducible: int,
+        same_side: int,
+        own_leaves: int,
+        own_px: int,
+    ) -> Denial | None:
+        mult = r.mult
+        settle = r.settle
+        fee_num, fee_den = r.fee_num, r.fee_den
+        if account.account_type is _CASH:
+            if buy:
+                # Buy notional plus the fee, less what this order already locks (a modify).
+                notional = (leaves * px_raw - own_leaves * own_px) * mult
+                if notional <= 0:
+                    return None
+                need = notional + -(-notional * fee_num // fee_den)
+                free = account.free.get(settle.code, 0)
+                if need > free * _SCALE18:
+                    return self._deny(
+                        _R_BALANCE,
+                        f"buy cost {_money_str(need, settle)} (notional plus fees) exceeds free balance "
+                        f"{format_fixed(free, settle.precision)} {settle.code}",
+                    )
+                return None
+            base = instrument.base
+            extra = leaves - own_leaves
+            if extra <= 0:
+                return None
+            if base is not None:
+                need_base = extra * mult  # scale 10**18
+                free = account.free.get(base.code, 0)
+                if need_base > free * FIXED_SCALAR:
+                    return self._deny(
+                        _R_BALANCE,
+                        f"sell {format_fixed(need_base // FIXED_SCALAR, base.precision)} {base.code} exceeds free "
+                        f"balance {format_fixed(free, base.precision)} {base.code}",
+                    )
+                return None
+            available = reducible - same_side  # a cash account sells only what it holds
+            if leaves > available:
+                sp = instrument.size_precision
+                return self._deny(
+                    _R_BALANCE,
+                    f"sell {format_fixed(leaves, sp)} exceeds the held quantity available "
+                    f"{format_fixed(max(available, 0), sp)} of {instrument.id}",
+                )
+            return None
+        # Margin account: initial margin on the part that increases the position, plus fees.
+        increasing = leaves - reducible if leaves > reducible else 0
+        notional = (leaves * px_raw - own_leaves * own_px) * mult
+        own_increasing = 0
+        if own_leaves:
+            own_increasing = own_leaves - reducible if own_leaves > reducible else 0
+        margin_notional = (increasing * px_raw - own_increasing * own_px) * mult
+        if margin_notional <= 0 and notional <= 0:
+            return None
+        margin_den, margin_num = r.margin_den, r.margin_num
+        need = 0
+        if margin_notional > 0:
+            need = -(-margin_notional * margin_num // margin_den)
+        if notional > 0:
+            need += -(-notional * fee_num // fee_den)
+        if need <= 0:
+            return None
+        free = account.free.get(settle.code, 0)
+        if need > free * _SCALE18:
+            return self._deny(
+                _R_MARGIN,
+                f"initial margin {_money_str(need, settle)} (plus fees) exceeds free margin "
+                f"{format_fixed(free, settle.precision)} {settle.code}",
+            )
+        return None
+
+    def _in_limit_currency(
+        self, current_x: int, current_ccy: Currency | None, delta_x: int, delta_ccy: Currency, limit: _MoneyLimit
+    ) -> int | None:
+        """``current + delta`` (both at 10**27) in the limit's currency, or ``None`` without a rate."""
+        target = limit.currency
+        if current_ccy is not None and current_ccy != target:
+            converted = self._convert(current_x, current_ccy, target)
+            if converted is None:
+                return None
+            current_x = converted
+        if delta_ccy != target:
+            converted = self._convert(delta_x, delta_ccy, target)
+            if converted is None:
+                return None
+            delta_x = converted
+        return current_x + delta_x
+
+    def _convert(self, exact: int, from_ccy: Currency, to_ccy: Currency) -> int | None:
+        if from_ccy == to_ccy:
+            return exact
+        rate = self._state.exchange_rate_raw(from_ccy, to_ccy)
+        if rate is None:
+            return None
+        return exact * rate // FIXED_SCALAR
+
+    def _no_rate(self, from_ccy: Currency, to_ccy: Currency) -> Denial:
+        return self._deny(_R_NO_REF, f"no exchange rate {from_ccy.code}/{to_ccy.code}")
+
+    def _deny(self, reason: DenyReason, message: str) -> Denial:
+        denials = self.denials
+        denials[reason] = denials.get(reason, 0) + 1
+        return reason, message
+
+    # -- metrics ------------------------------------------------------------------------------
+    @property
+    def checks(self) -> int:
+        """Submit and modify checks run."""
+        return self.submit_checks + self.modify_checks
+
+    def counters(self) -> dict[str, int]:
+        """Checks and denials by reason, flat, for metrics."""
+        out = {"submit_checks": self.submit_checks, "modify_checks": self.modify_checks}
+        out["breaker_trips"] = self.breaker_trips
+        for reason, count in self.denials.items():
+            out[f"denied_{reason.value.lower()}"] = count
+        return out
+
+
+def _bps_str(diff: int, ref: int) -> str:
+    """``diff / ref`` in basis points with two decimals (display only)."""
+    hundredths = diff * 1_000_000 // abs(ref) if ref else 0
+    return f"{hundredths // 100}.{hundredths % 100:02d}"
+
+
+def _key(scope: RiskScope, key: str | None) -> str:
+    if scope is RiskScope.DEFAULT:
+        return ""
+    if not key:
+        raise ValidationError("key", key, f"an id is required for scope {scope.value}")
+    return key

@@ -1,0 +1,261 @@
+"""The read-only view of the trading core that the pre-trade risk engine needs.
+
+``RiskState`` is a protocol: the trading core implements it over the cache and the portfolio,
+which keep incremental aggregates so that every method is O(1). ``InMemoryRiskState`` is a
+plain-dict implementation for tests and tools.
+
+Conventions: every amount is a raw fixed-point ``int`` at scale 10**9 (``FIXED_SCALAR``) unless
+its name ends in ``_exact``; signed quantities are positive for long, negative for short. Open-order
+aggregates count the orders that are submitted or working (neither ``INITIALIZED`` nor closed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import IntEnum
+from typing import Protocol
+
+from nautilus_platform.core.identifiers import AccountId, ClientOrderId, InstrumentId
+from nautilus_platform.model.enums import OPEN_STATUSES, AccountType, OrderSide, OrderStatus
+from nautilus_platform.model.instruments import Instrument
+from nautilus_platform.model.orders import Order
+from nautilus_platform.model.values import Currency
+
+
+class PriceSource(IntEnum):
+    """Which market price a check compares against."""
+
+    LAST = 1  # last trade (or bar close)
+    MID = 2  # mid of the best quote
+    MARK = 3  # mark price (the portfolio's valuation price)
+
+
+class OpenOrdersView(Protocol):
+    """Live aggregate of the open orders of one instrument on one side."""
+
+    @property
+    def count(self) -> int: ...
+
+    @property
+    def leaves_raw(self) -> int:
+        """Sum of the leaves quantities, raw."""
+
+    @property
+    def notional_exact(self) -> int:
+        """Sum of leaves_raw * price_raw (scale 10**18, the multiplier not applied)."""
+
+
+class AccountView(Protocol):
+    """Live view of one account; amounts are raw in ``base_currency`` unless keyed by currency."""
+
+    @property
+    def account_type(self) -> AccountType: ...
+
+    @property
+    def base_currency(self) -> Currency | None:
+        """The currency equity, P&L and exposure are valued in (``None``: multi-currency cash)."""
+
+    @property
+    def free(self) -> Mapping[str, int]:
+        """Free balance by currency code: total minus what open orders and margins lock."""
+
+    @property
+    def equity_raw(self) -> int:
+        """Balances plus unrealised P&L at mark prices."""
+
+    @property
+    def peak_equity_raw(self) -> int:
+        """Highest equity seen (the drawdown breaker's reference)."""
+
+    @property
+    def realized_pnl_today_raw(self) -> int:
+        """Realised P&L net of fees since the start of the trading day (negative for a loss)."""
+
+    @property
+    def gross_exposure_raw(self) -> int:
+        """Sum of |position * mark * multiplier| over the account's instruments."""
+
+    @property
+    def net_exposure_raw(self) -> int:
+        """Sum of signed position * mark * multiplier over the account's instruments."""
+
+    @property
+    def open_order_count(self) -> int:
+        """Open orders of the account."""
+
+    @property
+    def open_notional_raw(self) -> int:
+        """Sum of leaves * price * multiplier of the account's open orders."""
+
+
+class RiskState(Protocol):
+    """What pre-trade risk reads of the trading core; every lookup is O(1).
+
+    The mappings are live: the engine binds each one's ``get`` once, so a state must keep
+    returning the same mapping objects (update them in place, never replace them).
+    """
+
+    @property
+    def instruments(self) -> Mapping[InstrumentId, Instrument]:
+        """Known instruments by id."""
+
+    @property
+    def orders(self) -> Mapping[ClientOrderId, Order]:
+        """Orders held in memory by client order id."""
+
+    @property
+    def net_positions(self) -> Mapping[InstrumentId, int]:
+        """Signed net position quantity per instrument (all strategies), raw; absent means flat."""
+
+    @property
+    def accounts(self) -> Mapping[AccountId, AccountView]:
+        """Live account views; absent until the account's first state arrives."""
+
+    def reference_prices(self, source: PriceSource) -> Mapping[InstrumentId, int]:
+        """Latest raw price per instrument for ``source`` (absent: no price yet)."""
+
+    def open_orders(self, side: OrderSide) -> Mapping[InstrumentId, OpenOrdersView]:
+        """Open-order aggregates per instrument on ``side`` (absent: none)."""
+
+    def is_known(self, client_order_id: ClientOrderId) -> bool:
+        """Whether the id was ever used (orders purged from memory included)."""
+
+    def account_id_for(self, order: Order) -> AccountId | None:
+        """The account the order trades in (its venue's account before it is submitted)."""
+
+    def open_reduce_only_leaves_raw(self, instrument_id: InstrumentId, side: OrderSide) -> int:
+        """Sum of the leaves of the open reduce-only orders of the instrument on ``side``, raw."""
+
+    def exchange_rate_raw(self, from_currency: Currency, to_currency: Currency) -> int | None:
+        """Units of ``to_currency`` per unit of ``from_currency``, raw (10**9 = 1), or ``None``."""
+
+
+def is_counted_open(order: Order) -> bool:
+    """Whether ``order`` is inside the open-order aggregates (submitted or working)."""
+    status = order.status
+    return status is OrderStatus.SUBMITTED or status in OPEN_STATUSES
+
+
+class OpenOrders:
+    """A mutable open-order aggregate (``OpenOrdersView``)."""
+
+    __slots__ = ("count", "leaves_raw", "notional_exact")
+
+    def __init__(self, count: int = 0, leaves_raw: int = 0, notional_exact: int = 0) -> None:
+        self.count = count
+        self.leaves_raw = leaves_raw
+        self.notional_exact = notional_exact
+
+
+class AccountSnapshot:
+    """A mutable ``AccountView`` with settable fields; ``free`` maps currency code to raw."""
+
+    __slots__ = (
+        "account_type",
+        "base_currency",
+        "equity_raw",
+        "free",
+        "gross_exposure_raw",
+        "net_exposure_raw",
+        "open_notional_raw",
+        "open_order_count",
+        "peak_equity_raw",
+        "realized_pnl_today_raw",
+    )
+
+    def __init__(
+        self,
+        account_type: AccountType,
+        base_currency: Currency | None,
+        *,
+        free: dict[str, int] | None = None,
+        equity_raw: int = 0,
+        peak_equity_raw: int = 0,
+        realized_pnl_today_raw: int = 0,
+        gross_exposure_raw: int = 0,
+        net_exposure_raw: int = 0,
+        open_order_count: int = 0,
+        open_notional_raw: int = 0,
+    ) -> None:
+        self.account_type = account_type
+        self.base_currency = base_currency
+        self.free: dict[str, int] = free if free is not None else {}
+        self.equity_raw = equity_raw
+        self.peak_equity_raw = peak_equity_raw
+        self.realized_pnl_today_raw = realized_pnl_today_raw
+        self.gross_exposure_raw = gross_exposure_raw
+        self.net_exposure_raw = net_exposure_raw
+        self.open_order_count = open_order_count
+        self.open_notional_raw = open_notional_raw
+
+
+class InMemoryRiskState:
+    """A ``RiskState`` over plain dicts, for tests and tools; set the fields directly."""
+
+    def __init__(self) -> None:
+        self.instruments: dict[InstrumentId, Instrument] = {}
+        self.orders: dict[ClientOrderId, Order] = {}
+        self.net_positions: dict[InstrumentId, int] = {}
+        self.accounts: dict[AccountId, AccountSnapshot] = {}
+        self.prices: dict[PriceSource, dict[InstrumentId, int]] = {source: {} for source in PriceSource}
+        self.open: dict[OrderSide, dict[InstrumentId, OpenOrders]] = {side: {} for side in OrderSide}
+        self.rates: dict[tuple[str, str], int] = {}
+        self.known_ids: set[ClientOrderId] = set()
+        self.default_account_id: AccountId | None = None
+        self.instrument_accounts: dict[InstrumentId, AccountId] = {}
+        self.reduce_only_leaves: dict[tuple[InstrumentId, OrderSide], int] = {}
+
+    # -- setters ------------------------------------------------------------------------------
+    def add_instrument(self, instrument: Instrument) -> None:
+        self.instruments[instrument.id] = instrument
+
+    def set_price(self, instrument_id: InstrumentId, source: PriceSource, raw: int | None) -> None:
+        if raw is None:
+            self.prices[source].pop(instrument_id, None)
+        else:
+            self.prices[source][instrument_id] = raw
+
+    def set_position(self, instrument_id: InstrumentId, raw: int) -> None:
+        self.net_positions[instrument_id] = raw
+
+    def add_order(self, order: Order) -> None:
+        """Remember the order and its id (not counted as open: see ``add_open_order``)."""
+        self.orders[order.client_order_id] = order
+        self.known_ids.add(order.client_order_id)
+
+    def add_open_order(self, order: Order, price_raw: int | None = None) -> None:
+        """Count ``order``'s leaves in the open aggregates (at its price unless ``price_raw``)."""
+        self.add_order(order)
+        agg = self.open[order.side].setdefault(order.instrument_id, OpenOrders())
+        px = order.price or order.trigger_price
+        px_raw = price_raw if price_raw is not None else (px.raw if px is not None else 0)
+        leaves = order.leaves_raw
+        agg.count += 1
+        agg.leaves_raw += leaves
+        agg.notional_exact += leaves * px_raw
+        if order.reduce_only:
+            key = (order.instrument_id, order.side)
+            self.reduce_only_leaves[key] = self.reduce_only_leaves.get(key, 0) + leaves
+
+    # -- RiskState ----------------------------------------------------------------------------
+    def reference_prices(self, source: PriceSource) -> dict[InstrumentId, int]:
+        return self.prices[source]
+
+    def open_orders(self, side: OrderSide) -> dict[InstrumentId, OpenOrders]:
+        return self.open[side]
+
+    def is_known(self, client_order_id: ClientOrderId) -> bool:
+        return client_order_id in self.known_ids or client_order_id in self.orders
+
+    def account_id_for(self, order: Order) -> AccountId | None:
+        if order.account_id is not None:
+            return order.account_id
+        return self.instrument_accounts.get(order.instrument_id, self.default_account_id)
+
+    def open_reduce_only_leaves_raw(self, instrument_id: InstrumentId, side: OrderSide) -> int:
+        return self.reduce_only_leaves.get((instrument_id, side), 0)
+
+    def exchange_rate_raw(self, from_currency: Currency, to_currency: Currency) -> int | None:
+        if from_currency == to_currency:
+            return 1_000_000_000
+        return self.rates.get((from_currency.code, to_currency.code))

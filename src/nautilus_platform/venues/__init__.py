@@ -1,0 +1,1 @@
+"""Venues: the ``VenueClient`` port and its implementations (simulated venues now)."""
