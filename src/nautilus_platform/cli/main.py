@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from rich.console import Console
 
 from nautilus_platform import __version__
 
@@ -24,3 +25,20 @@ def main(
     ),
 ) -> None:
     """Nautilus Platform."""
+
+
+@app.command()
+def demo(
+    seed: int = typer.Option(7, help="Seed of the synthetic quote walk (same seed, same session)."),
+    steps: int = typer.Option(600, min=320, help="Quotes per instrument, one second apart."),
+) -> None:
+    """Run a scripted paper session through the trading core and print orders, fills, positions, account."""
+    from nautilus_platform.cli.render import render_demo
+    from nautilus_platform.service.demo import DemoConfig, run_demo
+
+    result = run_demo(DemoConfig(seed=seed, steps=steps))
+    render_demo(result, Console(width=160))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -15,7 +15,8 @@ from nautilus_platform.model.data import Bar, BarType, OrderBookSnapshot, QuoteT
 from nautilus_platform.model.enums import OrderSide, OrderStatus, PriceType
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.orders import Order
-from nautilus_platform.model.values import Currency
+from nautilus_platform.model.values import FIXED_SCALAR, Currency
+from nautilus_platform.trading.positions.account import rate_ppb
 
 _CLOSED = frozenset(
     {OrderStatus.DENIED, OrderStatus.REJECTED, OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.FILLED}
@@ -37,13 +38,16 @@ class SideAggregate:
 
 
 class AccountOrders:
-    """Open orders of one account: count and notional per settlement currency."""
+    """Open orders of one account: count, notional and what they lock, per currency."""
 
-    __slots__ = ("count", "notional_exact")
+    __slots__ = ("buy_notional_exact", "count", "margin_exact", "notional_exact", "sell_base_exact")
 
     def __init__(self) -> None:
         self.count = 0
         self.notional_exact: dict[Currency, int] = {}  # sum of leaves * price * multiplier (scale 10**27)
+        self.buy_notional_exact: dict[Currency, int] = {}  # the same, buy orders only
+        self.sell_base_exact: dict[Currency, int] = {}  # sells of spot pairs: leaves * multiplier in base (10**27)
+        self.margin_exact: dict[Currency, int] = {}  # notional * margin_init in parts per 10**9 (scale 10**36)
 
 
 class Cache:
@@ -67,12 +71,14 @@ class Cache:
         self._sell: dict[InstrumentId, SideAggregate] = {}
         self._accounts: dict[AccountId, AccountOrders] = {}
         self._purged_ids: set[ClientOrderId] = set()
+        self._margin_ppb: dict[InstrumentId, int] = {}
 
     # -- instruments ------------------------------------------------------------------------
     def add_instrument(self, instrument: Instrument) -> None:
         if instrument.id in self.instruments:
             raise DuplicateError(f"instrument {instrument.id} is already in the cache")
         self.instruments[instrument.id] = instrument
+        self._margin_ppb[instrument.id] = rate_ppb(instrument.margin_init)
         self._buy[instrument.id] = SideAggregate()
         self._sell[instrument.id] = SideAggregate()
 
@@ -191,12 +197,30 @@ class Cache:
             account.count += count
             instrument = self.instruments[order.instrument_id]
             currency = instrument.settlement
+            value = notional * instrument.multiplier.raw
             totals = account.notional_exact
-            totals[currency] = totals.get(currency, 0) + notional * instrument.multiplier.raw
+            totals[currency] = totals.get(currency, 0) + value
+            margin = account.margin_exact
+            margin[currency] = margin.get(currency, 0) + value * self._margin_ppb[order.instrument_id]
+            if order.side is _BUY:
+                buys = account.buy_notional_exact
+                buys[currency] = buys.get(currency, 0) + value
+            elif leaves:
+                base = instrument.base
+                if base is not None:
+                    sells = account.sell_base_exact
+                    sells[base] = sells.get(base, 0) + leaves * instrument.multiplier.raw * FIXED_SCALAR
 
     def account_orders(self, account_id: AccountId) -> AccountOrders:
-        """Open orders of ``account_id`` (an empty aggregate when none)."""
-        return self._accounts.get(account_id) or AccountOrders()
+        """The live open-order aggregate of ``account_id`` (created empty on first use)."""
+        account = self._accounts.get(account_id)
+        if account is None:
+            account = self._accounts[account_id] = AccountOrders()
+        return account
+
+    def side_aggregates(self, side: OrderSide) -> dict[InstrumentId, SideAggregate]:
+        """The live per-instrument open-order aggregates of one side."""
+        return self._buy if side is _BUY else self._sell
 
     def side_aggregate(self, instrument_id: InstrumentId, side: OrderSide) -> SideAggregate:
         """Open orders of ``instrument_id`` on ``side`` (count, leaves, notional)."""

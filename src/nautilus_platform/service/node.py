@@ -1,0 +1,167 @@
+"""``TradingNode``: the composition root that wires one trading core.
+
+It owns the clock, message bus, cache, portfolio (positions and accounts), pre-trade risk
+engine, router, execution engine, journal and the simulated venues. Market data goes in through
+``process`` (cache and marks first, so risk and P&L see the new prices, then the venues match);
+trading commands go in through ``execute``. Everything runs on one thread, in call order.
+
+The same node serves a backtest (``SimulatedClock``, data pushed by a replay loop) and a paper
+session (``LiveClock``, data pushed as it arrives).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from nautilus_platform.core.bus import MessageBus
+from nautilus_platform.core.clock import Clock, SimulatedClock, TimeEvent
+from nautilus_platform.core.errors import NotFoundError, ValidationError
+from nautilus_platform.core.identifiers import InstrumentId, StrategyId, VenueId
+from nautilus_platform.model.commands import Command
+from nautilus_platform.model.data import Bar, OrderBookDeltas, OrderBookSnapshot, QuoteTick, TradeTick
+from nautilus_platform.model.enums import AccountType, OmsType
+from nautilus_platform.model.events import AccountState
+from nautilus_platform.model.instruments import Instrument
+from nautilus_platform.model.order_factory import OrderFactory
+from nautilus_platform.model.values import Currency, Money
+from nautilus_platform.trading.cache import Cache
+from nautilus_platform.trading.execution import ExecutionEngine
+from nautilus_platform.trading.journal import InMemoryJournal, Journal
+from nautilus_platform.trading.positions import ExchangeRates, Portfolio
+from nautilus_platform.trading.risk import RiskConfig, RiskEngine
+from nautilus_platform.trading.router import InstrumentVenueRouter
+from nautilus_platform.trading.state import CoreRiskState
+from nautilus_platform.venues.simulated import SimulatedVenue, SimulatedVenueConfig
+
+MarketData = QuoteTick | TradeTick | Bar | OrderBookSnapshot | OrderBookDeltas
+DAY_NS = 86_400 * 1_000_000_000
+
+
+class TradingNode:
+    """One trading core with its simulated venues."""
+
+    def __init__(
+        self,
+        clock: Clock | None = None,
+        risk_config: RiskConfig | None = None,
+        oms_type: OmsType = OmsType.NETTING,
+        journal: Journal | None = None,
+        day_start_offset_ns: int = 0,
+    ) -> None:
+        self.clock: Clock = clock if clock is not None else SimulatedClock()
+        self.bus = MessageBus()
+        self.cache = Cache()
+        self.rates = ExchangeRates(self.cache.mid_raw)
+        self.portfolio = Portfolio(self.clock, self.rates, oms_type, self.cache.position_hints)
+        self.state = CoreRiskState(self.cache, self.portfolio)
+        self.risk = RiskEngine(risk_config or RiskConfig(), self.state, self.clock)
+        self.router = InstrumentVenueRouter()
+        self.journal: Journal = journal if journal is not None else InMemoryJournal()
+        self.execution = ExecutionEngine(
+            self.clock, self.bus, self.cache, self.risk, self.router, self.portfolio, self.journal
+        )
+        self.venues: dict[VenueId, SimulatedVenue] = {}
+        self._day_start_offset_ns = day_start_offset_ns
+        now = self.clock.timestamp_ns()
+        first = (now - day_start_offset_ns) // DAY_NS * DAY_NS + day_start_offset_ns
+        self.clock.set_timer("trading-day", DAY_NS, self._on_day_start, start_ns=first)
+
+    # -- setup --------------------------------------------------------------------------------
+    def add_venue(
+        self,
+        config: SimulatedVenueConfig,
+        account_type: AccountType,
+        base_currency: Currency,
+        balances: Iterable[Money],
+    ) -> SimulatedVenue:
+        """Add a simulated venue with its trading account and starting balances."""
+        venue = SimulatedVenue(config, self.clock)
+        if venue.venue_id in self.venues:
+            raise ValidationError("venue_id", venue.venue_id, "is already added")
+        state = self.portfolio.add_account(venue.account_id, account_type, base_currency, balances)
+        self.state.bind_account(self.portfolio.accounts[venue.account_id], venue.venue_id)
+        self.router.add_venue(venue)
+        venue.connect(self.execution.on_venue_event)
+        self.venues[venue.venue_id] = venue
+        self._record_account_state(state)
+        return venue
+
+    def add_instrument(self, instrument: Instrument) -> None:
+        """Make an instrument tradable at its venue (which must be added first)."""
+        venue = self.venues.get(instrument.id.venue)
+        if venue is None:
+            raise NotFoundError(f"no venue {instrument.id.venue} for instrument {instrument.id}; add the venue first")
+        self.cache.add_instrument(instrument)
+        self.rates.add_instrument(instrument)
+        venue.add_instrument(instrument)
+
+    def order_factory(self, strategy_id: str | StrategyId) -> OrderFactory:
+        return OrderFactory(StrategyId(strategy_id), self.clock)
+
+    def _record_account_state(self, state: AccountState) -> None:
+        self.journal.append(state)
+        self.bus.publish(f"events.account.{state.account_id}", state)
+
+    def _on_day_start(self, event: TimeEvent) -> None:
+        self.portfolio.start_day()
+
+    # -- running ------------------------------------------------------------------------------
+    def execute(self, command: Command) -> None:
+        """Run one trading command through risk, routing and the venue."""
+        self.execution.execute(command)
+
+    def process(self, data: MarketData) -> None:
+        """Feed one market-data item: cache, marks and rates, then the instrument's venue."""
+        clock = self.clock
+        ts = data.ts_event
+        if isinstance(clock, SimulatedClock) and ts > clock.timestamp_ns():
+            clock.advance_time(ts)
+        cache = self.cache
+        kind = type(data)
+        if kind is QuoteTick:
+            quote: QuoteTick = data  # type: ignore[assignment]
+            iid = quote.instrument_id
+            cache.add_quote(quote)
+            self.portfolio.on_mark(iid, cache.mid_raw[iid])
+            venue = self.venues.get(iid.venue)
+            if venue is not None:
+                venue.process_quote(quote)
+        elif kind is TradeTick:
+            trade: TradeTick = data  # type: ignore[assignment]
+            iid = trade.instrument_id
+            cache.add_trade(trade)
+            self._mark(iid)
+            venue = self.venues.get(iid.venue)
+            if venue is not None:
+                venue.process_trade(trade)
+        elif kind is Bar:
+            bar: Bar = data  # type: ignore[assignment]
+            iid = bar.bar_type.instrument_id
+            cache.add_bar(bar)
+            self._mark(iid)
+            venue = self.venues.get(iid.venue)
+            if venue is not None:
+                venue.process_bar(bar)
+        elif kind is OrderBookSnapshot or kind is OrderBookDeltas:
+            book: OrderBookSnapshot | OrderBookDeltas = data  # type: ignore[assignment]
+            iid = book.instrument_id
+            if isinstance(book, OrderBookSnapshot):
+                cache.add_book(book)
+                self._mark(iid)
+            venue = self.venues.get(iid.venue)
+            if venue is not None:
+                venue.process_book(book)
+        else:
+            raise ValidationError("data", type(data).__name__, "must be a quote, trade, bar or order book")
+
+    def _mark(self, instrument_id: InstrumentId) -> None:
+        mark = self.cache.mark_raw(instrument_id)
+        if mark is not None:
+            self.portfolio.on_mark(instrument_id, mark)
+
+    def advance_time(self, ts_ns: int) -> None:
+        """Move a simulated clock (timers fire) and let the venues deliver what is due."""
+        if isinstance(self.clock, SimulatedClock) and ts_ns > self.clock.timestamp_ns():
+            self.clock.advance_time(ts_ns)
+        for venue in self.venues.values():
+            venue.process_time(ts_ns)

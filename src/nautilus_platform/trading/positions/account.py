@@ -1,0 +1,288 @@
+"""Accounts: balances per currency and what positions and open orders tie up.
+
+Two kinds, as at a broker:
+
+- **cash**: buying spends the settlement (quote) currency and selling returns it; a spot pair
+  also moves its base currency balance. Equity is cash plus the market value of held positions
+  (base currencies of pairs are already balances). Open buy orders lock their notional, open
+  sells of a pair lock their base quantity.
+- **margin**: fills book realised P&L; positions and open orders tie up initial margin
+  (notional * the instrument's ``margin_init``; leverage is ``1 / margin_init``). Equity is cash
+  plus unrealised P&L; free margin is equity minus initial margin.
+
+Amounts are raw fixed-point ints (10**9 = 1 unit) in whole smallest units of their currency.
+Aggregates of positions are kept per settlement currency at scale 10**27 and are converted to
+the account's base currency through ``ExchangeRates`` only when read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import Protocol
+
+from nautilus_platform.core.errors import ValidationError
+from nautilus_platform.core.identifiers import AccountId, InstrumentId
+from nautilus_platform.model.enums import AccountType
+from nautilus_platform.model.events import AccountBalance, AccountState, MarginBalance
+from nautilus_platform.model.values import FIXED_SCALAR, Currency, Money, round_half_even
+from nautilus_platform.trading.positions.rates import ExchangeRates
+
+SCALE18 = FIXED_SCALAR * FIXED_SCALAR
+SCALE27 = SCALE18 * FIXED_SCALAR
+_CASH = AccountType.CASH
+
+
+def ceil_div(numerator: int, denominator: int) -> int:
+    return -(-numerator // denominator)
+
+
+def rate_ppb(rate: Decimal) -> int:
+    """A margin rate in parts per 10**9, rounded up (a margin is never understated)."""
+    num, den = rate.as_integer_ratio()
+    return ceil_div(num * FIXED_SCALAR, den)
+
+
+class CurrencyExposure:
+    """Positions of one account settled in one currency (scale 10**27; margins at 10**36)."""
+
+    __slots__ = ("gross", "margin_init", "margin_maint", "net", "unrealized", "value")
+
+    def __init__(self) -> None:
+        self.unrealized = 0  # unrealised P&L
+        self.value = 0  # what positions add to equity (cash: market value; margin: unrealised P&L)
+        self.gross = 0  # sum |qty * mark * multiplier|
+        self.net = 0  # sum qty * mark * multiplier
+        self.margin_init = 0  # sum gross * margin_init_ppb
+        self.margin_maint = 0
+
+
+class OpenOrdersSummary(Protocol):
+    """The open orders of an account as the cache aggregates them."""
+
+    @property
+    def count(self) -> int: ...
+
+    @property
+    def notional_exact(self) -> Mapping[Currency, int]:
+        """Sum of leaves * price * multiplier per settlement currency (scale 10**27)."""
+
+
+class OpenOrderLocks(Mapping[Currency, int]):
+    """Protocol-like base for what open orders lock per currency (scale 10**27); empty by default."""
+
+    def __getitem__(self, currency: Currency) -> int:
+        raise KeyError(currency)
+
+    def __iter__(self) -> Iterator[Currency]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+class Account:
+    """Balances and exposures of one account."""
+
+    def __init__(
+        self,
+        account_id: AccountId,
+        account_type: AccountType,
+        base_currency: Currency,
+        rates: ExchangeRates,
+        balances: Mapping[Currency, int] | None = None,
+    ) -> None:
+        self.id = account_id
+        self.account_type = account_type
+        self.base_currency = base_currency
+        self.rates = rates
+        self.balances: dict[Currency, int] = dict(balances or {})
+        self.starting_balances: dict[Currency, int] = dict(self.balances)
+        self.exposures: dict[Currency, CurrencyExposure] = {}
+        self.margins: dict[InstrumentId, tuple[Currency, int, int]] = {}  # instrument -> (ccy, init, maint) 10**36
+        self.order_locks: Mapping[Currency, int] = OpenOrderLocks()
+        self.open_orders: OpenOrdersSummary | None = None  # bound to the cache's live aggregate
+        self.realized_today_raw = 0
+        self.realized_total_raw = 0
+        self.commissions: dict[Currency, int] = {}
+        self.unconverted: dict[Currency, int] = {}  # P&L booked in its own currency for want of a rate
+        self.peak_equity_raw = self.equity_raw
+        self.free = FreeBalances(self)
+
+    @property
+    def is_cash(self) -> bool:
+        return self.account_type is _CASH
+
+    # -- bookings -----------------------------------------------------------------------------
+    def book(self, currency: Currency, raw: int) -> None:
+        """Add ``raw`` (whole smallest units) to the balance of ``currency``."""
+        if raw:
+            self.balances[currency] = self.balances.get(currency, 0) + raw
+
+    def exposure(self, currency: Currency) -> CurrencyExposure:
+        exposure = self.exposures.get(currency)
+        if exposure is None:
+            exposure = self.exposures[currency] = CurrencyExposure()
+        return exposure
+
+    def start_day(self) -> None:
+        """Reset the daily realised P&L (call at the trading day's start)."""
+        self.realized_today_raw = 0
+
+    # -- views in the base currency -----------------------------------------------------------
+    def _to_base(self, exact: int, currency: Currency) -> int:
+        """An exact amount (scale 10**27) as raw base currency, floored; unconvertible counts 0."""
+        if currency != self.base_currency:
+            converted = self.rates.convert_exact(exact, currency, self.base_currency)
+            if converted is None:
+                return 0
+            exact = converted
+        return exact // SCALE18
+
+    def _balance_in_base(self, currency: Currency, raw: int) -> int:
+        if currency == self.base_currency:
+            return raw
+        converted = self.rates.convert_exact(raw, currency, self.base_currency)
+        return converted if converted is not None else 0
+
+    @property
+    def equity_raw(self) -> int:
+        """Balances plus what positions add (market value in cash accounts, else unrealised P&L)."""
+        total = 0
+        for currency, raw in self.balances.items():
+            total += self._balance_in_base(currency, raw)
+        for currency, exposure in self.exposures.items():
+            total += self._to_base(exposure.value, currency)
+        return total
+
+    def update_peak(self) -> int:
+        """Record the equity high-water mark; returns the current equity."""
+        equity = self.equity_raw
+        if equity > self.peak_equity_raw:
+            self.peak_equity_raw = equity
+        return equity
+
+    @property
+    def realized_pnl_today_raw(self) -> int:
+        return self.realized_today_raw
+
+    @property
+    def gross_exposure_raw(self) -> int:
+        return sum(self._to_base(e.gross, c) for c, e in self.exposures.items())
+
+    @property
+    def net_exposure_raw(self) -> int:
+        return sum(self._to_base(e.net, c) for c, e in self.exposures.items())
+
+    @property
+    def open_order_count(self) -> int:
+        return self.open_orders.count if self.open_orders is not None else 0
+
+    @property
+    def open_notional_raw(self) -> int:
+        """Notional of the open orders in the base currency (leaves * price * multiplier)."""
+        if self.open_orders is None:
+            return 0
+        return sum(self._to_base(exact, c) for c, exact in self.open_orders.notional_exact.items())
+
+    def free_raw(self, currency: Currency) -> int:
+        """What is free to trade in ``currency``: balance less order locks and (margin) initial margin."""
+        balance = self.balances.get(currency, 0)
+        locked = ceil_div(self.order_locks.get(currency, 0), SCALE18)
+        if self.is_cash:
+            return balance - locked
+        exposure = self.exposures.get(currency)
+        if exposure is None:
+            return balance - locked
+        margin = ceil_div(exposure.margin_init, SCALE27)
+        return balance + exposure.unrealized // SCALE18 - margin - locked
+
+    def locked_raw(self, currency: Currency) -> int:
+        """Tied up in ``currency``: order locks, and initial margin of positions in margin accounts."""
+        locked = ceil_div(self.order_locks.get(currency, 0), SCALE18)
+        if not self.is_cash:
+            exposure = self.exposures.get(currency)
+            if exposure is not None:
+                locked += ceil_div(exposure.margin_init, SCALE27)
+        return locked
+
+    # -- events -------------------------------------------------------------------------------
+    def state(self, ts_event: int, ts_init: int, reason: str = "") -> AccountState:
+        """An ``AccountState`` with every balance (total, locked, free) and, for margin, the margins."""
+        balances = []
+        for currency in sorted(set(self.balances) | set(self.exposures), key=lambda c: c.code):
+            total = self.balances.get(currency, 0)
+            locked = self.locked_raw(currency)
+            unit = currency.unit_raw
+            locked = ceil_div(locked, unit) * unit
+            balances.append(
+                AccountBalance(
+                    currency=currency,
+                    total=Money(raw=total, currency=currency),
+                    locked=Money(raw=locked, currency=currency),
+                    free=Money(raw=total - locked, currency=currency),
+                )
+            )
+        margins: tuple[MarginBalance, ...] = ()
+        if not self.is_cash and self.margins:
+            margins = tuple(
+                MarginBalance(
+                    instrument_id=iid,
+                    initial=_money_up(init, currency),
+                    maintenance=_money_up(maint, currency),
+                )
+                for iid, (currency, init, maint) in sorted(self.margins.items())
+                if init or maint
+            )
+        return AccountState(
+            ts_event=ts_event,
+            ts_init=ts_init,
+            account_id=self.id,
+            account_type=self.account_type,
+            base_currency=self.base_currency,
+            balances=tuple(balances),
+            margins=margins,
+            reason=reason,
+        )
+
+    def balance(self, currency: Currency) -> Money:
+        return Money(raw=self.balances.get(currency, 0), currency=currency)
+
+    def __repr__(self) -> str:
+        parts = ", ".join(str(self.balance(c)) for c in sorted(self.balances, key=lambda c: c.code))
+        return f"Account({self.id} {self.account_type.name} [{parts}])"
+
+
+def _money_up(exact36: int, currency: Currency) -> Money:
+    unit = currency.unit_raw
+    return Money(raw=ceil_div(exact36, SCALE27 * unit) * unit, currency=currency)
+
+
+class FreeBalances(Mapping[str, int]):
+    """Live ``currency code -> free raw`` view of an account (what the risk engine reads)."""
+
+    __slots__ = ("_account",)
+
+    def __init__(self, account: Account) -> None:
+        self._account = account
+
+    def __getitem__(self, code: str) -> int:
+        return self._account.free_raw(Currency.from_str(code))
+
+    def get(self, code: str, default: int | None = None) -> int:  # type: ignore[override]
+        try:
+            return self._account.free_raw(Currency.from_str(code))
+        except ValidationError:
+            return default if default is not None else 0
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted({c.code for c in self._account.balances} | {c.code for c in self._account.exposures}))
+
+    def __len__(self) -> int:
+        return len(set(self._account.balances) | set(self._account.exposures))
+
+
+def round_to_unit(exact: int, scale: int, currency: Currency) -> int:
+    """Round an exact amount at ``scale`` to raw whole smallest units of ``currency`` (half-even)."""
+    unit = currency.unit_raw
+    return round_half_even(exact, scale * unit) * unit

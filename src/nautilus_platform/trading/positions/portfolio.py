@@ -1,0 +1,295 @@
+"""The portfolio: positions and accounts, updated by fills and marked to market by prices.
+
+``on_fill`` is the execution engine's ``FillSink``: it updates the position (netting: one per
+instrument and strategy; hedging: one per opening order, or the ``position_id`` the command
+named), books the fill in the account and returns the events to publish: the position event
+and the account's new ``AccountState``.
+
+Account bookings per fill, in whole smallest currency units:
+
+- margin account: ``realised P&L delta - commission`` into the base currency (converted through
+  ``ExchangeRates`` when the settlement currency differs; without a rate the amount stays in
+  its own currency and the account state says so);
+- cash account: the cash flow (``-qty * px * multiplier`` for a buy, ``+`` for a sell, rounded
+  cumulatively per position like realised P&L) into the settlement currency, the base quantity
+  of a spot pair into its base currency, and the commission out of its own currency.
+
+Hence, per account and currency, the change in balance equals the sum of realised P&L minus
+commissions (margin) or of cash flows minus commissions (cash) exactly, and a cash position
+that went flat has cash flows equal to its realised P&L.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from nautilus_platform.core.clock import Clock
+from nautilus_platform.core.errors import DuplicateError, NotFoundError, ValidationError
+from nautilus_platform.core.identifiers import AccountId, ClientOrderId, InstrumentId, PositionId, StrategyId, unchecked
+from nautilus_platform.model.enums import AccountType, OmsType, OrderSide
+from nautilus_platform.model.events import AccountState, Event, OrderFilled
+from nautilus_platform.model.instruments import Instrument
+from nautilus_platform.model.values import Currency, Money
+from nautilus_platform.trading.positions.account import SCALE18, Account, rate_ppb, round_to_unit
+from nautilus_platform.trading.positions.position import Position
+from nautilus_platform.trading.positions.rates import ExchangeRates
+
+_BUY = OrderSide.BUY
+_CASH = AccountType.CASH
+
+
+class _Marked:
+    """A position's last contribution to its account's exposure (so it can be taken back)."""
+
+    __slots__ = ("gross", "margin_init", "margin_maint", "net", "unrealized", "value")
+
+    def __init__(self) -> None:
+        self.unrealized = self.value = self.gross = self.net = self.margin_init = self.margin_maint = 0
+
+
+class _InstrumentInfo:
+    __slots__ = ("is_pair", "margin_init_ppb", "margin_maint_ppb")
+
+    def __init__(self, instrument: Instrument) -> None:
+        self.is_pair = instrument.base is not None
+        self.margin_init_ppb = rate_ppb(instrument.margin_init)
+        self.margin_maint_ppb = rate_ppb(instrument.margin_maint)
+
+
+class Portfolio:
+    """Positions and accounts of one trading node."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        rates: ExchangeRates,
+        oms_type: OmsType = OmsType.NETTING,
+        position_hints: Mapping[ClientOrderId, PositionId] | None = None,
+    ) -> None:
+        self.clock = clock
+        self.rates = rates
+        self.oms_type = oms_type
+        self.oms_overrides: dict[StrategyId, OmsType] = {}
+        self.position_hints: Mapping[ClientOrderId, PositionId] = position_hints if position_hints is not None else {}
+        self.accounts: dict[AccountId, Account] = {}
+        self.positions: dict[PositionId, Position] = {}
+        self.closed_positions: list[Position] = []  # every position that went flat, in order
+        self.net_positions: dict[InstrumentId, int] = {}  # all strategies, raw signed
+        self.marks: dict[InstrumentId, int] = {}
+        self._by_instrument: dict[InstrumentId, list[Position]] = {}
+        self._marked: dict[PositionId, _Marked] = {}
+        self._info: dict[InstrumentId, _InstrumentInfo] = {}
+        self._hedge_ids: dict[ClientOrderId, PositionId] = {}
+
+    # -- setup --------------------------------------------------------------------------------
+    def add_account(
+        self,
+        account_id: AccountId,
+        account_type: AccountType,
+        base_currency: Currency,
+        balances: Iterable[Money] = (),
+    ) -> AccountState:
+        """Open an account with starting balances; returns its first ``AccountState``."""
+        if account_id in self.accounts:
+            raise DuplicateError(f"account {account_id} already exists")
+        start: dict[Currency, int] = {}
+        for money in balances:
+            if not isinstance(money, Money):
+                raise ValidationError("balances", money, "must be Money")
+            start[money.currency] = start.get(money.currency, 0) + money.raw
+        account = Account(account_id, account_type, base_currency, self.rates, start)
+        self.accounts[account_id] = account
+        now = self.clock.timestamp_ns()
+        return account.state(now, now, "opened")
+
+    def account(self, account_id: AccountId) -> Account:
+        account = self.accounts.get(account_id)
+        if account is None:
+            raise NotFoundError(f"unknown account {account_id}")
+        return account
+
+    def set_oms_type(self, strategy_id: StrategyId, oms_type: OmsType) -> None:
+        """Netting or hedging for one strategy (the portfolio default applies otherwise)."""
+        self.oms_overrides[strategy_id] = oms_type
+
+    def start_day(self) -> None:
+        """Reset every account's daily realised P&L."""
+        for account in self.accounts.values():
+            account.start_day()
+
+    # -- fills --------------------------------------------------------------------------------
+    def on_fill(self, fill: OrderFilled, instrument: Instrument) -> list[Event]:
+        """Apply a fill to its position and account; returns the position and account events."""
+        account = self.accounts.get(fill.account_id)
+        if account is None:
+            raise NotFoundError(f"fill {fill.trade_id} for unknown account {fill.account_id}")
+        iid = instrument.id
+        info = self._info.get(iid)
+        if info is None:
+            info = self._info[iid] = _InstrumentInfo(instrument)
+        position_id = self._position_id(fill)
+        position = self.positions.get(position_id)
+        opened = position is None or position.signed_raw == 0
+        if position is None or position.signed_raw == 0:
+            position = Position(
+                position_id, instrument, fill.strategy_id, fill.account_id, fill.client_order_id, fill.ts_event
+            )
+            self.positions[position_id] = position
+            self._by_instrument.setdefault(iid, []).append(position)
+            self._marked[position_id] = _Marked()
+        before_signed = position.signed_raw
+        realized = position.apply(fill)
+        self.net_positions[iid] = self.net_positions.get(iid, 0) + position.signed_raw - before_signed
+        self._book(account, position, info, fill, realized)
+        mark = self.marks.get(iid)
+        if mark is None:
+            mark = fill.last_px.raw
+        self._remark(account, position, info, mark)
+        if position.signed_raw == 0:
+            self.closed_positions.append(position)
+            self._by_instrument[iid].remove(position)
+        account.update_peak()
+        return [position.event(fill, opened, mark), account.state(fill.ts_event, fill.ts_init)]
+
+    def _position_id(self, fill: OrderFilled) -> PositionId:
+        if fill.position_id is not None:
+            return fill.position_id
+        hinted = self.position_hints.get(fill.client_order_id)
+        if hinted is not None:
+            return hinted
+        oms = self.oms_overrides.get(fill.strategy_id, self.oms_type)
+        if oms is OmsType.NETTING:
+            return unchecked(PositionId, f"{fill.instrument_id}-{fill.strategy_id}")
+        known = self._hedge_ids.get(fill.client_order_id)
+        if known is None:
+            known = self._hedge_ids[fill.client_order_id] = unchecked(
+                PositionId, f"{fill.instrument_id}-{fill.strategy_id}-{fill.client_order_id}"
+            )
+        return known
+
+    def _book(
+        self, account: Account, position: Position, info: _InstrumentInfo, fill: OrderFilled, realized: int
+    ) -> None:
+        settle = position.settlement
+        commission = fill.commission
+        if account.account_type is _CASH:
+            qty, px = fill.last_qty.raw, fill.last_px.raw
+            flow = qty * px * position.mult
+            before = round_to_unit(position.cash_exact, SCALE18, settle)
+            position.cash_exact += -flow if fill.order_side is _BUY else flow
+            account.book(settle, round_to_unit(position.cash_exact, SCALE18, settle) - before)
+            if info.is_pair:
+                base = position.instrument.base
+                assert base is not None
+                units = qty * position.mult // 1_000_000_000
+                account.book(base, units if fill.order_side is _BUY else -units)
+            account.book(commission.currency, -commission.raw)
+            pnl_ccy, pnl = settle, realized
+        else:
+            pnl_ccy, pnl = settle, realized
+            base = account.base_currency
+            if settle != base and realized:
+                converted = self.rates.convert_raw(realized, settle, base)
+                if converted is not None:
+                    pnl_ccy, pnl = base, converted
+                else:
+                    account.unconverted[settle] = account.unconverted.get(settle, 0) + realized
+            account.book(pnl_ccy, pnl)
+            fee_ccy, fee = commission.currency, commission.raw
+            if fee and fee_ccy != base:
+                converted = self.rates.convert_raw(fee, fee_ccy, base)
+                if converted is not None:
+                    fee_ccy, fee = base, converted
+                else:
+                    account.unconverted[fee_ccy] = account.unconverted.get(fee_ccy, 0) - fee
+            account.book(fee_ccy, -fee)
+        if commission.raw:
+            account.commissions[commission.currency] = account.commissions.get(commission.currency, 0) + commission.raw
+        net_today = self._in_base(account, pnl, pnl_ccy) - self._in_base(account, commission.raw, commission.currency)
+        account.realized_today_raw += net_today
+        account.realized_total_raw += net_today
+
+    def _in_base(self, account: Account, raw: int, currency: Currency) -> int:
+        if not raw or currency == account.base_currency:
+            return raw
+        converted = self.rates.convert_raw(raw, currency, account.base_currency)
+        return converted if converted is not None else 0
+
+    # -- marks --------------------------------------------------------------------------------
+    def on_mark(self, instrument_id: InstrumentId, mark_raw: int) -> None:
+        """Mark the open positions of ``instrument_id`` to ``mark_raw``."""
+        self.marks[instrument_id] = mark_raw
+        positions = self._by_instrument.get(instrument_id)
+        if not positions:
+            return
+        info = self._info[instrument_id]
+        accounts = self.accounts
+        for position in positions:
+            account = accounts[position.account_id]
+            self._remark(account, position, info, mark_raw)
+            account.update_peak()
+
+    def _remark(self, account: Account, position: Position, info: _InstrumentInfo, mark: int) -> None:
+        marked = self._marked[position.id]
+        exposure = account.exposure(position.settlement)
+        net = position.signed_raw * mark * position.mult
+        gross = net if net >= 0 else -net
+        unrealized = position.unrealized_exact(mark)
+        if account.account_type is _CASH:
+            value = 0 if info.is_pair else net
+        else:
+            value = unrealized
+        m_init = gross * info.margin_init_ppb
+        m_maint = gross * info.margin_maint_ppb
+        exposure.unrealized += unrealized - marked.unrealized
+        exposure.value += value - marked.value
+        exposure.gross += gross - marked.gross
+        exposure.net += net - marked.net
+        if account.account_type is not _CASH:
+            exposure.margin_init += m_init - marked.margin_init
+            exposure.margin_maint += m_maint - marked.margin_maint
+            margin = account.margins.get(position.instrument_id)
+            if margin is None:
+                account.margins[position.instrument_id] = (position.settlement, m_init, m_maint)
+            else:
+                account.margins[position.instrument_id] = (
+                    position.settlement,
+                    margin[1] + m_init - marked.margin_init,
+                    margin[2] + m_maint - marked.margin_maint,
+                )
+        marked.unrealized, marked.value, marked.gross, marked.net = unrealized, value, gross, net
+        marked.margin_init, marked.margin_maint = m_init, m_maint
+
+    # -- queries ------------------------------------------------------------------------------
+    def position(self, position_id: PositionId) -> Position:
+        position = self.positions.get(position_id)
+        if position is None:
+            raise NotFoundError(f"unknown position {position_id}")
+        return position
+
+    def open_positions(
+        self, instrument_id: InstrumentId | None = None, strategy_id: StrategyId | None = None
+    ) -> list[Position]:
+        return [
+            p
+            for p in self.positions.values()
+            if p.signed_raw
+            and (instrument_id is None or p.instrument_id == instrument_id)
+            and (strategy_id is None or p.strategy_id == strategy_id)
+        ]
+
+    def net_position_raw(self, instrument_id: InstrumentId, strategy_id: StrategyId | None = None) -> int:
+        """Signed net quantity of ``instrument_id`` (of one strategy, or of all), raw."""
+        if strategy_id is None:
+            return self.net_positions.get(instrument_id, 0)
+        return sum(p.signed_raw for p in self._by_instrument.get(instrument_id, ()) if p.strategy_id == strategy_id)
+
+    def unrealized_pnl(self, instrument_id: InstrumentId) -> Money | None:
+        """Unrealised P&L of the open positions of ``instrument_id`` at the latest mark."""
+        positions = self._by_instrument.get(instrument_id)
+        if not positions:
+            return None
+        mark = self.marks.get(instrument_id)
+        settle = positions[0].settlement
+        exact = sum(p.unrealized_exact(mark if mark is not None else p.last_px_raw) for p in positions)
+        return Money(raw=round_to_unit(exact, SCALE18, settle), currency=settle)

@@ -1,0 +1,243 @@
+"""A position: exact average-cost accounting of the fills of one instrument and strategy.
+
+Everything is integer arithmetic on raw fixed-point values (scale 10**9):
+
+- ``cost_exact`` is the entry cost of the open quantity, ``sum(qty_raw * px_raw)`` (scale 10**18);
+  the average entry price is ``cost_exact / |signed_raw|``.
+- A reducing fill of ``q`` out of ``Q`` releases ``cost_exact * q // Q`` of the cost (the floor
+  remainder stays with the rest of the position, so a full close releases exactly what is
+  left); realised P&L for that part is ``(q * px - released) * multiplier`` (scale 10**27).
+- Realised P&L in money is the *cumulative* exact amount rounded half-even to the settlement
+  currency's smallest unit; each fill books the difference between two such roundings, so the
+  booked amounts always add up to the rounded exact total (no drift from rounding per fill).
+- A fill larger than the open quantity on the other side flips the position in one step: the
+  closing part realises P&L and the rest opens at the fill price.
+
+Commissions are kept per currency and are *not* part of realised P&L (the account books both).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from nautilus_platform.core.identifiers import AccountId, ClientOrderId, PositionId, StrategyId, TradeId
+from nautilus_platform.model.enums import OrderSide, PositionSide
+from nautilus_platform.model.events import OrderFilled, PositionChanged, PositionClosed, PositionEvent, PositionOpened
+from nautilus_platform.model.instruments import Instrument
+from nautilus_platform.model.values import FIXED_SCALAR, Currency, Money, Quantity, round_half_even
+
+SCALE18 = FIXED_SCALAR * FIXED_SCALAR
+_BUY = OrderSide.BUY
+_LONG, _SHORT, _FLAT = PositionSide.LONG, PositionSide.SHORT, PositionSide.FLAT
+
+
+def _ratio_decimal(numerator: int, denominator: int) -> Decimal:
+    """An exact-enough ``Decimal`` of a raw ratio for events (28 significant digits)."""
+    return (Decimal(numerator) / Decimal(denominator)).normalize()
+
+
+class Position:
+    """The open quantity, entry cost, realised P&L and commissions of one position."""
+
+    __slots__ = (
+        "account_id",
+        "buy_raw",
+        "cash_exact",
+        "close_qty_raw",
+        "close_value_exact",
+        "commissions",
+        "cost_exact",
+        "event_count",
+        "id",
+        "instrument",
+        "instrument_id",
+        "last_px_raw",
+        "last_trade_id",
+        "mult",
+        "opening_order_id",
+        "peak_raw",
+        "realized_exact",
+        "realized_raw",
+        "sell_raw",
+        "settlement",
+        "signed_raw",
+        "strategy_id",
+        "ts_closed",
+        "ts_last",
+        "ts_opened",
+        "unit_den",
+    )
+
+    def __init__(
+        self,
+        position_id: PositionId,
+        instrument: Instrument,
+        strategy_id: StrategyId,
+        account_id: AccountId,
+        opening_order_id: ClientOrderId,
+        ts_opened: int,
+    ) -> None:
+        self.id = position_id
+        self.instrument = instrument
+        self.instrument_id = instrument.id
+        self.strategy_id = strategy_id
+        self.account_id = account_id
+        self.opening_order_id = opening_order_id
+        self.settlement: Currency = instrument.settlement
+        self.mult = instrument.multiplier.raw
+        self.unit_den = SCALE18 * self.settlement.unit_raw
+        self.signed_raw = 0
+        self.cost_exact = 0
+        self.realized_exact = 0
+        self.realized_raw = 0
+        self.cash_exact = 0  # cumulative cash flow (+sells, -buys) * multiplier, scale 10**27 (cash accounts)
+        self.close_qty_raw = 0
+        self.close_value_exact = 0
+        self.buy_raw = 0
+        self.sell_raw = 0
+        self.peak_raw = 0
+        self.last_px_raw = 0
+        self.commissions: dict[Currency, int] = {}
+        self.last_trade_id: TradeId | None = None
+        self.ts_opened = ts_opened
+        self.ts_last = ts_opened
+        self.ts_closed = 0
+        self.event_count = 0
+
+    # -- updates ------------------------------------------------------------------------------
+    def apply(self, fill: OrderFilled) -> int:
+        """Apply a fill; returns the realised P&L it booked, raw in the settlement currency."""
+        qty = fill.last_qty.raw
+        px = fill.last_px.raw
+        signed = self.signed_raw
+        if fill.order_side is _BUY:
+            self.buy_raw += qty
+            delta = qty
+        else:
+            self.sell_raw += qty
+            delta = -qty
+        before_raw = self.realized_raw
+        if signed == 0 or (signed > 0) == (delta > 0):  # opening or increasing
+            self.cost_exact += qty * px
+        else:
+            open_qty = signed if signed > 0 else -signed
+            closing = qty if qty < open_qty else open_qty
+            released = self.cost_exact if closing == open_qty else self.cost_exact * closing // open_qty
+            self.cost_exact -= released
+            value = closing * px
+            self.close_qty_raw += closing
+            self.close_value_exact += value
+            pnl = (value - released) if signed > 0 else (released - value)
+            self.realized_exact += pnl * self.mult
+            self.realized_raw = round_half_even(self.realized_exact, self.unit_den) * self.settlement.unit_raw
+            if qty > open_qty:  # flip: the rest opens at the fill price
+                self.cost_exact = (qty - open_qty) * px
+        signed += delta
+        self.signed_raw = signed
+        size = signed if signed > 0 else -signed
+        if size > self.peak_raw:
+            self.peak_raw = size
+        commission = fill.commission
+        if commission.raw:
+            ccy = commission.currency
+            self.commissions[ccy] = self.commissions.get(ccy, 0) + commission.raw
+        self.last_px_raw = px
+        self.last_trade_id = fill.trade_id
+        self.ts_last = fill.ts_event
+        if signed == 0:
+            self.ts_closed = fill.ts_event
+        self.event_count += 1
+        return self.realized_raw - before_raw
+
+    # -- queries ------------------------------------------------------------------------------
+    @property
+    def side(self) -> PositionSide:
+        signed = self.signed_raw
+        return _LONG if signed > 0 else _SHORT if signed < 0 else _FLAT
+
+    @property
+    def is_open(self) -> bool:
+        return self.signed_raw != 0
+
+    @property
+    def is_closed(self) -> bool:
+        return self.signed_raw == 0
+
+    @property
+    def quantity(self) -> Quantity:
+        size = self.signed_raw if self.signed_raw > 0 else -self.signed_raw
+        return Quantity(raw=size, precision=self.instrument.size_precision)
+
+    @property
+    def signed_qty(self) -> Decimal:
+        return _ratio_decimal(self.signed_raw, FIXED_SCALAR)
+
+    @property
+    def avg_px_open(self) -> Decimal:
+        """Average entry price of the open quantity (0 when flat)."""
+        size = self.signed_raw if self.signed_raw > 0 else -self.signed_raw
+        return _ratio_decimal(self.cost_exact, size * FIXED_SCALAR) if size else Decimal(0)
+
+    @property
+    def avg_px_close(self) -> Decimal | None:
+        """Average price of the closing fills, or ``None`` before the first one."""
+        if not self.close_qty_raw:
+            return None
+        return _ratio_decimal(self.close_value_exact, self.close_qty_raw * FIXED_SCALAR)
+
+    @property
+    def realized_pnl(self) -> Money:
+        """Realised P&L before commissions, in the settlement currency."""
+        return Money(raw=self.realized_raw, currency=self.settlement)
+
+    def unrealized_exact(self, mark_raw: int) -> int:
+        """Unrealised P&L at ``mark_raw`` (scale 10**27, settlement currency)."""
+        signed = self.signed_raw
+        if signed > 0:
+            return (signed * mark_raw - self.cost_exact) * self.mult
+        if signed < 0:
+            return (self.cost_exact + signed * mark_raw) * self.mult
+        return 0
+
+    def unrealized_pnl(self, mark_raw: int | None) -> Money:
+        """Unrealised P&L at ``mark_raw`` (the last fill price when there is no mark)."""
+        mark = mark_raw if mark_raw is not None else self.last_px_raw
+        exact = self.unrealized_exact(mark)
+        return Money(raw=round_half_even(exact, self.unit_den) * self.settlement.unit_raw, currency=self.settlement)
+
+    def notional_exact(self, mark_raw: int) -> int:
+        """Signed market value ``signed * mark * multiplier`` (scale 10**27)."""
+        return self.signed_raw * mark_raw * self.mult
+
+    def commission(self, currency: Currency) -> Money:
+        return Money(raw=self.commissions.get(currency, 0), currency=currency)
+
+    # -- events -------------------------------------------------------------------------------
+    def event(self, fill: OrderFilled, opened: bool, mark_raw: int | None) -> PositionEvent:
+        """The position event for ``fill``: opened, changed or closed."""
+        fields = {
+            "ts_event": fill.ts_event,
+            "ts_init": fill.ts_init,
+            "position_id": self.id,
+            "instrument_id": self.instrument_id,
+            "strategy_id": self.strategy_id,
+            "account_id": self.account_id,
+            "opening_order_id": self.opening_order_id,
+            "side": self.side,
+            "signed_qty": self.signed_qty,
+            "quantity": self.quantity,
+            "avg_px_open": self.avg_px_open,
+            "avg_px_close": self.avg_px_close,
+            "realized_pnl": self.realized_pnl,
+            "unrealized_pnl": self.unrealized_pnl(mark_raw),
+            "last_trade_id": fill.trade_id,
+            "ts_opened": self.ts_opened,
+        }
+        if self.signed_raw == 0:
+            return PositionClosed(ts_closed=fill.ts_event, **fields)  # type: ignore[arg-type]
+        if opened:
+            return PositionOpened(**fields)  # type: ignore[arg-type]
+        return PositionChanged(**fields)  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:
+        return f"Position({self.id} {self.side.name} {self.quantity} @ {self.avg_px_open} realized={self.realized_pnl})"

@@ -1,0 +1,117 @@
+"""``CoreRiskState``: the pre-trade risk engine's view over the cache and the portfolio.
+
+Every mapping handed out is one of the cache's or portfolio's own live dicts, so the risk
+engine reads current values in O(1) without copies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from nautilus_platform.core.identifiers import AccountId, ClientOrderId, InstrumentId, VenueId
+from nautilus_platform.model.enums import AccountType, OrderSide
+from nautilus_platform.model.instruments import Instrument
+from nautilus_platform.model.orders import Order
+from nautilus_platform.model.values import FIXED_SCALAR, Currency
+from nautilus_platform.trading.cache import AccountOrders, Cache, SideAggregate
+from nautilus_platform.trading.positions import Account, Portfolio
+from nautilus_platform.trading.risk.state import AccountView, PriceSource
+
+_BUY = OrderSide.BUY
+
+
+class OrderLocks(Mapping[Currency, int]):
+    """What an account's open orders lock per currency (scale 10**27), read live from the cache.
+
+    Cash accounts: buy orders lock their notional in the settlement currency, sells of a spot
+    pair their base quantity. Margin accounts: every open order locks its initial margin.
+    """
+
+    __slots__ = ("_cash", "_orders")
+
+    def __init__(self, orders: AccountOrders, account_type: AccountType) -> None:
+        self._orders = orders
+        self._cash = account_type is AccountType.CASH
+
+    def __getitem__(self, currency: Currency) -> int:
+        orders = self._orders
+        if self._cash:
+            return orders.buy_notional_exact.get(currency, 0) + orders.sell_base_exact.get(currency, 0)
+        return orders.margin_exact.get(currency, 0) // FIXED_SCALAR
+
+    def get(self, currency: Currency, default: int | None = None) -> int:  # type: ignore[override]
+        return self[currency]
+
+    def _currencies(self) -> set[Currency]:
+        orders = self._orders
+        if self._cash:
+            return set(orders.buy_notional_exact) | set(orders.sell_base_exact)
+        return set(orders.margin_exact)
+
+    def __iter__(self) -> Iterator[Currency]:
+        return iter(sorted(self._currencies(), key=lambda c: c.code))
+
+    def __len__(self) -> int:
+        return len(self._currencies())
+
+
+class CoreRiskState:
+    """``RiskState`` over the trading core's cache and portfolio."""
+
+    def __init__(self, cache: Cache, portfolio: Portfolio) -> None:
+        self.cache = cache
+        self.portfolio = portfolio
+        self.venue_accounts: dict[VenueId, AccountId] = {}
+        self._accounts: dict[AccountId, AccountView] = {}
+        self._prices: dict[PriceSource, Mapping[InstrumentId, int]] = {
+            PriceSource.LAST: cache.last_raw,
+            PriceSource.MID: cache.mid_raw,
+            PriceSource.MARK: portfolio.marks,
+        }
+
+    def bind_account(self, account: Account, venue_id: VenueId) -> None:
+        """Make ``account`` (trading at ``venue_id``) visible to risk, with its open-order aggregate."""
+        orders = self.cache.account_orders(account.id)
+        account.open_orders = orders
+        account.order_locks = OrderLocks(orders, account.account_type)
+        self._accounts[account.id] = account
+        self.venue_accounts[venue_id] = account.id
+
+    # -- RiskState ----------------------------------------------------------------------------
+    @property
+    def instruments(self) -> Mapping[InstrumentId, Instrument]:
+        return self.cache.instruments
+
+    @property
+    def orders(self) -> Mapping[ClientOrderId, Order]:
+        return self.cache.orders
+
+    @property
+    def net_positions(self) -> Mapping[InstrumentId, int]:
+        return self.portfolio.net_positions
+
+    @property
+    def accounts(self) -> Mapping[AccountId, AccountView]:
+        return self._accounts
+
+    def reference_prices(self, source: PriceSource) -> Mapping[InstrumentId, int]:
+        return self._prices[source]
+
+    def open_orders(self, side: OrderSide) -> Mapping[InstrumentId, SideAggregate]:
+        return self.cache.side_aggregates(side)
+
+    def is_known(self, client_order_id: ClientOrderId) -> bool:
+        return self.cache.is_known(client_order_id)
+
+    def account_id_for(self, order: Order) -> AccountId | None:
+        if order.account_id is not None:
+            return order.account_id
+        venue = self.cache.order_venue.get(order.client_order_id) or order.instrument_id.venue
+        return self.venue_accounts.get(venue)
+
+    def open_reduce_only_leaves_raw(self, instrument_id: InstrumentId, side: OrderSide) -> int:
+        aggregate = self.cache.side_aggregates(side).get(instrument_id)
+        return aggregate.reduce_only_leaves_raw if aggregate is not None else 0
+
+    def exchange_rate_raw(self, from_currency: Currency, to_currency: Currency) -> int | None:
+        return self.portfolio.rates.rate_raw(from_currency, to_currency)
