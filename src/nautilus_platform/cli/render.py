@@ -81,7 +81,9 @@ def _amount(money: Money) -> str:
 def render_demo(result: DemoResult, console: Console) -> None:
     """Print the session log and the end-of-session tables."""
     node = result.node
-    console.print("[bold]Nautilus Platform demo[/bold]: scripted paper session on SYNTHETIC quotes (seeded random walk)")
+    console.print(
+        "[bold]Nautilus Platform demo[/bold]: scripted paper session on SYNTHETIC quotes (seeded random walk)"
+    )
     for line in result.log:
         console.print(f"  {line}")
     console.print(orders_table(node))

@@ -34,6 +34,7 @@ class _Timer:
     next_ns: int
     interval_ns: int  # 0 for a one-off alert
     stop_ns: int | None
+    seq: int = 0  # the order timers were set in: breaks ties between equal firing times
 
 
 class Clock(ABC):
@@ -41,6 +42,7 @@ class Clock(ABC):
 
     def __init__(self) -> None:
         self._timers: dict[str, _Timer] = {}
+        self._timer_seq = 0
 
     @abstractmethod
     def timestamp_ns(self) -> int:
@@ -84,8 +86,10 @@ class Clock(ABC):
             raise ValidationError("name", timer.name, "a timer with this name is already set")
         if timer.stop_ns is not None and timer.stop_ns < timer.next_ns:
             raise ValidationError("stop_ns", timer.stop_ns, "must not be before the first firing")
+        self._timer_seq += 1
+        timer.seq = self._timer_seq
+        self._on_add(timer)  # schedule first: if that fails, no half-registered timer is left
         self._timers[timer.name] = timer
-        self._on_add(timer)
 
     def _fire(self, timer: _Timer, ts: int) -> None:
         """Advance ``timer`` past ``ts`` (or drop it) and run its callback."""
@@ -110,7 +114,6 @@ class SimulatedClock(Clock):
         super().__init__()
         self._now = start_ns
         self._heap: list[tuple[int, int, str, _Timer]] = []
-        self._seq = 0
 
     def timestamp_ns(self) -> int:
         return self._now
@@ -149,8 +152,8 @@ class SimulatedClock(Clock):
         return fired
 
     def _on_add(self, timer: _Timer) -> None:
-        self._seq += 1
-        heapq.heappush(self._heap, (timer.next_ns, self._seq, timer.name, timer))
+        # Keyed (time, order set): a timer is queued at most once per firing time, so keys are unique.
+        heapq.heappush(self._heap, (timer.next_ns, timer.seq, timer.name, timer))
 
 
 class LiveClock(Clock):

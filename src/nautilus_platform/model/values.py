@@ -10,7 +10,7 @@ repr fits the precision exactly. ``Price(raw=…, precision=…)`` is the unchec
 from __future__ import annotations
 
 import math
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, InvalidOperation
 from enum import Enum
 from typing import ClassVar
 
@@ -23,6 +23,11 @@ FIXED_SCALAR: int = 1_000_000_000
 POW10: tuple[int, ...] = tuple(int(10**i) for i in range(FIXED_PRECISION * 2 + 1))
 
 NumberLike = int | str | Decimal | float
+
+#: Decimal context that never rounds: scaling by powers of ten stays exact at any size.
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+#: Bound on the integer digits of a parsed amount, so absurd exponents ("1e999999999") are refused.
+_MAX_INTEGER_DIGITS = 30
 
 
 def round_half_even(numerator: int, denominator: int) -> int:
@@ -59,7 +64,7 @@ def to_decimal(value: NumberLike, field: str) -> Decimal:
 
 
 def decimal_places(dec: Decimal) -> int:
-    exponent = dec.normalize().as_tuple().exponent
+    exponent = dec.normalize(context=_EXACT).as_tuple().exponent
     assert isinstance(exponent, int)
     return max(0, -exponent)
 
@@ -67,14 +72,23 @@ def decimal_places(dec: Decimal) -> int:
 def parse_fixed(value: NumberLike, precision: int | None, field: str) -> tuple[int, int]:
     """Return ``(raw, precision)`` for ``value``; infer precision when ``None``."""
     dec = to_decimal(value, field)
+    if dec and dec.adjusted() >= _MAX_INTEGER_DIGITS:
+        raise ValidationError(field, value, f"must be less than 10**{_MAX_INTEGER_DIGITS} in magnitude")
     places = decimal_places(dec)
     if precision is None:
+        if places > FIXED_PRECISION:
+            raise ValidationError(field, value, f"has more than {FIXED_PRECISION} decimal places")
         precision = places
     if not 0 <= precision <= FIXED_PRECISION:
         raise ValidationError(f"{field}.precision", precision, f"must be in 0..{FIXED_PRECISION}")
     if places > precision:
         raise ValidationError(field, value, f"has more than {precision} decimal places")
-    return int(dec.scaleb(FIXED_PRECISION)), precision
+    return int(dec.scaleb(FIXED_PRECISION, context=_EXACT)), precision
+
+
+def _raw_to_decimal(raw: int, precision: int) -> Decimal:
+    """``raw`` as a ``Decimal`` with ``precision`` places (half-even), exact at any size."""
+    return Decimal(raw).scaleb(-FIXED_PRECISION, context=_EXACT).quantize(Decimal(1).scaleb(-precision), context=_EXACT)
 
 
 def format_fixed(raw: int, precision: int) -> str:
@@ -96,7 +110,7 @@ class _Fixed(msgspec.Struct, frozen=True, gc=False, kw_only=True):
     _field: ClassVar[str] = "value"
 
     def as_decimal(self) -> Decimal:
-        return Decimal(self.raw).scaleb(-FIXED_PRECISION).quantize(Decimal(1).scaleb(-self.precision))
+        return _raw_to_decimal(self.raw, self.precision)
 
     def as_double(self) -> float:
         """For analytics and display only, never for accounting."""
@@ -270,7 +284,7 @@ class Money(msgspec.Struct, frozen=True, gc=False, kw_only=True):
         return cls(raw=round_half_even(numerator, denominator * unit) * unit, currency=currency)
 
     def as_decimal(self) -> Decimal:
-        return Decimal(self.raw).scaleb(-FIXED_PRECISION).quantize(Decimal(1).scaleb(-self.currency.precision))
+        return _raw_to_decimal(self.raw, self.currency.precision)
 
     def as_double(self) -> float:
         """For analytics and display only, never for accounting."""

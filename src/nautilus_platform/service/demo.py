@@ -171,7 +171,9 @@ class _Script:
         order = self.resting
         now = self.node.clock.timestamp_ns()
         self.node.execute(
-            CancelOrder(ts_init=now, strategy_id=order.strategy_id, instrument_id=AAPL, client_order_id=order.client_order_id)
+            CancelOrder(
+                ts_init=now, strategy_id=order.strategy_id, instrument_id=AAPL, client_order_id=order.client_order_id
+            )
         )
         self.result.log.append(f"{_time(now)} cancel {order.client_order_id} -> {order.status.name}")
 
@@ -243,7 +245,9 @@ def _collect(result: DemoResult, event: object) -> None:
         result.fills.append(event)
     elif type(event) is OrderDenied:
         result.denials.append(event)
-        result.log.append(f"{_time(event.ts_event)} DENIED {event.client_order_id}: {event.reason.value} {event.message}")
+        result.log.append(
+            f"{_time(event.ts_event)} DENIED {event.client_order_id}: {event.reason.value} {event.message}"
+        )
 
 
 def _time(ts_ns: int) -> str:

@@ -1,0 +1,280 @@
+"""A msgspec codec for every event and command: msgpack for journals and streams, JSON for people.
+
+Messages are tagged unions (the tag is the class name under ``"type"``), so a journal of mixed
+events and commands decodes back to the exact types. Values round-trip exactly: ``Price`` and
+``Quantity`` keep their raw integer and precision, ``Money`` its currency, ``Decimal`` its digits
+(it is written as a string), identifiers their own types (validated again when read).
+
+An ``Order`` inside a command is written as its ``OrderInitialized`` event (a command carries the
+order as it was issued); a standalone ``Order`` is written as its event history and rebuilt by
+replaying it (``encode_order``/``decode_order``).
+
+msgpack holds integers in 64 bits; a message with a larger raw amount (above about 9.2e9 units
+negative or 1.8e10 positive) is written as a msgpack extension holding the JSON form, which has
+no such limit. ``decode`` reads both. Bad input raises ``ValidationError`` naming ``data``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Final, TypeAlias
+
+import msgspec
+
+from nautilus_platform.core.errors import NautilusError, ValidationError
+from nautilus_platform.core.identifiers import Identifier
+from nautilus_platform.model.commands import (
+    CancelAllOrders,
+    CancelOrder,
+    ModifyOrder,
+    SubmitOrder,
+    SubmitOrderList,
+)
+from nautilus_platform.model.events import (
+    AccountState,
+    OrderAccepted,
+    OrderCanceled,
+    OrderCancelRejected,
+    OrderDenied,
+    OrderEvent,
+    OrderExpired,
+    OrderFilled,
+    OrderInitialized,
+    OrderModifyRejected,
+    OrderPendingCancel,
+    OrderPendingUpdate,
+    OrderRejected,
+    OrderSubmitted,
+    OrderTriggered,
+    OrderUpdated,
+    PositionChanged,
+    PositionClosed,
+    PositionOpened,
+)
+from nautilus_platform.model.orders import Order
+
+EventMessage: TypeAlias = (
+    OrderInitialized
+    | OrderDenied
+    | OrderSubmitted
+    | OrderAccepted
+    | OrderRejected
+    | OrderPendingUpdate
+    | OrderPendingCancel
+    | OrderModifyRejected
+    | OrderCancelRejected
+    | OrderUpdated
+    | OrderTriggered
+    | OrderCanceled
+    | OrderExpired
+    | OrderFilled
+    | PositionOpened
+    | PositionChanged
+    | PositionClosed
+    | AccountState
+)
+CommandMessage: TypeAlias = SubmitOrder | SubmitOrderList | ModifyOrder | CancelOrder | CancelAllOrders
+#: Everything the codec reads and writes.
+Message: TypeAlias = EventMessage | CommandMessage
+
+OrderEventMessage: TypeAlias = (
+    OrderInitialized
+    | OrderDenied
+    | OrderSubmitted
+    | OrderAccepted
+    | OrderRejected
+    | OrderPendingUpdate
+    | OrderPendingCancel
+    | OrderModifyRejected
+    | OrderCancelRejected
+    | OrderUpdated
+    | OrderTriggered
+    | OrderCanceled
+    | OrderExpired
+    | OrderFilled
+)
+
+#: The concrete message classes, by tag.
+MESSAGE_TYPES: Final[dict[str, type[msgspec.Struct]]] = {
+    cls.__name__: cls
+    for cls in (
+        OrderInitialized,
+        OrderDenied,
+        OrderSubmitted,
+        OrderAccepted,
+        OrderRejected,
+        OrderPendingUpdate,
+        OrderPendingCancel,
+        OrderModifyRejected,
+        OrderCancelRejected,
+        OrderUpdated,
+        OrderTriggered,
+        OrderCanceled,
+        OrderExpired,
+        OrderFilled,
+        PositionOpened,
+        PositionChanged,
+        PositionClosed,
+        AccountState,
+        SubmitOrder,
+        SubmitOrderList,
+        ModifyOrder,
+        CancelOrder,
+        CancelAllOrders,
+    )
+}
+_MESSAGE_CLASSES: Final = frozenset(MESSAGE_TYPES.values())
+
+#: msgpack extension code of a message written as JSON because an integer exceeds 64 bits.
+BIG_INT_EXT_CODE: Final = 1
+
+
+def _enc_hook(obj: Any) -> Any:
+    if isinstance(obj, Identifier):
+        return str(obj)
+    if isinstance(obj, Order):
+        return obj.init
+    raise NotImplementedError(f"cannot encode objects of type {type(obj).__name__}")
+
+
+def _dec_hook(type_: type, obj: Any) -> Any:
+    if isinstance(type_, type) and issubclass(type_, Identifier):
+        if not isinstance(obj, str):
+            raise ValidationError(type_._field, obj, "must be a string")
+        return type_(obj)
+    if type_ is Order:
+        return Order(msgspec.convert(obj, OrderInitialized, dec_hook=_dec_hook))
+    raise NotImplementedError(f"cannot decode objects of type {type_.__name__}")
+
+
+_MSGPACK_ENCODER: Final = msgspec.msgpack.Encoder(enc_hook=_enc_hook)
+_JSON_ENCODER: Final = msgspec.json.Encoder(enc_hook=_enc_hook)
+_MSGPACK_DECODER: Final[msgspec.msgpack.Decoder[Message]] = msgspec.msgpack.Decoder(Message, dec_hook=_dec_hook)
+_JSON_DECODER: Final[msgspec.json.Decoder[Message]] = msgspec.json.Decoder(Message, dec_hook=_dec_hook)
+_MSGPACK_ORDER_DECODER: Final[msgspec.msgpack.Decoder[list[OrderEventMessage]]] = msgspec.msgpack.Decoder(
+    list[OrderEventMessage], dec_hook=_dec_hook
+)
+_JSON_ORDER_DECODER: Final[msgspec.json.Decoder[list[OrderEventMessage]]] = msgspec.json.Decoder(
+    list[OrderEventMessage], dec_hook=_dec_hook
+)
+
+
+def _check_message(obj: object) -> None:
+    if type(obj) not in _MESSAGE_CLASSES:
+        raise ValidationError("message", type(obj).__name__, "is not an event or command the codec knows")
+
+
+def _invalid(data: bytes | str, exc: Exception) -> ValidationError:
+    preview = data[:80] if len(data) > 80 else data
+    return ValidationError("data", preview, f"cannot be decoded: {exc}")
+
+
+def _encode_msgpack(obj: object) -> bytes:
+    try:
+        return _MSGPACK_ENCODER.encode(obj)
+    except OverflowError:
+        return _MSGPACK_ENCODER.encode(msgspec.msgpack.Ext(BIG_INT_EXT_CODE, _JSON_ENCODER.encode(obj)))
+
+
+def _unwrap_big_ints(data: bytes) -> bytes | None:
+    """The JSON inside a big-integer extension, or ``None`` when ``data`` is plain msgpack."""
+    # A message is a msgpack map (0x80-0x8f, 0xde, 0xdf) or a list; an extension starts with
+    # fixext (0xd4-0xd8) or ext (0xc7-0xc9).
+    if not data or data[0] not in (0xC7, 0xC8, 0xC9, 0xD4, 0xD5, 0xD6, 0xD7, 0xD8):
+        return None
+    ext = msgspec.msgpack.decode(data)
+    if not isinstance(ext, msgspec.msgpack.Ext) or ext.code != BIG_INT_EXT_CODE:
+        raise ValidationError("data", data[:80], "is an unknown msgpack extension")
+    return bytes(ext.data)
+
+
+# -- messages --------------------------------------------------------------------------------------
+def encode(message: Message) -> bytes:
+    """One event or command as msgpack bytes."""
+    _check_message(message)
+    return _encode_msgpack(message)
+
+
+def decode(data: bytes) -> Message:
+    """The event or command ``encode`` wrote; raises ``ValidationError`` on bad input."""
+    try:
+        inner = _unwrap_big_ints(data)
+        if inner is not None:
+            return _JSON_DECODER.decode(inner)
+        return _MSGPACK_DECODER.decode(data)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise _invalid(data, exc) from exc
+
+
+def to_json(message: Message) -> bytes:
+    """One event or command as JSON (UTF-8 bytes)."""
+    _check_message(message)
+    return _JSON_ENCODER.encode(message)
+
+
+def from_json(data: bytes | str) -> Message:
+    """The event or command ``to_json`` wrote; raises ``ValidationError`` on bad input."""
+    try:
+        return _JSON_DECODER.decode(data)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise _invalid(data, exc) from exc
+
+
+def encode_many(messages: Iterable[Message]) -> list[bytes]:
+    """Encode a sequence of messages (a journal), one payload each."""
+    return [encode(message) for message in messages]
+
+
+def decode_many(payloads: Iterable[bytes]) -> list[Message]:
+    """Decode the payloads ``encode_many`` wrote, in order."""
+    return [decode(payload) for payload in payloads]
+
+
+# -- orders ----------------------------------------------------------------------------------------
+def _replay(events: list[OrderEventMessage]) -> Order:
+    if not events or type(events[0]) is not OrderInitialized:
+        raise ValidationError("data", len(events), "an order's history must start with OrderInitialized")
+    order = Order(events[0])
+    for event in events[1:]:
+        if event.client_order_id != order.client_order_id:
+            raise ValidationError("data", str(event.client_order_id), f"is not an event of {order.client_order_id}")
+        try:
+            order.apply(event)
+        except NautilusError as exc:
+            raise ValidationError("data", type(event).__name__, f"does not replay: {exc}") from exc
+    return order
+
+
+def _order_events(order: Order) -> list[OrderEvent]:
+    if not isinstance(order, Order):
+        raise ValidationError("order", type(order).__name__, "must be an Order")
+    return order.events
+
+
+def encode_order(order: Order) -> bytes:
+    """An order as msgpack: its event history, from ``OrderInitialized`` on."""
+    return _encode_msgpack(_order_events(order))
+
+
+def decode_order(data: bytes) -> Order:
+    """Rebuild the order ``encode_order`` wrote by replaying its events."""
+    try:
+        inner = _unwrap_big_ints(data)
+        events = _JSON_ORDER_DECODER.decode(inner) if inner is not None else _MSGPACK_ORDER_DECODER.decode(data)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise _invalid(data, exc) from exc
+    return _replay(events)
+
+
+def order_to_json(order: Order) -> bytes:
+    """An order as JSON: its event history."""
+    return _JSON_ENCODER.encode(_order_events(order))
+
+
+def order_from_json(data: bytes | str) -> Order:
+    """Rebuild the order ``order_to_json`` wrote by replaying its events."""
+    try:
+        events = _JSON_ORDER_DECODER.decode(data)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise _invalid(data, exc) from exc
+    return _replay(events)
