@@ -46,6 +46,7 @@ from nautilus_platform.model.values import FIXED_PRECISION, Currency, Money, Qua
 S = OrderStatus
 _PREVIOUS: Final = "PREVIOUS"  # return to the status before PENDING_*
 _SAME: Final = "SAME"  # status unchanged
+_ACK: Final = "ACK"  # accepted while a cancel/modify is pending: stay pending, return to ACCEPTED after
 
 _WORKING = (S.ACCEPTED, S.TRIGGERED, S.PARTIALLY_FILLED)
 _PENDING = (S.PENDING_UPDATE, S.PENDING_CANCEL)
@@ -62,8 +63,11 @@ ORDER_TRANSITIONS: Final[dict[tuple[S, str], S | str]] = {
     (S.SUBMITTED, "OrderAccepted"): S.ACCEPTED,
     (S.SUBMITTED, "OrderRejected"): S.REJECTED,
     **_rows("OrderTriggered", (S.ACCEPTED, *_PENDING), S.TRIGGERED),
-    **_rows("OrderPendingUpdate", (*_WORKING, S.PENDING_UPDATE), S.PENDING_UPDATE),
-    **_rows("OrderPendingCancel", (*_WORKING, *_PENDING), S.PENDING_CANCEL),
+    # A cancel or modify may be sent before the venue acknowledges the order (SUBMITTED).
+    **_rows("OrderPendingUpdate", (S.SUBMITTED, *_WORKING, S.PENDING_UPDATE), S.PENDING_UPDATE),
+    **_rows("OrderPendingCancel", (S.SUBMITTED, *_WORKING, *_PENDING), S.PENDING_CANCEL),
+    **_rows("OrderAccepted", _PENDING, _ACK),
+    **_rows("OrderRejected", _PENDING, S.REJECTED),
     **_rows("OrderModifyRejected", (S.SUBMITTED, *_WORKING, S.PENDING_CANCEL), _SAME),
     (S.PENDING_UPDATE, "OrderModifyRejected"): _PREVIOUS,
     **_rows("OrderCancelRejected", (S.SUBMITTED, *_WORKING, S.PENDING_UPDATE), _SAME),
@@ -190,6 +194,9 @@ class Order:
             return
         if target is _PREVIOUS:
             self.status = self._previous_status
+            return
+        if target is _ACK:
+            self._previous_status = S.ACCEPTED
             return
         assert isinstance(target, OrderStatus)
         if target is S.PENDING_UPDATE or target is S.PENDING_CANCEL:

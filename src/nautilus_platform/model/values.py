@@ -199,7 +199,7 @@ class CurrencyType(Enum):
     CRYPTO = "CRYPTO"
 
 
-class Currency(msgspec.Struct, frozen=True, gc=False):
+class Currency(msgspec.Struct, frozen=True, gc=False, cache_hash=True):
     """An ISO 4217 or crypto currency with the precision of its smallest unit."""
 
     code: str

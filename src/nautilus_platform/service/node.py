@@ -35,6 +35,7 @@ from nautilus_platform.venues.simulated import SimulatedVenue, SimulatedVenueCon
 
 MarketData = QuoteTick | TradeTick | Bar | OrderBookSnapshot | OrderBookDeltas
 DAY_NS = 86_400 * 1_000_000_000
+_DATA_KINDS = frozenset({QuoteTick, TradeTick, Bar, OrderBookSnapshot, OrderBookDeltas})
 
 
 class TradingNode:
@@ -111,13 +112,19 @@ class TradingNode:
         self.execution.execute(command)
 
     def process(self, data: MarketData) -> None:
-        """Feed one market-data item: cache, marks and rates, then the instrument's venue."""
+        """Feed one market-data item: cache, marks and rates, then the instrument's venue.
+
+        Anything but a quote, trade, bar or order book raises ``ValidationError`` and changes
+        nothing (the clock included).
+        """
+        kind = type(data)
+        if kind not in _DATA_KINDS:
+            raise ValidationError("data", kind.__name__, "must be a QuoteTick, TradeTick, Bar or order book")
         clock = self.clock
         ts = data.ts_event
         if isinstance(clock, SimulatedClock) and ts > clock.timestamp_ns():
             clock.advance_time(ts)
         cache = self.cache
-        kind = type(data)
         if kind is QuoteTick:
             quote: QuoteTick = data  # type: ignore[assignment]
             iid = quote.instrument_id
@@ -142,7 +149,7 @@ class TradingNode:
             venue = self.venues.get(iid.venue)
             if venue is not None:
                 venue.process_bar(bar)
-        elif kind is OrderBookSnapshot or kind is OrderBookDeltas:
+        else:
             book: OrderBookSnapshot | OrderBookDeltas = data  # type: ignore[assignment]
             iid = book.instrument_id
             if isinstance(book, OrderBookSnapshot):
@@ -151,8 +158,6 @@ class TradingNode:
             venue = self.venues.get(iid.venue)
             if venue is not None:
                 venue.process_book(book)
-        else:
-            raise ValidationError("data", type(data).__name__, "must be a quote, trade, bar or order book")
 
     def _mark(self, instrument_id: InstrumentId) -> None:
         mark = self.cache.mark_raw(instrument_id)

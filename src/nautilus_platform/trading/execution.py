@@ -75,6 +75,9 @@ class FillSink(Protocol):
 
     def on_fill(self, fill: OrderFilled, instrument: Instrument) -> list[Event]: ...
 
+    def fill_error(self, fill: OrderFilled) -> str | None:
+        """Why ``fill`` cannot be booked (e.g. an unknown account), or ``None``."""
+
 
 class ExecutionEngine:
     """Runs commands through risk and routing, and applies venue events to orders and positions."""
@@ -361,6 +364,11 @@ class ExecutionEngine:
 
     def _apply(self, order: Order, event: OrderEvent) -> None:
         cache = self.cache
+        if type(event) is OrderFilled:
+            why = self._fill_error(event)
+            if why is not None:
+                self._refuse(event, why)
+                return
         before = cache.before_change(order)
         try:
             order.apply(event)
@@ -374,6 +382,11 @@ class ExecutionEngine:
             self._on_fill(order, event)
         if order.init.contingency_type or order.init.parent_order_id is not None:
             self.contingency.on_event(order, event)
+
+    def _fill_error(self, fill: OrderFilled) -> str | None:
+        if fill.instrument_id not in self.cache.instruments:
+            return f"fill {fill.trade_id} for unknown instrument {fill.instrument_id}"
+        return self.portfolio.fill_error(fill)
 
     def _on_fill(self, order: Order, fill: OrderFilled) -> None:
         instrument = self.cache.instruments[fill.instrument_id]

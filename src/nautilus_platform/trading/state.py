@@ -62,6 +62,7 @@ class CoreRiskState:
         self.cache = cache
         self.portfolio = portfolio
         self.venue_accounts: dict[VenueId, AccountId] = {}
+        self._instrument_accounts: dict[InstrumentId, AccountId | None] = {}
         self._accounts: dict[AccountId, AccountView] = {}
         self._prices: dict[PriceSource, Mapping[InstrumentId, int]] = {
             PriceSource.LAST: cache.last_raw,
@@ -76,6 +77,7 @@ class CoreRiskState:
         account.order_locks = OrderLocks(orders, account.account_type)
         self._accounts[account.id] = account
         self.venue_accounts[venue_id] = account.id
+        self._instrument_accounts.clear()
 
     # -- RiskState ----------------------------------------------------------------------------
     @property
@@ -106,8 +108,15 @@ class CoreRiskState:
     def account_id_for(self, order: Order) -> AccountId | None:
         if order.account_id is not None:
             return order.account_id
-        venue = self.cache.order_venue.get(order.client_order_id) or order.instrument_id.venue
-        return self.venue_accounts.get(venue)
+        venue = self.cache.order_venue.get(order.client_order_id)
+        if venue is not None:
+            return self.venue_accounts.get(venue)
+        iid = order.instrument_id
+        try:
+            return self._instrument_accounts[iid]
+        except KeyError:
+            account = self._instrument_accounts[iid] = self.venue_accounts.get(iid.venue)
+            return account
 
     def open_reduce_only_leaves_raw(self, instrument_id: InstrumentId, side: OrderSide) -> int:
         aggregate = self.cache.side_aggregates(side).get(instrument_id)

@@ -207,7 +207,6 @@ def test_filled_order_refuses_more_fills_as_overfill_and_cancels_as_transition()
         ([], triggered),
         ([submitted], submitted),
         ([submitted], triggered),
-        ([submitted], pending_cancel),
         ([submitted, accepted], accepted),
         ([submitted, accepted], submitted),
         ([submitted, accepted, pending_cancel], pending_update),
@@ -304,3 +303,16 @@ def test_market_order_is_not_passive() -> None:
 
 def test_transition_table_has_no_exit_from_terminal_states() -> None:
     assert not [key for key in ORDER_TRANSITIONS if key[0] in TERMINAL_STATUSES]
+
+
+def test_cancel_sent_before_the_venue_acknowledged_the_order() -> None:
+    # A cancel may go out while the order is still SUBMITTED; an acknowledgement that crosses it
+    # keeps the order pending, and a refused cancel then returns it to ACCEPTED.
+    order = new_order()
+    order.apply(submitted())
+    order.apply(pending_cancel())
+    assert order.status is OrderStatus.PENDING_CANCEL
+    order.apply(accepted())
+    assert order.status is OrderStatus.PENDING_CANCEL
+    order.apply(cancel_rejected())
+    assert order.status is OrderStatus.ACCEPTED

@@ -21,7 +21,6 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Protocol
 
-from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.core.identifiers import AccountId, InstrumentId
 from nautilus_platform.model.enums import AccountType
 from nautilus_platform.model.events import AccountBalance, AccountState, MarginBalance
@@ -132,7 +131,7 @@ class Account:
     # -- views in the base currency -----------------------------------------------------------
     def _to_base(self, exact: int, currency: Currency) -> int:
         """An exact amount (scale 10**27) as raw base currency, floored; unconvertible counts 0."""
-        if currency != self.base_currency:
+        if currency is not self.base_currency and currency != self.base_currency:
             converted = self.rates.convert_exact(exact, currency, self.base_currency)
             if converted is None:
                 return 0
@@ -140,7 +139,7 @@ class Account:
         return exact // SCALE18
 
     def _balance_in_base(self, currency: Currency, raw: int) -> int:
-        if currency == self.base_currency:
+        if currency is self.base_currency or currency == self.base_currency:
             return raw
         converted = self.rates.convert_exact(raw, currency, self.base_currency)
         return converted if converted is not None else 0
@@ -149,10 +148,11 @@ class Account:
     def equity_raw(self) -> int:
         """Balances plus what positions add (market value in cash accounts, else unrealised P&L)."""
         total = 0
+        base = self.base_currency
         for currency, raw in self.balances.items():
-            total += self._balance_in_base(currency, raw)
+            total += raw if currency is base else self._balance_in_base(currency, raw)
         for currency, exposure in self.exposures.items():
-            total += self._to_base(exposure.value, currency)
+            total += exposure.value // SCALE18 if currency is base else self._to_base(exposure.value, currency)
         return total
 
     def update_peak(self) -> int:
@@ -168,11 +168,19 @@ class Account:
 
     @property
     def gross_exposure_raw(self) -> int:
-        return sum(self._to_base(e.gross, c) for c, e in self.exposures.items())
+        total = 0
+        base = self.base_currency
+        for currency, exposure in self.exposures.items():
+            total += exposure.gross // SCALE18 if currency is base else self._to_base(exposure.gross, currency)
+        return total
 
     @property
     def net_exposure_raw(self) -> int:
-        return sum(self._to_base(e.net, c) for c, e in self.exposures.items())
+        total = 0
+        base = self.base_currency
+        for currency, exposure in self.exposures.items():
+            total += exposure.net // SCALE18 if currency is base else self._to_base(exposure.net, currency)
+        return total
 
     @property
     def open_order_count(self) -> int:
@@ -183,34 +191,45 @@ class Account:
         """Notional of the open orders in the base currency (leaves * price * multiplier)."""
         if self.open_orders is None:
             return 0
-        return sum(self._to_base(exact, c) for c, exact in self.open_orders.notional_exact.items())
+        total = 0
+        base = self.base_currency
+        for currency, exact in self.open_orders.notional_exact.items():
+            total += exact // SCALE18 if currency is base else self._to_base(exact, currency)
+        return total
 
     def free_raw(self, currency: Currency) -> int:
-        """What is free to trade in ``currency``: balance less order locks and (margin) initial margin."""
+        """Free to trade in ``currency``: balance less order locks; margin accounts also less initial
+        margin and unrealised *losses* (unrealised gains are not lent against)."""
         balance = self.balances.get(currency, 0)
-        locked = ceil_div(self.order_locks.get(currency, 0), SCALE18)
-        if self.is_cash:
-            return balance - locked
+        locks = self.order_locks.get(currency, 0)
+        if locks:
+            balance -= -(-locks // SCALE18)
+        if self.account_type is _CASH:
+            return balance
         exposure = self.exposures.get(currency)
         if exposure is None:
-            return balance - locked
-        margin = ceil_div(exposure.margin_init, SCALE27)
-        return balance + exposure.unrealized // SCALE18 - margin - locked
+            return balance
+        unrealized = exposure.unrealized
+        if unrealized < 0:
+            balance += unrealized // SCALE18
+        return balance - -(-exposure.margin_init // SCALE27)
 
     def locked_raw(self, currency: Currency) -> int:
         """Tied up in ``currency``: order locks, and initial margin of positions in margin accounts."""
-        locked = ceil_div(self.order_locks.get(currency, 0), SCALE18)
-        if not self.is_cash:
+        locks = self.order_locks.get(currency, 0)
+        locked = -(-locks // SCALE18) if locks else 0
+        if self.account_type is not _CASH:
             exposure = self.exposures.get(currency)
-            if exposure is not None:
-                locked += ceil_div(exposure.margin_init, SCALE27)
+            if exposure is not None and exposure.margin_init:
+                locked += -(-exposure.margin_init // SCALE27)
         return locked
 
     # -- events -------------------------------------------------------------------------------
     def state(self, ts_event: int, ts_init: int, reason: str = "") -> AccountState:
         """An ``AccountState`` with every balance (total, locked, free) and, for margin, the margins."""
         balances = []
-        for currency in sorted(set(self.balances) | set(self.exposures), key=lambda c: c.code):
+        currencies = self.balances.keys() | self.exposures.keys()
+        for currency in sorted(currencies, key=_code) if len(currencies) > 1 else currencies:
             total = self.balances.get(currency, 0)
             locked = self.locked_raw(currency)
             unit = currency.unit_raw
@@ -253,9 +272,16 @@ class Account:
         return f"Account({self.id} {self.account_type.name} [{parts}])"
 
 
+def _code(currency: Currency) -> str:
+    return currency.code
+
+
 def _money_up(exact36: int, currency: Currency) -> Money:
     unit = currency.unit_raw
     return Money(raw=ceil_div(exact36, SCALE27 * unit) * unit, currency=currency)
+
+
+_REGISTRY = Currency._registry  # code -> Currency (the registry the model keeps)
 
 
 class FreeBalances(Mapping[str, int]):
@@ -270,10 +296,10 @@ class FreeBalances(Mapping[str, int]):
         return self._account.free_raw(Currency.from_str(code))
 
     def get(self, code: str, default: int | None = None) -> int:  # type: ignore[override]
-        try:
-            return self._account.free_raw(Currency.from_str(code))
-        except ValidationError:
+        currency = _REGISTRY.get(code)
+        if currency is None:
             return default if default is not None else 0
+        return self._account.free_raw(currency)
 
     def __iter__(self) -> Iterator[str]:
         return iter(sorted({c.code for c in self._account.balances} | {c.code for c in self._account.exposures}))

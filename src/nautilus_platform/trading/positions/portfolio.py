@@ -80,6 +80,7 @@ class Portfolio:
         self._marked: dict[PositionId, _Marked] = {}
         self._info: dict[InstrumentId, _InstrumentInfo] = {}
         self._hedge_ids: dict[ClientOrderId, PositionId] = {}
+        self._netting_ids: dict[tuple[InstrumentId, StrategyId], PositionId] = {}
 
     # -- setup --------------------------------------------------------------------------------
     def add_account(
@@ -118,6 +119,12 @@ class Portfolio:
             account.start_day()
 
     # -- fills --------------------------------------------------------------------------------
+    def fill_error(self, fill: OrderFilled) -> str | None:
+        """Why ``fill`` cannot be booked, or ``None`` (checked before the order applies it)."""
+        if fill.account_id not in self.accounts:
+            return f"fill {fill.trade_id} for unknown account {fill.account_id}"
+        return None
+
     def on_fill(self, fill: OrderFilled, instrument: Instrument) -> list[Event]:
         """Apply a fill to its position and account; returns the position and account events."""
         account = self.accounts.get(fill.account_id)
@@ -159,7 +166,11 @@ class Portfolio:
             return hinted
         oms = self.oms_overrides.get(fill.strategy_id, self.oms_type)
         if oms is OmsType.NETTING:
-            return unchecked(PositionId, f"{fill.instrument_id}-{fill.strategy_id}")
+            key = (fill.instrument_id, fill.strategy_id)
+            netting = self._netting_ids.get(key)
+            if netting is None:
+                netting = self._netting_ids[key] = unchecked(PositionId, f"{fill.instrument_id}-{fill.strategy_id}")
+            return netting
         known = self._hedge_ids.get(fill.client_order_id)
         if known is None:
             known = self._hedge_ids[fill.client_order_id] = unchecked(

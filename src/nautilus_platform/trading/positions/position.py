@@ -31,9 +31,19 @@ _BUY = OrderSide.BUY
 _LONG, _SHORT, _FLAT = PositionSide.LONG, PositionSide.SHORT, PositionSide.FLAT
 
 
-def _ratio_decimal(numerator: int, denominator: int) -> Decimal:
-    """An exact-enough ``Decimal`` of a raw ratio for events (28 significant digits)."""
-    return (Decimal(numerator) / Decimal(denominator)).normalize()
+_ZERO = Decimal(0)
+_NO_FIELDS: dict[str, int] = {}
+_FIXED = 10**9
+
+
+def _qty_decimal(raw: int) -> Decimal:
+    """A raw (10**9) quantity as an exact ``Decimal``."""
+    return Decimal(raw).scaleb(-9)
+
+
+def _avg_decimal(value_exact: int, qty_raw: int) -> Decimal:
+    """An average price ``value_exact / qty_raw`` (value at 10**18) to 18 decimals, truncated toward 0."""
+    return Decimal(value_exact * _FIXED // qty_raw).scaleb(-18)
 
 
 class Position:
@@ -170,20 +180,20 @@ class Position:
 
     @property
     def signed_qty(self) -> Decimal:
-        return _ratio_decimal(self.signed_raw, FIXED_SCALAR)
+        return _qty_decimal(self.signed_raw)
 
     @property
     def avg_px_open(self) -> Decimal:
-        """Average entry price of the open quantity (0 when flat)."""
+        """Average entry price of the open quantity to 18 decimals (0 when flat)."""
         size = self.signed_raw if self.signed_raw > 0 else -self.signed_raw
-        return _ratio_decimal(self.cost_exact, size * FIXED_SCALAR) if size else Decimal(0)
+        return _avg_decimal(self.cost_exact, size) if size else _ZERO
 
     @property
     def avg_px_close(self) -> Decimal | None:
-        """Average price of the closing fills, or ``None`` before the first one."""
+        """Average price of the closing fills to 18 decimals, or ``None`` before the first one."""
         if not self.close_qty_raw:
             return None
-        return _ratio_decimal(self.close_value_exact, self.close_qty_raw * FIXED_SCALAR)
+        return _avg_decimal(self.close_value_exact, self.close_qty_raw)
 
     @property
     def realized_pnl(self) -> Money:
@@ -215,29 +225,39 @@ class Position:
     # -- events -------------------------------------------------------------------------------
     def event(self, fill: OrderFilled, opened: bool, mark_raw: int | None) -> PositionEvent:
         """The position event for ``fill``: opened, changed or closed."""
-        fields = {
-            "ts_event": fill.ts_event,
-            "ts_init": fill.ts_init,
-            "position_id": self.id,
-            "instrument_id": self.instrument_id,
-            "strategy_id": self.strategy_id,
-            "account_id": self.account_id,
-            "opening_order_id": self.opening_order_id,
-            "side": self.side,
-            "signed_qty": self.signed_qty,
-            "quantity": self.quantity,
-            "avg_px_open": self.avg_px_open,
-            "avg_px_close": self.avg_px_close,
-            "realized_pnl": self.realized_pnl,
-            "unrealized_pnl": self.unrealized_pnl(mark_raw),
-            "last_trade_id": fill.trade_id,
-            "ts_opened": self.ts_opened,
-        }
-        if self.signed_raw == 0:
-            return PositionClosed(ts_closed=fill.ts_event, **fields)  # type: ignore[arg-type]
-        if opened:
-            return PositionOpened(**fields)  # type: ignore[arg-type]
-        return PositionChanged(**fields)  # type: ignore[arg-type]
+        signed = self.signed_raw
+        size = signed if signed > 0 else -signed
+        settle = self.settlement
+        close_qty = self.close_qty_raw
+        kind: type[PositionEvent]
+        extra = _NO_FIELDS
+        if signed == 0:
+            kind, side, extra = PositionClosed, _FLAT, {"ts_closed": fill.ts_event}
+        else:
+            kind = PositionOpened if opened else PositionChanged
+            side = _LONG if signed > 0 else _SHORT
+        mark = mark_raw if mark_raw is not None else self.last_px_raw
+        return kind(
+            ts_event=fill.ts_event,
+            ts_init=fill.ts_init,
+            position_id=self.id,
+            instrument_id=self.instrument_id,
+            strategy_id=self.strategy_id,
+            account_id=self.account_id,
+            opening_order_id=self.opening_order_id,
+            side=side,
+            signed_qty=Decimal(signed).scaleb(-9),
+            quantity=Quantity(raw=size, precision=self.instrument.size_precision),
+            avg_px_open=_avg_decimal(self.cost_exact, size) if size else _ZERO,
+            avg_px_close=_avg_decimal(self.close_value_exact, close_qty) if close_qty else None,
+            realized_pnl=Money(raw=self.realized_raw, currency=settle),
+            unrealized_pnl=Money(
+                raw=round_half_even(self.unrealized_exact(mark), self.unit_den) * settle.unit_raw, currency=settle
+            ),
+            last_trade_id=fill.trade_id,
+            ts_opened=self.ts_opened,
+            **extra,
+        )
 
     def __repr__(self) -> str:
         return f"Position({self.id} {self.side.name} {self.quantity} @ {self.avg_px_open} realized={self.realized_pnl})"

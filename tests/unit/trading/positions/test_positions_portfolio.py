@@ -81,7 +81,11 @@ def test_margin_account_books_realised_pnl_minus_fees_and_ties_up_margin() -> No
     assert account.balances[USD] == (100_000 - Decimal("1.25")) * B
     pf.on_mark(AAPL.id, 51 * B)
     assert account.equity_raw == (100_000 - Decimal("1.25") + 100) * B
-    assert account.free_raw(USD) == (100_000 - Decimal("1.25") + 100 - 100 * 51 * Decimal("0.2")) * B
+    # Free margin: balance less initial margin; unrealised gains are not lent against...
+    assert account.free_raw(USD) == (100_000 - Decimal("1.25") - 100 * 51 * Decimal("0.2")) * B
+    pf.on_mark(AAPL.id, 49 * B)  # ...but unrealised losses reduce it.
+    assert account.free_raw(USD) == (100_000 - Decimal("1.25") - 100 - 100 * 49 * Decimal("0.2")) * B
+    pf.on_mark(AAPL.id, 51 * B)
     state = account.state(0, 0)
     assert state.margins[0].initial == Money.of(1020, USD) and state.margins[0].maintenance == Money.of(510, USD)
     pf.on_fill(fill(AAPL, OrderSide.SELL, "100", "52.00", Money.of("1.30", USD)), AAPL)

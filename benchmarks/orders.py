@@ -1,0 +1,116 @@
+"""End-to-end order throughput and latency through the whole trading core (JSON lines out).
+
+Each order goes submit -> risk -> route -> match -> fill or accept -> position and account update,
+with journal and bus. Half are marketable (filled at once), half are resting limits that are then
+cancelled. ``python benchmarks/orders.py [N]`` (default 1,000,000 orders).
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import cores, emit, peak_rss_mb, percentile, scale_from_argv
+from nautilus_platform.core.clock import SimulatedClock
+from nautilus_platform.core.identifiers import InstrumentId
+from nautilus_platform.model.commands import CancelOrder, SubmitOrder
+from nautilus_platform.model.data import QuoteTick
+from nautilus_platform.model.enums import AccountType, OrderSide, OrderStatus
+from nautilus_platform.model.instruments import Equity
+from nautilus_platform.model.values import USD, Money, Price, Quantity
+from nautilus_platform.service.node import TradingNode
+from nautilus_platform.trading.risk import RateLimit, RiskConfig, RiskLimits
+from nautilus_platform.venues.simulated import SimulatedVenueConfig
+
+NAME = "orders"
+B = 1_000_000_000
+PURGE_EVERY = 50_000  # closed orders leave memory (their history stays in the journal)
+
+
+def build() -> tuple[TradingNode, InstrumentId]:
+    limits = RiskLimits(
+        max_quantity=Quantity.of(10_000), max_notional=Money.of(10**7, USD), collar_bps=500,
+        max_position=Quantity.of(10**6), max_gross_exposure=Money.of(10**9, USD),
+        max_net_exposure=Money.of(10**9, USD), max_open_orders=10_000, max_open_notional=Money.of(10**9, USD),
+        submit_rate=RateLimit(limit=2_000_000, interval_ns=B), max_daily_loss=Money.of(10**7, USD),
+        max_drawdown_bps=5_000,
+    )  # fmt: skip
+    node = TradingNode(SimulatedClock(1_700_000_000 * B), risk_config=RiskConfig(defaults=limits))
+    node.add_venue(SimulatedVenueConfig(venue_id="SIM"), AccountType.MARGIN, USD, [Money.of(10**8, USD)])
+    iid = InstrumentId("AAPL.SIM")
+    node.add_instrument(
+        Equity(
+            id=iid, price_precision=2, size_precision=0, tick_size=Price.of("0.01"), lot_size=Quantity.of(1),
+            quote_currency=USD, taker_fee=Decimal("0.0005"), maker_fee=Decimal("0.0001"), margin_init=Decimal("0.2"),
+        )
+    )  # fmt: skip
+    return node, iid
+
+
+def quote(iid: InstrumentId, ts: int) -> QuoteTick:
+    size = Quantity.of(10**8)
+    return QuoteTick.of(iid, Price.of("100.00"), Price.of("100.02"), size, size, ts)
+
+
+def run(n: int) -> None:
+    node, iid = build()
+    clock = node.clock
+    assert isinstance(clock, SimulatedClock)
+    factory = node.order_factory("BENCH")
+    sid = factory.strategy_id
+    execute = node.execute
+    node.process(quote(iid, clock.timestamp_ns() + 1))
+    qty = Quantity.of(10)
+    far = Price.of("99.00")
+    buy, sell = OrderSide.BUY, OrderSide.SELL
+    latencies = [0] * n
+    perf = time.perf_counter_ns
+    gc.collect()
+    gc.freeze()  # long-lived setup objects are not rescanned by the cyclic collector
+    start = perf()
+    for i in range(n):
+        if i % 2 == 0:
+            order = factory.market(iid, buy if i % 4 == 0 else sell, qty)
+            t0 = perf()
+            execute(SubmitOrder(ts_init=0, strategy_id=sid, order=order))
+            latencies[i] = perf() - t0
+            if order.status is not OrderStatus.FILLED:
+                raise SystemExit(f"market order {i} not filled: {order.status.name} {order.events[-1]}")
+        else:
+            order = factory.limit(iid, buy, qty, far)
+            t0 = perf()
+            execute(SubmitOrder(ts_init=0, strategy_id=sid, order=order))
+            latencies[i] = perf() - t0
+            execute(CancelOrder(ts_init=0, strategy_id=sid, instrument_id=iid, client_order_id=order.client_order_id))
+            if order.status is not OrderStatus.CANCELED:
+                raise SystemExit(f"limit order {i} not cancelled: {order.status.name} {order.events[-1]}")
+        if i % 1_000 == 999:
+            clock.advance_time(clock.timestamp_ns() + 1_000_000)  # simulated time: 1,000 orders per ms
+        if i % PURGE_EVERY == PURGE_EVERY - 1:
+            node.cache.purge_closed_orders()
+    elapsed = perf() - start
+    latencies.sort()
+    emit(NAME, "orders_per_s", round(n / (elapsed / 1e9)), "orders/s")
+    emit(NAME, "latency_p50_us", round(percentile(latencies, 0.50) / 1000, 2), "us")
+    emit(NAME, "latency_p99_us", round(percentile(latencies, 0.99) / 1000, 2), "us")
+    emit(NAME, "latency_p999_us", round(percentile(latencies, 0.999) / 1000, 2), "us")
+    emit(NAME, "orders", n, "orders")
+    emit(NAME, "journal_entries", len(node.journal), "entries")
+    emit(NAME, "peak_rss_mb", peak_rss_mb(), "MiB")
+    emit(NAME, "cores", cores(), "cores")
+
+
+if __name__ == "__main__":
+    if "--profile" in sys.argv:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.runcall(run, scale_from_argv(5_000) if len(sys.argv) > 2 else 5_000)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+    else:
+        run(scale_from_argv(1_000_000))
