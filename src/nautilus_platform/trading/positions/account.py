@@ -17,6 +17,7 @@ the account's base currency through ``ExchangeRates`` only when read.
 
 from __future__ import annotations
 
+from bisect import insort
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Protocol
@@ -99,6 +100,9 @@ class Account:
         self.starting_balances: dict[Currency, int] = dict(self.balances)
         self.exposures: dict[Currency, CurrencyExposure] = {}
         self.margins: dict[InstrumentId, tuple[Currency, int, int]] = {}  # instrument -> (ccy, init, maint) 10**36
+        self._margin_balances: dict[InstrumentId, MarginBalance] = {}  # built lazily, dropped on change
+        self._margin_order: list[InstrumentId] = []  # sorted keys of ``margins``
+        self._margins_tuple: tuple[MarginBalance, ...] | None = ()
         self.order_locks: Mapping[Currency, int] = OpenOrderLocks()
         self.open_orders: OpenOrdersSummary | None = None  # bound to the cache's live aggregate
         self.realized_today_raw = 0
@@ -123,6 +127,38 @@ class Account:
         if exposure is None:
             exposure = self.exposures[currency] = CurrencyExposure()
         return exposure
+
+    def set_margin(self, instrument_id: InstrumentId, currency: Currency, init: int, maint: int) -> None:
+        """Record the margins of ``instrument_id`` (scale 10**36); zero margins remove the entry."""
+        margins = self.margins
+        if init or maint:
+            if instrument_id not in margins:
+                insort(self._margin_order, instrument_id)
+            margins[instrument_id] = (currency, init, maint)
+        elif margins.pop(instrument_id, None) is None:
+            return
+        else:
+            self._margin_order.remove(instrument_id)
+        self._margin_balances.pop(instrument_id, None)
+        self._margins_tuple = None
+
+    def margin_balances(self) -> tuple[MarginBalance, ...]:
+        """Initial and maintenance margin per instrument, ordered by instrument id."""
+        cached = self._margins_tuple
+        if cached is not None:
+            return cached
+        built = self._margin_balances
+        result = []
+        for iid in self._margin_order:
+            balance = built.get(iid)
+            if balance is None:
+                currency, init, maint = self.margins[iid]
+                balance = built[iid] = MarginBalance(
+                    instrument_id=iid, initial=_money_up(init, currency), maintenance=_money_up(maint, currency)
+                )
+            result.append(balance)
+        self._margins_tuple = cached = tuple(result)
+        return cached
 
     def start_day(self) -> None:
         """Reset the daily realised P&L (call at the trading day's start)."""
@@ -242,17 +278,7 @@ class Account:
                     free=Money(raw=total - locked, currency=currency),
                 )
             )
-        margins: tuple[MarginBalance, ...] = ()
-        if not self.is_cash and self.margins:
-            margins = tuple(
-                MarginBalance(
-                    instrument_id=iid,
-                    initial=_money_up(init, currency),
-                    maintenance=_money_up(maint, currency),
-                )
-                for iid, (currency, init, maint) in sorted(self.margins.items())
-                if init or maint
-            )
+        margins = self.margin_balances() if self.margins else ()
         return AccountState(
             ts_event=ts_event,
             ts_init=ts_init,

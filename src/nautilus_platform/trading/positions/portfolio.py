@@ -259,15 +259,14 @@ class Portfolio:
         if account.account_type is not _CASH:
             exposure.margin_init += m_init - marked.margin_init
             exposure.margin_maint += m_maint - marked.margin_maint
-            margin = account.margins.get(position.instrument_id)
-            if margin is None:
-                account.margins[position.instrument_id] = (position.settlement, m_init, m_maint)
-            else:
-                account.margins[position.instrument_id] = (
-                    position.settlement,
-                    margin[1] + m_init - marked.margin_init,
-                    margin[2] + m_maint - marked.margin_maint,
-                )
+            d_init, d_maint = m_init - marked.margin_init, m_maint - marked.margin_maint
+            if d_init or d_maint:
+                iid = position.instrument_id
+                margin = account.margins.get(iid)
+                if margin is None:
+                    account.set_margin(iid, position.settlement, d_init, d_maint)
+                else:
+                    account.set_margin(iid, position.settlement, margin[1] + d_init, margin[2] + d_maint)
         marked.unrealized, marked.value, marked.gross, marked.net = unrealized, value, gross, net
         marked.margin_init, marked.margin_maint = m_init, m_maint
 

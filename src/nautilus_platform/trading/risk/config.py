@@ -69,7 +69,7 @@ class RiskLimits(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     collar_band: Price | None = None  # ... and within ± this absolute amount
     reference_source: PriceSource | None = None
     allow_without_reference: bool | None = None  # pass checks needing a reference price when none
-    max_position: Quantity | None = None  # |position + same-side open leaves + order|
+    max_position: Quantity | None = None  # |position + same-side open leaves + order| (when it grows)
     max_gross_exposure: Money | None = None
     max_net_exposure: Money | None = None  # |net exposure|
     max_open_orders: int | None = None

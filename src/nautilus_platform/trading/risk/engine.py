@@ -12,8 +12,10 @@
    absolute band); max notional per order;
 5. drawdown and daily-loss breakers (a trip switches the account to REDUCING or HALTED);
    REDUCING lets only orders through that reduce the position without flipping it;
-6. reduce-only; position limit ``|position + same-side open leaves + order| <= max_position``;
-7. account: max open orders and open notional, gross and net exposure, cash balance (buy notional
+6. reduce-only; position limit ``|position + same-side open leaves + order| <= max_position`` in
+   the direction the order moves (a position beyond the limit can still be reduced);
+7. account: max open orders and open notional, gross and net exposure (an order that does not move
+   an exposure further beyond its limit passes), cash balance (buy notional
    plus the taker fee against the free quote balance; spot sells against the free base
    balance) or initial margin (the increasing part * ``margin_init`` plus fee against free margin);
 8. submit/modify rate throttles (only orders that pass every check are counted).
@@ -305,6 +307,7 @@ class RiskEngine:
         """Set (``None``: remove) the limits of one scope at run time; takes effect on the next check."""
         if limits is not None and not isinstance(limits, RiskLimits):
             raise ValidationError("limits", limits, "must be a RiskLimits or None")
+        before = self.limits(scope, key)
         if scope is RiskScope.DEFAULT:
             new_defaults = limits if limits is not None else RiskLimits()
             check_currencies([new_defaults, *(v for layer in self._layers.values() for v in layer.values())])
@@ -319,8 +322,15 @@ class RiskEngine:
             others = [v for s, lay in self._layers.items() if s is not scope for v in lay.values()]
             check_currencies([self._defaults, *layer.values(), *others])
             self._layers[scope] = layer
-        for tkey in [k for k in self._throttles if k[0] is scope and (scope is RiskScope.DEFAULT or k[1] == key)]:
-            del self._throttles[tkey]
+        # A bucket whose rate changed starts afresh; an unchanged one keeps its window (changing
+        # another limit must not let a burst through).
+        name = _key(scope, key)
+        for kind, old_rate, new_rate in (
+            ("submit", before.submit_rate if before else None, limits.submit_rate if limits else None),
+            ("modify", before.modify_rate if before else None, limits.modify_rate if limits else None),
+        ):
+            if old_rate != new_rate:
+                self._throttles.pop((scope, name, kind), None)
         self._resolved.clear()
 
     def effective_limits(
@@ -695,7 +705,7 @@ class RiskEngine:
         account: AccountView | None = None
         if r.needs_account and account_id is not None:
             account = self._account(account_id)
-        if account is not None and code == _ACTIVE and r.has_breakers:
+        if account is not None and code < r.breaker_code and r.has_breakers:
             assert account_id is not None  # an account view is fetched only by id
             trip = self._breakers(r, account, account_id)
             if trip is not None:
@@ -717,8 +727,9 @@ class RiskEngine:
                 )
         max_position = r.max_position
         if max_position is not None:
+            # Only the direction the order moves in: a position beyond the limit can still be reduced.
             projected = position + leaves + same_side if buy else position - leaves - same_side
-            if projected > max_position or -projected > max_position:
+            if projected > max_position if buy else -projected > max_position:
                 sp = instrument.size_precision
                 return self._deny(
                     _R_POSITION,
@@ -843,29 +854,32 @@ class RiskEngine:
             value = self._in_limit_currency(account.open_notional_raw * _SCALE18, base, added, r.settle, limit)
             if value is None:
                 return self._no_rate(r.settle, limit.currency)
-            if value > limit.x:
+            if added > 0 and value > limit.x:  # a modify that lowers the open notional always passes
                 return self._deny(
                     _R_OPEN_NOTIONAL, f"open notional {_money_str(value, limit.currency)} exceeds {_limit_str(limit)}"
                 )
         gross, net = r.gross, r.net
         if gross is None and net is None:
             return None
+        # An order is denied only when it moves the exposure further beyond the limit: an account
+        # over its limit (prices moved, the limit was lowered) can still reduce.
         signed = leaves if order.side is _BUY else -leaves
         if gross is not None:
             delta = (abs(position + signed) - abs(position)) * px_raw * mult
-            value = self._in_limit_currency(account.gross_exposure_raw * _SCALE18, base, delta, r.settle, gross)
-            if value is None:
-                return self._no_rate(r.settle, gross.currency)
-            if value > gross.x:
-                return self._deny(
-                    _R_GROSS, f"gross exposure {_money_str(value, gross.currency)} exceeds {_limit_str(gross)}"
-                )
+            if delta > 0:
+                value = self._in_limit_currency(account.gross_exposure_raw * _SCALE18, base, delta, r.settle, gross)
+                if value is None:
+                    return self._no_rate(r.settle, gross.currency)
+                if value > gross.x:
+                    return self._deny(
+                        _R_GROSS, f"gross exposure {_money_str(value, gross.currency)} exceeds {_limit_str(gross)}"
+                    )
         if net is not None:
             delta = signed * px_raw * mult
             value = self._in_limit_currency(account.net_exposure_raw * _SCALE18, base, delta, r.settle, net)
             if value is None:
                 return self._no_rate(r.settle, net.currency)
-            if value > net.x or -value > net.x:
+            if value > net.x if signed > 0 else -value > net.x:
                 return self._deny(_R_NET, f"net exposure {_money_str(value, net.currency)} exceeds {_limit_str(net)}")
         return None
 
@@ -923,12 +937,14 @@ class RiskEngine:
                     f"{format_fixed(max(available, 0), sp)} of {instrument.id}",
                 )
             return None
-        # Margin account: initial margin on the part that increases the position, plus fees.
-        increasing = leaves - reducible if leaves > reducible else 0
+        # Margin account: initial margin on the part that increases the position, plus fees. Open
+        # orders on the same side reduce the position first, so only the rest is reducible here.
+        available = reducible - same_side if reducible > same_side else 0
+        increasing = leaves - available if leaves > available else 0
         notional = (leaves * px_raw - own_leaves * own_px) * mult
         own_increasing = 0
         if own_leaves:
-            own_increasing = own_leaves - reducible if own_leaves > reducible else 0
+            own_increasing = own_leaves - available if own_leaves > available else 0
         margin_notional = (increasing * px_raw - own_increasing * own_px) * mult
         if margin_notional <= 0 and notional <= 0:
             return None
