@@ -8,7 +8,6 @@ fill or a cancel cancels it; an OUO cancel leaves the sibling alone.
 
 from __future__ import annotations
 
-import pytest
 from exec_support import AAPL, Harness, px, qty, raw
 
 from nautilus_platform.model.enums import ContingencyType, OrderSide, OrderStatus, OrderType, TradingState
@@ -157,15 +156,6 @@ def test_venue_rejected_parent_cancels_its_held_child() -> None:
     assert not h.node.cache.orders_open(held=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: with the default risk config (check_reduce_only on) the bracket's stop-loss is denied "
-        "REDUCE_ONLY on release, because the already-released take-profit's reduce-only leaves are "
-        "counted against the position; the OCO then cancels the take-profit and the position is left "
-        "unprotected (risk/engine.py reduce-only check + trading/oms.py releasing children one by one)"
-    ),
-)
 def test_bracket_with_default_risk_config_protects_the_position() -> None:
     h = Harness()  # default limits: reduce-only checked
     h.quote("100.00", "100.10", ask_size=500)

@@ -32,7 +32,7 @@ from decimal import Decimal
 from nautilus_platform.core.clock import Clock
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.core.identifiers import AccountId, InstrumentId, StrategyId
-from nautilus_platform.model.enums import AccountType, DenyReason, OrderSide, OrderType, TradingState
+from nautilus_platform.model.enums import AccountType, ContingencyType, DenyReason, OrderSide, OrderType, TradingState
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.orders import Order
 from nautilus_platform.model.values import FIXED_SCALAR, POW10, Currency, Price, Quantity, format_fixed
@@ -50,6 +50,7 @@ from nautilus_platform.trading.risk.throttle import Throttle
 Denial = tuple[DenyReason, str]
 
 _BUY = OrderSide.BUY
+_ALTERNATIVES = frozenset({ContingencyType.OCO, ContingencyType.OUO})
 _MARKET = OrderType.MARKET
 _CASH = AccountType.CASH
 _SCALE18 = FIXED_SCALAR * FIXED_SCALAR
@@ -718,7 +719,15 @@ class RiskEngine:
             others = self._state.open_reduce_only_leaves_raw(instrument_id, order.side)
             if modify and own_leaves:
                 others -= own_leaves
-            if leaves + others > reducible:
+            # OCO/OUO siblings are alternatives (one fills, the other is cancelled or reduced):
+            # count the largest of the group once instead of their sum.
+            largest = leaves
+            if order.init.contingency_type in _ALTERNATIVES:
+                for sibling in self._open_reduce_only_siblings(order):
+                    others -= sibling
+                    if sibling > largest:
+                        largest = sibling
+            if largest + others > reducible:
                 sp = instrument.size_precision
                 return self._deny(
                     _R_REDUCE_ONLY,
@@ -761,6 +770,22 @@ class RiskEngine:
         return None
 
     # -- check helpers (off the common path or shared) -----------------------------------------
+    def _open_reduce_only_siblings(self, order: Order) -> list[int]:
+        """Leaves of the open reduce-only orders linked to ``order`` on its side."""
+        orders = self._state.orders
+        leaves = []
+        for sibling_id in order.init.linked_order_ids:
+            sibling = orders.get(sibling_id)
+            if (
+                sibling is not None
+                and sibling is not order
+                and sibling.reduce_only
+                and sibling.side is order.side
+                and is_counted_open(sibling)
+            ):
+                leaves.append(sibling.leaves_raw)
+        return leaves
+
     def _price_rules(self, r: _Resolved, instrument: Instrument, name: str, price: Price) -> Denial | None:
         raw = price.raw
         if price.precision > instrument.price_precision or raw % r.price_unit:

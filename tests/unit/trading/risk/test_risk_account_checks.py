@@ -12,6 +12,7 @@ from risk_helpers import (
     SELL,
     B,
     Setup,
+    accept,
     btc_spot,
     equity,
     message_of,
@@ -125,6 +126,21 @@ def test_reduce_only_counts_open_reduce_only_orders() -> None:
     denial = s.engine.check_submit(s.factory.limit(AAPL, SELL, qty(5), px("101.00"), reduce_only=True))
     assert denial is not None and denial[0] is DenyReason.REDUCE_ONLY
     assert message_of(denial) == "reduce-only SELL 5 plus open reduce-only 6 exceeds the reducible position 10"
+
+
+def test_reduce_only_counts_oco_siblings_once() -> None:
+    # A bracket's take-profit and stop-loss are alternatives: only the larger leg counts.
+    s = Setup()
+    s.state.set_position(AAPL, 10 * B)
+    tp = s.factory.limit(AAPL, SELL, qty(10), px("101.00"), reduce_only=True)
+    sl = s.factory.stop_market(AAPL, SELL, qty(10), px("99.00"), reduce_only=True)
+    tp, sl = s.factory.oco(tp, sl).orders
+    s.state.add_open_order(accept(tp))
+    s.state.orders[sl.client_order_id] = sl
+    assert s.engine.check_submit(sl) is None
+    other = s.factory.limit(AAPL, SELL, qty(1), px("101.00"), reduce_only=True)  # not linked: counted in full
+    denial = s.engine.check_submit(other)
+    assert denial is not None and denial[0] is DenyReason.REDUCE_ONLY
 
 
 def test_reduce_only_check_can_be_switched_off() -> None:
