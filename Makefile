@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: venv demo test lint typecheck imports unit bench lock clean
+.PHONY: venv demo test lint typecheck imports unit unit-compiled compiled bench bench-pure lock clean
 
 $(STAMP): pyproject.toml requirements/lock.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -18,8 +18,8 @@ demo: venv
 	$(BIN)/naut demo
 
 lint: venv
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 
 typecheck: venv
 	$(BIN)/mypy
@@ -30,10 +30,21 @@ imports: venv
 unit: venv
 	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
-test: lint typecheck imports unit
+# The hot path compiled with mypyc into build/mypyc/src (rebuilt only when a source changed).
+compiled: venv
+	$(BIN)/python scripts/build_mypyc.py
 
-bench: venv
-	@for f in benchmarks/*.py; do $(BIN)/python $$f || exit 1; done
+# The same suite against the compiled core, so what is benchmarked is what is tested.
+unit-compiled: compiled
+	NAUT_EXPECT_COMPILED=1 PYTHONPATH=build/mypyc/src $(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+
+test: lint typecheck imports unit unit-compiled
+
+bench: compiled
+	@for f in benchmarks/[!_]*.py; do PYTHONPATH=build/mypyc/src $(BIN)/python $$f || exit 1; done
+
+bench-pure: venv
+	@for f in benchmarks/[!_]*.py; do $(BIN)/python $$f || exit 1; done
 
 # Re-pin every transitive dependency after changing pyproject.toml.
 lock:
@@ -43,4 +54,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build .mypy_cache .ruff_cache .hypothesis

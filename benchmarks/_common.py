@@ -27,6 +27,13 @@ def percentile(sorted_values: list[int], fraction: float) -> int:
     return sorted_values[rank]
 
 
+def compiled() -> int:
+    """1 when the trading core runs compiled (mypyc, ``make bench``), 0 for pure Python."""
+    from nautilus_platform.trading import execution
+
+    return int(not execution.__file__.endswith(".py"))
+
+
 def cores() -> int:
     return os.cpu_count() or 1
 

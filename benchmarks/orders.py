@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import cores, emit, peak_rss_mb, percentile, scale_from_argv
+from _common import compiled, cores, emit, peak_rss_mb, percentile, scale_from_argv
 from nautilus_platform.core.clock import SimulatedClock
 from nautilus_platform.core.identifiers import InstrumentId
 from nautilus_platform.model.commands import CancelOrder, SubmitOrder
@@ -102,6 +102,7 @@ def run(n: int) -> None:
     emit(NAME, "journal_entries", len(node.journal), "entries")
     emit(NAME, "peak_rss_mb", peak_rss_mb(), "MiB")
     emit(NAME, "cores", cores(), "cores")
+    emit(NAME, "compiled", compiled(), "bool")
 
 
 if __name__ == "__main__":

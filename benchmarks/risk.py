@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import cores, emit, scale_from_argv
+from _common import compiled, cores, emit, scale_from_argv
 from nautilus_platform.core.clock import SimulatedClock
 from nautilus_platform.core.identifiers import InstrumentId
 from nautilus_platform.model.commands import SubmitOrder
@@ -88,6 +88,7 @@ def run(n: int) -> None:
     emit(NAME, "checks_per_s", round(1e9 / best), "checks/s")
     emit(NAME, "check_us", round(best / 1000, 3), "us")
     emit(NAME, "cores", cores(), "cores")
+    emit(NAME, "compiled", compiled(), "bool")
 
 
 if __name__ == "__main__":

@@ -45,6 +45,10 @@ class RiskScope(Enum):
     INSTRUMENT = "INSTRUMENT"
 
 
+#: The throttle keeps one timestamp per allowed event, so a window holds at most this many.
+MAX_RATE_LIMIT = 10_000_000
+
+
 class RateLimit(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """At most ``limit`` events in any window of ``interval_ns`` nanoseconds."""
 
@@ -52,8 +56,8 @@ class RateLimit(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     interval_ns: int
 
     def __post_init__(self) -> None:
-        if type(self.limit) is not int or self.limit <= 0:
-            raise ValidationError("limit", self.limit, "must be a positive int")
+        if type(self.limit) is not int or not 0 < self.limit <= MAX_RATE_LIMIT:
+            raise ValidationError("limit", self.limit, f"must be an int in 1..{MAX_RATE_LIMIT}")
         if type(self.interval_ns) is not int or self.interval_ns <= 0:
             raise ValidationError("interval_ns", self.interval_ns, "must be a positive int of nanoseconds")
 

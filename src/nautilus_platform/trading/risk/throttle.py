@@ -16,7 +16,8 @@ class Throttle:
 
     __slots__ = ("_index", "_ring", "interval_ns", "limit", "name")
 
-    def __init__(self, limit: int, interval_ns: int, name: str = "throttle") -> None:
+    def __init__(self, limit: object, interval_ns: object, name: str = "throttle") -> None:
+        # ``object``: the checks below, not the (compiled) signature, reject a wrong type.
         if type(limit) is not int or limit <= 0:
             raise ValidationError("limit", limit, "must be a positive int")
         if type(interval_ns) is not int or interval_ns <= 0:

@@ -268,3 +268,12 @@ def test_resolve_does_not_merge_rate_limits() -> None:
 def test_resolve_money_limits_keep_their_currency() -> None:
     merged = resolve_limits([RiskLimits(max_gross_exposure=usd(5)), RiskLimits(max_gross_exposure=usd(3))])
     assert merged.max_gross_exposure == Money.of(3, USD)
+
+
+def test_rate_limit_is_capped_so_the_throttle_ring_stays_small() -> None:
+    from nautilus_platform.trading.risk.config import MAX_RATE_LIMIT, RateLimit
+
+    assert RateLimit(limit=MAX_RATE_LIMIT, interval_ns=1).limit == MAX_RATE_LIMIT
+    with pytest.raises(ValidationError) as info:
+        RateLimit(limit=MAX_RATE_LIMIT + 1, interval_ns=1)
+    assert info.value.field == "limit"
