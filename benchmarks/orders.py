@@ -2,12 +2,18 @@
 
 Each order goes submit -> risk -> route -> match -> fill or accept -> position and account update,
 with journal and bus. Half are marketable (filled at once), half are resting limits that are then
-cancelled. ``python benchmarks/orders.py [N]`` (default 1,000,000 orders).
+cancelled. Closed orders are purged from the cache every 50,000 orders (the journal keeps them).
+
+``python benchmarks/orders.py [N]`` (default 1,000,000 orders) runs the workload twice, each in
+its own process so peak memory is its own: with the ``InMemoryJournal`` (metrics as named) and
+with the ``CompactJournal`` (metrics suffixed ``_compact_journal``).
+``--journal memory|compact`` runs one of them.
 """
 
 from __future__ import annotations
 
 import gc
+import subprocess
 import sys
 import time
 from decimal import Decimal
@@ -23,6 +29,8 @@ from nautilus_platform.model.enums import AccountType, OrderSide, OrderStatus
 from nautilus_platform.model.instruments import Equity
 from nautilus_platform.model.values import USD, Money, Price, Quantity
 from nautilus_platform.service.node import TradingNode
+from nautilus_platform.service.runtime import tune_gc
+from nautilus_platform.trading.journal import CompactJournal, InMemoryJournal, Journal
 from nautilus_platform.trading.risk import RateLimit, RiskConfig, RiskLimits
 from nautilus_platform.venues.simulated import SimulatedVenueConfig
 
@@ -31,7 +39,7 @@ B = 1_000_000_000
 PURGE_EVERY = 50_000  # closed orders leave memory (their history stays in the journal)
 
 
-def build() -> tuple[TradingNode, InstrumentId]:
+def build(journal: Journal | None = None) -> tuple[TradingNode, InstrumentId]:
     limits = RiskLimits(
         max_quantity=Quantity.of(10_000), max_notional=Money.of(10**7, USD), collar_bps=500,
         max_position=Quantity.of(10**6), max_gross_exposure=Money.of(10**9, USD),
@@ -39,7 +47,7 @@ def build() -> tuple[TradingNode, InstrumentId]:
         submit_rate=RateLimit(limit=2_000_000, interval_ns=B), max_daily_loss=Money.of(10**7, USD),
         max_drawdown_bps=5_000,
     )  # fmt: skip
-    node = TradingNode(SimulatedClock(1_700_000_000 * B), risk_config=RiskConfig(defaults=limits))
+    node = TradingNode(SimulatedClock(1_700_000_000 * B), risk_config=RiskConfig(defaults=limits), journal=journal)
     node.add_venue(SimulatedVenueConfig(venue_id="SIM"), AccountType.MARGIN, USD, [Money.of(10**8, USD)])
     iid = InstrumentId("AAPL.SIM")
     node.add_instrument(
@@ -56,8 +64,10 @@ def quote(iid: InstrumentId, ts: int) -> QuoteTick:
     return QuoteTick.of(iid, Price.of("100.00"), Price.of("100.02"), size, size, ts)
 
 
-def run(n: int) -> None:
-    node, iid = build()
+def run(n: int, journal_kind: str) -> None:
+    journal: Journal = CompactJournal() if journal_kind == "compact" else InMemoryJournal()
+    suffix = "_compact_journal" if journal_kind == "compact" else ""
+    node, iid = build(journal)
     clock = node.clock
     assert isinstance(clock, SimulatedClock)
     factory = node.order_factory("BENCH")
@@ -71,6 +81,7 @@ def run(n: int) -> None:
     perf = time.perf_counter_ns
     gc.collect()
     gc.freeze()  # long-lived setup objects are not rescanned by the cyclic collector
+    tune_gc()
     start = perf()
     for i in range(n):
         if i % 2 == 0:
@@ -94,13 +105,13 @@ def run(n: int) -> None:
             node.cache.purge_closed_orders()
     elapsed = perf() - start
     latencies.sort()
-    emit(NAME, "orders_per_s", round(n / (elapsed / 1e9)), "orders/s")
-    emit(NAME, "latency_p50_us", round(percentile(latencies, 0.50) / 1000, 2), "us")
-    emit(NAME, "latency_p99_us", round(percentile(latencies, 0.99) / 1000, 2), "us")
-    emit(NAME, "latency_p999_us", round(percentile(latencies, 0.999) / 1000, 2), "us")
-    emit(NAME, "orders", n, "orders")
-    emit(NAME, "journal_entries", len(node.journal), "entries")
-    emit(NAME, "peak_rss_mb", peak_rss_mb(), "MiB")
+    emit(NAME, f"orders_per_s{suffix}", round(n / (elapsed / 1e9)), "orders/s")
+    emit(NAME, f"latency_p50_us{suffix}", round(percentile(latencies, 0.50) / 1000, 2), "us")
+    emit(NAME, f"latency_p99_us{suffix}", round(percentile(latencies, 0.99) / 1000, 2), "us")
+    emit(NAME, f"latency_p999_us{suffix}", round(percentile(latencies, 0.999) / 1000, 2), "us")
+    emit(NAME, f"orders{suffix}", n, "orders")
+    emit(NAME, f"journal_entries{suffix}", len(node.journal), "entries")
+    emit(NAME, f"peak_rss_mb{suffix}", peak_rss_mb(), "MiB")
     emit(NAME, "cores", cores(), "cores")
     emit(NAME, "compiled", compiled(), "bool")
 
@@ -111,7 +122,15 @@ if __name__ == "__main__":
         import pstats
 
         profiler = cProfile.Profile()
-        profiler.runcall(run, scale_from_argv(5_000) if len(sys.argv) > 2 else 5_000)
+        profiler.runcall(run, 20_000, "memory")
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+    elif "--journal" in sys.argv:
+        kind = sys.argv[sys.argv.index("--journal") + 1]
+        if kind not in ("memory", "compact"):
+            raise SystemExit(f"--journal must be memory or compact, not {kind!r}")
+        positional = [a for a in sys.argv[1:] if a.isdigit()]
+        run(int(positional[0]) if positional else 1_000_000, kind)
     else:
-        run(scale_from_argv(1_000_000))
+        n = scale_from_argv(1_000_000)
+        for kind in ("memory", "compact"):
+            subprocess.run([sys.executable, __file__, str(n), "--journal", kind], check=True)

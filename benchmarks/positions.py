@@ -32,6 +32,7 @@ from nautilus_platform.model.enums import AccountType, LiquiditySide, OrderSide,
 from nautilus_platform.model.events import OrderFilled
 from nautilus_platform.model.instruments import Equity
 from nautilus_platform.model.values import USD, Money, Price, Quantity
+from nautilus_platform.service.runtime import tune_gc
 from nautilus_platform.trading.positions import ExchangeRates, Portfolio
 
 NAME = "positions"
@@ -75,6 +76,7 @@ def run(n: int) -> None:
     on_fill, on_mark = portfolio.on_fill, portfolio.on_mark
     gc.collect()
     gc.freeze()
+    tune_gc()
     start = time.perf_counter_ns()
     for fill, instrument, mark in updates:
         on_fill(fill, instrument)

@@ -27,6 +27,7 @@ from nautilus_platform.model.instruments import Equity
 from nautilus_platform.model.orders import Order
 from nautilus_platform.model.values import USD, Money, Price, Quantity
 from nautilus_platform.service.node import TradingNode
+from nautilus_platform.service.runtime import tune_gc
 from nautilus_platform.trading.risk import PriceSource, RateLimit, RiskConfig, RiskLimits
 from nautilus_platform.venues.simulated import SimulatedVenueConfig
 
@@ -78,6 +79,7 @@ def run(n: int) -> None:
     assert all(d is None for d in denials), next(d for d in denials if d is not None)
     gc.collect()
     gc.freeze()
+    tune_gc()
     best = float("inf")
     for _ in range(5):
         clock.advance_time(clock.timestamp_ns() + 2 * B)  # a fresh throttle window per pass

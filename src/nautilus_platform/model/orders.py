@@ -106,10 +106,12 @@ class Order:
     __slots__ = (
         "_fill_notional",
         "_previous_status",
+        "_commission",
+        "_first_trade_id",
+        "_more_commissions",
         "_trade_ids",
         "account_id",
         "client_order_id",
-        "commissions",
         "events",
         "expire_time_ns",
         "filled_raw",
@@ -152,8 +154,12 @@ class Order:
         self.position_id: PositionId | None = None
         self.filled_raw = 0
         self._fill_notional = 0
+        # Most orders fill once in one currency: keep the first trade id and commission inline and
+        # allocate a set/dict only for a second one.
+        self._first_trade_id: TradeId | None = None
         self._trade_ids: set[TradeId] | None = None
-        self.commissions: dict[Currency, Money] | None = None
+        self._commission: Money | None = None
+        self._more_commissions: dict[Currency, Money] | None = None
         self.events: list[OrderEvent] = [init]
         self.ts_last = init.ts_init
         self.is_triggered = False
@@ -205,9 +211,12 @@ class Order:
         self.status = target
 
     def _apply_fill(self, fill: OrderFilled) -> None:
-        trade_ids = self._trade_ids
-        if trade_ids is not None and fill.trade_id in trade_ids:
-            raise DuplicateFillError(f"order {self.client_order_id}: duplicate fill trade_id={fill.trade_id}")
+        trade_id = fill.trade_id
+        first_trade_id = self._first_trade_id
+        if first_trade_id is not None and (
+            first_trade_id == trade_id or (self._trade_ids is not None and trade_id in self._trade_ids)
+        ):
+            raise DuplicateFillError(f"order {self.client_order_id}: duplicate fill trade_id={trade_id}")
         filled = self.filled_raw + fill.last_qty.raw
         if fill.last_qty.raw <= 0:
             raise OverfillError(f"order {self.client_order_id}: fill quantity {fill.last_qty} must be positive")
@@ -217,10 +226,12 @@ class Order:
                 f"(filled {self.filled_qty} of {self.quantity})"
             )
         self._transition("Fill" if filled == self.quantity.raw else "PartialFill")
-        if trade_ids is None:
-            self._trade_ids = {fill.trade_id}
+        if first_trade_id is None:
+            self._first_trade_id = trade_id
+        elif self._trade_ids is None:
+            self._trade_ids = {trade_id}
         else:
-            trade_ids.add(fill.trade_id)
+            self._trade_ids.add(trade_id)
         self.filled_raw = filled
         self._fill_notional += fill.last_qty.raw * fill.last_px.raw
         self.venue_order_id = fill.venue_order_id
@@ -228,12 +239,29 @@ class Order:
             self.position_id = fill.position_id
         commission = fill.commission
         if commission.raw:
-            commissions = self.commissions
-            if commissions is None:
-                self.commissions = {commission.currency: commission}
+            first = self._commission
+            if first is None:
+                self._commission = commission
+            elif first.currency == commission.currency:
+                self._commission = first + commission
             else:
-                prior = commissions.get(commission.currency)
-                commissions[commission.currency] = commission if prior is None else prior + commission
+                more = self._more_commissions
+                if more is None:
+                    self._more_commissions = {commission.currency: commission}
+                else:
+                    prior = more.get(commission.currency)
+                    more[commission.currency] = commission if prior is None else prior + commission
+
+    @property
+    def commissions(self) -> dict[Currency, Money] | None:
+        """Commissions paid so far by currency, or ``None`` before the first non-zero one."""
+        first = self._commission
+        if first is None:
+            return None
+        result = {first.currency: first}
+        if self._more_commissions is not None:
+            result.update(self._more_commissions)
+        return result
 
     # -- views -----------------------------------------------------------------------------
     @property

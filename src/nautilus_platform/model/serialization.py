@@ -230,6 +230,47 @@ def decode_many(payloads: Iterable[bytes]) -> list[Message]:
     return [decode(payload) for payload in payloads]
 
 
+# -- blocks ----------------------------------------------------------------------------------------
+def _block_hook(obj: Any) -> Any:
+    if type(obj) is Order:
+        return obj.init
+    if isinstance(obj, Identifier):
+        return str.__str__(obj)
+    raise NotImplementedError(f"cannot encode objects of type {type(obj).__name__}")
+
+
+_BLOCK_ENCODER: Final = msgspec.msgpack.Encoder(enc_hook=_block_hook)
+_BLOCK_DECODER: Final[msgspec.msgpack.Decoder[list[Message]]] = msgspec.msgpack.Decoder(
+    list[Message], dec_hook=_dec_hook
+)
+_BLOCK_OF_PAYLOADS: Final[msgspec.msgpack.Decoder[list[bytes]]] = msgspec.msgpack.Decoder(list[bytes])
+_PAYLOADS_EXT_CODE: Final = 2
+
+
+def encode_block(messages: list[Message]) -> bytes:
+    """Many messages as one msgpack array (the fast path of a journal block)."""
+    try:
+        return _BLOCK_ENCODER.encode(messages)
+    except OverflowError:  # a raw amount beyond 64 bits: fall back to one payload per message
+        payloads = msgspec.msgpack.encode([encode(message) for message in messages])
+        return msgspec.msgpack.encode(msgspec.msgpack.Ext(_PAYLOADS_EXT_CODE, payloads))
+
+
+def decode_block(data: bytes) -> list[Message]:
+    """The messages ``encode_block`` wrote, in order; raises ``ValidationError`` on bad input."""
+    try:
+        if data and data[0] in (0xC7, 0xC8, 0xC9):
+            ext = msgspec.msgpack.decode(data)
+            if not isinstance(ext, msgspec.msgpack.Ext) or ext.code != _PAYLOADS_EXT_CODE:
+                raise ValidationError("data", data[:80], "is an unknown msgpack extension")
+            return [decode(payload) for payload in _BLOCK_OF_PAYLOADS.decode(ext.data)]
+        return _BLOCK_DECODER.decode(data)
+    except (msgspec.DecodeError, msgspec.ValidationError, NautilusError) as exc:
+        if isinstance(exc, ValidationError) and exc.field == "data":
+            raise
+        raise _invalid(data, exc) from exc
+
+
 # -- orders ----------------------------------------------------------------------------------------
 def _replay(events: list[OrderEventMessage]) -> Order:
     if not events or type(events[0]) is not OrderInitialized:

@@ -1,16 +1,27 @@
 """The event journal: every command and event, in order, with a sequence number.
 
-``InMemoryJournal`` keeps them in a list (sequence number = position + 1). Persistence comes
-with the persistence layer, behind the same ``Journal`` protocol.
+Two in-memory journals behind one ``Journal`` protocol (persistence comes with the persistence
+layer, behind the same protocol):
+
+- ``InMemoryJournal`` keeps the entry objects in a list: the fastest, and memory grows with
+  every entry (about 1.5 KB per order of a typical order flow).
+- ``CompactJournal`` keeps the latest block of entries as objects and packs every full block
+  into zlib-compressed msgpack (``model.serialization.encode_block``): about 10 bytes per entry,
+  at a cost of about a microsecond per entry when a block is packed. Reading decodes the blocks
+  back to equal entries (an ``Order`` inside a command comes back rebuilt from its
+  ``OrderInitialized``).
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from typing import Protocol
 
+from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.model.commands import Command
 from nautilus_platform.model.events import Event
+from nautilus_platform.model.serialization import decode_block, encode_block
 
 Entry = Command | Event
 
@@ -28,7 +39,7 @@ class Journal(Protocol):
 
 
 class InMemoryJournal:
-    """A journal held in memory."""
+    """A journal held in memory as objects."""
 
     __slots__ = ("_entries",)
 
@@ -45,3 +56,51 @@ class InMemoryJournal:
     def entries(self, start_seq: int = 1) -> Iterator[tuple[int, Entry]]:
         for index in range(max(0, start_seq - 1), len(self._entries)):
             yield index + 1, self._entries[index]
+
+
+class CompactJournal:
+    """A journal held in memory as compressed msgpack blocks plus the latest entries as objects."""
+
+    __slots__ = ("_blocks", "_count", "_level", "_recent", "block_size")
+
+    def __init__(self, block_size: int = 4096, compression_level: int = 1) -> None:
+        if type(block_size) is not int or block_size <= 0:
+            raise ValidationError("block_size", block_size, "must be a positive int")
+        if type(compression_level) is not int or not 0 <= compression_level <= 9:
+            raise ValidationError("compression_level", compression_level, "must be an int in 0..9")
+        self.block_size = block_size
+        self._level = compression_level
+        self._blocks: list[bytes] = []
+        self._recent: list[Entry] = []
+        self._count = 0
+
+    def append(self, entry: Entry) -> int:
+        recent = self._recent
+        recent.append(entry)
+        self._count += 1
+        if len(recent) >= self.block_size:
+            self._blocks.append(zlib.compress(encode_block(recent), self._level))  # type: ignore[arg-type]
+            self._recent = []
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    @property
+    def packed_bytes(self) -> int:
+        """Bytes held by the packed blocks."""
+        return sum(len(block) for block in self._blocks)
+
+    def entries(self, start_seq: int = 1) -> Iterator[tuple[int, Entry]]:
+        size = self.block_size
+        first_block = max(0, start_seq - 1) // size
+        seq = first_block * size
+        for block in self._blocks[first_block:]:
+            for message in decode_block(zlib.decompress(block)):
+                seq += 1
+                if seq >= start_seq:
+                    yield seq, message
+        for entry in list(self._recent):
+            seq += 1
+            if seq >= start_seq:
+                yield seq, entry
