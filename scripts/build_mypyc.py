@@ -26,7 +26,6 @@ STAMP = ROOT / "build" / "mypyc" / "source-hash"
 HOT_MODULES = [
     "core/bus.py",
     "model/orders.py",
-    "model/serialization.py",
     "model/order_factory.py",
     "trading/cache.py",
     "trading/execution.py",

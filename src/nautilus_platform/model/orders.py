@@ -104,11 +104,11 @@ class Order:
     """A mutable order whose state changes only through ``apply``."""
 
     __slots__ = (
-        "_fill_notional",
-        "_previous_status",
         "_commission",
+        "_fill_notional",
         "_first_trade_id",
         "_more_commissions",
+        "_previous_status",
         "_trade_ids",
         "account_id",
         "client_order_id",
