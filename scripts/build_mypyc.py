@@ -24,6 +24,7 @@ STAMP = ROOT / "build" / "mypyc" / "source-hash"
 
 #: Modules on the order/fill/risk hot path, compiled to C.
 HOT_MODULES = [
+    "core/arith.py",
     "core/bus.py",
     "model/orders.py",
     "model/order_factory.py",

@@ -16,6 +16,7 @@ from typing import ClassVar
 
 import msgspec
 
+from nautilus_platform.core.arith import round_half_even as round_half_even
 from nautilus_platform.core.errors import CurrencyMismatchError, ValidationError
 
 FIXED_PRECISION = 9
@@ -28,17 +29,6 @@ NumberLike = int | str | Decimal | float
 _EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 #: Bound on the integer digits of a parsed amount, so absurd exponents ("1e999999999") are refused.
 _MAX_INTEGER_DIGITS = 30
-
-
-def round_half_even(numerator: int, denominator: int) -> int:
-    """``numerator / denominator`` rounded to the nearest integer, ties to even (exact)."""
-    if denominator < 0:
-        numerator, denominator = -numerator, -denominator
-    quotient, remainder = divmod(numerator, denominator)
-    twice = 2 * remainder
-    if twice > denominator or (twice == denominator and quotient & 1):
-        quotient += 1
-    return quotient
 
 
 def to_decimal(value: NumberLike, field: str) -> Decimal:

@@ -22,10 +22,11 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Protocol
 
+from nautilus_platform.core.arith import ceil_div, round_half_even
 from nautilus_platform.core.identifiers import AccountId, InstrumentId
 from nautilus_platform.model.enums import AccountType
 from nautilus_platform.model.events import AccountBalance, AccountState, MarginBalance
-from nautilus_platform.model.values import FIXED_SCALAR, Currency, Money, round_half_even
+from nautilus_platform.model.values import FIXED_SCALAR, Currency, Money
 from nautilus_platform.trading.positions.rates import ExchangeRates
 
 SCALE18 = FIXED_SCALAR * FIXED_SCALAR
@@ -33,14 +34,21 @@ SCALE27 = SCALE18 * FIXED_SCALAR
 _CASH = AccountType.CASH
 
 
-def ceil_div(numerator: int, denominator: int) -> int:
-    return -(-numerator // denominator)
-
-
 def rate_ppb(rate: Decimal) -> int:
     """A margin rate in parts per 10**9, rounded up (a margin is never understated)."""
     num, den = rate.as_integer_ratio()
     return ceil_div(num * FIXED_SCALAR, den)
+
+
+_UNITS: dict[Currency, int] = {}
+
+
+def unit_of(currency: Currency) -> int:
+    """``currency.unit_raw``, memoised (it is read on every booking)."""
+    unit = _UNITS.get(currency)
+    if unit is None:
+        unit = _UNITS[currency] = currency.unit_raw
+    return unit
 
 
 class CurrencyExposure:
@@ -73,6 +81,9 @@ class OpenOrderLocks(Mapping[Currency, int]):
 
     def __getitem__(self, currency: Currency) -> int:
         raise KeyError(currency)
+
+    def get(self, currency: Currency, default: int | None = None) -> int:  # type: ignore[override]
+        return 0 if default is None else default
 
     def __iter__(self) -> Iterator[Currency]:
         return iter(())
@@ -268,7 +279,7 @@ class Account:
         for currency in sorted(currencies, key=_code) if len(currencies) > 1 else currencies:
             total = self.balances.get(currency, 0)
             locked = self.locked_raw(currency)
-            unit = currency.unit_raw
+            unit = unit_of(currency)
             locked = ceil_div(locked, unit) * unit
             balances.append(
                 AccountBalance(
@@ -303,7 +314,7 @@ def _code(currency: Currency) -> str:
 
 
 def _money_up(exact36: int, currency: Currency) -> Money:
-    unit = currency.unit_raw
+    unit = unit_of(currency)
     return Money(raw=ceil_div(exact36, SCALE27 * unit) * unit, currency=currency)
 
 
@@ -336,5 +347,5 @@ class FreeBalances(Mapping[str, int]):
 
 def round_to_unit(exact: int, scale: int, currency: Currency) -> int:
     """Round an exact amount at ``scale`` to raw whole smallest units of ``currency`` (half-even)."""
-    unit = currency.unit_raw
+    unit = unit_of(currency)
     return round_half_even(exact, scale * unit) * unit

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from nautilus_platform.core.arith import round_half_even
 from nautilus_platform.core.identifiers import AccountId, ClientOrderId, PositionId, StrategyId, TradeId
 from nautilus_platform.model.enums import OrderSide, PositionSide
 from nautilus_platform.model.events import OrderFilled, PositionChanged, PositionClosed, PositionEvent, PositionOpened
 from nautilus_platform.model.instruments import Instrument
-from nautilus_platform.model.values import FIXED_SCALAR, Currency, Money, Quantity, round_half_even
+from nautilus_platform.model.values import FIXED_SCALAR, Currency, Money, Quantity
 
 SCALE18 = FIXED_SCALAR * FIXED_SCALAR
 _BUY = OrderSide.BUY
@@ -75,6 +76,7 @@ class Position:
         "ts_closed",
         "ts_last",
         "ts_opened",
+        "unit",
         "unit_den",
     )
 
@@ -95,7 +97,8 @@ class Position:
         self.opening_order_id = opening_order_id
         self.settlement: Currency = instrument.settlement
         self.mult = instrument.multiplier.raw
-        self.unit_den = SCALE18 * self.settlement.unit_raw
+        self.unit = self.settlement.unit_raw
+        self.unit_den = SCALE18 * self.unit
         self.signed_raw = 0
         self.cost_exact = 0
         self.realized_exact = 0
@@ -139,7 +142,7 @@ class Position:
             self.close_value_exact += value
             pnl = (value - released) if signed > 0 else (released - value)
             self.realized_exact += pnl * self.mult
-            self.realized_raw = round_half_even(self.realized_exact, self.unit_den) * self.settlement.unit_raw
+            self.realized_raw = round_half_even(self.realized_exact, self.unit_den) * self.unit
             if qty > open_qty:  # flip: the rest opens at the fill price
                 self.cost_exact = (qty - open_qty) * px
         signed += delta
@@ -213,7 +216,7 @@ class Position:
         """Unrealised P&L at ``mark_raw`` (the last fill price when there is no mark)."""
         mark = mark_raw if mark_raw is not None else self.last_px_raw
         exact = self.unrealized_exact(mark)
-        return Money(raw=round_half_even(exact, self.unit_den) * self.settlement.unit_raw, currency=self.settlement)
+        return Money(raw=round_half_even(exact, self.unit_den) * self.unit, currency=self.settlement)
 
     def notional_exact(self, mark_raw: int) -> int:
         """Signed market value ``signed * mark * multiplier`` (scale 10**27)."""
@@ -252,7 +255,7 @@ class Position:
             avg_px_close=_avg_decimal(self.close_value_exact, close_qty) if close_qty else None,
             realized_pnl=Money(raw=self.realized_raw, currency=settle),
             unrealized_pnl=Money(
-                raw=round_half_even(self.unrealized_exact(mark), self.unit_den) * settle.unit_raw, currency=settle
+                raw=round_half_even(self.unrealized_exact(mark), self.unit_den) * self.unit, currency=settle
             ),
             last_trade_id=fill.trade_id,
             ts_opened=self.ts_opened,

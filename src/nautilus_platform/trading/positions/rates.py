@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from nautilus_platform.core.arith import round_half_even
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.core.identifiers import InstrumentId
 from nautilus_platform.model.instruments import CryptoSpot, FxSpot, Instrument
-from nautilus_platform.model.values import FIXED_SCALAR, Currency, NumberLike, parse_fixed, round_half_even
+from nautilus_platform.model.values import FIXED_SCALAR, Currency, NumberLike, parse_fixed
 
 Ratio = tuple[int, int]
 _ONE: Ratio = (1, 1)
