@@ -2,7 +2,8 @@
 
 Each order goes submit -> risk -> route -> match -> fill or accept -> position and account update,
 with journal and bus. Half are marketable (filled at once), half are resting limits that are then
-cancelled. Closed orders are purged from the cache every 50,000 orders (the journal keeps them).
+cancelled. Every 5,000 orders ``TradingNode.housekeeping()`` purges closed orders from the cache
+(the journal keeps them) and freezes the survivors out of the cyclic GC.
 
 ``python benchmarks/orders.py [N]`` (default 1,000,000 orders) runs the workload twice, each in
 its own process so peak memory is its own: with the ``InMemoryJournal`` (metrics as named) and
@@ -36,7 +37,7 @@ from nautilus_platform.venues.simulated import SimulatedVenueConfig
 
 NAME = "orders"
 B = 1_000_000_000
-PURGE_EVERY = 50_000  # closed orders leave memory (their history stays in the journal)
+HOUSEKEEPING_EVERY = 5_000  # purge closed orders (the journal keeps them) and freeze GC survivors
 
 
 def build(journal: Journal | None = None) -> tuple[TradingNode, InstrumentId]:
@@ -101,8 +102,8 @@ def run(n: int, journal_kind: str) -> None:
                 raise SystemExit(f"limit order {i} not cancelled: {order.status.name} {order.events[-1]}")
         if i % 1_000 == 999:
             clock.advance_time(clock.timestamp_ns() + 1_000_000)  # simulated time: 1,000 orders per ms
-        if i % PURGE_EVERY == PURGE_EVERY - 1:
-            node.cache.purge_closed_orders()
+        if i % HOUSEKEEPING_EVERY == HOUSEKEEPING_EVERY - 1:
+            node.housekeeping()
     elapsed = perf() - start
     latencies.sort()
     emit(NAME, f"orders_per_s{suffix}", round(n / (elapsed / 1e9)), "orders/s")

@@ -26,6 +26,7 @@ STAMP = ROOT / "build" / "mypyc" / "source-hash"
 HOT_MODULES = [
     "core/arith.py",
     "core/bus.py",
+    "core/clock.py",
     "model/orders.py",
     "model/order_factory.py",
     "trading/cache.py",

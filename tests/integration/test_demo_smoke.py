@@ -38,3 +38,18 @@ def test_demo_is_deterministic_and_reconciles() -> None:
     fees = sum(p.commissions.get(USDT, 0) for p in closed)
     assert cash.balances[USDT] - cash.starting_balances[USDT] == realized - fees
     assert all(o.status is not OrderStatus.INITIALIZED for o in node.cache.orders.values())
+
+
+def test_housekeeping_drops_closed_orders_but_keeps_the_journal() -> None:
+    import gc
+
+    node = run_demo(DemoConfig(seed=3, steps=400)).node
+    closed = sum(1 for order in node.cache.orders.values() if order.is_closed)
+    entries = len(node.journal)
+    try:
+        assert node.housekeeping() == closed
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    assert all(not order.is_closed for order in node.cache.orders.values())
+    assert len(node.journal) == entries

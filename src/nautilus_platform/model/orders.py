@@ -44,12 +44,19 @@ from nautilus_platform.model.events import (
 from nautilus_platform.model.values import FIXED_PRECISION, Currency, Money, Quantity
 
 S = OrderStatus
+_S_INITIALIZED: Final = S.INITIALIZED
+_S_SUBMITTED: Final = S.SUBMITTED
+_S_ACCEPTED: Final = S.ACCEPTED
+_S_PENDING_UPDATE: Final = S.PENDING_UPDATE
+_S_PENDING_CANCEL: Final = S.PENDING_CANCEL
+_SIDE_BUY: Final = OrderSide.BUY
+_TYPE_MARKET: Final = OrderType.MARKET
 _PREVIOUS: Final = "PREVIOUS"  # return to the status before PENDING_*
 _SAME: Final = "SAME"  # status unchanged
 _ACK: Final = "ACK"  # accepted while a cancel/modify is pending: stay pending, return to ACCEPTED after
 
-_WORKING = (S.ACCEPTED, S.TRIGGERED, S.PARTIALLY_FILLED)
-_PENDING = (S.PENDING_UPDATE, S.PENDING_CANCEL)
+_WORKING: Final = (S.ACCEPTED, S.TRIGGERED, S.PARTIALLY_FILLED)
+_PENDING: Final = (S.PENDING_UPDATE, S.PENDING_CANCEL)
 
 
 def _rows(trigger: str, sources: tuple[S, ...], target: S | str) -> dict[tuple[S, str], S | str]:
@@ -58,27 +65,27 @@ def _rows(trigger: str, sources: tuple[S, ...], target: S | str) -> dict[tuple[S
 
 #: (status, trigger) -> next status. Triggers are event kinds; fills are split by completeness.
 ORDER_TRANSITIONS: Final[dict[tuple[S, str], S | str]] = {
-    (S.INITIALIZED, "OrderDenied"): S.DENIED,
-    (S.INITIALIZED, "OrderSubmitted"): S.SUBMITTED,
-    (S.SUBMITTED, "OrderAccepted"): S.ACCEPTED,
-    (S.SUBMITTED, "OrderRejected"): S.REJECTED,
-    **_rows("OrderTriggered", (S.ACCEPTED, *_PENDING), S.TRIGGERED),
+    (_S_INITIALIZED, "OrderDenied"): S.DENIED,
+    (_S_INITIALIZED, "OrderSubmitted"): _S_SUBMITTED,
+    (_S_SUBMITTED, "OrderAccepted"): _S_ACCEPTED,
+    (_S_SUBMITTED, "OrderRejected"): S.REJECTED,
+    **_rows("OrderTriggered", (_S_ACCEPTED, *_PENDING), S.TRIGGERED),
     # A cancel or modify may be sent before the venue acknowledges the order (SUBMITTED).
-    **_rows("OrderPendingUpdate", (S.SUBMITTED, *_WORKING, S.PENDING_UPDATE), S.PENDING_UPDATE),
-    **_rows("OrderPendingCancel", (S.SUBMITTED, *_WORKING, *_PENDING), S.PENDING_CANCEL),
+    **_rows("OrderPendingUpdate", (_S_SUBMITTED, *_WORKING, _S_PENDING_UPDATE), _S_PENDING_UPDATE),
+    **_rows("OrderPendingCancel", (_S_SUBMITTED, *_WORKING, *_PENDING), _S_PENDING_CANCEL),
     **_rows("OrderAccepted", _PENDING, _ACK),
     **_rows("OrderRejected", _PENDING, S.REJECTED),
-    **_rows("OrderModifyRejected", (S.SUBMITTED, *_WORKING, S.PENDING_CANCEL), _SAME),
-    (S.PENDING_UPDATE, "OrderModifyRejected"): _PREVIOUS,
-    **_rows("OrderCancelRejected", (S.SUBMITTED, *_WORKING, S.PENDING_UPDATE), _SAME),
-    (S.PENDING_CANCEL, "OrderCancelRejected"): _PREVIOUS,
-    **_rows("OrderUpdated", (S.INITIALIZED, S.SUBMITTED, *_WORKING, S.PENDING_CANCEL), _SAME),
-    (S.PENDING_UPDATE, "OrderUpdated"): _PREVIOUS,
+    **_rows("OrderModifyRejected", (_S_SUBMITTED, *_WORKING, _S_PENDING_CANCEL), _SAME),
+    (_S_PENDING_UPDATE, "OrderModifyRejected"): _PREVIOUS,
+    **_rows("OrderCancelRejected", (_S_SUBMITTED, *_WORKING, _S_PENDING_UPDATE), _SAME),
+    (_S_PENDING_CANCEL, "OrderCancelRejected"): _PREVIOUS,
+    **_rows("OrderUpdated", (_S_INITIALIZED, _S_SUBMITTED, *_WORKING, _S_PENDING_CANCEL), _SAME),
+    (_S_PENDING_UPDATE, "OrderUpdated"): _PREVIOUS,
     # INITIALIZED -> CANCELED: a held contingent child cancelled before it was ever sent.
-    **_rows("OrderCanceled", (S.INITIALIZED, S.SUBMITTED, *_WORKING, *_PENDING), S.CANCELED),
-    **_rows("OrderExpired", (S.SUBMITTED, *_WORKING, *_PENDING), S.EXPIRED),
-    **_rows("PartialFill", (S.SUBMITTED, *_WORKING, *_PENDING), S.PARTIALLY_FILLED),
-    **_rows("Fill", (S.SUBMITTED, *_WORKING, *_PENDING), S.FILLED),
+    **_rows("OrderCanceled", (_S_INITIALIZED, _S_SUBMITTED, *_WORKING, *_PENDING), S.CANCELED),
+    **_rows("OrderExpired", (_S_SUBMITTED, *_WORKING, *_PENDING), S.EXPIRED),
+    **_rows("PartialFill", (_S_SUBMITTED, *_WORKING, *_PENDING), S.PARTIALLY_FILLED),
+    **_rows("Fill", (_S_SUBMITTED, *_WORKING, *_PENDING), S.FILLED),
 }
 
 _KIND: Final[dict[type, str]] = {
@@ -147,8 +154,8 @@ class Order:
         self.expire_time_ns = init.expire_time_ns
         self.post_only = init.post_only
         self.reduce_only = init.reduce_only
-        self.status = S.INITIALIZED
-        self._previous_status = S.INITIALIZED
+        self.status = _S_INITIALIZED
+        self._previous_status = _S_INITIALIZED
         self.venue_order_id: VenueOrderId | None = None
         self.account_id: AccountId | None = None
         self.position_id: PositionId | None = None
@@ -202,11 +209,11 @@ class Order:
             self.status = self._previous_status
             return
         if target is _ACK:
-            self._previous_status = S.ACCEPTED
+            self._previous_status = _S_ACCEPTED
             return
         assert isinstance(target, OrderStatus)
-        if target is S.PENDING_UPDATE or target is S.PENDING_CANCEL:
-            if status is not S.PENDING_UPDATE and status is not S.PENDING_CANCEL:
+        if target is _S_PENDING_UPDATE or target is _S_PENDING_CANCEL:
+            if status is not _S_PENDING_UPDATE and status is not _S_PENDING_CANCEL:
                 self._previous_status = status
         self.status = target
 
@@ -285,7 +292,7 @@ class Order:
 
     @property
     def is_buy(self) -> bool:
-        return self.side is OrderSide.BUY
+        return self.side is _SIDE_BUY
 
     @property
     def is_open(self) -> bool:
@@ -299,11 +306,11 @@ class Order:
     @property
     def is_inflight(self) -> bool:
         """Sent and awaiting the venue's answer."""
-        return self.status is S.SUBMITTED or self.status is S.PENDING_UPDATE or self.status is S.PENDING_CANCEL
+        return self.status is _S_SUBMITTED or self.status is _S_PENDING_UPDATE or self.status is _S_PENDING_CANCEL
 
     @property
     def is_passive(self) -> bool:
-        return self.order_type is not OrderType.MARKET
+        return self.order_type is not _TYPE_MARKET
 
     @property
     def linked_order_ids(self) -> tuple[ClientOrderId, ...]:

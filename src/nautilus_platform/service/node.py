@@ -11,7 +11,9 @@ session (``LiveClock``, data pushed as it arrives).
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
+from typing import Final
 
 from nautilus_platform.core.bus import MessageBus
 from nautilus_platform.core.clock import Clock, SimulatedClock, TimeEvent
@@ -35,7 +37,7 @@ from nautilus_platform.venues.simulated import SimulatedVenue, SimulatedVenueCon
 
 MarketData = QuoteTick | TradeTick | Bar | OrderBookSnapshot | OrderBookDeltas
 DAY_NS = 86_400 * 1_000_000_000
-_DATA_KINDS = frozenset({QuoteTick, TradeTick, Bar, OrderBookSnapshot, OrderBookDeltas})
+_DATA_KINDS: Final = frozenset({QuoteTick, TradeTick, Bar, OrderBookSnapshot, OrderBookDeltas})
 
 
 class TradingNode:
@@ -163,6 +165,16 @@ class TradingNode:
         mark = self.cache.mark_raw(instrument_id)
         if mark is not None:
             self.portfolio.on_mark(instrument_id, mark)
+
+    def housekeeping(self, freeze_gc: bool = True) -> int:
+        """Drop closed orders from the cache (the journal keeps them) and, by default, move every
+        surviving object out of the cyclic garbage collector's reach (``gc.freeze``): long-lived
+        state (orders, journal) is then never re-walked. Call it every few thousand orders in a
+        long run; returns how many orders were dropped."""
+        purged = self.cache.purge_closed_orders()
+        if freeze_gc:
+            gc.freeze()
+        return purged
 
     def advance_time(self, ts_ns: int) -> None:
         """Move a simulated clock (timers fire) and let the venues deliver what is due."""

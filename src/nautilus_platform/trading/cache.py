@@ -9,6 +9,8 @@ aggregates stay exact.
 
 from __future__ import annotations
 
+from typing import Final
+
 from nautilus_platform.core.errors import DuplicateError, NotFoundError
 from nautilus_platform.core.identifiers import AccountId, ClientOrderId, InstrumentId, PositionId, StrategyId, VenueId
 from nautilus_platform.model.data import Bar, BarType, OrderBookSnapshot, QuoteTick, TradeTick
@@ -18,11 +20,11 @@ from nautilus_platform.model.orders import Order
 from nautilus_platform.model.values import FIXED_SCALAR, Currency
 from nautilus_platform.trading.positions.account import rate_ppb
 
-_CLOSED = frozenset(
+_CLOSED: Final = frozenset(
     {OrderStatus.DENIED, OrderStatus.REJECTED, OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.FILLED}
 )
-_INITIALIZED = OrderStatus.INITIALIZED
-_BUY = OrderSide.BUY
+_INITIALIZED: Final = OrderStatus.INITIALIZED
+_BUY: Final = OrderSide.BUY
 
 
 class SideAggregate:
@@ -35,6 +37,18 @@ class SideAggregate:
         self.leaves_raw = 0
         self.notional_exact = 0  # sum of leaves_raw * price_raw (multiply by the multiplier for value)
         self.reduce_only_leaves_raw = 0
+
+
+class _Terms:
+    """What the open-order aggregates need of an instrument, read once."""
+
+    __slots__ = ("base", "margin_ppb", "multiplier", "settlement")
+
+    def __init__(self, instrument: Instrument) -> None:
+        self.settlement = instrument.settlement
+        self.base = instrument.base
+        self.multiplier = instrument.multiplier.raw
+        self.margin_ppb = rate_ppb(instrument.margin_init)
 
 
 class AccountOrders:
@@ -71,14 +85,14 @@ class Cache:
         self._sell: dict[InstrumentId, SideAggregate] = {}
         self._accounts: dict[AccountId, AccountOrders] = {}
         self._purged_ids: set[ClientOrderId] = set()
-        self._margin_ppb: dict[InstrumentId, int] = {}
+        self._terms: dict[InstrumentId, _Terms] = {}
 
     # -- instruments ------------------------------------------------------------------------
     def add_instrument(self, instrument: Instrument) -> None:
         if instrument.id in self.instruments:
             raise DuplicateError(f"instrument {instrument.id} is already in the cache")
         self.instruments[instrument.id] = instrument
-        self._margin_ppb[instrument.id] = rate_ppb(instrument.margin_init)
+        self._terms[instrument.id] = _Terms(instrument)
         self._buy[instrument.id] = SideAggregate()
         self._sell[instrument.id] = SideAggregate()
 
@@ -167,13 +181,13 @@ class Cache:
         if before < 0:  # newly open
             self._held.pop(cid, None)
             self._open[cid] = order
-            px = order.price or order.trigger_price
+            px = order.price if order.price is not None else order.trigger_price
             px_raw = px.raw if px is not None else (self.mark_raw(order.instrument_id) or 0)
             self._order_px[cid] = px_raw
             self._account_delta(order, 1, leaves, px_raw, 0)
             return
         px_raw = self._order_px[cid]
-        new_px = order.price or order.trigger_price
+        new_px = order.price if order.price is not None else order.trigger_price
         if new_px is not None and new_px.raw != px_raw:  # modified price: revalue what was open
             self._order_px[cid] = new_px.raw
             self._account_delta(order, 0, 0, 0, before * (new_px.raw - px_raw))
@@ -195,21 +209,21 @@ class Cache:
             if account is None:
                 account = self._accounts[account_id] = AccountOrders()
             account.count += count
-            instrument = self.instruments[order.instrument_id]
-            currency = instrument.settlement
-            value = notional * instrument.multiplier.raw
+            terms = self._terms[order.instrument_id]
+            currency = terms.settlement
+            value = notional * terms.multiplier
             totals = account.notional_exact
             totals[currency] = totals.get(currency, 0) + value
             margin = account.margin_exact
-            margin[currency] = margin.get(currency, 0) + value * self._margin_ppb[order.instrument_id]
+            margin[currency] = margin.get(currency, 0) + value * terms.margin_ppb
             if order.side is _BUY:
                 buys = account.buy_notional_exact
                 buys[currency] = buys.get(currency, 0) + value
             elif leaves:
-                base = instrument.base
+                base = terms.base
                 if base is not None:
                     sells = account.sell_base_exact
-                    sells[base] = sells.get(base, 0) + leaves * instrument.multiplier.raw * FIXED_SCALAR
+                    sells[base] = sells.get(base, 0) + leaves * terms.multiplier * FIXED_SCALAR
 
     def account_orders(self, account_id: AccountId) -> AccountOrders:
         """The live open-order aggregate of ``account_id`` (created empty on first use)."""

@@ -17,7 +17,7 @@ Dispatch is synchronous and single-threaded: a venue may answer from inside ``su
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import Final, Protocol
 
 from nautilus_platform.core.bus import MessageBus
 from nautilus_platform.core.clock import Clock
@@ -56,6 +56,8 @@ from nautilus_platform.trading.router import Router
 from nautilus_platform.venues.client import VenueClient
 
 Denial = tuple[DenyReason, str]
+_INITIALIZED: Final = OrderStatus.INITIALIZED
+_PENDING_CANCEL: Final = OrderStatus.PENDING_CANCEL
 
 
 class RiskCheck(Protocol):
@@ -156,14 +158,14 @@ class ExecutionEngine:
         event = self._denied(
             order, DenyReason.DUPLICATE_CLIENT_ORDER_ID, f"client_order_id {order.client_order_id} is already used"
         )
-        if order.status is OrderStatus.INITIALIZED and self.cache.orders.get(order.client_order_id) is not order:
+        if order.status is _INITIALIZED and self.cache.orders.get(order.client_order_id) is not order:
             order.apply(event)  # the caller's object learns it was denied; the stored one is untouched
         self.journal.append(event)
         self._publish_order_event(event)
 
     def submit_order(self, order: Order) -> None:
         """Risk-check, route and send an INITIALIZED order that is already in the cache."""
-        if order.status is not OrderStatus.INITIALIZED or self.cache.orders.get(order.client_order_id) is not order:
+        if order.status is not _INITIALIZED or self.cache.orders.get(order.client_order_id) is not order:
             return
         denial = self.risk.check_submit(order)
         if denial is not None:
@@ -214,7 +216,7 @@ class ExecutionEngine:
         if denial is not None:
             self._publish_refusal(order, OrderModifyRejected, f"{denial[0].value}: {denial[1]}", apply=True)
             return
-        if order.status is OrderStatus.INITIALIZED:  # a held contingent order: update locally
+        if order.status is _INITIALIZED:  # a held contingent order: update locally
             now = self.clock.timestamp_ns()
             self._apply(
                 order,
@@ -259,10 +261,10 @@ class ExecutionEngine:
         if order.is_closed:
             self._publish_refusal(order, OrderCancelRejected, f"order is {order.status.name}")
             return
-        if order.status is OrderStatus.PENDING_CANCEL:
+        if order.status is _PENDING_CANCEL:
             return  # already asked
         now = self.clock.timestamp_ns()
-        if order.status is OrderStatus.INITIALIZED:
+        if order.status is _INITIALIZED:
             self._apply(
                 order,
                 OrderCanceled(

@@ -14,7 +14,7 @@ A bracket is an OTO entry whose children (take-profit, stop-loss) form an OCO pa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from nautilus_platform.model.enums import ContingencyType, OrderStatus
 from nautilus_platform.model.events import OrderEvent, OrderFilled
@@ -24,7 +24,15 @@ from nautilus_platform.model.values import Quantity
 if TYPE_CHECKING:
     from nautilus_platform.trading.execution import ExecutionEngine
 
-_ENDED_WITHOUT_FILL = frozenset({OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.REJECTED, OrderStatus.DENIED})
+_OTO: Final = ContingencyType.OTO
+_OCO: Final = ContingencyType.OCO
+_OUO: Final = ContingencyType.OUO
+_INITIALIZED: Final = OrderStatus.INITIALIZED
+_PENDING_CANCEL: Final = OrderStatus.PENDING_CANCEL
+_FILLED: Final = OrderStatus.FILLED
+_ENDED_WITHOUT_FILL: Final = frozenset(
+    {OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.REJECTED, OrderStatus.DENIED}
+)
 
 
 class ContingencyManager:
@@ -35,10 +43,10 @@ class ContingencyManager:
 
     def on_event(self, order: Order, event: OrderEvent) -> None:
         kind = order.init.contingency_type
-        if kind is ContingencyType.OTO:
+        if kind is _OTO:
             self._on_parent_event(order, event)
-        elif kind is ContingencyType.OCO or kind is ContingencyType.OUO:
-            self._on_sibling_event(order, event, cancel_on_close=kind is ContingencyType.OCO)
+        elif kind is _OCO or kind is _OUO:
+            self._on_sibling_event(order, event, cancel_on_close=kind is _OCO)
 
     def _linked(self, order: Order) -> list[Order]:
         orders = self._engine.cache.orders
@@ -51,7 +59,7 @@ class ContingencyManager:
             for child in self._linked(parent):
                 if child.is_closed:
                     continue
-                if child.status is OrderStatus.INITIALIZED:
+                if child.status is _INITIALIZED:
                     if child.quantity != target:
                         engine.modify_order(child, target, None, None)
                     engine.submit_order(child)
@@ -67,9 +75,9 @@ class ContingencyManager:
         if type(event) is OrderFilled:
             filled = event.last_qty.raw
             for sibling in self._linked(leg):
-                if sibling.is_closed or sibling.status is OrderStatus.PENDING_CANCEL:
+                if sibling.is_closed or sibling.status is _PENDING_CANCEL:
                     continue
-                if leg.status is OrderStatus.FILLED or sibling.leaves_raw <= filled:
+                if leg.status is _FILLED or sibling.leaves_raw <= filled:
                     engine.cancel_order(sibling, f"OCO sibling {leg.client_order_id} filled")
                 else:
                     new_qty = Quantity(raw=sibling.quantity.raw - filled, precision=sibling.quantity.precision)

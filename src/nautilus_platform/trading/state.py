@@ -7,6 +7,7 @@ engine reads current values in O(1) without copies.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import Final
 
 from nautilus_platform.core.identifiers import AccountId, ClientOrderId, InstrumentId, VenueId
 from nautilus_platform.model.enums import AccountType, OrderSide
@@ -17,7 +18,7 @@ from nautilus_platform.trading.cache import AccountOrders, Cache, SideAggregate
 from nautilus_platform.trading.positions import Account, Portfolio
 from nautilus_platform.trading.risk.state import AccountView, PriceSource
 
-_BUY = OrderSide.BUY
+_BUY: Final = OrderSide.BUY
 
 
 class OrderLocks(Mapping[Currency, int]):

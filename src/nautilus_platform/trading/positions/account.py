@@ -20,7 +20,7 @@ from __future__ import annotations
 from bisect import insort
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from typing import Protocol
+from typing import Final, Protocol
 
 from nautilus_platform.core.arith import ceil_div, round_half_even
 from nautilus_platform.core.identifiers import AccountId, InstrumentId
@@ -31,7 +31,7 @@ from nautilus_platform.trading.positions.rates import ExchangeRates
 
 SCALE18 = FIXED_SCALAR * FIXED_SCALAR
 SCALE27 = SCALE18 * FIXED_SCALAR
-_CASH = AccountType.CASH
+_CASH: Final = AccountType.CASH
 
 
 def rate_ppb(rate: Decimal) -> int:
@@ -318,7 +318,7 @@ def _money_up(exact36: int, currency: Currency) -> Money:
     return Money(raw=ceil_div(exact36, SCALE27 * unit) * unit, currency=currency)
 
 
-_REGISTRY = Currency._registry  # code -> Currency (the registry the model keeps)
+_REGISTRY: Final = Currency._registry  # code -> Currency (the registry the model keeps)
 
 
 class FreeBalances(Mapping[str, int]):

@@ -22,6 +22,7 @@ that went flat has cash flows equal to its realised P&L.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Final
 
 from nautilus_platform.core.clock import Clock
 from nautilus_platform.core.errors import DuplicateError, NotFoundError, ValidationError
@@ -34,8 +35,9 @@ from nautilus_platform.trading.positions.account import SCALE18, Account, rate_p
 from nautilus_platform.trading.positions.position import Position
 from nautilus_platform.trading.positions.rates import ExchangeRates
 
-_BUY = OrderSide.BUY
-_CASH = AccountType.CASH
+_BUY: Final = OrderSide.BUY
+_CASH: Final = AccountType.CASH
+_NETTING: Final = OmsType.NETTING
 
 
 class _Marked:
@@ -63,7 +65,7 @@ class Portfolio:
         self,
         clock: Clock,
         rates: ExchangeRates,
-        oms_type: OmsType = OmsType.NETTING,
+        oms_type: OmsType = _NETTING,
         position_hints: Mapping[ClientOrderId, PositionId] | None = None,
     ) -> None:
         self.clock = clock
@@ -165,7 +167,7 @@ class Portfolio:
         if hinted is not None:
             return hinted
         oms = self.oms_overrides.get(fill.strategy_id, self.oms_type)
-        if oms is OmsType.NETTING:
+        if oms is _NETTING:
             key = (fill.instrument_id, fill.strategy_id)
             netting = self._netting_ids.get(key)
             if netting is None:

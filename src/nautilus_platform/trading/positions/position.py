@@ -19,6 +19,7 @@ Commissions are kept per currency and are *not* part of realised P&L (the accoun
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Final
 
 from nautilus_platform.core.arith import round_half_even
 from nautilus_platform.core.identifiers import AccountId, ClientOrderId, PositionId, StrategyId, TradeId
@@ -28,13 +29,13 @@ from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.values import FIXED_SCALAR, Currency, Money, Quantity
 
 SCALE18 = FIXED_SCALAR * FIXED_SCALAR
-_BUY = OrderSide.BUY
+_BUY: Final = OrderSide.BUY
 _LONG, _SHORT, _FLAT = PositionSide.LONG, PositionSide.SHORT, PositionSide.FLAT
 
 
-_ZERO = Decimal(0)
+_ZERO: Final = Decimal(0)
 _NO_FIELDS: dict[str, int] = {}
-_FIXED = 10**9
+_FIXED: Final = 10**9
 
 
 def _qty_decimal(raw: int) -> Decimal:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from decimal import Decimal
+from typing import Final
 
 from nautilus_platform.core.clock import Clock
 from nautilus_platform.core.errors import ValidationError
@@ -49,44 +50,44 @@ from nautilus_platform.trading.risk.throttle import Throttle
 
 Denial = tuple[DenyReason, str]
 
-_BUY = OrderSide.BUY
-_ALTERNATIVES = frozenset({ContingencyType.OCO, ContingencyType.OUO})
-_MARKET = OrderType.MARKET
-_CASH = AccountType.CASH
-_SCALE18 = FIXED_SCALAR * FIXED_SCALAR
-_SCALE27 = _SCALE18 * FIXED_SCALAR
+_BUY: Final = OrderSide.BUY
+_ALTERNATIVES: Final = frozenset({ContingencyType.OCO, ContingencyType.OUO})
+_MARKET: Final = OrderType.MARKET
+_CASH: Final = AccountType.CASH
+_SCALE18: Final = FIXED_SCALAR * FIXED_SCALAR
+_SCALE27: Final = _SCALE18 * FIXED_SCALAR
 
 _ACTIVE, _REDUCING, _HALTED = 0, 1, 2
-_CODE = {TradingState.ACTIVE: _ACTIVE, TradingState.REDUCING: _REDUCING, TradingState.HALTED: _HALTED}
-_STATE = {code: state for state, code in _CODE.items()}
+_CODE: Final = {TradingState.ACTIVE: _ACTIVE, TradingState.REDUCING: _REDUCING, TradingState.HALTED: _HALTED}
+_STATE: Final = {code: state for state, code in _CODE.items()}
 
-_R_UNKNOWN = DenyReason.INSTRUMENT_UNKNOWN
-_R_NOT_TRADABLE = DenyReason.INSTRUMENT_NOT_TRADABLE
-_R_INVALID = DenyReason.INVALID_ORDER
-_R_PX_PREC = DenyReason.PRICE_PRECISION
-_R_PX_INC = DenyReason.PRICE_INCREMENT
-_R_QTY_PREC = DenyReason.QUANTITY_PRECISION
-_R_QTY_INC = DenyReason.QUANTITY_INCREMENT
-_R_QTY_MIN = DenyReason.QUANTITY_BELOW_MIN
-_R_QTY_MAX = DenyReason.QUANTITY_ABOVE_MAX
-_R_NOTIONAL = DenyReason.MAX_NOTIONAL
-_R_NO_REF = DenyReason.NO_REFERENCE_PRICE
-_R_COLLAR = DenyReason.PRICE_COLLAR
-_R_POSITION = DenyReason.POSITION_LIMIT
-_R_GROSS = DenyReason.GROSS_EXPOSURE
-_R_NET = DenyReason.NET_EXPOSURE
-_R_OPEN_ORDERS = DenyReason.MAX_OPEN_ORDERS
-_R_OPEN_NOTIONAL = DenyReason.MAX_OPEN_NOTIONAL
-_R_THROTTLED = DenyReason.THROTTLED
-_R_DUPLICATE = DenyReason.DUPLICATE_CLIENT_ORDER_ID
-_R_REDUCE_ONLY = DenyReason.REDUCE_ONLY
-_R_BALANCE = DenyReason.INSUFFICIENT_BALANCE
-_R_MARGIN = DenyReason.INSUFFICIENT_MARGIN
-_R_DAILY_LOSS = DenyReason.DAILY_LOSS_LIMIT
-_R_DRAWDOWN = DenyReason.MAX_DRAWDOWN
-_R_HALTED = DenyReason.TRADING_HALTED
-_R_REDUCING = DenyReason.TRADING_REDUCING
-_R_CLOSED = DenyReason.ORDER_CLOSED
+_R_UNKNOWN: Final = DenyReason.INSTRUMENT_UNKNOWN
+_R_NOT_TRADABLE: Final = DenyReason.INSTRUMENT_NOT_TRADABLE
+_R_INVALID: Final = DenyReason.INVALID_ORDER
+_R_PX_PREC: Final = DenyReason.PRICE_PRECISION
+_R_PX_INC: Final = DenyReason.PRICE_INCREMENT
+_R_QTY_PREC: Final = DenyReason.QUANTITY_PRECISION
+_R_QTY_INC: Final = DenyReason.QUANTITY_INCREMENT
+_R_QTY_MIN: Final = DenyReason.QUANTITY_BELOW_MIN
+_R_QTY_MAX: Final = DenyReason.QUANTITY_ABOVE_MAX
+_R_NOTIONAL: Final = DenyReason.MAX_NOTIONAL
+_R_NO_REF: Final = DenyReason.NO_REFERENCE_PRICE
+_R_COLLAR: Final = DenyReason.PRICE_COLLAR
+_R_POSITION: Final = DenyReason.POSITION_LIMIT
+_R_GROSS: Final = DenyReason.GROSS_EXPOSURE
+_R_NET: Final = DenyReason.NET_EXPOSURE
+_R_OPEN_ORDERS: Final = DenyReason.MAX_OPEN_ORDERS
+_R_OPEN_NOTIONAL: Final = DenyReason.MAX_OPEN_NOTIONAL
+_R_THROTTLED: Final = DenyReason.THROTTLED
+_R_DUPLICATE: Final = DenyReason.DUPLICATE_CLIENT_ORDER_ID
+_R_REDUCE_ONLY: Final = DenyReason.REDUCE_ONLY
+_R_BALANCE: Final = DenyReason.INSUFFICIENT_BALANCE
+_R_MARGIN: Final = DenyReason.INSUFFICIENT_MARGIN
+_R_DAILY_LOSS: Final = DenyReason.DAILY_LOSS_LIMIT
+_R_DRAWDOWN: Final = DenyReason.MAX_DRAWDOWN
+_R_HALTED: Final = DenyReason.TRADING_HALTED
+_R_REDUCING: Final = DenyReason.TRADING_REDUCING
+_R_CLOSED: Final = DenyReason.ORDER_CLOSED
 
 
 def _ratio(value: Decimal) -> tuple[int, int]:

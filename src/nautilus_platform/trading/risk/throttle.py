@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from nautilus_platform.core.errors import ValidationError
 
-_NEVER = -(1 << 62)
+_NEVER: Final = -(1 << 62)
 
 
 class Throttle:

@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from math import lcm
+from typing import Final
 
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.values import FIXED_SCALAR, Money, NumberLike, to_decimal
 
-_BPS = Fraction(1, 10_000)
-_SCALE2 = FIXED_SCALAR * FIXED_SCALAR
+_BPS: Final = Fraction(1, 10_000)
+_SCALE2: Final = FIXED_SCALAR * FIXED_SCALAR
 
 
 def _fraction(value: NumberLike | None, field: str) -> Fraction | None:

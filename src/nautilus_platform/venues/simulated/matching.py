@@ -92,23 +92,23 @@ _RESTING: Final = 1
 _CONDITIONAL: Final = 2
 _HELD: Final = 3
 
-_BUY = OrderSide.BUY
-_MARKET = OrderType.MARKET
-_LIMIT = OrderType.LIMIT
-_STOP_TYPES = frozenset({OrderType.STOP_MARKET, OrderType.STOP_LIMIT})
-_TOUCHED_TYPES = frozenset({OrderType.MARKET_IF_TOUCHED, OrderType.LIMIT_IF_TOUCHED})
-_TRAILING_TYPES = frozenset({OrderType.TRAILING_STOP_MARKET, OrderType.TRAILING_STOP_LIMIT})
-_LIMIT_LIKE = frozenset(
+_BUY: Final = OrderSide.BUY
+_MARKET: Final = OrderType.MARKET
+_LIMIT: Final = OrderType.LIMIT
+_STOP_TYPES: Final = frozenset({OrderType.STOP_MARKET, OrderType.STOP_LIMIT})
+_TOUCHED_TYPES: Final = frozenset({OrderType.MARKET_IF_TOUCHED, OrderType.LIMIT_IF_TOUCHED})
+_TRAILING_TYPES: Final = frozenset({OrderType.TRAILING_STOP_MARKET, OrderType.TRAILING_STOP_LIMIT})
+_LIMIT_LIKE: Final = frozenset(
     {OrderType.LIMIT, OrderType.STOP_LIMIT, OrderType.LIMIT_IF_TOUCHED, OrderType.TRAILING_STOP_LIMIT}
 )
-_CONDITIONAL_TYPES = _STOP_TYPES | _TOUCHED_TYPES | _TRAILING_TYPES
-_GTC = TimeInForce.GTC
-_IOC = TimeInForce.IOC
-_FOK = TimeInForce.FOK
-_MAKER = LiquiditySide.MAKER
-_TAKER = LiquiditySide.TAKER
-_LAST = TriggerType.LAST
-_BID_ASK = TriggerType.BID_ASK
+_CONDITIONAL_TYPES: Final = _STOP_TYPES | _TOUCHED_TYPES | _TRAILING_TYPES
+_GTC: Final = TimeInForce.GTC
+_IOC: Final = TimeInForce.IOC
+_FOK: Final = TimeInForce.FOK
+_MAKER: Final = LiquiditySide.MAKER
+_TAKER: Final = LiquiditySide.TAKER
+_LAST: Final = TriggerType.LAST
+_BID_ASK: Final = TriggerType.BID_ASK
 
 
 class IdGenerator:
