@@ -68,7 +68,10 @@ def parse_fixed(value: NumberLike, precision: int | None, field: str) -> tuple[i
     if precision is None:
         if places > FIXED_PRECISION:
             raise ValidationError(field, value, f"has more than {FIXED_PRECISION} decimal places")
-        precision = places
+        # The precision is the decimals as written ("1.10" has 2), at most FIXED_PRECISION.
+        exponent = dec.as_tuple().exponent
+        written = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+        precision = min(max(places, written), FIXED_PRECISION)
     if not 0 <= precision <= FIXED_PRECISION:
         raise ValidationError(f"{field}.precision", precision, f"must be in 0..{FIXED_PRECISION}")
     if places > precision:

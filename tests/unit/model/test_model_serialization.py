@@ -134,7 +134,7 @@ def test_values_keep_their_types_and_precision() -> None:
     assert type(back.trade_id) is TradeId
     assert type(back.last_px) is Price and back.last_px.precision == 4
     assert str(back.last_px) == "101.2500"
-    assert str(back.last_qty) == "1.5"
+    assert str(back.last_qty) == "1.50"  # the precision as written round-trips
     assert back.commission == Money.of("0.10", USD) and back.commission.currency == USD
     assert back.order_side is OrderSide.BUY and back.liquidity_side is LiquiditySide.MAKER
 

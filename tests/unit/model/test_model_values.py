@@ -38,7 +38,7 @@ from nautilus_platform.model.values import (
         (Decimal("-3.5"), -3_500_000_000, 1),
         (0.1, 100_000_000, 1),  # a float whose shortest repr is exact
         ("1e2", 100 * FIXED_SCALAR, 0),
-        ("1.10", 1_100_000_000, 1),  # precision is inferred from significant places
+        ("1.10", 1_100_000_000, 2),  # precision is the decimals as written
     ],
 )
 def test_price_of_parses_exactly(value: str | int | Decimal | float, raw: int, precision: int) -> None:
@@ -119,7 +119,7 @@ def test_negative_prices_are_allowed() -> None:
 def test_price_arithmetic_is_exact_and_takes_the_wider_precision() -> None:
     total = Price.of("0.1") + Price.of("0.20")
     assert total == Price.of("0.3")
-    assert total.precision == 1  # "0.20" infers precision 1
+    assert total.precision == 2  # "0.20" is written with 2 decimals
     diff = Price.of("1.005", 3) - Price.of("2", 0)
     assert diff.raw == -995_000_000
     assert diff.precision == 3

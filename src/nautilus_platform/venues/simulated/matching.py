@@ -232,6 +232,7 @@ class MatchingEngine:
         self._last_px = Price(raw=0, precision=instrument.price_precision)  # one-entry cache of fill prices
         self._last_px_raw = 0
         self._price_precision = instrument.price_precision
+        self._size_precision = instrument.size_precision
         self._tick = instrument.tick_size.raw
         self._default_trigger = default_trigger_type
         self._fill_at_touch = fill_at_touch
@@ -596,9 +597,10 @@ class MatchingEngine:
                 trade_id=str.__new__(TradeId, f"{ids.trade_prefix}{ids.trade_count}"),
                 order_side=rec.side,
                 order_type=rec.order_type,
+                # a partial fill is stated at the instrument's size precision (the order's may be coarser)
                 last_qty=rec.quantity
                 if qty_raw == rec.quantity_raw
-                else Quantity(raw=qty_raw, precision=rec.quantity.precision),
+                else Quantity(raw=qty_raw, precision=max(rec.quantity.precision, self._size_precision)),
                 last_px=last_px,
                 commission=fees.zero
                 if fees.is_zero
