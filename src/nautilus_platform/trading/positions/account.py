@@ -43,6 +43,17 @@ def rate_ppb(rate: Decimal) -> int:
 _UNITS: dict[Currency, int] = {}
 
 
+_ZEROS: dict[Currency, Money] = {}
+
+
+def zero_of(currency: Currency) -> Money:
+    """A shared zero ``Money`` of ``currency`` (immutable, so one object serves every state)."""
+    zero = _ZEROS.get(currency)
+    if zero is None:
+        zero = _ZEROS[currency] = Money(raw=0, currency=currency)
+    return zero
+
+
 def unit_of(currency: Currency) -> int:
     """``currency.unit_raw``, memoised (it is read on every booking)."""
     unit = _UNITS.get(currency)
@@ -113,6 +124,7 @@ class Account:
         self.margins: dict[InstrumentId, tuple[Currency, int, int]] = {}  # instrument -> (ccy, init, maint) 10**36
         self._margin_balances: dict[InstrumentId, MarginBalance] = {}  # built lazily, dropped on change
         self._margin_order: list[InstrumentId] = []  # sorted keys of ``margins``
+        self._balance_cache: dict[Currency, tuple[int, int, AccountBalance]] = {}  # the last state's balances
         self._margins_tuple: tuple[MarginBalance, ...] | None = ()
         self.order_locks: Mapping[Currency, int] = OpenOrderLocks()
         self.open_orders: OpenOrdersSummary | None = None  # bound to the cache's live aggregate
@@ -276,19 +288,25 @@ class Account:
         """An ``AccountState`` with every balance (total, locked, free) and, for margin, the margins."""
         balances = []
         currencies = self.balances.keys() | self.exposures.keys()
+        cache = self._balance_cache
         for currency in sorted(currencies, key=_code) if len(currencies) > 1 else currencies:
             total = self.balances.get(currency, 0)
-            locked = self.locked_raw(currency)
             unit = unit_of(currency)
-            locked = ceil_div(locked, unit) * unit
-            balances.append(
-                AccountBalance(
-                    currency=currency,
-                    total=Money(raw=total, currency=currency),
-                    locked=Money(raw=locked, currency=currency),
-                    free=Money(raw=total - locked, currency=currency),
-                )
-            )
+            locked = ceil_div(self.locked_raw(currency), unit) * unit
+            cached = cache.get(currency)
+            if cached is not None and cached[0] == total and cached[1] == locked:
+                balances.append(cached[2])  # unchanged: the same immutable balance
+                continue
+            total_money = Money(raw=total, currency=currency)
+            if locked:
+                locked_money = Money(raw=locked, currency=currency)
+                free_money = Money(raw=total - locked, currency=currency)
+            else:
+                locked_money = zero_of(currency)
+                free_money = total_money
+            balance = AccountBalance(currency=currency, total=total_money, locked=locked_money, free=free_money)
+            cache[currency] = (total, locked, balance)
+            balances.append(balance)
         margins = self.margin_balances() if self.margins else ()
         return AccountState(
             ts_event=ts_event,

@@ -34,7 +34,6 @@ _LONG, _SHORT, _FLAT = PositionSide.LONG, PositionSide.SHORT, PositionSide.FLAT
 
 
 _ZERO: Final = Decimal(0)
-_NO_FIELDS: dict[str, int] = {}
 _FIXED: Final = 10**9
 
 
@@ -52,6 +51,7 @@ class Position:
     """The open quantity, entry cost, realised P&L and commissions of one position."""
 
     __slots__ = (
+        "_realized_cache",
         "account_id",
         "buy_raw",
         "cash_exact",
@@ -104,6 +104,7 @@ class Position:
         self.cost_exact = 0
         self.realized_exact = 0
         self.realized_raw = 0
+        self._realized_cache: Money | None = None
         self.cash_exact = 0  # cumulative cash flow (+sells, -buys) * multiplier, scale 10**27 (cash accounts)
         self.close_qty_raw = 0
         self.close_value_exact = 0
@@ -233,35 +234,35 @@ class Position:
         size = signed if signed > 0 else -signed
         settle = self.settlement
         close_qty = self.close_qty_raw
-        kind: type[PositionEvent]
-        extra = _NO_FIELDS
-        if signed == 0:
-            kind, side, extra = PositionClosed, _FLAT, {"ts_closed": fill.ts_event}
-        else:
-            kind = PositionOpened if opened else PositionChanged
-            side = _LONG if signed > 0 else _SHORT
         mark = mark_raw if mark_raw is not None else self.last_px_raw
+        quantity = Quantity(raw=size, precision=self.instrument.size_precision)
+        avg_open = _avg_decimal(self.cost_exact, size) if size else _ZERO
+        avg_close = _avg_decimal(self.close_value_exact, close_qty) if close_qty else None
+        realized = self._realized_money()
+        unrealized = Money(raw=round_half_even(self.unrealized_exact(mark), self.unit_den) * self.unit, currency=settle)
+        if signed == 0:
+            return PositionClosed(
+                ts_event=fill.ts_event, ts_init=fill.ts_init, position_id=self.id, instrument_id=self.instrument_id,
+                strategy_id=self.strategy_id, account_id=self.account_id, opening_order_id=self.opening_order_id,
+                side=_FLAT, signed_qty=_ZERO, quantity=quantity, avg_px_open=avg_open, avg_px_close=avg_close,
+                realized_pnl=realized, unrealized_pnl=unrealized, last_trade_id=fill.trade_id,
+                ts_opened=self.ts_opened, ts_closed=fill.ts_event,
+            )  # fmt: skip
+        kind: type[PositionOpened | PositionChanged] = PositionOpened if opened else PositionChanged
         return kind(
-            ts_event=fill.ts_event,
-            ts_init=fill.ts_init,
-            position_id=self.id,
-            instrument_id=self.instrument_id,
-            strategy_id=self.strategy_id,
-            account_id=self.account_id,
-            opening_order_id=self.opening_order_id,
-            side=side,
-            signed_qty=Decimal(signed).scaleb(-9),
-            quantity=Quantity(raw=size, precision=self.instrument.size_precision),
-            avg_px_open=_avg_decimal(self.cost_exact, size) if size else _ZERO,
-            avg_px_close=_avg_decimal(self.close_value_exact, close_qty) if close_qty else None,
-            realized_pnl=Money(raw=self.realized_raw, currency=settle),
-            unrealized_pnl=Money(
-                raw=round_half_even(self.unrealized_exact(mark), self.unit_den) * self.unit, currency=settle
-            ),
-            last_trade_id=fill.trade_id,
-            ts_opened=self.ts_opened,
-            **extra,
-        )
+            ts_event=fill.ts_event, ts_init=fill.ts_init, position_id=self.id, instrument_id=self.instrument_id,
+            strategy_id=self.strategy_id, account_id=self.account_id, opening_order_id=self.opening_order_id,
+            side=_LONG if signed > 0 else _SHORT, signed_qty=Decimal(signed).scaleb(-9), quantity=quantity,
+            avg_px_open=avg_open, avg_px_close=avg_close, realized_pnl=realized, unrealized_pnl=unrealized,
+            last_trade_id=fill.trade_id, ts_opened=self.ts_opened,
+        )  # fmt: skip
+
+    def _realized_money(self) -> Money:
+        """``realized_pnl``, reusing the last object while the amount is unchanged."""
+        money = self._realized_cache
+        if money is None or money.raw != self.realized_raw:
+            money = self._realized_cache = Money(raw=self.realized_raw, currency=self.settlement)
+        return money
 
     def __repr__(self) -> str:
         return f"Position({self.id} {self.side.name} {self.quantity} @ {self.avg_px_open} realized={self.realized_pnl})"
