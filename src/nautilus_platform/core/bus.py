@@ -66,7 +66,7 @@ class MessageBus:
     def _handlers(self, topic: str) -> tuple[Handler, ...]:
         handlers = self._resolved.get(topic)
         if handlers is None:
-            handlers = tuple(h for _, _, p, h in self._subscriptions if fnmatchcase(topic, p))
+            handlers = tuple(h for _, _, p, h in self._subscriptions if topic_matches(topic, p))
             self._resolved[topic] = handlers
         return handlers
 
@@ -99,3 +99,8 @@ class MessageBus:
             raise NotFoundError(f"no endpoint {endpoint!r}")
         self.sent_count += 1
         return handler(message)
+
+
+def topic_matches(topic: str, pattern: str) -> bool:
+    """Whether ``topic`` matches ``pattern``: ``*`` any run of characters, ``?`` one; nothing else is special."""
+    return fnmatchcase(topic, pattern.replace("[", "[[]"))

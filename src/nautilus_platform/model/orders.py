@@ -174,12 +174,21 @@ class Order:
     # -- lifecycle -------------------------------------------------------------------------
     def apply(self, event: OrderEvent) -> None:
         """Apply ``event``; raise a typed error and change nothing if it is not allowed."""
+        if event.client_order_id != self.client_order_id:
+            raise InvalidStateTransition(
+                f"order {self.client_order_id}", self.status.name, f"{type(event).__name__} of {event.client_order_id}"
+            )
         if type(event) is OrderFilled:
             self._apply_fill(event)
         else:
             kind = _KIND.get(type(event))
             if kind is None:
                 raise InvalidStateTransition(f"order {self.client_order_id}", self.status.name, type(event).__name__)
+            if kind == "OrderUpdated" and event.quantity.raw < self.filled_raw:  # type: ignore[attr-defined]
+                raise OverfillError(
+                    f"order {self.client_order_id}: quantity {event.quantity} is below "  # type: ignore[attr-defined]
+                    f"the filled {self.filled_qty}"
+                )
             self._transition(kind)
             if kind == "OrderAccepted":
                 self.venue_order_id = event.venue_order_id  # type: ignore[attr-defined]
@@ -193,6 +202,8 @@ class Order:
                     self.price = event.price
                 if event.trigger_price is not None:
                     self.trigger_price = event.trigger_price
+                if self.filled_raw and self.filled_raw == event.quantity.raw:
+                    self.status = S.FILLED  # reduced to what is already filled: nothing is left to work
             elif kind == "OrderTriggered":
                 self.is_triggered = True
         self.events.append(event)

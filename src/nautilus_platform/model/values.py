@@ -119,21 +119,27 @@ class _Fixed(msgspec.Struct, frozen=True, gc=False, kw_only=True):
         return hash(self.raw)
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, _Fixed):
+        # Same kind only: a Price never equals a Quantity, whatever their raw values.
+        if type(other) is type(self):
             return self.raw == other.raw
         return NotImplemented
 
+    def _same_kind(self, other: object) -> int:
+        if type(other) is not type(self):
+            raise TypeError(f"cannot compare {type(self).__name__} with {type(other).__name__}")
+        return other.raw
+
     def __lt__(self, other: _Fixed) -> bool:
-        return self.raw < other.raw
+        return self.raw < self._same_kind(other)
 
     def __le__(self, other: _Fixed) -> bool:
-        return self.raw <= other.raw
+        return self.raw <= self._same_kind(other)
 
     def __gt__(self, other: _Fixed) -> bool:
-        return self.raw > other.raw
+        return self.raw > self._same_kind(other)
 
     def __ge__(self, other: _Fixed) -> bool:
-        return self.raw >= other.raw
+        return self.raw >= self._same_kind(other)
 
     def __bool__(self) -> bool:
         return self.raw != 0

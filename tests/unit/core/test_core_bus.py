@@ -196,3 +196,14 @@ def test_request_returns_the_handlers_response() -> None:
     assert bus.request("Cache.price", "AAPL") == 101
     assert bus.request("Cache.price", "MSFT") is None
     assert bus.sent_count == 2
+
+
+def test_brackets_in_a_pattern_are_literal() -> None:
+    from nautilus_platform.core.bus import MessageBus
+
+    bus = MessageBus()
+    seen: list[object] = []
+    bus.subscribe("data.[x]", seen.append)
+    bus.publish("data.x", 1)
+    bus.publish("data.[x]", 2)
+    assert seen == [2]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import pytest
 from model_support import AAPL, COID, STRATEGY, every_command, factory, px, qty, submitted
 
@@ -18,6 +19,8 @@ from nautilus_platform.model.commands import (
     SubmitOrderList,
 )
 from nautilus_platform.model.enums import OrderSide
+from nautilus_platform.model.events import OrderSubmitted
+from nautilus_platform.model.orders import Order
 from nautilus_platform.model.values import Quantity
 
 OTHER = StrategyId("OTHER-1")
@@ -52,9 +55,13 @@ def test_submit_order_requires_the_same_strategy() -> None:
     assert info.value.field == "order.strategy_id"
 
 
+def _submitted_for(order: Order) -> OrderSubmitted:
+    return msgspec.structs.replace(submitted(), client_order_id=order.client_order_id, strategy_id=order.strategy_id)
+
+
 def test_submit_order_requires_an_initialized_order() -> None:
     order = factory().market(AAPL, OrderSide.BUY, qty(1))
-    order.apply(submitted())
+    order.apply(_submitted_for(order))
     with pytest.raises(ValidationError) as info:
         SubmitOrder(strategy_id=STRATEGY, ts_init=1, order=order)
     assert info.value.field == "order.status"
@@ -100,7 +107,7 @@ def test_submit_order_list_rejects_duplicates_foreign_and_non_orders() -> None:
 
 def test_submit_order_list_rejects_a_non_initialized_order() -> None:
     first, second = orders()
-    second.apply(submitted())
+    second.apply(_submitted_for(second))
     with pytest.raises(ValidationError) as info:
         SubmitOrderList(strategy_id=STRATEGY, ts_init=1, order_list_id=OrderListId("OL-1"), orders=(first, second))
     assert info.value.field == "orders[].status"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import msgspec
 import pytest
 from model_support import (
     ACCOUNT,
@@ -26,7 +27,7 @@ from model_support import (
 )
 
 from nautilus_platform.core.errors import DuplicateFillError, InvalidStateTransition, OverfillError
-from nautilus_platform.core.identifiers import PositionId
+from nautilus_platform.core.identifiers import ClientOrderId, PositionId
 from nautilus_platform.model.enums import TERMINAL_STATUSES, OrderStatus, OrderType
 from nautilus_platform.model.events import OrderEvent
 from nautilus_platform.model.orders import ORDER_TRANSITIONS, Order
@@ -316,3 +317,30 @@ def test_cancel_sent_before_the_venue_acknowledged_the_order() -> None:
     assert order.status is OrderStatus.PENDING_CANCEL
     order.apply(cancel_rejected())
     assert order.status is OrderStatus.ACCEPTED
+
+
+def test_an_event_of_another_order_is_refused() -> None:
+    order = new_order()
+    stranger = msgspec.structs.replace(submitted(), client_order_id=ClientOrderId("SOMEONE-ELSE"))
+    with pytest.raises(InvalidStateTransition):
+        order.apply(stranger)
+    assert order.status is OrderStatus.INITIALIZED and len(order.events) == 1
+
+
+def test_an_update_below_the_filled_quantity_is_refused() -> None:
+    order = new_order(100)
+    for build in (submitted, accepted):
+        order.apply(build())
+    order.apply(filled(40))
+    with pytest.raises(OverfillError):
+        order.apply(updated(quantity=30))
+    assert order.quantity == Quantity.of(100) and order.leaves_raw == 60 * 10**9
+
+
+def test_an_update_down_to_the_filled_quantity_completes_the_order() -> None:
+    order = new_order(100)
+    for build in (submitted, accepted):
+        order.apply(build())
+    order.apply(filled(40))
+    order.apply(updated(quantity=40))
+    assert order.status is OrderStatus.FILLED and order.leaves_raw == 0

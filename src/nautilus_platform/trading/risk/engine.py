@@ -88,6 +88,7 @@ _R_DRAWDOWN: Final = DenyReason.MAX_DRAWDOWN
 _R_HALTED: Final = DenyReason.TRADING_HALTED
 _R_REDUCING: Final = DenyReason.TRADING_REDUCING
 _R_CLOSED: Final = DenyReason.ORDER_CLOSED
+_R_NO_ACCOUNT: Final = DenyReason.NO_ACCOUNT_STATE
 
 
 def _ratio(value: Decimal) -> tuple[int, int]:
@@ -747,6 +748,12 @@ class RiskEngine:
                     f"{format_fixed(max_position, sp)}",
                 )
         # -- account ---------------------------------------------------------------------------
+        if account is None and r.needs_account and not r.check_balance:
+            # Account limits are configured but there is nothing to measure them on: fail closed.
+            return self._deny(
+                _R_NO_ACCOUNT,
+                f"account limits apply but there is no account state for {account_id or order.instrument_id}",
+            )
         if account is not None and px_raw is not None:
             denial = self._account_checks(r, account, order, leaves, px_raw, position, own_leaves, own_px, modify)
             if denial is not None:

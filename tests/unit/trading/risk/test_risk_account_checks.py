@@ -317,6 +317,17 @@ def test_balance_check_without_account_state_is_denied() -> None:
     assert message_of(denial) == "no account state for SIM-001"
 
 
+def test_account_limits_without_account_state_fail_closed() -> None:
+    s = setup_with(check_balance=False, max_open_orders=10)
+    del s.state.accounts[ACCOUNT]
+    denial = s.engine.check_submit(s.factory.limit(AAPL, BUY, qty(1), px("100.00")))
+    assert denial is not None and denial[0] is DenyReason.NO_ACCOUNT_STATE
+    assert message_of(denial) == "account limits apply but there is no account state for SIM-001"
+    plain = setup_with(check_balance=False)  # no account limits: nothing to measure, nothing denied
+    del plain.state.accounts[ACCOUNT]
+    assert plain.engine.check_submit(plain.factory.limit(AAPL, BUY, qty(1), px("100.00"))) is None
+
+
 def test_balance_check_can_be_switched_off() -> None:
     s = setup_with(check_balance=False)
     s.account.free = {}
