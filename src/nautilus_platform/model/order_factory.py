@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Final
 
 import msgspec
 
@@ -23,6 +24,21 @@ from nautilus_platform.model.enums import (
 from nautilus_platform.model.events import OrderInitialized
 from nautilus_platform.model.orders import Order
 from nautilus_platform.model.values import Price, Quantity
+
+_CONTINGENCY_TYPE_OCO: Final = ContingencyType.OCO
+_CONTINGENCY_TYPE_OTO: Final = ContingencyType.OTO
+_ORDER_SIDE_BUY: Final = OrderSide.BUY
+_ORDER_TYPE_LIMIT: Final = OrderType.LIMIT
+_ORDER_TYPE_LIMIT_IF_TOUCHED: Final = OrderType.LIMIT_IF_TOUCHED
+_ORDER_TYPE_MARKET: Final = OrderType.MARKET
+_ORDER_TYPE_MARKET_IF_TOUCHED: Final = OrderType.MARKET_IF_TOUCHED
+_ORDER_TYPE_STOP_LIMIT: Final = OrderType.STOP_LIMIT
+_ORDER_TYPE_STOP_MARKET: Final = OrderType.STOP_MARKET
+_ORDER_TYPE_TRAILING_STOP_LIMIT: Final = OrderType.TRAILING_STOP_LIMIT
+_ORDER_TYPE_TRAILING_STOP_MARKET: Final = OrderType.TRAILING_STOP_MARKET
+_TIME_IN_FORCE_FOK: Final = TimeInForce.FOK
+_TIME_IN_FORCE_GTD: Final = TimeInForce.GTD
+_TIME_IN_FORCE_IOC: Final = TimeInForce.IOC
 
 
 class OrderList(msgspec.Struct, frozen=True, gc=False):
@@ -47,8 +63,7 @@ def validate_order(init: OrderInitialized) -> None:
         raise ValidationError("trigger_price", None, f"is required for {kind.name} orders")
     if kind not in TRIGGERED_TYPES and init.trigger_price is not None:
         raise ValidationError("trigger_price", str(init.trigger_price), f"is not allowed on {kind.name} orders")
-    for name in ("price", "trigger_price"):
-        value = getattr(init, name)
+    for name, value in (("price", init.price), ("trigger_price", init.trigger_price)):
         if value is not None and (not isinstance(value, Price) or value.raw <= 0):
             raise ValidationError(name, value, "must be a positive Price")
     if kind in TRAILING_TYPES:
@@ -57,21 +72,21 @@ def validate_order(init: OrderInitialized) -> None:
             raise ValidationError("trailing_offset", offset, "must be a positive Decimal")
         if init.trailing_offset_type is None:
             raise ValidationError("trailing_offset_type", None, "is required for trailing stops")
-        if kind is OrderType.TRAILING_STOP_LIMIT:
+        if kind is _ORDER_TYPE_TRAILING_STOP_LIMIT:
             limit = init.limit_offset
             if not isinstance(limit, Decimal) or limit < 0:
                 raise ValidationError("limit_offset", limit, "must be a non-negative Decimal")
-    if init.time_in_force is TimeInForce.GTD:
+    if init.time_in_force is _TIME_IN_FORCE_GTD:
         if init.expire_time_ns <= init.ts_init:
             raise ValidationError("expire_time_ns", init.expire_time_ns, "GTD needs an expiry after creation")
     elif init.expire_time_ns:
         raise ValidationError("expire_time_ns", init.expire_time_ns, "only GTD orders have an expiry")
     if init.post_only:
-        if kind is not OrderType.LIMIT:
+        if kind is not _ORDER_TYPE_LIMIT:
             raise ValidationError("post_only", True, "only LIMIT orders can be post-only")
-        if init.time_in_force in (TimeInForce.IOC, TimeInForce.FOK):
+        if init.time_in_force in (_TIME_IN_FORCE_IOC, _TIME_IN_FORCE_FOK):
             raise ValidationError("post_only", True, f"cannot combine with {init.time_in_force.name}")
-    if kind is OrderType.MARKET and init.time_in_force is TimeInForce.GTD:
+    if kind is _ORDER_TYPE_MARKET and init.time_in_force is _TIME_IN_FORCE_GTD:
         raise ValidationError("time_in_force", "GTD", "market orders cannot be GTD")
 
 
@@ -159,7 +174,7 @@ class OrderFactory:
         tags: tuple[str, ...] = (),
     ) -> Order:
         return self.create(
-            instrument_id, side, OrderType.MARKET, quantity,
+            instrument_id, side, _ORDER_TYPE_MARKET, quantity,
             time_in_force=time_in_force, reduce_only=reduce_only, tags=tags,
         )  # fmt: skip
 
@@ -176,7 +191,7 @@ class OrderFactory:
         tags: tuple[str, ...] = (),
     ) -> Order:
         return self.create(
-            instrument_id, side, OrderType.LIMIT, quantity, price=price,
+            instrument_id, side, _ORDER_TYPE_LIMIT, quantity, price=price,
             time_in_force=time_in_force, expire_time_ns=expire_time_ns,
             post_only=post_only, reduce_only=reduce_only, tags=tags,
         )  # fmt: skip
@@ -193,7 +208,7 @@ class OrderFactory:
         reduce_only: bool = False,
     ) -> Order:
         return self.create(
-            instrument_id, side, OrderType.STOP_MARKET, quantity, trigger_price=trigger_price,
+            instrument_id, side, _ORDER_TYPE_STOP_MARKET, quantity, trigger_price=trigger_price,
             trigger_type=trigger_type, time_in_force=time_in_force,
             expire_time_ns=expire_time_ns, reduce_only=reduce_only,
         )  # fmt: skip
@@ -211,7 +226,7 @@ class OrderFactory:
         reduce_only: bool = False,
     ) -> Order:
         return self.create(
-            instrument_id, side, OrderType.STOP_LIMIT, quantity, price=price,
+            instrument_id, side, _ORDER_TYPE_STOP_LIMIT, quantity, price=price,
             trigger_price=trigger_price, trigger_type=trigger_type, time_in_force=time_in_force,
             expire_time_ns=expire_time_ns, reduce_only=reduce_only,
         )  # fmt: skip
@@ -227,7 +242,7 @@ class OrderFactory:
         reduce_only: bool = False,
     ) -> Order:
         return self.create(
-            instrument_id, side, OrderType.MARKET_IF_TOUCHED, quantity, trigger_price=trigger_price,
+            instrument_id, side, _ORDER_TYPE_MARKET_IF_TOUCHED, quantity, trigger_price=trigger_price,
             trigger_type=trigger_type, time_in_force=time_in_force, reduce_only=reduce_only,
         )  # fmt: skip
 
@@ -243,7 +258,7 @@ class OrderFactory:
         reduce_only: bool = False,
     ) -> Order:
         return self.create(
-            instrument_id, side, OrderType.LIMIT_IF_TOUCHED, quantity, price=price,
+            instrument_id, side, _ORDER_TYPE_LIMIT_IF_TOUCHED, quantity, price=price,
             trigger_price=trigger_price, trigger_type=trigger_type,
             time_in_force=time_in_force, reduce_only=reduce_only,
         )  # fmt: skip
@@ -261,7 +276,7 @@ class OrderFactory:
     ) -> Order:
         """A stop that follows the market by ``trailing_offset`` (price, ticks or basis points)."""
         return self.create(
-            instrument_id, side, OrderType.TRAILING_STOP_MARKET, quantity,
+            instrument_id, side, _ORDER_TYPE_TRAILING_STOP_MARKET, quantity,
             trigger_price=trigger_price, trigger_type=trigger_type,
             trailing_offset=trailing_offset, trailing_offset_type=trailing_offset_type,
             reduce_only=reduce_only,
@@ -282,7 +297,7 @@ class OrderFactory:
     ) -> Order:
         """A trailing stop whose limit sits ``limit_offset`` beyond the trigger when it fires."""
         return self.create(
-            instrument_id, side, OrderType.TRAILING_STOP_LIMIT, quantity, price=price,
+            instrument_id, side, _ORDER_TYPE_TRAILING_STOP_LIMIT, quantity, price=price,
             trigger_price=trigger_price, trigger_type=trigger_type,
             trailing_offset=trailing_offset, trailing_offset_type=trailing_offset_type,
             limit_offset=limit_offset, reduce_only=reduce_only,
@@ -303,12 +318,12 @@ class OrderFactory:
         The entry is OTO: its fills release the two exits sized to the filled quantity. The exits
         are OCO: a fill on one reduces the other, a full fill or a cancel cancels the other.
         """
-        if side is OrderSide.BUY:
+        if side is _ORDER_SIDE_BUY:
             ordered = stop_loss < take_profit and (entry_price is None or stop_loss < entry_price < take_profit)
         else:
             ordered = take_profit < stop_loss and (entry_price is None or take_profit < entry_price < stop_loss)
         if not ordered:
-            rule = "stop_loss < entry < take_profit" if side is OrderSide.BUY else "take_profit < entry < stop_loss"
+            rule = "stop_loss < entry < take_profit" if side is _ORDER_SIDE_BUY else "take_profit < entry < stop_loss"
             raise ValidationError(
                 "stop_loss/take_profit", f"{stop_loss}/{take_profit}", f"a {side.name} bracket needs {rule}"
             )
@@ -316,31 +331,31 @@ class OrderFactory:
         entry_id, tp_id, sl_id = self.next_id(), self.next_id(), self.next_id()
         exit_side = side.opposite
         entry = self.create(
-            instrument_id, side, OrderType.LIMIT if entry_price is not None else OrderType.MARKET,
+            instrument_id, side, _ORDER_TYPE_LIMIT if entry_price is not None else _ORDER_TYPE_MARKET,
             quantity, price=entry_price, time_in_force=time_in_force,
-            contingency_type=ContingencyType.OTO, order_list_id=list_id,
+            contingency_type=_CONTINGENCY_TYPE_OTO, order_list_id=list_id,
             linked_order_ids=(tp_id, sl_id), client_order_id=entry_id, tags=("ENTRY",),
         )  # fmt: skip
         tp = self.create(
-            instrument_id, exit_side, OrderType.LIMIT, quantity, price=take_profit,
-            contingency_type=ContingencyType.OCO, order_list_id=list_id, linked_order_ids=(sl_id,),
+            instrument_id, exit_side, _ORDER_TYPE_LIMIT, quantity, price=take_profit,
+            contingency_type=_CONTINGENCY_TYPE_OCO, order_list_id=list_id, linked_order_ids=(sl_id,),
             parent_order_id=entry_id, client_order_id=tp_id, reduce_only=True, tags=("TAKE_PROFIT",),
         )  # fmt: skip
         sl = self.create(
-            instrument_id, exit_side, OrderType.STOP_MARKET, quantity, trigger_price=stop_loss,
-            contingency_type=ContingencyType.OCO, order_list_id=list_id, linked_order_ids=(tp_id,),
+            instrument_id, exit_side, _ORDER_TYPE_STOP_MARKET, quantity, trigger_price=stop_loss,
+            contingency_type=_CONTINGENCY_TYPE_OCO, order_list_id=list_id, linked_order_ids=(tp_id,),
             parent_order_id=entry_id, client_order_id=sl_id, reduce_only=True, tags=("STOP_LOSS",),
         )  # fmt: skip
         return OrderList(list_id, (entry, tp, sl))
 
     def oco(self, first: Order, second: Order) -> OrderList:
         """Link two fresh orders as one-cancels-the-other (rebuilt with the links)."""
-        return self._linked(ContingencyType.OCO, first, second)
+        return self._linked(_CONTINGENCY_TYPE_OCO, first, second)
 
     def oto(self, parent: Order, child: Order) -> OrderList:
         """``child`` is held until ``parent`` fills, then sized to the parent's filled quantity."""
         list_id = self.next_list_id()
-        p = _relink(parent, contingency_type=ContingencyType.OTO, order_list_id=list_id,
+        p = _relink(parent, contingency_type=_CONTINGENCY_TYPE_OTO, order_list_id=list_id,
                     linked_order_ids=(child.client_order_id,))  # fmt: skip
         c = _relink(child, order_list_id=list_id, parent_order_id=parent.client_order_id)
         return OrderList(list_id, (p, c))

@@ -9,11 +9,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Final
 
+import msgspec
+
 from nautilus_platform.core.errors import DuplicateFillError, InvalidStateTransition, OverfillError
 from nautilus_platform.core.identifiers import (
     AccountId,
     ClientOrderId,
+    InstrumentId,
     PositionId,
+    StrategyId,
     TradeId,
     VenueOrderId,
 )
@@ -23,6 +27,7 @@ from nautilus_platform.model.enums import (
     OrderSide,
     OrderStatus,
     OrderType,
+    TimeInForce,
 )
 from nautilus_platform.model.events import (
     OrderAccepted,
@@ -41,7 +46,7 @@ from nautilus_platform.model.events import (
     OrderTriggered,
     OrderUpdated,
 )
-from nautilus_platform.model.values import FIXED_PRECISION, Currency, Money, Quantity
+from nautilus_platform.model.values import FIXED_PRECISION, Currency, Money, Price, Quantity
 
 S = OrderStatus
 _S_INITIALIZED: Final = S.INITIALIZED
@@ -107,6 +112,21 @@ _KIND: Final[dict[type, str]] = {
 }
 
 
+_INIT_FIELDS: Final = OrderInitialized.__struct_fields__
+_I_CLIENT_ORDER_ID: Final = _INIT_FIELDS.index("client_order_id")
+_I_STRATEGY_ID: Final = _INIT_FIELDS.index("strategy_id")
+_I_INSTRUMENT_ID: Final = _INIT_FIELDS.index("instrument_id")
+_I_SIDE: Final = _INIT_FIELDS.index("side")
+_I_ORDER_TYPE: Final = _INIT_FIELDS.index("order_type")
+_I_QUANTITY: Final = _INIT_FIELDS.index("quantity")
+_I_PRICE: Final = _INIT_FIELDS.index("price")
+_I_TRIGGER_PRICE: Final = _INIT_FIELDS.index("trigger_price")
+_I_TIME_IN_FORCE: Final = _INIT_FIELDS.index("time_in_force")
+_I_EXPIRE_TIME_NS: Final = _INIT_FIELDS.index("expire_time_ns")
+_I_POST_ONLY: Final = _INIT_FIELDS.index("post_only")
+_I_REDUCE_ONLY: Final = _INIT_FIELDS.index("reduce_only")
+
+
 class Order:
     """A mutable order whose state changes only through ``apply``."""
 
@@ -142,18 +162,20 @@ class Order:
 
     def __init__(self, init: OrderInitialized) -> None:
         self.init = init
-        self.client_order_id = init.client_order_id
-        self.strategy_id = init.strategy_id
-        self.instrument_id = init.instrument_id
-        self.side = init.side
-        self.order_type = init.order_type
-        self.quantity = init.quantity
-        self.price = init.price
-        self.trigger_price = init.trigger_price
-        self.time_in_force = init.time_in_force
-        self.expire_time_ns = init.expire_time_ns
-        self.post_only = init.post_only
-        self.reduce_only = init.reduce_only
+        # One C call for all the fields (compiled code reads struct attributes generically).
+        fields = msgspec.structs.astuple(init)
+        self.client_order_id: ClientOrderId = fields[_I_CLIENT_ORDER_ID]
+        self.strategy_id: StrategyId = fields[_I_STRATEGY_ID]
+        self.instrument_id: InstrumentId = fields[_I_INSTRUMENT_ID]
+        self.side: OrderSide = fields[_I_SIDE]
+        self.order_type: OrderType = fields[_I_ORDER_TYPE]
+        self.quantity: Quantity = fields[_I_QUANTITY]
+        self.price: Price | None = fields[_I_PRICE]
+        self.trigger_price: Price | None = fields[_I_TRIGGER_PRICE]
+        self.time_in_force: TimeInForce = fields[_I_TIME_IN_FORCE]
+        self.expire_time_ns: int = fields[_I_EXPIRE_TIME_NS]
+        self.post_only: bool = fields[_I_POST_ONLY]
+        self.reduce_only: bool = fields[_I_REDUCE_ONLY]
         self.status = _S_INITIALIZED
         self._previous_status = _S_INITIALIZED
         self.venue_order_id: VenueOrderId | None = None

@@ -20,8 +20,14 @@ from nautilus_platform.model.orders import Order
 from nautilus_platform.model.values import FIXED_SCALAR, Currency
 from nautilus_platform.trading.positions.account import rate_ppb
 
+_ORDER_STATUS_CANCELED: Final = OrderStatus.CANCELED
+_ORDER_STATUS_DENIED: Final = OrderStatus.DENIED
+_ORDER_STATUS_EXPIRED: Final = OrderStatus.EXPIRED
+_ORDER_STATUS_FILLED: Final = OrderStatus.FILLED
+_ORDER_STATUS_REJECTED: Final = OrderStatus.REJECTED
+
 _CLOSED: Final = frozenset(
-    {OrderStatus.DENIED, OrderStatus.REJECTED, OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.FILLED}
+    {_ORDER_STATUS_DENIED, _ORDER_STATUS_REJECTED, _ORDER_STATUS_CANCELED, _ORDER_STATUS_EXPIRED, _ORDER_STATUS_FILLED}
 )
 _INITIALIZED: Final = OrderStatus.INITIALIZED
 _BUY: Final = OrderSide.BUY

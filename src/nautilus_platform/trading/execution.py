@@ -55,6 +55,11 @@ from nautilus_platform.trading.oms import ContingencyManager
 from nautilus_platform.trading.router import Router
 from nautilus_platform.venues.client import VenueClient
 
+_DENY_REASON_DUPLICATE_CLIENT_ORDER_ID: Final = DenyReason.DUPLICATE_CLIENT_ORDER_ID
+_DENY_REASON_NO_VENUE: Final = DenyReason.NO_VENUE
+_DENY_REASON_ORDER_NOT_FOUND: Final = DenyReason.ORDER_NOT_FOUND
+_TRADING_STATE_HALTED: Final = TradingState.HALTED
+
 Denial = tuple[DenyReason, str]
 _INITIALIZED: Final = OrderStatus.INITIALIZED
 _PENDING_CANCEL: Final = OrderStatus.PENDING_CANCEL
@@ -156,7 +161,7 @@ class ExecutionEngine:
     def _deny_duplicate(self, order: Order) -> None:
         """Report a duplicate id without touching the stored order of that id."""
         event = self._denied(
-            order, DenyReason.DUPLICATE_CLIENT_ORDER_ID, f"client_order_id {order.client_order_id} is already used"
+            order, _DENY_REASON_DUPLICATE_CLIENT_ORDER_ID, f"client_order_id {order.client_order_id} is already used"
         )
         if order.status is _INITIALIZED and self.cache.orders.get(order.client_order_id) is not order:
             order.apply(event)  # the caller's object learns it was denied; the stored one is untouched
@@ -173,7 +178,7 @@ class ExecutionEngine:
             return
         client = self.router.route(order, self.cache.order_venue.get(order.client_order_id))
         if client is None:
-            self._apply(order, self._denied(order, DenyReason.NO_VENUE, f"no venue for {order.instrument_id}"))
+            self._apply(order, self._denied(order, _DENY_REASON_NO_VENUE, f"no venue for {order.instrument_id}"))
             return
         now = self.clock.timestamp_ns()
         submitted = OrderSubmitted(
@@ -309,7 +314,7 @@ class ExecutionEngine:
 
     def kill(self, reason: str = "kill switch") -> int:
         """Halt all trading and cancel every open order."""
-        self.risk.set_trading_state(TradingState.HALTED)
+        self.risk.set_trading_state(_TRADING_STATE_HALTED)
         return self.cancel_everything(reason)
 
     def _known_order(self, command: ModifyOrder | CancelOrder, action: str) -> Order | None:
@@ -324,7 +329,7 @@ class ExecutionEngine:
             strategy_id=command.strategy_id,
             instrument_id=command.instrument_id,
             client_order_id=command.client_order_id,
-            reason=f"{DenyReason.ORDER_NOT_FOUND.value}: no order {command.client_order_id} for {command.strategy_id}",
+            reason=f"{_DENY_REASON_ORDER_NOT_FOUND.value}: no order {command.client_order_id} for {command.strategy_id}",
         )
         self.journal.append(event)
         self._publish_order_event(event)

@@ -31,15 +31,17 @@ class Router(Protocol):
 class InstrumentVenueRouter:
     """Routes each order to its instrument's venue, or to the command's explicit venue."""
 
-    __slots__ = ("_clients",)
+    __slots__ = ("_by_instrument", "_clients")
 
     def __init__(self) -> None:
         self._clients: dict[str, VenueClient] = {}
+        self._by_instrument: dict[str, VenueClient | None] = {}  # instrument id -> its venue's client
 
     def add_venue(self, client: VenueClient) -> None:
         if client.venue_id in self._clients:
             raise DuplicateError(f"venue {client.venue_id} is already registered")
         self._clients[client.venue_id] = client
+        self._by_instrument.clear()
 
     def venue(self, venue_id: VenueId) -> VenueClient | None:
         return self._clients.get(venue_id)
@@ -48,5 +50,12 @@ class InstrumentVenueRouter:
         return [self._clients[k] for k in sorted(self._clients)]
 
     def route(self, order: Order, venue: VenueId | None) -> VenueClient | None:
+        if venue is not None:
+            return self._clients.get(venue)
         instrument_id = order.instrument_id
-        return self._clients.get(venue or instrument_id[instrument_id.rfind(".") + 1 :])
+        try:
+            return self._by_instrument[instrument_id]
+        except KeyError:
+            client = self._clients.get(instrument_id[instrument_id.rfind(".") + 1 :])
+            self._by_instrument[instrument_id] = client
+            return client

@@ -21,6 +21,7 @@ from fractions import Fraction
 from math import lcm
 from typing import Final
 
+from nautilus_platform.core.arith import round_half_even
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.values import FIXED_SCALAR, Money, NumberLike, to_decimal
@@ -83,7 +84,7 @@ class FeeModel:
 class InstrumentFees:
     """A fee model compiled for one instrument: ``commission`` is exact integer arithmetic."""
 
-    __slots__ = ("_den", "_fixed", "_maker", "_mult", "_per_contract", "_taker", "currency", "is_zero", "zero")
+    __slots__ = ("_den", "_fixed", "_maker", "_mult", "_per_contract", "_taker", "_unit", "currency", "is_zero", "zero")
 
     def __init__(
         self,
@@ -95,6 +96,7 @@ class InstrumentFees:
     ) -> None:
         self.currency = instrument.settlement
         self.zero = Money(raw=0, currency=self.currency)
+        self._unit = self.currency.unit_raw
         den = lcm(maker_rate.denominator, taker_rate.denominator, per_contract.denominator, fixed_raw.denominator)
         self._maker = maker_rate.numerator * (den // maker_rate.denominator)
         self._taker = taker_rate.numerator * (den // taker_rate.denominator)
@@ -115,4 +117,5 @@ class InstrumentFees:
             numerator += self._fixed
         if not numerator:
             return self.zero
-        return Money.from_exact(numerator, self._den, self.currency)
+        unit = self._unit
+        return Money(raw=round_half_even(numerator, self._den * unit) * unit, currency=self.currency)

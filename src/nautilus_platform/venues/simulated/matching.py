@@ -84,6 +84,18 @@ from nautilus_platform.model.values import FIXED_SCALAR, Price, Quantity
 from nautilus_platform.venues.simulated.book import UNLIMITED, L1Book, L2Book
 from nautilus_platform.venues.simulated.fees import InstrumentFees
 
+_ORDER_SIDE_BUY: Final = OrderSide.BUY
+_ORDER_TYPE_LIMIT: Final = OrderType.LIMIT
+_ORDER_TYPE_LIMIT_IF_TOUCHED: Final = OrderType.LIMIT_IF_TOUCHED
+_ORDER_TYPE_STOP_LIMIT: Final = OrderType.STOP_LIMIT
+_ORDER_TYPE_TRAILING_STOP_LIMIT: Final = OrderType.TRAILING_STOP_LIMIT
+_TIME_IN_FORCE_DAY: Final = TimeInForce.DAY
+_TIME_IN_FORCE_GTD: Final = TimeInForce.GTD
+_TRAILING_OFFSET_TYPE_PRICE: Final = TrailingOffsetType.PRICE
+_TRAILING_OFFSET_TYPE_TICKS: Final = TrailingOffsetType.TICKS
+_TRIGGER_TYPE_DEFAULT: Final = TriggerType.DEFAULT
+_TRIGGER_TYPE_MID: Final = TriggerType.MID
+
 DAY_NS: Final = 86_400_000_000_000
 
 # where a working order currently lives in the engine
@@ -99,7 +111,7 @@ _STOP_TYPES: Final = frozenset({OrderType.STOP_MARKET, OrderType.STOP_LIMIT})
 _TOUCHED_TYPES: Final = frozenset({OrderType.MARKET_IF_TOUCHED, OrderType.LIMIT_IF_TOUCHED})
 _TRAILING_TYPES: Final = frozenset({OrderType.TRAILING_STOP_MARKET, OrderType.TRAILING_STOP_LIMIT})
 _LIMIT_LIKE: Final = frozenset(
-    {OrderType.LIMIT, OrderType.STOP_LIMIT, OrderType.LIMIT_IF_TOUCHED, OrderType.TRAILING_STOP_LIMIT}
+    {_ORDER_TYPE_LIMIT, _ORDER_TYPE_STOP_LIMIT, _ORDER_TYPE_LIMIT_IF_TOUCHED, _ORDER_TYPE_TRAILING_STOP_LIMIT}
 )
 _CONDITIONAL_TYPES: Final = _STOP_TYPES | _TOUCHED_TYPES | _TRAILING_TYPES
 _GTC: Final = TimeInForce.GTC
@@ -260,7 +272,7 @@ class MatchingEngine:
 
     def resting(self, side: OrderSide) -> list[WorkingOrder]:
         """Resting limit orders of one side in priority order."""
-        if side is OrderSide.BUY:
+        if side is _ORDER_SIDE_BUY:
             return [rec for price in reversed(self._bid_keys) for rec in self._bids[price].values()]
         return [rec for price in self._ask_keys for rec in self._asks[price].values()]
 
@@ -457,7 +469,7 @@ class MatchingEngine:
         if rec.quantity_raw <= 0:
             return "quantity must be positive"
         order_type = rec.order_type
-        if order_type in _LIMIT_LIKE and order_type is not OrderType.TRAILING_STOP_LIMIT:
+        if order_type in _LIMIT_LIKE and order_type is not _ORDER_TYPE_TRAILING_STOP_LIMIT:
             if rec.price_raw is None or rec.price_raw <= 0:
                 return f"{order_type.name} needs a positive price"
         if order_type in _CONDITIONAL_TYPES:
@@ -465,22 +477,24 @@ class MatchingEngine:
                 init = rec.init
                 if init.trailing_offset is None or init.trailing_offset <= 0 or init.trailing_offset_type is None:
                     return "trailing stop needs a positive trailing_offset and its type"
-                if order_type is OrderType.TRAILING_STOP_LIMIT and (init.limit_offset is None or init.limit_offset < 0):
+                if order_type is _ORDER_TYPE_TRAILING_STOP_LIMIT and (
+                    init.limit_offset is None or init.limit_offset < 0
+                ):
                     return "trailing stop limit needs a non-negative limit_offset"
                 if rec.trigger_raw is not None and rec.trigger_raw <= 0:
                     return "trigger_price must be positive"
             elif rec.trigger_raw is None or rec.trigger_raw <= 0:
                 return f"{order_type.name} needs a positive trigger_price"
             trigger_type = rec.trigger_type
-            if trigger_type is TriggerType.DEFAULT:
+            if trigger_type is _TRIGGER_TYPE_DEFAULT:
                 rec.trigger_type = self._default_trigger
-            elif trigger_type not in (_LAST, _BID_ASK, TriggerType.MID):
+            elif trigger_type not in (_LAST, _BID_ASK, _TRIGGER_TYPE_MID):
                 return f"trigger type {trigger_type.name} is not supported by this venue"
         tif = rec.tif
-        if tif is TimeInForce.GTD:
+        if tif is _TIME_IN_FORCE_GTD:
             if rec.expire_ns <= self.ts_event:
                 return f"GTD expire_time_ns {rec.expire_ns} is not after the venue time {self.ts_event}"
-        elif tif is TimeInForce.DAY:
+        elif tif is _TIME_IN_FORCE_DAY:
             rec.expire_ns = self.day_end_ns(self.ts_event)
         else:
             rec.expire_ns = 0
@@ -778,7 +792,7 @@ class MatchingEngine:
             if current is not None and candidate <= current:
                 return
         rec.trigger_raw = candidate
-        if rec.order_type is OrderType.TRAILING_STOP_LIMIT and init.limit_offset is not None:
+        if rec.order_type is _ORDER_TYPE_TRAILING_STOP_LIMIT and init.limit_offset is not None:
             lnum, lden = self._offset(kind, init.limit_offset.as_integer_ratio(), ref2)
             if rec.is_buy:
                 rec.price_raw = -((-(candidate * lden + lnum)) // (lden * tick)) * tick
@@ -789,9 +803,9 @@ class MatchingEngine:
     def _offset(self, kind: TrailingOffsetType, ratio: tuple[int, int], ref2: int) -> tuple[int, int]:
         """An offset as an exact raw-price fraction ``num / den``."""
         n, d = ratio
-        if kind is TrailingOffsetType.PRICE:
+        if kind is _TRAILING_OFFSET_TYPE_PRICE:
             return n * FIXED_SCALAR, d
-        if kind is TrailingOffsetType.TICKS:
+        if kind is _TRAILING_OFFSET_TYPE_TICKS:
             return n * self._tick, d
         return ref2 * n, d * 20_000  # basis points of the reference (ref2 / 2)
 

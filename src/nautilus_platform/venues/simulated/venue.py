@@ -29,7 +29,7 @@ import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Literal
+from typing import Final, Literal
 
 from nautilus_platform.core.clock import Clock
 from nautilus_platform.core.errors import DuplicateError, ValidationError
@@ -52,6 +52,10 @@ from nautilus_platform.venues.simulated.matching import (
     snapshot_order,
 )
 
+_TRIGGER_TYPE_BID_ASK: Final = TriggerType.BID_ASK
+_TRIGGER_TYPE_LAST: Final = TriggerType.LAST
+_TRIGGER_TYPE_MID: Final = TriggerType.MID
+
 BookType = Literal["L1", "L2"]
 BarExecution = Literal["close", "next_open"]
 _ModifyArgs = tuple[StrategyId, InstrumentId, ClientOrderId, Quantity | None, Price | None, Price | None]
@@ -64,7 +68,7 @@ class SimulatedVenueConfig:
     venue_id: str = "SIM"
     account_id: str | None = None  # default: f"{venue_id}-001"
     book_type: BookType = "L1"
-    default_trigger_type: TriggerType = TriggerType.BID_ASK
+    default_trigger_type: TriggerType = _TRIGGER_TYPE_BID_ASK
     fee_model: FeeModel = field(default_factory=FeeModel)
     latency_model: LatencyModel = field(default_factory=LatencyModel)
     bar_execution: BarExecution = "close"
@@ -77,7 +81,7 @@ class SimulatedVenueConfig:
             AccountId(self.account_id)
         if self.book_type not in ("L1", "L2"):
             raise ValidationError("book_type", self.book_type, "must be 'L1' or 'L2'")
-        if self.default_trigger_type not in (TriggerType.LAST, TriggerType.BID_ASK, TriggerType.MID):
+        if self.default_trigger_type not in (_TRIGGER_TYPE_LAST, _TRIGGER_TYPE_BID_ASK, _TRIGGER_TYPE_MID):
             raise ValidationError("default_trigger_type", self.default_trigger_type, "must be LAST, BID_ASK or MID")
         if self.bar_execution not in ("close", "next_open"):
             raise ValidationError("bar_execution", self.bar_execution, "must be 'close' or 'next_open'")
