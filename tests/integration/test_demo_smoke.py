@@ -52,4 +52,5 @@ def test_housekeeping_drops_closed_orders_but_keeps_the_journal() -> None:
     finally:
         gc.unfreeze()
     assert all(not order.is_closed for order in node.cache.orders.values())
+    assert node.portfolio.closed_positions == [] and node.portfolio.purged_positions == 2
     assert len(node.journal) == entries

@@ -129,6 +129,8 @@ _MESSAGE_CLASSES: Final = frozenset(MESSAGE_TYPES.values())
 BIG_INT_EXT_CODE: Final = 1
 
 
+# msgspec's hook protocol: a hook signals "not a type I handle" by raising NotImplementedError,
+# which msgspec reports as an unsupported-type error.
 def _enc_hook(obj: Any) -> Any:
     if isinstance(obj, Identifier):
         return str(obj)

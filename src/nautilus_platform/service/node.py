@@ -167,11 +167,12 @@ class TradingNode:
             self.portfolio.on_mark(instrument_id, mark)
 
     def housekeeping(self, freeze_gc: bool = True) -> int:
-        """Drop closed orders from the cache (the journal keeps them) and, by default, move every
-        surviving object out of the cyclic garbage collector's reach (``gc.freeze``): long-lived
-        state (orders, journal) is then never re-walked. Call it every few thousand orders in a
-        long run; returns how many orders were dropped."""
+        """Drop closed orders and closed positions from memory (the journal keeps their events) and,
+        by default, move every surviving object out of the cyclic garbage collector's reach
+        (``gc.freeze``): long-lived state is then never re-walked. Call it every few thousand orders
+        in a long run; returns how many orders were dropped."""
         purged = self.cache.purge_closed_orders()
+        self.portfolio.purge_closed_positions()
         if freeze_gc:
             gc.freeze()
         return purged

@@ -75,7 +75,8 @@ class Portfolio:
         self.position_hints: Mapping[ClientOrderId, PositionId] = position_hints if position_hints is not None else {}
         self.accounts: dict[AccountId, Account] = {}
         self.positions: dict[PositionId, Position] = {}
-        self.closed_positions: list[Position] = []  # every position that went flat, in order
+        self.closed_positions: list[Position] = []  # positions that went flat, in order, until purged
+        self.purged_positions = 0
         self.net_positions: dict[InstrumentId, int] = {}  # all strategies, raw signed
         self.marks: dict[InstrumentId, int] = {}
         self._by_instrument: dict[InstrumentId, list[Position]] = {}
@@ -114,6 +115,13 @@ class Portfolio:
     def set_oms_type(self, strategy_id: StrategyId, oms_type: OmsType) -> None:
         """Netting or hedging for one strategy (the portfolio default applies otherwise)."""
         self.oms_overrides[strategy_id] = oms_type
+
+    def purge_closed_positions(self) -> int:
+        """Forget the closed positions kept in ``closed_positions`` (their events stay in the journal)."""
+        count = len(self.closed_positions)
+        self.closed_positions.clear()
+        self.purged_positions += count
+        return count
 
     def start_day(self) -> None:
         """Reset every account's daily realised P&L."""
