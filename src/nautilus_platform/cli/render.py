@@ -68,8 +68,10 @@ def accounts_table(node: TradingNode) -> Table:
                 _amount(balance.free),
             )  # fmt: skip
         base = account.base_currency
+        unvalued = ", ".join(c.code for c in account.unvalued)
+        note = f" (no rate for {unvalued}: counted 0)" if unvalued else ""
         table.add_row(
-            account.id, "", f"equity ({base.code})", "", format_fixed(account.equity_raw, base.precision), "", ""
+            account.id, "", f"equity ({base.code}){note}", "", format_fixed(account.equity_raw, base.precision), "", ""
         )
     return table
 

@@ -214,6 +214,19 @@ class Account:
             total += exposure.value // SCALE18 if currency is base else self._to_base(exposure.value, currency)
         return total
 
+    @property
+    def unvalued(self) -> list[Currency]:
+        """Currencies held (or exposed to) that have no rate to the base currency right now.
+
+        Base-currency views (equity, exposures, open notional) count them as zero until a rate is
+        known: check this list before trusting those figures in a multi-currency account.
+        """
+        base = self.base_currency
+        held = {c for c, raw in self.balances.items() if raw} | {
+            c for c, e in self.exposures.items() if e.value or e.gross
+        }
+        return sorted((c for c in held if c != base and self.rates.ratio(c, base) is None), key=_code)
+
     def update_peak(self) -> int:
         """Record the equity high-water mark; returns the current equity."""
         equity = self.equity_raw

@@ -120,7 +120,8 @@ def test_cash_account_spot_pair_moves_quote_and_base_balances() -> None:
     assert account.balances[USDT] == 30_000 * B
     assert account.balances[BTC] == Decimal("0.4995") * B
     pf.on_mark(BTCUSDT.id, 41_000 * B)
-    assert account.equity_raw == 30_000 * B  # BTC has no USDT rate source price yet -> counted 0
+    assert account.equity_raw == 30_000 * B  # BTC has no USDT rate yet: counted 0, and said so
+    assert account.unvalued == [BTC]
     pf.on_fill(fill(BTCUSDT, OrderSide.SELL, "0.4995", "41000.00"), BTCUSDT)
     assert account.balances[USDT] == (30_000 + Decimal("20479.5")) * B
     assert account.balances[BTC] == 0
