@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from nautilus_platform.core.errors import ValidationError
+from nautilus_platform.core.errors import ConfigurationError, ValidationError
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +168,15 @@ class LiveClock(Clock):
         return time.time_ns()
 
     def _on_add(self, timer: _Timer) -> None:
-        loop = self._loop or asyncio.get_running_loop()
+        loop = self._loop
+        if loop is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                raise ConfigurationError(
+                    f"LiveClock timer {timer.name!r} needs an asyncio event loop: set it from inside a running "
+                    "loop (e.g. build the node in an async function) or pass LiveClock(loop=...)"
+                ) from None
         delay = max(0.0, (timer.next_ns - time.time_ns()) / 1e9)
         self._handles[timer.name] = loop.call_later(delay, self._run, timer)
 

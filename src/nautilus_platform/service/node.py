@@ -50,6 +50,7 @@ class TradingNode:
         oms_type: OmsType = OmsType.NETTING,
         journal: Journal | None = None,
         day_start_offset_ns: int = 0,
+        live_tick_ns: int = 1_000_000,
     ) -> None:
         self.clock: Clock = clock if clock is not None else SimulatedClock()
         self.bus = MessageBus()
@@ -68,6 +69,10 @@ class TradingNode:
         now = self.clock.timestamp_ns()
         first = (now - day_start_offset_ns) // DAY_NS * DAY_NS + day_start_offset_ns
         self.clock.set_timer("trading-day", DAY_NS, self._on_day_start, start_ns=first)
+        if not isinstance(self.clock, SimulatedClock):
+            # On the wall clock nothing else moves time for the venues: deliver what their latency
+            # models hold back (acknowledgements, fills, expiries) on a regular tick.
+            self.clock.set_timer("venue-tick", live_tick_ns, self._on_venue_tick)
 
     # -- setup --------------------------------------------------------------------------------
     def add_venue(
@@ -107,6 +112,10 @@ class TradingNode:
 
     def _on_day_start(self, event: TimeEvent) -> None:
         self.portfolio.start_day()
+
+    def _on_venue_tick(self, event: TimeEvent) -> None:
+        for venue in self.venues.values():
+            venue.process_time(event.ts_event)
 
     # -- running ------------------------------------------------------------------------------
     def execute(self, command: Command) -> None:

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from nautilus_platform.core.clock import LiveClock, SimulatedClock, TimeEvent
-from nautilus_platform.core.errors import ValidationError
+from nautilus_platform.core.errors import ConfigurationError, ValidationError
 
 
 class Recorder:
@@ -288,6 +288,6 @@ def test_live_clock_with_an_explicit_loop() -> None:
 
 def test_live_clock_without_a_loop_refuses_and_registers_nothing() -> None:
     clock = LiveClock()
-    with pytest.raises(RuntimeError):
+    with pytest.raises(ConfigurationError, match="event loop"):
         clock.set_time_alert("x", clock.timestamp_ns() + 1, Recorder())
     assert clock.timer_names == []
