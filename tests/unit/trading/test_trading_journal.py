@@ -6,6 +6,7 @@ import pytest
 
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.model.commands import SubmitOrder, SubmitOrderList
+from nautilus_platform.model.serialization import encode
 from nautilus_platform.service.demo import DemoConfig, run_demo
 from nautilus_platform.trading.journal import CompactJournal, InMemoryJournal
 from nautilus_platform.trading.replay import replay_journal
@@ -56,3 +57,16 @@ def test_compact_journal_rejects_bad_settings(kwargs: dict[str, int], field: str
     with pytest.raises(ValidationError) as info:
         CompactJournal(**kwargs)
     assert info.value.field == field
+
+
+def test_background_compression_gives_the_same_blocks() -> None:
+    entries = [entry for _, entry in _session().entries()]
+    foreground = CompactJournal(block_size=8, background=False)
+    background = CompactJournal(block_size=8)
+    for entry in entries:
+        foreground.append(entry)
+        background.append(entry)
+    assert background.packed_bytes == foreground.packed_bytes > 0
+    assert [encode(e) for _, e in background.entries()] == [encode(e) for _, e in foreground.entries()]
+    background.close()
+    assert len(list(background.entries())) == len(entries)
