@@ -29,6 +29,7 @@ HOT_MODULES = [
     "core/clock.py",
     "model/orders.py",
     "model/order_factory.py",
+    "model/packing.py",
     "trading/cache.py",
     "trading/execution.py",
     "trading/journal.py",

@@ -17,7 +17,7 @@ no such limit. ``decode`` reads both. Bad input raises ``ValidationError`` namin
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, TypeAlias, get_args
 
 import msgspec
 
@@ -52,30 +52,7 @@ from nautilus_platform.model.events import (
     PositionOpened,
 )
 from nautilus_platform.model.orders import Order
-
-EventMessage: TypeAlias = (
-    OrderInitialized
-    | OrderDenied
-    | OrderSubmitted
-    | OrderAccepted
-    | OrderRejected
-    | OrderPendingUpdate
-    | OrderPendingCancel
-    | OrderModifyRejected
-    | OrderCancelRejected
-    | OrderUpdated
-    | OrderTriggered
-    | OrderCanceled
-    | OrderExpired
-    | OrderFilled
-    | PositionOpened
-    | PositionChanged
-    | PositionClosed
-    | AccountState
-)
-CommandMessage: TypeAlias = SubmitOrder | SubmitOrderList | ModifyOrder | CancelOrder | CancelAllOrders
-#: Everything the codec reads and writes.
-Message: TypeAlias = EventMessage | CommandMessage
+from nautilus_platform.model.packing import encode_hook
 
 OrderEventMessage: TypeAlias = (
     OrderInitialized
@@ -93,53 +70,21 @@ OrderEventMessage: TypeAlias = (
     | OrderExpired
     | OrderFilled
 )
+EventMessage: TypeAlias = OrderEventMessage | PositionOpened | PositionChanged | PositionClosed | AccountState
+CommandMessage: TypeAlias = SubmitOrder | SubmitOrderList | ModifyOrder | CancelOrder | CancelAllOrders
+#: Everything the codec reads and writes.
+Message: TypeAlias = EventMessage | CommandMessage
 
-#: The concrete message classes, by tag.
-MESSAGE_TYPES: Final[dict[str, type[msgspec.Struct]]] = {
-    cls.__name__: cls
-    for cls in (
-        OrderInitialized,
-        OrderDenied,
-        OrderSubmitted,
-        OrderAccepted,
-        OrderRejected,
-        OrderPendingUpdate,
-        OrderPendingCancel,
-        OrderModifyRejected,
-        OrderCancelRejected,
-        OrderUpdated,
-        OrderTriggered,
-        OrderCanceled,
-        OrderExpired,
-        OrderFilled,
-        PositionOpened,
-        PositionChanged,
-        PositionClosed,
-        AccountState,
-        SubmitOrder,
-        SubmitOrderList,
-        ModifyOrder,
-        CancelOrder,
-        CancelAllOrders,
-    )
-}
+#: The concrete message classes, by tag (derived from ``Message``, so the two cannot drift apart).
+MESSAGE_TYPES: Final[dict[str, type[msgspec.Struct]]] = {cls.__name__: cls for cls in get_args(Message)}
 _MESSAGE_CLASSES: Final = frozenset(MESSAGE_TYPES.values())
 
 #: msgpack extension code of a message written as JSON because an integer exceeds 64 bits.
 BIG_INT_EXT_CODE: Final = 1
 
 
-# msgspec's hook protocol: a hook signals "not a type I handle" by raising NotImplementedError,
-# which msgspec reports as an unsupported-type error.
-def _enc_hook(obj: Any) -> Any:
-    if isinstance(obj, Identifier):
-        return str(obj)
-    if isinstance(obj, Order):
-        return obj.init
-    raise NotImplementedError(f"cannot encode objects of type {type(obj).__name__}")
-
-
 def _dec_hook(type_: type, obj: Any) -> Any:
+    # msgspec's hook protocol: NotImplementedError means "not a type this hook handles".
     if isinstance(type_, type) and issubclass(type_, Identifier):
         if not isinstance(obj, str):
             raise ValidationError(type_._field, obj, "must be a string")
@@ -149,8 +94,8 @@ def _dec_hook(type_: type, obj: Any) -> Any:
     raise NotImplementedError(f"cannot decode objects of type {type_.__name__}")
 
 
-_MSGPACK_ENCODER: Final = msgspec.msgpack.Encoder(enc_hook=_enc_hook)
-_JSON_ENCODER: Final = msgspec.json.Encoder(enc_hook=_enc_hook)
+_MSGPACK_ENCODER: Final = msgspec.msgpack.Encoder(enc_hook=encode_hook)
+_JSON_ENCODER: Final = msgspec.json.Encoder(enc_hook=encode_hook)
 _MSGPACK_DECODER: Final[msgspec.msgpack.Decoder[Message]] = msgspec.msgpack.Decoder(Message, dec_hook=_dec_hook)
 _JSON_DECODER: Final[msgspec.json.Decoder[Message]] = msgspec.json.Decoder(Message, dec_hook=_dec_hook)
 _MSGPACK_ORDER_DECODER: Final[msgspec.msgpack.Decoder[list[OrderEventMessage]]] = msgspec.msgpack.Decoder(
@@ -233,15 +178,6 @@ def decode_many(payloads: Iterable[bytes]) -> list[Message]:
 
 
 # -- blocks ----------------------------------------------------------------------------------------
-def _block_hook(obj: Any) -> Any:
-    if type(obj) is Order:
-        return obj.init
-    if isinstance(obj, Identifier):
-        return str.__str__(obj)
-    raise NotImplementedError(f"cannot encode objects of type {type(obj).__name__}")
-
-
-_BLOCK_ENCODER: Final = msgspec.msgpack.Encoder(enc_hook=_block_hook)
 _BLOCK_DECODER: Final[msgspec.msgpack.Decoder[list[Message]]] = msgspec.msgpack.Decoder(
     list[Message], dec_hook=_dec_hook
 )
@@ -252,7 +188,7 @@ _PAYLOADS_EXT_CODE: Final = 2
 def encode_block(messages: list[Message]) -> bytes:
     """Many messages as one msgpack array (the fast path of a journal block)."""
     try:
-        return _BLOCK_ENCODER.encode(messages)
+        return _MSGPACK_ENCODER.encode(messages)
     except OverflowError:  # a raw amount beyond 64 bits: fall back to one payload per message
         payloads = msgspec.msgpack.encode([encode(message) for message in messages])
         return msgspec.msgpack.encode(msgspec.msgpack.Ext(_PAYLOADS_EXT_CODE, payloads))

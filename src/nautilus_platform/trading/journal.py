@@ -18,14 +18,11 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Final, Protocol
-
-import msgspec
+from typing import Protocol
 
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.model.commands import Command
 from nautilus_platform.model.events import Event
-from nautilus_platform.model.orders import Order
 from nautilus_platform.model.serialization import decode_block, encode_block
 
 Entry = Command | Event
@@ -63,29 +60,6 @@ class InMemoryJournal:
             yield index + 1, self._entries[index]
 
 
-def _pack_hook(obj: object) -> object:
-    """msgpack hook for journal blocks: identifiers as plain strings, an order as its init event.
-
-    (msgspec's protocol: anything else raises NotImplementedError, reported as unsupported.)
-    """
-    if isinstance(obj, Order):
-        return obj.init
-    if isinstance(obj, str):
-        return str(obj)  # an identifier (a str subclass) as a plain str
-    raise NotImplementedError(f"cannot encode objects of type {type(obj).__name__}")
-
-
-_PACKER: Final = msgspec.msgpack.Encoder(enc_hook=_pack_hook)
-
-
-def _pack(entries: list[Entry]) -> bytes:
-    """A block as msgpack (the codec's block format); the codec's slow path handles huge integers."""
-    try:
-        return _PACKER.encode(entries)
-    except OverflowError:
-        return encode_block(entries)  # type: ignore[arg-type]
-
-
 class CompactJournal:
     """A journal held in memory as compressed msgpack blocks plus the latest entries as objects.
 
@@ -114,7 +88,7 @@ class CompactJournal:
         recent.append(entry)
         self._count += 1
         if len(recent) >= self.block_size:
-            encoded = _pack(recent)
+            encoded = encode_block(recent)  # type: ignore[arg-type]
             executor = self._executor
             if executor is None:
                 self._blocks.append(zlib.compress(encoded, self._level))
