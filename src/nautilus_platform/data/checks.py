@@ -1,0 +1,161 @@
+"""The checks themselves: values against the instrument, bar and quote consistency, time order, gaps.
+
+Each works on whole columns of raw integers (NumPy) and records its findings in ``RowStates``;
+repairs change the column arrays in place.
+"""
+
+from __future__ import annotations
+
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_EVEN, Context, Decimal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from nautilus_platform.data.parsing import Int64Array, raw_to_text
+from nautilus_platform.data.validation import Check, Policy, RowStates, round_to_multiple
+from nautilus_platform.model.instruments import Instrument
+from nautilus_platform.model.values import FIXED_PRECISION, POW10
+
+PRICE_FIELDS = ("open", "high", "low", "close", "bid_price", "ask_price", "price")
+SIZE_FIELDS = ("bid_size", "ask_size", "size")
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+
+
+def increments(
+    states: RowStates, values: dict[str, Int64Array], instrument: Instrument, excess: dict[str, dict[int, Decimal]]
+) -> None:
+    """Prices on the tick, sizes on the lot, bar volume at the size precision.
+
+    ``excess`` holds, per field, the exact values of rows written with more than 9 decimals: they
+    are off every increment, and a repair rounds the exact value (one rounding, half-even).
+    """
+    tick = instrument.tick_size.raw
+    lot = instrument.lot_size.raw
+    volume_step = POW10[FIXED_PRECISION - instrument.size_precision]
+    steps = dict.fromkeys(PRICE_FIELDS, tick) | dict.fromkeys(SIZE_FIELDS, lot) | {"volume": volume_step}
+    rules = {
+        tick: f"must be a multiple of the tick size {instrument.tick_size}",
+        lot: f"must be a multiple of the lot size {instrument.lot_size}",
+        volume_step: f"must have at most {instrument.size_precision} decimals (size precision)",
+    }
+    policy = states.policy[Check.OFF_INCREMENT]
+    for name, column in values.items():
+        step = steps.get(name)
+        if step is None:
+            continue
+        off = (column % step) != 0
+        exact = excess.get(name, {})
+        shown: Int64Array | list[str] = column
+        if exact:
+            off[list(exact)] = True
+            shown = [str(exact[row]) if row in exact else raw_to_text(raw) for row, raw in enumerate(column.tolist())]
+        hit = states.apply(Check.OFF_INCREMENT, off, name, shown, rules[step], render=None if exact else raw_to_text)
+        if policy is Policy.REPAIR and hit.any():
+            column[hit] = round_to_multiple(column[hit], step)
+            for row, value in exact.items():
+                if hit[row]:
+                    units = (value.scaleb(FIXED_PRECISION, context=_EXACT) / step).to_integral_value(
+                        ROUND_HALF_EVEN, _EXACT
+                    )
+                    column[row] = int(units) * step
+
+
+def signs(states: RowStates, values: dict[str, Int64Array], kind_is_trades: bool) -> None:
+    """Prices positive; sizes non-negative (trade sizes positive)."""
+    for name in PRICE_FIELDS:
+        if name in values:
+            column = values[name]
+            states.apply(Check.NON_POSITIVE_PRICE, column <= 0, name, column, "must be positive", render=raw_to_text)
+    for name in (*SIZE_FIELDS, "volume"):
+        if name in values:
+            column = values[name]
+            positive = kind_is_trades and name == "size"
+            bad = column <= 0 if positive else column < 0
+            rule = "must be positive" if positive else "must not be negative"
+            states.apply(Check.INVALID_SIZE, bad, name, column, rule, render=raw_to_text)
+
+
+def ohlc(states: RowStates, values: dict[str, Int64Array]) -> None:
+    """low <= open, close <= high; a repair widens high and low."""
+    o, h, low, c = values["open"], values["high"], values["low"], values["close"]
+    top = np.maximum(np.maximum(o, c), np.maximum(h, low))
+    bottom = np.minimum(np.minimum(o, c), np.minimum(h, low))
+    bad = (h != top) | (low != bottom)
+    hit = states.apply(
+        Check.OHLC_INCONSISTENT, bad, "high/low", [f"{raw_to_text(h[i])}/{raw_to_text(low[i])}" for i in range(len(h))]
+        if bad.any() else None, "must satisfy low <= open, close <= high",
+    )  # fmt: skip
+    if states.policy[Check.OHLC_INCONSISTENT] is Policy.REPAIR and hit.any():
+        h[hit] = top[hit]
+        low[hit] = bottom[hit]
+
+
+def crossed(states: RowStates, values: dict[str, Int64Array]) -> None:
+    bid, ask = values["bid_price"], values["ask_price"]
+    states.apply(Check.CROSSED_QUOTE, bid > ask, "bid_price", bid, "must not exceed ask_price", render=raw_to_text)
+
+
+def time_order(states: RowStates, ts: Int64Array) -> Int64Array:
+    """Rows in output order (indices): non-monotonic rows rejected, flagged or sorted; then duplicates."""
+    live = np.flatnonzero(states.live)
+    live_ts = ts[live]
+    order = live
+    if len(live_ts) > 1:
+        running = np.maximum.accumulate(live_ts)
+        back = np.zeros(len(live_ts), np.bool_)
+        back[1:] = live_ts[1:] < running[:-1]
+        failing = np.zeros(len(ts), np.bool_)
+        failing[live[back]] = True
+        states.apply(Check.NON_MONOTONIC, failing, "ts", ts, "must not go back in time", render=_ns_text)
+        if states.policy[Check.NON_MONOTONIC] is Policy.REPAIR:
+            order = live[np.argsort(live_ts, kind="stable")]
+        else:
+            order = np.flatnonzero(states.live)
+    ordered_ts = ts[order]
+    if len(order) > 1:
+        same = np.zeros(len(order), np.bool_)
+        same[1:] = ordered_ts[1:] == ordered_ts[:-1]
+        failing = np.zeros(len(ts), np.bool_)
+        failing[order[same]] = True
+        if states.policy[Check.NON_MONOTONIC] is Policy.FLAG:
+            failing &= ~states.flagged  # a flagged back-step is not also a duplicate
+        states.apply(
+            Check.DUPLICATE_TIMESTAMP, failing, "ts", ts, "repeats the previous row's timestamp", render=_ns_text
+        )
+        order = order[states.live[order]]
+    return order
+
+
+def gaps(
+    states: RowStates, ts: Int64Array, order: Int64Array, interval_ns: int | None, daily_tz: str | None
+) -> tuple[int, int]:
+    """Gaps between consecutive rows: missing weekdays for daily bars, missing intervals otherwise.
+
+    Returns ``(gaps, missing_intervals)``; the row after each gap is flagged (or nothing, when
+    the policy is IGNORE or there is no interval to judge by).
+    """
+    if interval_ns is None or len(order) < 2 or states.policy[Check.GAP] is Policy.IGNORE:
+        return 0, 0
+    ordered = ts[order]
+    if daily_tz is not None:
+        opened = pa.array(ordered - interval_ns, pa.timestamp("ns", tz="UTC"))
+        local = pc.local_timestamp(pc.cast(opened, pa.timestamp("ns", tz=daily_tz)))
+        days = pc.cast(pc.cast(local, pa.date32()), pa.int32()).to_numpy(zero_copy_only=False).astype("datetime64[D]")
+        missing = np.busday_count(days[:-1] + 1, days[1:])
+        missing = np.maximum(missing, 0)
+    else:
+        step = np.diff(ordered)
+        missing = np.where(step > interval_ns, (step - 1) // interval_ns, 0)
+    after = np.flatnonzero(missing > 0) + 1
+    failing = np.zeros(len(ts), np.bool_)
+    failing[order[after]] = True
+    missed = np.zeros(len(ts), np.int64)
+    missed[order[after]] = missing[after - 1]
+    what = "weekdays" if daily_tz is not None else "intervals"
+    states.apply(Check.GAP, failing, "ts", missed, f"follows missing {what} (count shown)")
+    return len(after), int(missing.sum())
+
+
+def _ns_text(value: object) -> str:
+    return str(np.datetime64(int(value), "ns")) + "Z"  # type: ignore[call-overload]

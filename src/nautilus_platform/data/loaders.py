@@ -1,0 +1,311 @@
+"""Load market data from CSV or Parquet through a layout, validate it, normalise it to the instrument.
+
+``load_market_data(path, layout, instrument, bar_spec=…)`` reads the file with PyArrow, parses the
+mapped columns exactly, runs every check under the chosen policies and returns a ``LoadedData``:
+the accepted rows as raw fixed-point columns (in time order), a ``ValidationReport`` counting
+every row, and ``to_objects()`` for the model's ``Bar``/``QuoteTick``/``TradeTick``/book types at
+the instrument's precisions. A bad file or a bad row never raises out of the loader except for
+what makes the whole file unreadable (missing file, missing column, unknown format), which is
+a ``ValidationError`` naming it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from nautilus_platform.core.errors import ValidationError
+from nautilus_platform.data import checks
+from nautilus_platform.data.layouts import DataKind, Layout
+from nautilus_platform.data.parsing import Int64Array, Parsed, codes, decimals, integers, texts, timestamps
+from nautilus_platform.data.validation import Check, RowStates, ValidationPolicy, ValidationReport
+from nautilus_platform.model.data import (
+    Bar,
+    BarSpecification,
+    BarType,
+    MarketData,
+    OrderBookDelta,
+    OrderBookDeltas,
+    OrderBookSnapshot,
+    QuoteTick,
+    TradeTick,
+)
+from nautilus_platform.model.enums import AggressorSide, BarAggregation, BookAction, BookSide
+from nautilus_platform.model.instruments import Instrument
+from nautilus_platform.model.values import Price, Quantity
+
+_NUMERIC = frozenset(
+    {"open", "high", "low", "close", "volume", "bid_price", "ask_price", "bid_size", "ask_size", "price", "size"}
+)
+_SNAPSHOT = 1  # update_type codes: 1 snapshot row, 2 delta row
+
+
+def read_table(path: Path, layout: Layout) -> pa.Table:
+    """The mapped columns of ``path`` (``.csv``/``.txt``/``.parquet``), CSV columns read as text."""
+    if not path.is_file():
+        raise ValidationError("path", str(path), "is not a file")
+    wanted = sorted(set(layout.columns.values()))
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".parquet", ".pq"):
+            available = pq.read_schema(path).names
+            _require_columns(path, wanted, available)
+            return pq.read_table(path, columns=wanted)
+        if suffix in (".csv", ".txt", ".tsv"):
+            read = pacsv.ReadOptions(column_names=list(layout.names) if layout.names else None)
+            parse = pacsv.ParseOptions(delimiter="\t" if suffix == ".tsv" else ",")
+            available = _csv_columns(path, layout, read, parse)
+            _require_columns(path, wanted, available)
+            convert = pacsv.ConvertOptions(
+                include_columns=wanted, column_types={name: pa.string() for name in wanted}, strings_can_be_null=False
+            )
+            return pacsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise ValidationError("path", str(path), f"could not be read as {suffix[1:]}: {exc}") from exc
+    raise ValidationError("path", str(path), "must end in .csv, .txt, .tsv or .parquet")
+
+
+def _csv_columns(path: Path, layout: Layout, read: pacsv.ReadOptions, parse: pacsv.ParseOptions) -> list[str]:
+    if layout.names:
+        return list(layout.names)
+    with pacsv.open_csv(path, read_options=read, parse_options=parse) as reader:
+        return list(reader.schema.names)
+
+
+def _require_columns(path: Path, wanted: list[str], available: list[str]) -> None:
+    missing = [name for name in wanted if name not in available]
+    if missing:
+        raise ValidationError("columns", missing, f"are not in {path.name}; it has {available}")
+
+
+@dataclass
+class LoadedData:
+    """Validated rows of one file, as raw fixed-point columns in time order, plus the report."""
+
+    kind: DataKind
+    instrument: Instrument
+    bar_type: BarType | None
+    columns: dict[str, Int64Array]
+    report: ValidationReport
+    trade_ids: list[str] = field(default_factory=list)
+    book: list[OrderBookSnapshot | OrderBookDeltas] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.columns["ts"])
+
+    def to_objects(self) -> list[MarketData]:
+        """The rows as model objects at the instrument's precisions (books grouped per update)."""
+        if self.kind is DataKind.BOOK:
+            return list(self.book)
+        pp, sp = self.instrument.price_precision, self.instrument.size_precision
+        iid = self.instrument.id
+        cols = {name: column.tolist() for name, column in self.columns.items()}
+        ts = cols["ts"]
+        out: list[MarketData] = []
+        if self.kind is DataKind.BARS:
+            assert self.bar_type is not None
+            bar_type = self.bar_type
+            for t, o, h, lo, c, v in zip(
+                ts, cols["open"], cols["high"], cols["low"], cols["close"], cols["volume"], strict=True
+            ):
+                out.append(Bar(
+                    bar_type=bar_type, open=Price(raw=o, precision=pp), high=Price(raw=h, precision=pp),
+                    low=Price(raw=lo, precision=pp), close=Price(raw=c, precision=pp),
+                    volume=Quantity(raw=v, precision=sp), ts_event=t, ts_init=t,
+                ))  # fmt: skip
+        elif self.kind is DataKind.QUOTES:
+            for t, bp, ap, bs, az in zip(
+                ts, cols["bid_price"], cols["ask_price"], cols["bid_size"], cols["ask_size"], strict=True
+            ):
+                out.append(QuoteTick(
+                    instrument_id=iid, bid_price=Price(raw=bp, precision=pp), ask_price=Price(raw=ap, precision=pp),
+                    bid_size=Quantity(raw=bs, precision=sp), ask_size=Quantity(raw=az, precision=sp), ts_event=t, ts_init=t,
+                ))  # fmt: skip
+        else:
+            sides = [AggressorSide(code) for code in cols["aggressor"]]
+            for t, p, s, side, trade_id in zip(ts, cols["price"], cols["size"], sides, self.trade_ids, strict=True):
+                out.append(TradeTick(
+                    instrument_id=iid, price=Price(raw=p, precision=pp), size=Quantity(raw=s, precision=sp),
+                    aggressor_side=side, trade_id=trade_id, ts_event=t, ts_init=t,
+                ))  # fmt: skip
+        return out
+
+    def to_arrow(self) -> pa.Table:
+        """The rows as an Arrow table of raw int64 columns (and trade ids), for storage."""
+        arrays = {name: pa.array(column, pa.int64()) for name, column in self.columns.items()}
+        if self.kind is DataKind.TRADES:
+            arrays["trade_id"] = pa.array(self.trade_ids, pa.string())
+        return pa.table(arrays)
+
+
+def load_market_data(
+    path: str | Path,
+    layout: Layout,
+    instrument: Instrument,
+    *,
+    bar_spec: BarSpecification | None = None,
+    tz: str = "UTC",
+    policy: ValidationPolicy | None = None,
+) -> LoadedData:
+    """Load, validate and normalise one file; see the module docstring."""
+    path = Path(path)
+    kind = layout.kind
+    bar_type = _bar_type(kind, layout, instrument, bar_spec)
+    policy = policy if policy is not None else ValidationPolicy.defaults(kind)
+    table = read_table(path, layout)
+    report = ValidationReport(source=str(path), kind=kind, instrument_id=str(instrument.id))
+    states = RowStates(report, policy, table.num_rows)
+    parsed = _parse(table, layout, tz, states, report)
+    values = {name: p.values for name, p in parsed.items()}
+    if kind is DataKind.BARS and layout.ts_marks == "open":
+        assert bar_type is not None and bar_type.spec.interval_ns is not None
+        values["ts"] = values["ts"] + bar_type.spec.interval_ns
+        report.notes.append(f"timestamps mark the bar's open; ts_event is the open plus {bar_type.spec}")
+    if parsed["ts"].zone_assumed:
+        report.notes.append(f"dates and times without a zone were read as {tz} wall-clock time")
+    checks.increments(states, values, instrument, {name: p.excess for name, p in parsed.items() if p.excess})
+    if kind is DataKind.BARS:
+        _complete_bar_columns(values, report, table.num_rows)  # after rounding, so copies equal the close
+    checks.signs(states, values, kind is DataKind.TRADES)
+    if kind is DataKind.BARS:
+        checks.ohlc(states, values)
+    elif kind is DataKind.QUOTES:
+        checks.crossed(states, values)
+    order = checks.time_order(states, values["ts"])
+    interval, daily_tz = _gap_rule(kind, bar_type, policy, tz)
+    report.gaps, report.missing_intervals = checks.gaps(states, values["ts"], order, interval, daily_tz)
+    trade_ids = _trade_ids(table, layout, states) if kind is DataKind.TRADES else []
+    book: list[OrderBookSnapshot | OrderBookDeltas] = []
+    if kind is DataKind.BOOK:
+        book = _book(values, order, instrument, states)
+    order = order[states.live[order]]
+    states.finish()
+    columns = {name: np.ascontiguousarray(column[order]) for name, column in values.items() if name != "update_type"}
+    kept_ids = [trade_ids[i] for i in order.tolist()] if trade_ids else []
+    return LoadedData(kind, instrument, bar_type, columns, report, kept_ids, book)
+
+
+def _bar_type(kind: DataKind, layout: Layout, instrument: Instrument, spec: BarSpecification | None) -> BarType | None:
+    if kind is not DataKind.BARS:
+        return None
+    if spec is None:
+        raise ValidationError("bar_spec", None, "is required for bars (e.g. 1-DAY-LAST)")
+    if layout.ts_marks == "open" and spec.interval_ns is None:
+        raise ValidationError("bar_spec", str(spec), "must be a time aggregation when timestamps mark the bar's open")
+    return BarType(instrument.id, spec)
+
+
+def _parse(table: pa.Table, layout: Layout, tz: str, states: RowStates, report: ValidationReport) -> dict[str, Parsed]:
+    parsed: dict[str, Parsed] = {}
+    for name, source in layout.columns.items():
+        column = table.column(source)
+        if name == "ts":
+            parsed[name] = timestamps(column, layout.ts_unit, layout.ts_format, tz)
+        elif name in _NUMERIC:
+            parsed[name] = decimals(column)
+        elif name == "sequence":
+            parsed[name] = integers(column)
+        elif name == "aggressor":
+            parsed[name] = codes(column, {k: int(v) for k, v in layout.aggressor_codes.items()})
+        elif name == "side":
+            parsed[name] = codes(column, {k: int(v) for k, v in layout.side_codes.items()})
+        elif name == "update_type":
+            parsed[name] = _update_types(column, layout.snapshot_code)
+        else:
+            continue  # trade_id: text, read when building
+    for name, result in parsed.items():
+        states.apply(Check.MISSING_VALUE, result.missing, name, None, "is empty")
+        shown = table.column(layout.columns[name]).to_pylist() if result.invalid.any() else None
+        states.apply(Check.UNPARSEABLE, result.invalid, name, shown, result.problems)
+    return parsed
+
+
+def _update_types(column: pa.ChunkedArray, snapshot_code: str) -> Parsed:
+    text = column.cast(pa.string()).to_pylist()
+    values = np.array([_SNAPSHOT if item == snapshot_code else 2 for item in text], np.int64)
+    missing = np.array([item is None or item == "" for item in text], np.bool_)
+    return Parsed(values, missing, np.zeros(len(text), np.bool_))
+
+
+def _complete_bar_columns(values: dict[str, Int64Array], report: ValidationReport, n: int) -> None:
+    absent = [name for name in ("open", "high", "low") if name not in values]
+    for name in absent:
+        values[name] = values["close"].copy()
+    if absent:
+        report.notes.append(f"close-only data: {', '.join(absent)} set to the close")
+    if "volume" not in values:
+        values["volume"] = np.zeros(n, np.int64)
+        report.notes.append("no volume column: volume is 0")
+
+
+def _gap_rule(
+    kind: DataKind, bar_type: BarType | None, policy: ValidationPolicy, tz: str
+) -> tuple[int | None, str | None]:
+    if policy.max_gap_ns is not None:
+        return policy.max_gap_ns, None
+    if bar_type is None or bar_type.spec.interval_ns is None:
+        return None, None
+    spec = bar_type.spec
+    daily = spec.aggregation is BarAggregation.DAY and spec.step == 1
+    return spec.interval_ns, (tz if daily else None)
+
+
+def _trade_ids(table: pa.Table, layout: Layout, states: RowStates) -> list[str]:
+    source = layout.columns.get("trade_id")
+    if source is None:
+        states.report.notes.append("no trade id column: trade ids are the 1-based row numbers")
+        return [str(row + 1) for row in range(table.num_rows)]
+    ids, missing = texts(table.column(source))
+    states.apply(Check.MISSING_VALUE, missing, "trade_id", None, "is empty")
+    return [item or "" for item in ids]
+
+
+def _book(
+    values: dict[str, Int64Array], order: Int64Array, instrument: Instrument, states: RowStates
+) -> list[OrderBookSnapshot | OrderBookDeltas]:
+    """Group book rows into snapshots and delta batches (one per timestamp and sequence)."""
+    live = order[states.live[order]]
+    if not len(live):
+        return []
+    pp, sp, iid = instrument.price_precision, instrument.size_precision, instrument.id
+    kinds = values.get("update_type", np.full(len(values["ts"]), 2, np.int64))
+    seq = values.get("sequence", np.zeros(len(values["ts"]), np.int64))
+    ts, side, price, size = values["ts"], values["side"], values["price"], values["size"]
+    keys = np.stack([ts[live], seq[live], kinds[live]], axis=1)
+    starts = np.flatnonzero(np.r_[True, (keys[1:] != keys[:-1]).any(axis=1)])
+    out: list[OrderBookSnapshot | OrderBookDeltas] = []
+    for start, stop in zip(starts.tolist(), [*starts[1:].tolist(), len(live)], strict=True):
+        rows = live[start:stop]
+        first = int(rows[0])
+        t, sequence = int(ts[first]), int(seq[first])
+        try:
+            if kinds[first] == _SNAPSHOT:
+                levels = {BookSide.BID: [], BookSide.ASK: []}  # type: dict[BookSide, list[tuple[Price, Quantity]]]
+                for row in rows.tolist():
+                    levels[BookSide(int(side[row]))].append(
+                        (Price(raw=int(price[row]), precision=pp), Quantity(raw=int(size[row]), precision=sp))
+                    )
+                out.append(OrderBookSnapshot.of(iid, levels[BookSide.BID], levels[BookSide.ASK], t, sequence=sequence))
+            else:
+                deltas = [
+                    OrderBookDelta(
+                        instrument_id=iid, action=BookAction.DELETE if size[row] == 0 else BookAction.UPDATE,
+                        side=BookSide(int(side[row])), price=Price(raw=int(price[row]), precision=pp),
+                        size=Quantity(raw=int(size[row]), precision=sp), sequence=sequence, ts_event=t, ts_init=t,
+                    )
+                    for row in rows.tolist()
+                ]  # fmt: skip
+                out.append(OrderBookDeltas.of(deltas))
+        except ValidationError as exc:
+            failing = np.zeros(len(ts), np.bool_)
+            failing[rows] = True
+            states.apply(Check.INVALID_BOOK, failing, exc.field, None, exc.rule)
+    return out
+
+
+__all__ = ["LoadedData", "load_market_data", "read_table"]
