@@ -18,6 +18,15 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _add_subcommands() -> None:
+    from nautilus_platform.cli.data import app as data_app
+
+    app.add_typer(data_app, name="data")
+
+
+_add_subcommands()
+
+
 @app.callback()
 def main(
     version: bool = typer.Option(

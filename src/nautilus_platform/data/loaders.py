@@ -21,28 +21,17 @@ import pyarrow.parquet as pq
 
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.data import checks
-from nautilus_platform.data.layouts import DataKind, Layout
+from nautilus_platform.data.layouts import FIELDS, DataKind, Layout
+from nautilus_platform.data.objects import DELTA_ROW, SNAPSHOT_ROW, book_items, build_objects
 from nautilus_platform.data.parsing import Int64Array, Parsed, codes, decimals, integers, texts, timestamps
 from nautilus_platform.data.validation import Check, RowStates, ValidationPolicy, ValidationReport
-from nautilus_platform.model.data import (
-    Bar,
-    BarSpecification,
-    BarType,
-    MarketData,
-    OrderBookDelta,
-    OrderBookDeltas,
-    OrderBookSnapshot,
-    QuoteTick,
-    TradeTick,
-)
-from nautilus_platform.model.enums import AggressorSide, BarAggregation, BookAction, BookSide
+from nautilus_platform.model.data import BarSpecification, BarType, MarketData
+from nautilus_platform.model.enums import BarAggregation
 from nautilus_platform.model.instruments import Instrument
-from nautilus_platform.model.values import Price, Quantity
 
 _NUMERIC = frozenset(
     {"open", "high", "low", "close", "volume", "bid_price", "ask_price", "bid_size", "ask_size", "price", "size"}
 )
-_SNAPSHOT = 1  # update_type codes: 1 snapshot row, 2 delta row
 
 
 def read_table(path: Path, layout: Layout) -> pa.Table:
@@ -93,47 +82,17 @@ class LoadedData:
     columns: dict[str, Int64Array]
     report: ValidationReport
     trade_ids: list[str] = field(default_factory=list)
-    book: list[OrderBookSnapshot | OrderBookDeltas] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.columns["ts"])
 
     def to_objects(self) -> list[MarketData]:
         """The rows as model objects at the instrument's precisions (books grouped per update)."""
-        if self.kind is DataKind.BOOK:
-            return list(self.book)
-        pp, sp = self.instrument.price_precision, self.instrument.size_precision
-        iid = self.instrument.id
-        cols = {name: column.tolist() for name, column in self.columns.items()}
-        ts = cols["ts"]
-        out: list[MarketData] = []
-        if self.kind is DataKind.BARS:
-            assert self.bar_type is not None
-            bar_type = self.bar_type
-            for t, o, h, lo, c, v in zip(
-                ts, cols["open"], cols["high"], cols["low"], cols["close"], cols["volume"], strict=True
-            ):
-                out.append(Bar(
-                    bar_type=bar_type, open=Price(raw=o, precision=pp), high=Price(raw=h, precision=pp),
-                    low=Price(raw=lo, precision=pp), close=Price(raw=c, precision=pp),
-                    volume=Quantity(raw=v, precision=sp), ts_event=t, ts_init=t,
-                ))  # fmt: skip
-        elif self.kind is DataKind.QUOTES:
-            for t, bp, ap, bs, az in zip(
-                ts, cols["bid_price"], cols["ask_price"], cols["bid_size"], cols["ask_size"], strict=True
-            ):
-                out.append(QuoteTick(
-                    instrument_id=iid, bid_price=Price(raw=bp, precision=pp), ask_price=Price(raw=ap, precision=pp),
-                    bid_size=Quantity(raw=bs, precision=sp), ask_size=Quantity(raw=az, precision=sp), ts_event=t, ts_init=t,
-                ))  # fmt: skip
-        else:
-            sides = [AggressorSide(code) for code in cols["aggressor"]]
-            for t, p, s, side, trade_id in zip(ts, cols["price"], cols["size"], sides, self.trade_ids, strict=True):
-                out.append(TradeTick(
-                    instrument_id=iid, price=Price(raw=p, precision=pp), size=Quantity(raw=s, precision=sp),
-                    aggressor_side=side, trade_id=trade_id, ts_event=t, ts_init=t,
-                ))  # fmt: skip
-        return out
+        instrument = self.instrument
+        return build_objects(
+            self.kind, self.columns, instrument_id=instrument.id, price_precision=instrument.price_precision,
+            size_precision=instrument.size_precision, bar_type=self.bar_type, trade_ids=self.trade_ids,
+        )  # fmt: skip
 
     def to_arrow(self) -> pa.Table:
         """The rows as an Arrow table of raw int64 columns (and trade ids), for storage."""
@@ -180,14 +139,18 @@ def load_market_data(
     interval, daily_tz = _gap_rule(kind, bar_type, policy, tz)
     report.gaps, report.missing_intervals = checks.gaps(states, values["ts"], order, interval, daily_tz)
     trade_ids = _trade_ids(table, layout, states) if kind is DataKind.TRADES else []
-    book: list[OrderBookSnapshot | OrderBookDeltas] = []
+    if kind is DataKind.TRADES and "aggressor" not in values:
+        values["aggressor"] = np.zeros(table.num_rows, np.int64)  # AggressorSide.NO_AGGRESSOR
+        report.notes.append("no aggressor column: trades have no aggressor side")
     if kind is DataKind.BOOK:
-        book = _book(values, order, instrument, states)
+        _complete_book_columns(values, table.num_rows)
+        _check_book_groups(values, order, instrument, states)
     order = order[states.live[order]]
     states.finish()
-    columns = {name: np.ascontiguousarray(column[order]) for name, column in values.items() if name != "update_type"}
+    names = [name for name in FIELDS[kind] if name in values] + [name for name in values if name not in FIELDS[kind]]
+    columns = {name: np.ascontiguousarray(values[name][order]) for name in names}
     kept_ids = [trade_ids[i] for i in order.tolist()] if trade_ids else []
-    return LoadedData(kind, instrument, bar_type, columns, report, kept_ids, book)
+    return LoadedData(kind, instrument, bar_type, columns, report, kept_ids)
 
 
 def _bar_type(kind: DataKind, layout: Layout, instrument: Instrument, spec: BarSpecification | None) -> BarType | None:
@@ -227,7 +190,7 @@ def _parse(table: pa.Table, layout: Layout, tz: str, states: RowStates, report: 
 
 def _update_types(column: pa.ChunkedArray, snapshot_code: str) -> Parsed:
     text = column.cast(pa.string()).to_pylist()
-    values = np.array([_SNAPSHOT if item == snapshot_code else 2 for item in text], np.int64)
+    values = np.array([SNAPSHOT_ROW if item == snapshot_code else DELTA_ROW for item in text], np.int64)
     missing = np.array([item is None or item == "" for item in text], np.bool_)
     return Parsed(values, missing, np.zeros(len(text), np.bool_))
 
@@ -265,47 +228,24 @@ def _trade_ids(table: pa.Table, layout: Layout, states: RowStates) -> list[str]:
     return [item or "" for item in ids]
 
 
-def _book(
+def _complete_book_columns(values: dict[str, Int64Array], n: int) -> None:
+    if "update_type" not in values:
+        values["update_type"] = np.full(n, DELTA_ROW, np.int64)
+    if "sequence" not in values:
+        values["sequence"] = np.zeros(n, np.int64)
+
+
+def _check_book_groups(
     values: dict[str, Int64Array], order: Int64Array, instrument: Instrument, states: RowStates
-) -> list[OrderBookSnapshot | OrderBookDeltas]:
-    """Group book rows into snapshots and delta batches (one per timestamp and sequence)."""
+) -> None:
+    """Reject the rows of each update that does not form a valid snapshot or delta batch."""
     live = order[states.live[order]]
-    if not len(live):
-        return []
-    pp, sp, iid = instrument.price_precision, instrument.size_precision, instrument.id
-    kinds = values.get("update_type", np.full(len(values["ts"]), 2, np.int64))
-    seq = values.get("sequence", np.zeros(len(values["ts"]), np.int64))
-    ts, side, price, size = values["ts"], values["side"], values["price"], values["size"]
-    keys = np.stack([ts[live], seq[live], kinds[live]], axis=1)
-    starts = np.flatnonzero(np.r_[True, (keys[1:] != keys[:-1]).any(axis=1)])
-    out: list[OrderBookSnapshot | OrderBookDeltas] = []
-    for start, stop in zip(starts.tolist(), [*starts[1:].tolist(), len(live)], strict=True):
-        rows = live[start:stop]
-        first = int(rows[0])
-        t, sequence = int(ts[first]), int(seq[first])
-        try:
-            if kinds[first] == _SNAPSHOT:
-                levels = {BookSide.BID: [], BookSide.ASK: []}  # type: dict[BookSide, list[tuple[Price, Quantity]]]
-                for row in rows.tolist():
-                    levels[BookSide(int(side[row]))].append(
-                        (Price(raw=int(price[row]), precision=pp), Quantity(raw=int(size[row]), precision=sp))
-                    )
-                out.append(OrderBookSnapshot.of(iid, levels[BookSide.BID], levels[BookSide.ASK], t, sequence=sequence))
-            else:
-                deltas = [
-                    OrderBookDelta(
-                        instrument_id=iid, action=BookAction.DELETE if size[row] == 0 else BookAction.UPDATE,
-                        side=BookSide(int(side[row])), price=Price(raw=int(price[row]), precision=pp),
-                        size=Quantity(raw=int(size[row]), precision=sp), sequence=sequence, ts_event=t, ts_init=t,
-                    )
-                    for row in rows.tolist()
-                ]  # fmt: skip
-                out.append(OrderBookDeltas.of(deltas))
-        except ValidationError as exc:
-            failing = np.zeros(len(ts), np.bool_)
-            failing[rows] = True
-            states.apply(Check.INVALID_BOOK, failing, exc.field, None, exc.rule)
-    return out
+    columns = {name: column[live] for name, column in values.items()}
+    _, failures = book_items(columns, instrument.id, instrument.price_precision, instrument.size_precision)
+    for rows, exc in failures:
+        failing = np.zeros(len(values["ts"]), np.bool_)
+        failing[live[rows]] = True
+        states.apply(Check.INVALID_BOOK, failing, exc.field, None, exc.rule)
 
 
 __all__ = ["LoadedData", "load_market_data", "read_table"]

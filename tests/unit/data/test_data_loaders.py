@@ -211,3 +211,15 @@ def test_book_rows_group_into_snapshot_and_deltas(tmp_path: Path) -> None:
     assert len(snap.bids) == 1 and len(snap.asks) == 1  # type: ignore[union-attr]
     assert [d.action.name for d in deltas.deltas] == ["DELETE", "UPDATE"]  # type: ignore[union-attr]
     assert data.report.count(Check.INVALID_BOOK, "rejected") == 2  # a snapshot with a duplicate level
+
+
+def test_trades_without_aggressor_or_id_columns(tmp_path: Path) -> None:
+    text = "timestamp,price,size\n2024-01-02T00:00:00Z,10.00,5\n2024-01-02T00:00:01Z,10.01,3\n"
+    layout = layout_named("trades").with_columns(aggressor="", trade_id="")
+    data = load_market_data(write(tmp_path, "t.csv", text), layout, equity(2))
+    trades = data.to_objects()
+    assert [(t.trade_id, t.aggressor_side) for t in trades if isinstance(t, TradeTick)] == [
+        ("1", AggressorSide.NO_AGGRESSOR),
+        ("2", AggressorSide.NO_AGGRESSOR),
+    ]
+    assert len(data.report.notes) == 2

@@ -1,0 +1,246 @@
+"""``naut data``: check, import, list and show market data files and the Parquet catalog."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from nautilus_platform.core.errors import NautilusError, ValidationError
+from nautilus_platform.core.identifiers import InstrumentId
+from nautilus_platform.data import LoadedData, ValidationPolicy, ValidationReport, layout_named, load_market_data
+from nautilus_platform.data.catalog import CatalogData, ParquetCatalog
+from nautilus_platform.data.layouts import FIELDS
+from nautilus_platform.model.data import BarSpecification
+from nautilus_platform.model.instruments import Equity
+from nautilus_platform.model.values import Currency, Price, Quantity, format_fixed
+
+app = typer.Typer(help="Check and import market data files; list and show the catalog.", no_args_is_help=True)
+console = Console(width=140)
+errors = Console(stderr=True, width=140)
+
+_PATH = typer.Argument(..., help="CSV or Parquet file.")
+_LAYOUT = typer.Option(..., "--layout", "-l", help="Layout preset: yahoo, backtrader, binance-klines, ohlcv, close, …")
+_INSTRUMENT = typer.Option(..., "--instrument", "-i", help="Instrument id, SYMBOL.VENUE (e.g. AAPL.XNAS).")
+_PRICE_PRECISION = typer.Option(2, "--price-precision", help="Decimals of prices; values must fit the tick.")
+_SIZE_PRECISION = typer.Option(0, "--size-precision", help="Decimals of sizes and volumes.")
+_TICK = typer.Option(None, "--tick", help="Tick size (default: one unit of the price precision).")
+_LOT = typer.Option(None, "--lot", help="Lot size (default: one unit of the size precision).")
+_CURRENCY = typer.Option("USD", "--currency", help="Quote currency of the instrument.")
+_BAR = typer.Option(None, "--bar", help="Bar specification for bar files, e.g. 1-DAY-LAST or 1-MINUTE-LAST.")
+_TZ = typer.Option("UTC", "--tz", help="IANA time zone of dates and times written without one.")
+_COLUMN = typer.Option([], "--column", "-c", help="Map a field to a source column: FIELD=COLUMN (repeatable).")
+_POLICY = typer.Option([], "--policy", "-p", help="Policy of a check: CHECK=reject|flag|repair|ignore (repeatable).")
+_CATALOG = typer.Option(Path("catalog"), "--catalog", envvar="NAUT_DATA__CATALOG", help="Catalog folder.")
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    errors.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+    return typer.Exit(2)
+
+
+def _load(
+    path: Path, layout: str, instrument: str, price_precision: int, size_precision: int, tick: str | None,
+    lot: str | None, currency: str, bar: str | None, tz: str, column: list[str], policy: list[str],
+) -> LoadedData:  # fmt: skip
+    chosen = layout_named(layout)
+    mapping: dict[str, str] = {}
+    for item in column:
+        field, eq, source = item.partition("=")
+        if not eq or field.strip() not in FIELDS[chosen.kind]:
+            raise ValidationError("column", item, f"must be FIELD=COLUMN with FIELD one of {FIELDS[chosen.kind]}")
+        mapping[field.strip()] = source.strip()
+    if mapping:
+        chosen = chosen.with_columns(**mapping)
+    for name, value in (("price_precision", price_precision), ("size_precision", size_precision)):
+        if not 0 <= value <= 9:
+            raise ValidationError(name, value, "must be in 0..9")
+    equity = Equity(
+        id=InstrumentId(instrument),
+        price_precision=price_precision,
+        size_precision=size_precision,
+        tick_size=Price.of(tick) if tick else Price(raw=10 ** (9 - price_precision), precision=price_precision),
+        lot_size=Quantity.of(lot) if lot else Quantity(raw=10 ** (9 - size_precision), precision=size_precision),
+        quote_currency=Currency.from_str(currency),
+    )
+    spec = BarSpecification.from_str(bar) if bar else None
+    checks = ValidationPolicy.defaults(chosen.kind).with_policies(ValidationPolicy.parse(policy))
+    return load_market_data(path, chosen, equity, bar_spec=spec, tz=tz, policy=checks)
+
+
+def report_tables(report: ValidationReport, issues: int = 10) -> list[Table]:
+    """The report as Rich tables: outcomes, checks, sample issues."""
+    summary = Table(title=f"{report.source} ({report.kind.value}, {report.instrument_id})", title_justify="left")
+    for name in ("rows", "accepted", "flagged", "repaired", "rejected", "gaps", "missing intervals"):
+        summary.add_column(name, justify="right")
+    summary.add_row(
+        *(str(v) for v in (report.rows, report.accepted, report.flagged, report.repaired, report.rejected)),
+        str(report.gaps), str(report.missing_intervals),
+    )  # fmt: skip
+    tables = [summary]
+    if report.by_check:
+        by_check = Table(title="By check", title_justify="left")
+        for name in ("check", "rejected", "flagged", "repaired"):
+            by_check.add_column(name, justify="left" if name == "check" else "right")
+        for check, counts in report.by_check.items():
+            by_check.add_row(check.value, *(str(counts.get(k, 0)) for k in ("rejected", "flagged", "repaired")))
+        tables.append(by_check)
+    if report.issues and issues:
+        sample = Table(title=f"First issues (up to {issues})", title_justify="left")
+        for name in ("row", "check", "field", "value", "rule", "outcome"):
+            sample.add_column(name)
+        for issue in report.issues[:issues]:
+            sample.add_row(str(issue.row), issue.check.value, issue.field, issue.value, issue.rule, issue.outcome)
+        tables.append(sample)
+    return tables
+
+
+def _print_report(report: ValidationReport, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+        return
+    for table in report_tables(report):
+        console.print(table)
+    for note in report.notes:
+        console.print(f"note: {note}", highlight=False)
+
+
+@app.command()
+def check(
+    path: Path = _PATH,
+    layout: str = _LAYOUT,
+    instrument: str = _INSTRUMENT,
+    price_precision: int = _PRICE_PRECISION,
+    size_precision: int = _SIZE_PRECISION,
+    tick: str | None = _TICK,
+    lot: str | None = _LOT,
+    currency: str = _CURRENCY,
+    bar: str | None = _BAR,
+    tz: str = _TZ,
+    column: list[str] = _COLUMN,
+    policy: list[str] = _POLICY,
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Load and validate a file without storing it; print the report (every row counted by outcome)."""
+    try:
+        data = _load(
+            path, layout, instrument, price_precision, size_precision, tick, lot, currency, bar, tz, column, policy
+        )
+    except NautilusError as exc:
+        raise _fail(exc) from None
+    _print_report(data.report, as_json)
+
+
+@app.command("import")
+def import_(
+    path: Path = _PATH,
+    layout: str = _LAYOUT,
+    instrument: str = _INSTRUMENT,
+    price_precision: int = _PRICE_PRECISION,
+    size_precision: int = _SIZE_PRECISION,
+    tick: str | None = _TICK,
+    lot: str | None = _LOT,
+    currency: str = _CURRENCY,
+    bar: str | None = _BAR,
+    tz: str = _TZ,
+    column: list[str] = _COLUMN,
+    policy: list[str] = _POLICY,
+    catalog: Path = _CATALOG,
+) -> None:
+    """Validate a file and merge its accepted rows into the catalog (importing twice adds nothing)."""
+    try:
+        data = _load(
+            path, layout, instrument, price_precision, size_precision, tick, lot, currency, bar, tz, column, policy
+        )
+        result = ParquetCatalog(catalog).write(data)
+    except NautilusError as exc:
+        raise _fail(exc) from None
+    _print_report(data.report, as_json=False)
+    console.print(
+        f"{result.data_type} {result.instrument_id}: {result.added} rows added, {result.already_stored} already stored, "
+        f"{result.partitions} partitions in {catalog}",
+        highlight=False,
+    )
+
+
+def _time(ns: int | None) -> str:
+    return "-" if ns is None else str(np.datetime64(ns, "ns")) + "Z"
+
+
+@app.command("list")
+def list_(catalog: Path = _CATALOG) -> None:
+    """The catalog's datasets: data type, instrument, rows, partitions and time range."""
+    infos = ParquetCatalog(catalog).datasets()
+    if not infos:
+        console.print(f"no datasets in {catalog}", highlight=False)
+        return
+    table = Table(title=f"Catalog {catalog}", title_justify="left")
+    for name in ("data type", "instrument", "rows", "partitions", "first", "last"):
+        table.add_column(name, justify="right" if name in ("rows", "partitions") else "left")
+    for info in infos:
+        table.add_row(
+            info.data_type,
+            info.instrument_id,
+            str(info.rows),
+            str(info.partitions),
+            _time(info.first_ts),
+            _time(info.last_ts),
+        )
+    console.print(table)
+
+
+def _parse_time(text: str | None, field: str) -> int | None:
+    if text is None:
+        return None
+    try:
+        return int(np.datetime64(text.rstrip("Z"), "ns").astype(np.int64))
+    except ValueError:
+        raise ValidationError(field, text, "must be an ISO 8601 UTC date or time, e.g. 2024-01-02T09:30") from None
+
+
+@app.command()
+def show(
+    data_type: str = typer.Argument(..., help="quotes, trades, book or bars-<spec> (see `naut data list`)."),
+    instrument: str = typer.Argument(..., help="Instrument id."),
+    catalog: Path = _CATALOG,
+    start: str | None = typer.Option(None, help="First time (UTC, inclusive), e.g. 2024-01-02 or 2024-01-02T09:30."),
+    end: str | None = typer.Option(None, help="End time (UTC, exclusive)."),
+    limit: int = typer.Option(20, min=1, help="Rows to print."),
+) -> None:
+    """Print the first rows of one dataset in a time range."""
+    try:
+        data = ParquetCatalog(catalog).query(
+            data_type, instrument, _parse_time(start, "start"), _parse_time(end, "end")
+        )
+    except NautilusError as exc:
+        raise _fail(exc) from None
+    console.print(_rows_table(data, limit))
+    console.print(f"{len(data)} rows in range", highlight=False)
+
+
+def _rows_table(data: CatalogData, limit: int) -> Table:
+    table = Table(title=f"{data.kind.value} {data.instrument_id}", title_justify="left")
+    names = [name for name in data.columns if name != "ts"]
+    table.add_column("ts")
+    for name in names:
+        table.add_column(name, justify="right")
+    if data.trade_ids:
+        table.add_column("trade_id")
+    sizes = {"volume", "bid_size", "ask_size", "size"}
+    codes = {"aggressor", "side", "sequence", "update_type"}
+    for row in range(min(limit, len(data))):
+        cells = [_time(int(data.columns["ts"][row]))]
+        for name in names:
+            raw = int(data.columns[name][row])
+            if name in codes:
+                cells.append(str(raw))
+            else:
+                cells.append(format_fixed(raw, data.size_precision if name in sizes else data.price_precision))
+        if data.trade_ids:
+            cells.append(data.trade_ids[row])
+        table.add_row(*cells)
+    return table
