@@ -8,12 +8,14 @@ fill or a cancel cancels it; an OUO cancel leaves the sibling alone.
 
 from __future__ import annotations
 
-from exec_support import AAPL, Harness, px, qty, raw
+from exec_support import AAPL, Harness, equity, px, qty, raw
 
-from nautilus_platform.model.enums import ContingencyType, OrderSide, OrderStatus, OrderType, TradingState
+from nautilus_platform.model.enums import AccountType, ContingencyType, OrderSide, OrderStatus, OrderType, TradingState
 from nautilus_platform.model.events import OrderCanceled, OrderDenied, OrderFilled, OrderUpdated
 from nautilus_platform.model.order_factory import OrderList
+from nautilus_platform.model.values import USD, Money
 from nautilus_platform.trading.risk import RiskLimits
+from nautilus_platform.venues.simulated import SimulatedVenueConfig
 
 BUY, SELL = OrderSide.BUY, OrderSide.SELL
 # Exits of a bracket are reduce-only; the default reduce-only check counts the OCO sibling's
@@ -273,3 +275,18 @@ def test_modify_of_a_held_child_updates_it_locally_before_release() -> None:
     assert parent.status is OrderStatus.FILLED and child.status is OrderStatus.ACCEPTED
     rec = h.node.venues[AAPL.venue].engine(AAPL).get_order(child.client_order_id)  # type: ignore[union-attr]
     assert rec is not None and rec.price_raw == raw("103.00")
+
+
+def test_bracket_exits_in_a_cash_account_count_the_held_shares_once() -> None:
+    # Found by the Bollinger breakout example: the take-profit locked the 100 shares held, and the
+    # stop-loss (its OCO alternative) was denied INSUFFICIENT_BALANCE, leaving the position unprotected.
+    h = Harness(add_default_venue=False)
+    h.node.add_venue(SimulatedVenueConfig(venue_id="SIM"), AccountType.CASH, USD, [Money.of(1_000_000, USD)])
+    h.node.add_instrument(equity(AAPL))
+    h.quote("100.00", "100.10", ask_size=500)
+    entry, tp, sl = h.submit_list(_bracket(h)).orders
+    assert entry.status is OrderStatus.FILLED
+    assert h.of_type(OrderDenied) == []
+    assert (tp.status, sl.status) == (OrderStatus.ACCEPTED, OrderStatus.ACCEPTED)
+    extra = h.submit(h.factory.limit(AAPL, SELL, qty(1), px("102.00")))  # nothing left to sell beyond the exits
+    assert extra.status is OrderStatus.DENIED

@@ -704,6 +704,14 @@ class RiskEngine:
             reducible = -position if position < 0 else 0
         else:
             reducible = position if position > 0 else 0
+        if order.init.contingency_type in _ALTERNATIVES:
+            # OCO/OUO siblings on this side are alternatives: count the group's largest leaves once.
+            siblings = self._open_siblings(order)
+            if siblings:
+                same_side -= sum(siblings)
+                largest = max(siblings)
+                if largest > leaves:
+                    same_side += largest - leaves
         reduces = reducible > 0 and leaves + same_side <= reducible
         account: AccountView | None = None
         if r.needs_account and account_id is not None:
@@ -780,6 +788,10 @@ class RiskEngine:
     # -- check helpers (off the common path or shared) -----------------------------------------
     def _open_reduce_only_siblings(self, order: Order) -> list[int]:
         """Leaves of the open reduce-only orders linked to ``order`` on its side."""
+        return self._open_siblings(order, reduce_only=True)
+
+    def _open_siblings(self, order: Order, reduce_only: bool = False) -> list[int]:
+        """Leaves of the open orders linked to ``order`` on its side (only reduce-only ones if asked)."""
         orders = self._state.orders
         leaves = []
         for sibling_id in order.init.linked_order_ids:
@@ -787,7 +799,7 @@ class RiskEngine:
             if (
                 sibling is not None
                 and sibling is not order
-                and sibling.reduce_only
+                and (sibling.reduce_only or not reduce_only)
                 and sibling.side is order.side
                 and is_counted_open(sibling)
             ):
