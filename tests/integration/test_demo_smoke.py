@@ -11,7 +11,7 @@ from nautilus_platform.service.demo import DemoConfig, run_demo
 
 
 def test_demo_cli_prints_orders_fills_positions_and_account() -> None:
-    result = CliRunner().invoke(app, ["demo", "--steps", "400"])
+    result = CliRunner().invoke(app, ["paper-demo", "--steps", "400"])
     assert result.exit_code == 0, result.output
     for heading in ("Orders", "Fills", "Positions", "Accounts", "SYNTHETIC"):
         assert heading in result.output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.console import Console
 
@@ -19,9 +21,11 @@ def _version(value: bool) -> None:
 
 
 def _add_subcommands() -> None:
+    from nautilus_platform.cli.backtest import backtest
     from nautilus_platform.cli.data import app as data_app
 
     app.add_typer(data_app, name="data")
+    app.command()(backtest)
 
 
 _add_subcommands()
@@ -36,8 +40,29 @@ def main(
     """Nautilus Platform."""
 
 
+_DEMO_REPORT = typer.Option(Path("demo-report.html"), help="Where to write the HTML report.")
+
+
 @app.command()
 def demo(
+    seed: int = typer.Option(7, help="Seed of the market simulator (same seed, same bars, same trades)."),
+    bars: int = typer.Option(20_000, min=100, help="Simulated one-minute bars."),
+    report: Path = _DEMO_REPORT,
+) -> None:
+    """Backtest the moving-average crossover on SYNTHETIC simulated bars; print a summary, write a report."""
+    from nautilus_platform.cli.backtest import summary_table
+    from nautilus_platform.service.backtest_demo import BacktestDemoConfig, run_backtest_demo
+
+    console = Console(width=140)
+    result = run_backtest_demo(BacktestDemoConfig(seed=seed, bars=bars, report=report))
+    console.print(summary_table(result))
+    for note in result.notes:
+        console.print(f"note: {note}", highlight=False)
+    console.print(f"report: {report}", highlight=False)
+
+
+@app.command("paper-demo")
+def paper_demo(
     seed: int = typer.Option(7, help="Seed of the synthetic quote walk (same seed, same session)."),
     steps: int = typer.Option(600, min=320, help="Quotes per instrument, one second apart."),
 ) -> None:

@@ -6,7 +6,7 @@ with raw int64 values at scale 10**9, in time order, already validated.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -31,6 +31,7 @@ SNAPSHOT_ROW = 1  # ``update_type`` codes of book rows: 1 part of a full snapsho
 DELTA_ROW = 2
 
 BookItem = OrderBookSnapshot | OrderBookDeltas
+CHUNK = 65_536
 
 
 def build_objects(
@@ -44,42 +45,75 @@ def build_objects(
     trade_ids: Sequence[str] = (),
 ) -> list[MarketData]:
     """The rows as model objects at the given precisions (book rows grouped per update)."""
-    pp, sp = price_precision, size_precision
-    cols = {name: column.tolist() for name, column in columns.items()}
+    return list(
+        iter_objects(
+            kind, columns, instrument_id=instrument_id, price_precision=price_precision,
+            size_precision=size_precision, bar_type=bar_type, trade_ids=trade_ids,
+        )
+    )  # fmt: skip
+
+
+def iter_objects(
+    kind: DataKind,
+    columns: dict[str, Int64Array],
+    *,
+    instrument_id: InstrumentId,
+    price_precision: int,
+    size_precision: int,
+    bar_type: BarType | None = None,
+    trade_ids: Sequence[str] = (),
+) -> Iterator[MarketData]:
+    """Like ``build_objects``, one object at a time: a long backtest never holds them all (rows are
+    converted to Python ints ``CHUNK`` at a time)."""
+    if kind is DataKind.BOOK:
+        items, failures = book_items(columns, instrument_id, price_precision, size_precision)
+        if failures:
+            raise failures[0][1]
+        yield from items
+        return
+    n = len(columns["ts"])
+    for start in range(0, n, CHUNK):
+        chunk = {name: column[start : start + CHUNK].tolist() for name, column in columns.items()}
+        ids = trade_ids[start : start + CHUNK] if trade_ids else ()
+        yield from _rows(kind, chunk, instrument_id, price_precision, size_precision, bar_type, ids)
+
+
+def _rows(
+    kind: DataKind,
+    cols: dict[str, list[int]],
+    instrument_id: InstrumentId,
+    pp: int,
+    sp: int,
+    bar_type: BarType | None,
+    trade_ids: Sequence[str],
+) -> Iterator[MarketData]:
     ts = cols["ts"]
-    out: list[MarketData] = []
     if kind is DataKind.BARS:
         if bar_type is None:
             raise ValidationError("bar_type", None, "is required to build bars")
         for t, o, h, lo, c, v in zip(
             ts, cols["open"], cols["high"], cols["low"], cols["close"], cols["volume"], strict=True
         ):
-            out.append(Bar(
+            yield Bar(
                 bar_type=bar_type, open=Price(raw=o, precision=pp), high=Price(raw=h, precision=pp),
                 low=Price(raw=lo, precision=pp), close=Price(raw=c, precision=pp),
                 volume=Quantity(raw=v, precision=sp), ts_event=t, ts_init=t,
-            ))  # fmt: skip
+            )  # fmt: skip
     elif kind is DataKind.QUOTES:
         for t, bp, ap, bs, az in zip(
             ts, cols["bid_price"], cols["ask_price"], cols["bid_size"], cols["ask_size"], strict=True
         ):
-            out.append(QuoteTick(
+            yield QuoteTick(
                 instrument_id=instrument_id, bid_price=Price(raw=bp, precision=pp), ask_price=Price(raw=ap, precision=pp),
                 bid_size=Quantity(raw=bs, precision=sp), ask_size=Quantity(raw=az, precision=sp), ts_event=t, ts_init=t,
-            ))  # fmt: skip
-    elif kind is DataKind.TRADES:
+            )  # fmt: skip
+    else:
         sides = [AggressorSide(code) for code in cols["aggressor"]]
         for t, p, s, side, trade_id in zip(ts, cols["price"], cols["size"], sides, trade_ids, strict=True):
-            out.append(TradeTick(
+            yield TradeTick(
                 instrument_id=instrument_id, price=Price(raw=p, precision=pp), size=Quantity(raw=s, precision=sp),
                 aggressor_side=side, trade_id=trade_id, ts_event=t, ts_init=t,
-            ))  # fmt: skip
-    else:
-        items, failures = book_items(columns, instrument_id, pp, sp)
-        if failures:
-            raise failures[0][1]
-        out.extend(items)
-    return out
+            )  # fmt: skip
 
 
 def book_groups(columns: dict[str, Int64Array]) -> list[Int64Array]:

@@ -1,0 +1,321 @@
+"""Backtest statistics from an equity curve and round-trip trades (NumPy floats: statistics, not accounting).
+
+Conventions (every formula is on :func:`compute_statistics`):
+
+- Period returns are simple returns of the equity curve, ``r_i = equity_i / equity_{i-1} - 1``.
+- ``periods_per_year`` (the annualisation factor ``A``), when not given, is inferred from the median
+  timestamp spacing: 252 for spacings of 20 hours or more (daily bars, trading days), otherwise
+  ``365.25 * 86400 / median_spacing_seconds`` (intraday data treated as 24/7). Callers override it.
+- Drawdowns are fractions below the running peak (``<= 0``); the drawdown duration is the longest time
+  from a peak to the first point that regains it (or to the end of the curve if never regained).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from nautilus_platform.core.errors import ValidationError
+
+NANOS_PER_SECOND = 1_000_000_000
+NANOS_PER_DAY = 86_400 * NANOS_PER_SECOND
+#: Calendar year used for CAGR by elapsed time and for 24/7 annualisation.
+NANOS_PER_YEAR = 365.25 * NANOS_PER_DAY
+TRADING_DAYS_PER_YEAR = 252.0
+#: Median spacing at or above which a series counts as daily (annualised with 252 trading days).
+DAILY_SPACING_NS = 20 * 3600 * NANOS_PER_SECOND
+
+_SIDES = ("LONG", "SHORT")
+
+
+@dataclass(frozen=True)
+class EquityCurve:
+    """Account equity (account currency) after each bar/event; ``ts`` in UTC ns, strictly increasing.
+
+    Arrays are copied to ``int64``/``float64`` and made read-only.
+    """
+
+    ts: NDArray[np.int64]
+    equity: NDArray[np.float64]
+
+    def __post_init__(self) -> None:
+        ts = np.array(self.ts, dtype=np.int64, copy=True)
+        equity = np.array(self.equity, dtype=np.float64, copy=True)
+        if ts.ndim != 1 or equity.ndim != 1:
+            raise ValidationError("curve", (ts.shape, equity.shape), "ts and equity must be 1-D arrays")
+        if ts.shape != equity.shape:
+            raise ValidationError("curve", (ts.shape, equity.shape), "ts and equity must have the same length")
+        if ts.size > 1 and not bool(np.all(np.diff(ts) > 0)):
+            raise ValidationError("curve.ts", "not increasing", "timestamps must be strictly increasing")
+        if not bool(np.all(np.isfinite(equity))):
+            raise ValidationError("curve.equity", "non-finite", "equity must be finite")
+        ts.flags.writeable = False
+        equity.flags.writeable = False
+        object.__setattr__(self, "ts", ts)
+        object.__setattr__(self, "equity", equity)
+
+    def __len__(self) -> int:
+        return int(self.ts.size)
+
+    def returns(self) -> NDArray[np.float64]:
+        """Simple period returns ``equity[1:] / equity[:-1] - 1`` (length ``len(curve) - 1``)."""
+        if self.equity.size < 2:
+            return np.empty(0, dtype=np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out: NDArray[np.float64] = self.equity[1:] / self.equity[:-1] - 1.0
+        return out
+
+
+@dataclass(frozen=True)
+class RoundTrip:
+    """One closed trade: entry and exit of ``quantity`` on ``side`` ("LONG"/"SHORT"); ``pnl`` is net of fees."""
+
+    instrument_id: str
+    side: str
+    quantity: float
+    entry_ts: int
+    exit_ts: int
+    entry_price: float
+    exit_price: float
+    pnl: float
+    fees: float
+
+    def __post_init__(self) -> None:
+        if self.side not in _SIDES:
+            raise ValidationError("side", self.side, "must be LONG or SHORT")
+        if self.exit_ts < self.entry_ts:
+            raise ValidationError("exit_ts", self.exit_ts, "must not be before entry_ts")
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """Statistics of one backtest; NaN where undefined (see :func:`compute_statistics`)."""
+
+    total_return: float
+    annualised_return: float
+    volatility: float
+    sharpe: float
+    sortino: float
+    calmar: float
+    max_drawdown: float
+    max_drawdown_duration_ns: int
+    max_drawdown_duration_days: float
+    win_rate: float
+    profit_factor: float
+    expectancy: float
+    average_win: float
+    average_loss: float
+    trades: int
+    exposure: float
+    turnover: float
+    fees_paid: float
+    start_equity: float
+    end_equity: float
+    periods_per_year: float
+    risk_free: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Field name → value (``int`` or ``float``, NaN/inf kept), in declaration order."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def drawdown_series(equity: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Fraction below the running peak at each point: ``equity / cummax(equity) - 1`` (``<= 0``)."""
+    values = np.asarray(equity, dtype=np.float64)
+    if values.size == 0:
+        return np.empty(0, dtype=np.float64)
+    peak = np.maximum.accumulate(values)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out: NDArray[np.float64] = values / peak - 1.0
+    return out
+
+
+def max_drawdown_duration_ns(ts: NDArray[np.int64], equity: NDArray[np.float64]) -> int:
+    """Longest time under a previous peak: from the peak's timestamp to the first point at or above it,
+    or to the last timestamp if the peak is never regained. 0 when the curve never falls."""
+    values = np.asarray(equity, dtype=np.float64)
+    stamps = np.asarray(ts, dtype=np.int64)
+    if values.size < 2:
+        return 0
+    running_peak = np.maximum.accumulate(values)
+    is_peak = values >= running_peak  # at or above every earlier point
+    index = np.arange(values.size)
+    last_peak = np.maximum.accumulate(np.where(is_peak, index, 0))
+    underwater = ~is_peak
+    # Recovery points close the stretch that started at the previous peak.
+    recovering = np.zeros(values.size, dtype=bool)
+    recovering[1:] = is_peak[1:] & underwater[:-1]
+    previous_peak = np.empty_like(last_peak)
+    previous_peak[0] = 0
+    previous_peak[1:] = last_peak[:-1]
+    durations = np.where(underwater, stamps - stamps[last_peak], 0)
+    durations = np.where(recovering, stamps - stamps[previous_peak], durations)
+    return int(durations.max())
+
+
+def infer_periods_per_year(ts: NDArray[np.int64]) -> float:
+    """252 if the median spacing is >= 20 hours, else ``365.25 * 86400 / median_spacing_seconds``; NaN if < 2 points."""
+    stamps = np.asarray(ts, dtype=np.int64)
+    if stamps.size < 2:
+        return math.nan
+    spacing_ns = float(np.median(np.diff(stamps)))
+    if spacing_ns >= DAILY_SPACING_NS:
+        return TRADING_DAYS_PER_YEAR
+    return NANOS_PER_YEAR / spacing_ns
+
+
+def monthly_returns(curve: EquityCurve) -> dict[tuple[int, int], float]:
+    """Return of each calendar month (UTC), compounded within the month: equity at the month's last point
+    over equity at the previous month's last point (for the first month, the curve's first point), minus 1."""
+    if len(curve) < 2:
+        return {}
+    months = curve.ts.astype("datetime64[ns]").astype("datetime64[M]").astype(np.int64)
+    last_in_month = np.flatnonzero(np.r_[months[1:] != months[:-1], True])
+    ends = curve.equity[last_in_month]
+    bases = np.r_[curve.equity[0], ends[:-1]]
+    out: dict[tuple[int, int], float] = {}
+    for month_index, end, base in zip(months[last_in_month].tolist(), ends.tolist(), bases.tolist(), strict=True):
+        year, month = divmod(int(month_index), 12)
+        out[(1970 + year, month + 1)] = end / base - 1.0 if base != 0 else math.nan
+    return out
+
+
+def compute_statistics(
+    curve: EquityCurve,
+    trades: Sequence[RoundTrip],
+    *,
+    periods_per_year: float | None = None,
+    risk_free: float = 0.0,
+    turnover_notional: float = 0.0,
+    exposure_time_fraction: float | None = None,
+) -> Statistics:
+    """Statistics of an equity curve and its round trips. With ``r`` the period returns, ``A`` the
+    periods per year and ``rf = (1 + risk_free) ** (1 / A) - 1`` the per-period risk-free rate
+    (``risk_free`` is an annual rate):
+
+    - total_return = end_equity / start_equity - 1.
+    - annualised_return (CAGR) = (1 + total_return) ** (1 / years) - 1, with years = len(r) / A when
+      ``periods_per_year`` is given (the empyrical convention) and the elapsed calendar time
+      (last - first timestamp) / 365.25 days when it is inferred; -1 if equity ends at or below 0.
+    - volatility = std(r, ddof=1) * sqrt(A).
+    - sharpe = mean(r - rf) / std(r - rf, ddof=1) * sqrt(A); NaN when that std is 0 (flat equity).
+    - sortino = mean(r - rf) / sqrt(mean(min(r - rf, 0) ** 2)) * sqrt(A) (empyrical's downside
+      deviation); NaN when the downside deviation is 0.
+    - max_drawdown = min(equity / cummax(equity) - 1) (<= 0); calmar = annualised_return / |max_drawdown|,
+      NaN when there is no drawdown.
+    - max_drawdown_duration: see :func:`max_drawdown_duration_ns`; also in days (ns / 86400e9).
+    - Trades: win = pnl > 0, loss = pnl < 0 (breakeven counts in the total only). win_rate = wins /
+      trades; profit_factor = sum(winning pnl) / |sum(losing pnl)|, inf with profit and no losses,
+      NaN with no trades or neither profit nor loss; expectancy = mean(pnl); average_win = mean of
+      winning pnl, average_loss = mean of losing pnl (negative); NaN where there is none.
+    - exposure = ``exposure_time_fraction`` (NaN if not given); turnover = turnover_notional /
+      mean(equity); fees_paid = sum(fees).
+
+    Fewer than 2 curve points give NaN return statistics (volatility and sharpe need 3), never an exception.
+    """
+    if periods_per_year is not None and not (math.isfinite(periods_per_year) and periods_per_year > 0):
+        raise ValidationError("periods_per_year", periods_per_year, "must be a positive finite number")
+    if not math.isfinite(risk_free) or risk_free <= -1.0:
+        raise ValidationError("risk_free", risk_free, "must be a finite annual rate above -1")
+    if exposure_time_fraction is not None and not 0.0 <= exposure_time_fraction <= 1.0:
+        raise ValidationError("exposure_time_fraction", exposure_time_fraction, "must be within [0, 1]")
+    if not math.isfinite(turnover_notional) or turnover_notional < 0:
+        raise ValidationError("turnover_notional", turnover_notional, "must be a finite number >= 0")
+
+    nan = math.nan
+    annualisation = float(periods_per_year) if periods_per_year is not None else infer_periods_per_year(curve.ts)
+    equity = curve.equity
+    returns = curve.returns()
+    start_equity = float(equity[0]) if equity.size else nan
+    end_equity = float(equity[-1]) if equity.size else nan
+
+    total_return = annualised = volatility = sharpe = sortino = calmar = max_dd = nan
+    duration_ns = 0
+    if returns.size >= 1:
+        growth = end_equity / start_equity if start_equity != 0 else nan
+        total_return = growth - 1.0
+        if periods_per_year is not None:
+            years = returns.size / annualisation
+        else:
+            years = float(curve.ts[-1] - curve.ts[0]) / NANOS_PER_YEAR
+        annualised = _cagr(growth, years)
+        max_dd = float(np.min(drawdown_series(equity)))
+        duration_ns = max_drawdown_duration_ns(curve.ts, equity)
+        calmar = annualised / abs(max_dd) if max_dd < 0 else nan
+        rf_period = (1.0 + risk_free) ** (1.0 / annualisation) - 1.0
+        excess = returns - rf_period
+        mean_excess = float(np.mean(excess))
+        downside = math.sqrt(float(np.mean(np.minimum(excess, 0.0) ** 2)))
+        sortino = mean_excess / downside * math.sqrt(annualisation) if downside > 0 else nan
+        if returns.size >= 2:
+            volatility = float(np.std(returns, ddof=1)) * math.sqrt(annualisation)
+            std_excess = float(np.std(excess, ddof=1))
+            if std_excess > 1e-12 * abs(mean_excess) and std_excess > 0:
+                sharpe = mean_excess / std_excess * math.sqrt(annualisation)
+
+    win_rate, profit_factor, expectancy, average_win, average_loss, fees_paid = _trade_statistics(trades)
+    mean_equity = float(np.mean(equity)) if equity.size else nan
+    turnover = turnover_notional / mean_equity if equity.size and mean_equity != 0 else nan
+
+    return Statistics(
+        total_return=total_return,
+        annualised_return=annualised,
+        volatility=volatility,
+        sharpe=sharpe,
+        sortino=sortino,
+        calmar=calmar,
+        max_drawdown=max_dd,
+        max_drawdown_duration_ns=duration_ns,
+        max_drawdown_duration_days=duration_ns / NANOS_PER_DAY,
+        win_rate=win_rate,
+        profit_factor=profit_factor,
+        expectancy=expectancy,
+        average_win=average_win,
+        average_loss=average_loss,
+        trades=len(trades),
+        exposure=float(exposure_time_fraction) if exposure_time_fraction is not None else nan,
+        turnover=turnover,
+        fees_paid=fees_paid,
+        start_equity=start_equity,
+        end_equity=end_equity,
+        periods_per_year=annualisation,
+        risk_free=risk_free,
+    )
+
+
+def _cagr(growth: float, years: float) -> float:
+    if not math.isfinite(growth) or not years > 0:
+        return math.nan
+    if growth <= 0:
+        return -1.0
+    return float(growth ** (1.0 / years) - 1.0)
+
+
+def _trade_statistics(trades: Sequence[RoundTrip]) -> tuple[float, float, float, float, float, float]:
+    """(win_rate, profit_factor, expectancy, average_win, average_loss, fees_paid)."""
+    nan = math.nan
+    if not trades:
+        return nan, nan, nan, nan, nan, 0.0
+    pnl = np.fromiter((t.pnl for t in trades), dtype=np.float64, count=len(trades))
+    fees = float(sum(t.fees for t in trades))
+    wins = pnl[pnl > 0]
+    losses = pnl[pnl < 0]
+    gross_profit = float(wins.sum())
+    gross_loss = float(-losses.sum())
+    if gross_loss > 0:
+        profit_factor = gross_profit / gross_loss
+    else:
+        profit_factor = math.inf if gross_profit > 0 else nan
+    return (
+        wins.size / pnl.size,
+        profit_factor,
+        float(pnl.mean()),
+        float(wins.mean()) if wins.size else nan,
+        float(losses.mean()) if losses.size else nan,
+        fees,
+    )

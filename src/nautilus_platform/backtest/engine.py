@@ -1,0 +1,214 @@
+"""The event-driven backtest: data streams merged by time, through the real trading core.
+
+``Backtest(core, strategies, streams).run()`` feeds every item, in timestamp order (ties keep
+the order of the streams as given, then of each stream), to the ``MarketDataEngine`` (the core's
+cache, marks and simulated venues, then the bus) while the ``StrategyEngine`` dispatches data
+and events to the strategies. The core runs on a ``SimulatedClock`` that the data moves, so a
+rerun with the same inputs gives identical orders, fills and statistics.
+
+The equity curve samples the first account's equity (in its base currency) after the last item
+of each timestamp — or, with ``equity_interval_ns``, at most once per interval.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Protocol
+
+import numpy as np
+
+from nautilus_platform.analytics.statistics import EquityCurve, RoundTrip, compute_statistics
+from nautilus_platform.backtest.results import BacktestResult, round_trips, summarise_order
+from nautilus_platform.core.clock import SimulatedClock
+from nautilus_platform.core.errors import ConfigurationError, ValidationError
+from nautilus_platform.data.catalog import CatalogData
+from nautilus_platform.data.engine import MarketDataEngine
+from nautilus_platform.data.loaders import LoadedData
+from nautilus_platform.data.objects import iter_objects
+from nautilus_platform.model.data import MarketData
+from nautilus_platform.model.events import AccountState, OrderFilled, PositionEvent
+from nautilus_platform.model.values import FIXED_SCALAR
+from nautilus_platform.strategy.base import Strategy
+from nautilus_platform.strategy.engine import StrategyEngine, TradingCore
+
+DataSource = LoadedData | CatalogData | Sequence[MarketData]
+Progress = Callable[[int], None]
+
+
+class BacktestCore(TradingCore, Protocol):
+    """A trading core a backtest can drive (``service.node.TradingNode``)."""
+
+    def process(self, data: MarketData) -> None: ...
+
+
+def stream_of(source: DataSource) -> Iterator[MarketData]:
+    """The items of one source, in its order, built lazily from columns where it has them."""
+    if isinstance(source, LoadedData):
+        instrument = source.instrument
+        return iter_objects(
+            source.kind, source.columns, instrument_id=instrument.id, price_precision=instrument.price_precision,
+            size_precision=instrument.size_precision, bar_type=source.bar_type, trade_ids=source.trade_ids,
+        )  # fmt: skip
+    if isinstance(source, CatalogData):
+        return iter_objects(
+            source.kind, source.columns, instrument_id=source.instrument_id, price_precision=source.price_precision,
+            size_precision=source.size_precision, bar_type=source.bar_type, trade_ids=source.trade_ids,
+        )  # fmt: skip
+    return iter(source)
+
+
+def source_length(source: DataSource) -> int:
+    if isinstance(source, LoadedData | CatalogData):
+        return len(source.columns["ts"]) if source.columns else 0
+    return len(source)
+
+
+def merged(sources: Sequence[DataSource]) -> Iterator[MarketData]:
+    """All sources' items by ``ts_event``; ties keep source order, then each source's order."""
+    streams = [stream_of(source) for source in sources]
+    if len(streams) == 1:
+        return streams[0]
+    keyed = (((item.ts_event, index, item) for item in stream) for index, stream in enumerate(streams))
+    return (entry[2] for entry in heapq.merge(*keyed, key=lambda entry: (entry[0], entry[1])))
+
+
+def exposure(trips: Sequence[RoundTrip], curve: EquityCurve, positions: dict[str, PositionEvent]) -> float | None:
+    """Fraction of the run's time with any position open: the union of the round trips' spans plus
+    positions still open at the end; ``None`` for a run shorter than two timestamps."""
+    if len(curve.ts) < 2:
+        return None
+    first, last = int(curve.ts[0]), int(curve.ts[-1])
+    spans = sorted((t.entry_ts, t.exit_ts) for t in trips)
+    spans += sorted((p.ts_opened, last) for p in positions.values() if p.quantity.raw)
+    covered, reach = 0, first
+    for begin, finish in sorted(spans):
+        begin, finish = max(begin, reach), min(finish, last)
+        if finish > begin:
+            covered += finish - begin
+            reach = finish
+    return covered / (last - first)
+
+
+class Backtest:
+    """One backtest run over a core, strategies and data sources; see the module docstring."""
+
+    def __init__(
+        self,
+        core: BacktestCore,
+        strategies: Sequence[Strategy],
+        sources: Sequence[DataSource],
+        *,
+        start_ns: int | None = None,
+        end_ns: int | None = None,
+        equity_interval_ns: int | None = None,
+    ) -> None:
+        if not isinstance(core.clock, SimulatedClock):
+            raise ConfigurationError("a backtest needs a core on a SimulatedClock")
+        if not sources:
+            raise ValidationError("data", 0, "needs at least one data source")
+        if start_ns is not None and end_ns is not None and end_ns <= start_ns:
+            raise ValidationError("end", end_ns, f"must be after start {start_ns}")
+        self.core = core
+        self.sources = list(sources)
+        self.start_ns, self.end_ns = start_ns, end_ns
+        self.equity_interval_ns = equity_interval_ns
+        self.data_engine = MarketDataEngine(core)
+        self.strategy_engine = StrategyEngine(core)
+        for strategy in strategies:
+            self.strategy_engine.add(strategy)
+        self.fills: list[OrderFilled] = []
+        self.positions: dict[str, PositionEvent] = {}
+        self.account_states: list[AccountState] = []
+        bus = core.bus
+        bus.subscribe("events.order.*", self._on_order_event)
+        bus.subscribe("events.position.*", self._on_position_event)
+        bus.subscribe("events.account.*", self.account_states.append)
+
+    @property
+    def total_items(self) -> int:
+        return sum(source_length(source) for source in self.sources)
+
+    def _on_order_event(self, event: object) -> None:
+        if type(event) is OrderFilled:
+            self.fills.append(event)
+
+    def _on_position_event(self, event: PositionEvent) -> None:
+        self.positions[str(event.position_id)] = event
+
+    def run(self, progress: Progress | None = None, progress_every: int = 10_000) -> BacktestResult:
+        """Run to the end of the data; ``progress(items_done)`` is called every ``progress_every`` items."""
+        accounts = list(self.core.portfolio.accounts.values())
+        account = next((a for a in accounts if a.base_currency is not None), None)
+        if account is None:
+            raise ConfigurationError("the equity curve needs an account with a base currency")
+        ts_samples: array[int] = array("q")
+        equity_samples: array[float] = array("d")
+        process = self.data_engine.process
+        start, end, interval = self.start_ns, self.end_ns, self.equity_interval_ns
+        started = time.perf_counter()
+        self.strategy_engine.start()
+        count = 0
+        last_ts = None
+        next_sample = -(2**63)
+        items: Iterable[MarketData] = merged(self.sources)
+        for item in items:
+            ts = item.ts_event
+            if start is not None and ts < start:
+                continue
+            if end is not None and ts >= end:
+                break
+            if ts != last_ts and last_ts is not None and last_ts >= next_sample:
+                ts_samples.append(last_ts)
+                equity_samples.append(account.equity_raw / FIXED_SCALAR)
+                if interval is not None:
+                    next_sample = last_ts + interval
+            last_ts = ts
+            process(item)
+            count += 1
+            if progress is not None and count % progress_every == 0:
+                progress(count)
+        self.strategy_engine.stop()
+        if last_ts is not None:
+            ts_samples.append(last_ts)
+            equity_samples.append(account.equity_raw / FIXED_SCALAR)
+        if progress is not None:
+            progress(count)
+        return self._result(count, time.perf_counter() - started, ts_samples, equity_samples)
+
+    def _result(self, count: int, wall: float, ts: array[int], equity: array[float]) -> BacktestResult:
+        core = self.core
+        curve = EquityCurve(ts=np.frombuffer(ts, np.int64).copy(), equity=np.frombuffer(equity, np.float64).copy())
+        instruments = {str(iid): instrument for iid, instrument in core.cache.instruments.items()}
+        trips = round_trips(self.fills, instruments)
+        notional = sum(float(f.last_qty.as_decimal() * f.last_px.as_decimal()) for f in self.fills)
+        statistics = compute_statistics(
+            curve, trips, turnover_notional=notional, exposure_time_fraction=exposure(trips, curve, self.positions)
+        )
+        notes = []
+        if len(core.portfolio.accounts) > 1:
+            notes.append("the equity curve and statistics are those of the first account with a base currency")
+        return BacktestResult(
+            strategies={
+                str(s.id): {"class": type(s).__name__, **s.params} for s in self.strategy_engine.strategies.values()
+            },
+            start_ns=int(curve.ts[0]) if len(curve.ts) else None,
+            end_ns=int(curve.ts[-1]) if len(curve.ts) else None,
+            items=count,
+            wall_seconds=wall,
+            orders=[summarise_order(order) for order in core.cache.orders.values()],
+            fills=list(self.fills),
+            positions=list(self.positions.values()),
+            account_states=list(self.account_states),
+            equity=curve,
+            round_trips=trips,
+            statistics=statistics,
+            strategy_errors=list(self.strategy_engine.errors),
+            data_rejected=dict(self.data_engine.rejected),
+            notes=notes,
+        )
+
+
+__all__ = ["Backtest", "BacktestCore", "DataSource", "merged", "stream_of"]

@@ -1,0 +1,240 @@
+"""What a backtest produced: orders, fills, positions, balances over time, equity, round trips.
+
+Typed objects in memory, exportable as Parquet, CSV and JSON (``BacktestResult.export``). Prices,
+quantities and money are written as exact decimal text; the equity curve and statistics as
+floats (they are analytics, not accounting).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from nautilus_platform.analytics.statistics import EquityCurve, RoundTrip, Statistics
+from nautilus_platform.core.errors import ValidationError
+from nautilus_platform.model.enums import OrderSide
+from nautilus_platform.model.events import AccountState, OrderFilled, PositionEvent
+from nautilus_platform.model.instruments import Instrument
+from nautilus_platform.model.orders import Order
+from nautilus_platform.strategy.engine import StrategyError
+
+EXPORT_FORMATS = ("parquet", "csv", "json")
+
+
+@dataclass(frozen=True)
+class OrderSummary:
+    client_order_id: str
+    strategy_id: str
+    instrument_id: str
+    side: str
+    order_type: str
+    quantity: str
+    price: str
+    status: str
+    filled_qty: str
+    avg_px: str
+    ts_init: int
+
+
+@dataclass
+class BacktestResult:
+    """Everything a run produced; ``export(folder)`` writes it out."""
+
+    strategies: dict[str, dict[str, object]]
+    start_ns: int | None
+    end_ns: int | None
+    items: int
+    wall_seconds: float
+    orders: list[OrderSummary]
+    fills: list[OrderFilled]
+    positions: list[PositionEvent]
+    account_states: list[AccountState]
+    equity: EquityCurve
+    round_trips: list[RoundTrip]
+    statistics: Statistics
+    strategy_errors: list[StrategyError] = field(default_factory=list)
+    data_rejected: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def tables(self) -> dict[str, pa.Table]:
+        """The results as Arrow tables (one per kind of record)."""
+        fills = [
+            {
+                "ts": f.ts_event, "trade_id": str(f.trade_id), "client_order_id": str(f.client_order_id),
+                "strategy_id": str(f.strategy_id), "instrument_id": str(f.instrument_id), "side": f.order_side.name,
+                "quantity": str(f.last_qty), "price": str(f.last_px), "commission": str(f.commission),
+                "liquidity": f.liquidity_side.name,
+            }
+            for f in self.fills
+        ]  # fmt: skip
+        positions = [
+            {
+                "position_id": str(p.position_id), "instrument_id": str(p.instrument_id), "strategy_id": str(p.strategy_id),
+                "side": p.side.name, "quantity": str(p.signed_qty), "avg_px_open": str(p.avg_px_open),
+                "avg_px_close": "" if p.avg_px_close is None else str(p.avg_px_close),
+                "realized_pnl": str(p.realized_pnl), "ts_opened": p.ts_opened, "ts_last": p.ts_event,
+            }
+            for p in self.positions
+        ]  # fmt: skip
+        balances = [
+            {
+                "ts": s.ts_event, "account_id": str(s.account_id), "currency": b.currency.code, "total": str(b.total),
+                "locked": str(b.locked), "free": str(b.free),
+            }
+            for s in self.account_states
+            for b in s.balances
+        ]  # fmt: skip
+        return {
+            "orders": _table([asdict(o) for o in self.orders]),
+            "fills": _table(fills),
+            "positions": _table(positions),
+            "balances": _table(balances),
+            "equity": pa.table({"ts": pa.array(self.equity.ts, pa.int64()), "equity": pa.array(self.equity.equity)}),
+            "round_trips": _table([asdict(t) for t in self.round_trips]),
+        }
+
+    def summary(self) -> dict[str, object]:
+        """Plain data: run facts, parameters, statistics, errors."""
+        return {
+            "strategies": self.strategies,
+            "start_ns": self.start_ns,
+            "end_ns": self.end_ns,
+            "items": self.items,
+            "wall_seconds": self.wall_seconds,
+            "orders": len(self.orders),
+            "fills": len(self.fills),
+            "round_trips": len(self.round_trips),
+            "statistics": self.statistics.to_dict(),
+            "strategy_errors": [asdict(e) for e in self.strategy_errors],
+            "data_rejected": self.data_rejected,
+            "notes": self.notes,
+        }
+
+    def export(self, folder: str | Path, formats: Sequence[str] = EXPORT_FORMATS) -> list[Path]:
+        """Write every table in each format (``parquet``, ``csv``, ``json``) and ``summary.json``."""
+        unknown = [f for f in formats if f not in EXPORT_FORMATS]
+        if unknown:
+            raise ValidationError("formats", unknown, f"must be among {list(EXPORT_FORMATS)}")
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, table in self.tables().items():
+            for fmt in formats:
+                path = out / f"{name}.{fmt}"
+                if fmt == "parquet":
+                    pq.write_table(table, path)
+                elif fmt == "csv":
+                    pacsv.write_csv(table, path)
+                else:
+                    path.write_text(json.dumps(table.to_pylist(), default=str))
+                written.append(path)
+        summary = out / "summary.json"
+        summary.write_text(json.dumps(self.summary(), indent=2, default=_json_default))
+        written.append(summary)
+        return written
+
+
+def _table(rows: list[dict[str, object]]) -> pa.Table:
+    return pa.Table.from_pylist(rows) if rows else pa.table({})
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return str(value)
+
+
+def summarise_order(order: Order) -> OrderSummary:
+    price = order.price if order.price is not None else order.trigger_price
+    avg = order.avg_px
+    return OrderSummary(
+        client_order_id=str(order.client_order_id), strategy_id=str(order.strategy_id),
+        instrument_id=str(order.instrument_id), side=order.side.name, order_type=order.order_type.name,
+        quantity=str(order.quantity), price="" if price is None else str(price), status=order.status.name,
+        filled_qty=str(order.filled_qty), avg_px="" if avg is None else str(avg), ts_init=order.init.ts_init,
+    )  # fmt: skip
+
+
+def round_trips(fills: Sequence[OrderFilled], instruments: dict[str, Instrument]) -> list[RoundTrip]:
+    """Flat-to-flat trades per strategy and instrument, from fills, in exact decimals.
+
+    A trip opens when the net position leaves zero and closes when it returns to zero; a fill
+    that flips the position closes one trip and opens the next with the rest. P&L is
+    ``(exit value - entry value) * multiplier`` for a long (the opposite for a short) minus the
+    commissions of its fills in the settlement currency (a share of the flipping fill's).
+    """
+    open_trips: dict[tuple[str, str], _Trip] = {}
+    done: list[RoundTrip] = []
+    for fill in fills:
+        key = (str(fill.strategy_id), str(fill.instrument_id))
+        instrument = instruments[str(fill.instrument_id)]
+        qty = fill.last_qty.as_decimal()
+        signed = qty if fill.order_side is OrderSide.BUY else -qty
+        px = fill.last_px.as_decimal()
+        fee = fill.commission.as_decimal() if fill.commission.currency == instrument.settlement else Decimal(0)
+        trip = open_trips.get(key)
+        remaining = signed
+        if trip is not None and (trip.position > 0) != (signed > 0):
+            closing = min(abs(signed), abs(trip.position))
+            share = closing / abs(signed)
+            trip.close(closing, px, fee * share, fill.ts_event)
+            remaining = signed - (closing if signed > 0 else -closing)
+            fee = fee * (1 - share)
+            if trip.position == 0:
+                done.append(trip.finish(instrument))
+                del open_trips[key]
+                trip = None
+        if remaining:
+            if trip is None:
+                trip = open_trips[key] = _Trip(str(fill.instrument_id), fill.ts_event)
+            trip.open(remaining, px, fee)
+    return done
+
+
+class _Trip:
+    def __init__(self, instrument_id: str, ts: int) -> None:
+        self.instrument_id = instrument_id
+        self.entry_ts = ts
+        self.exit_ts = ts
+        self.position = Decimal(0)
+        self.peak = Decimal(0)
+        self.entry_qty = self.entry_value = Decimal(0)
+        self.exit_qty = self.exit_value = Decimal(0)
+        self.fees = Decimal(0)
+        self.long = True
+
+    def open(self, signed: Decimal, px: Decimal, fee: Decimal) -> None:
+        if self.position == 0:
+            self.long = signed > 0
+        self.position += signed
+        self.peak = max(self.peak, abs(self.position))
+        self.entry_qty += abs(signed)
+        self.entry_value += abs(signed) * px
+        self.fees += fee
+
+    def close(self, qty: Decimal, px: Decimal, fee: Decimal, ts: int) -> None:
+        self.position += -qty if self.long else qty
+        self.exit_qty += qty
+        self.exit_value += qty * px
+        self.fees += fee
+        self.exit_ts = ts
+
+    def finish(self, instrument: Instrument) -> RoundTrip:
+        multiplier = instrument.multiplier.as_decimal()
+        gross = (self.exit_value - self.entry_value) * multiplier
+        pnl = (gross if self.long else -gross) - self.fees
+        return RoundTrip(
+            instrument_id=self.instrument_id, side="LONG" if self.long else "SHORT", quantity=float(self.peak),
+            entry_ts=self.entry_ts, exit_ts=self.exit_ts, entry_price=float(self.entry_value / self.entry_qty),
+            exit_price=float(self.exit_value / self.exit_qty), pnl=float(pnl), fees=float(self.fees),
+        )  # fmt: skip

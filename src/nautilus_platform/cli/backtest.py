@@ -1,0 +1,207 @@
+"""``naut backtest``: run a strategy on files or catalog data, print a summary, write a report."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from nautilus_platform.backtest.engine import DataSource, source_length
+from nautilus_platform.backtest.report import write_backtest_report
+from nautilus_platform.backtest.results import BacktestResult
+from nautilus_platform.cli import data as data_cli
+from nautilus_platform.core.errors import NautilusError, ValidationError
+from nautilus_platform.core.identifiers import InstrumentId
+from nautilus_platform.data.catalog import CatalogData, ParquetCatalog
+from nautilus_platform.data.loaders import LoadedData
+from nautilus_platform.model.enums import AccountType
+from nautilus_platform.model.instruments import Equity, Instrument
+from nautilus_platform.model.values import Currency, Money, Price, Quantity, to_decimal
+from nautilus_platform.service.backtest import BacktestConfig, VenueSetup, run_backtest
+from nautilus_platform.strategy.base import Strategy
+from nautilus_platform.strategy.loading import load_strategy_class
+from nautilus_platform.strategy.params import parse_assignments
+from nautilus_platform.venues.simulated import FeeModel, SimulatedVenueConfig
+
+console = Console(width=140)
+_DATA = typer.Option(..., "--data", "-d", help="A CSV/Parquet file, or catalog:DATA_TYPE/INSTRUMENT (repeatable).")
+_PARAM = typer.Option([], "--param", help="Strategy parameter NAME=VALUE (repeatable).")
+_REPORT = typer.Option(None, help="Write the HTML report here.")
+_OUTPUT = typer.Option(None, help="Export orders, fills, positions, balances, equity, trades here.")
+
+
+def parse_cash(text: str, default_currency: Currency) -> Money:
+    """``"100000 USD"`` or ``"100000"`` (in ``default_currency``)."""
+    parts = text.split()
+    if not 1 <= len(parts) <= 2:
+        raise ValidationError("cash", text, "must be AMOUNT [CURRENCY], e.g. '100000 USD'")
+    currency = Currency.from_str(parts[1]) if len(parts) == 2 else default_currency
+    amount = to_decimal(parts[0], "cash")
+    if amount <= 0:
+        raise ValidationError("cash", text, "must be positive")
+    return Money.of(amount, currency)
+
+
+def parse_fees(text: str | None) -> FeeModel:
+    """``"taker_bps=5,maker_bps=1,fixed=1,per_contract=0.01"`` (any subset); none: the instrument's rates."""
+    if not text:
+        return FeeModel()
+    names = {
+        "taker_bps": "taker_bps",
+        "maker_bps": "maker_bps",
+        "fixed": "fixed_per_order",
+        "per_contract": "per_contract",
+    }
+    values: dict[str, Decimal] = {}
+    for key, value in parse_assignments([item for item in text.split(",") if item.strip()]).items():
+        if key not in names:
+            raise ValidationError("fees", key, f"must be one of {sorted(names)}")
+        values[names[key]] = to_decimal(value, f"fees.{key}")
+    return FeeModel(**values)
+
+
+def _catalog_source(
+    query: str, catalog: Path, start: int | None, end: int | None, currency: Currency
+) -> tuple[CatalogData, Instrument]:
+    body = query[len("catalog:") :]
+    data_type, slash, instrument_id = body.partition("/")
+    if not slash or not data_type or not instrument_id:
+        raise ValidationError(
+            "data", query, "must be catalog:DATA_TYPE/INSTRUMENT, e.g. catalog:bars-1-DAY-LAST/ORCL.XNAS"
+        )
+    data = ParquetCatalog(catalog).query(data_type, instrument_id, start, end)
+    instrument = Equity(
+        id=InstrumentId(instrument_id), price_precision=data.price_precision, size_precision=data.size_precision,
+        tick_size=Price(raw=10 ** (9 - data.price_precision), precision=data.price_precision),
+        lot_size=Quantity(raw=10 ** (9 - data.size_precision), precision=data.size_precision), quote_currency=currency,
+    )  # fmt: skip
+    return data, instrument
+
+
+def summary_table(result: BacktestResult) -> Table:
+    table = Table(title="Backtest summary", title_justify="left")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    stats = result.statistics.to_dict()
+    rows: list[tuple[str, object]] = [
+        ("items processed", result.items),
+        ("orders", len(result.orders)),
+        ("fills", len(result.fills)),
+        ("round trips", len(result.round_trips)),
+        ("wall time (s)", f"{result.wall_seconds:.3f}"),
+        *[(name.replace("_", " "), stats[name]) for name in stats],
+    ]
+    for name, value in rows:
+        table.add_row(name, f"{value:.6g}" if isinstance(value, float) else str(value))
+    return table
+
+
+def backtest(
+    strategy: str = typer.Argument(..., help="MODULE:CLASS, PATH.py:CLASS or an example: ma-cross, rsi-reversion, …"),
+    data: list[str] = _DATA,
+    param: list[str] = _PARAM,
+    layout: str | None = typer.Option(None, "--layout", "-l", help="Layout of file data (see `naut data check`)."),
+    instrument: str | None = typer.Option(None, "--instrument", "-i", help="Instrument id of file data, SYMBOL.VENUE."),
+    price_precision: int = data_cli._PRICE_PRECISION,
+    size_precision: int = data_cli._SIZE_PRECISION,
+    tick: str | None = data_cli._TICK,
+    lot: str | None = data_cli._LOT,
+    currency: str = data_cli._CURRENCY,
+    bar: str | None = data_cli._BAR,
+    tz: str = data_cli._TZ,
+    column: list[str] = data_cli._COLUMN,
+    policy: list[str] = data_cli._POLICY,
+    catalog: Path = data_cli._CATALOG,
+    start: str | None = typer.Option(None, help="First time to trade (UTC, inclusive)."),
+    end: str | None = typer.Option(None, help="End time (UTC, exclusive)."),
+    cash: str = typer.Option("1000000", help="Starting balance: AMOUNT [CURRENCY] (default currency: --currency)."),
+    account: str = typer.Option("cash", help="Account type: cash or margin."),
+    fees: str | None = typer.Option(None, help="taker_bps=…,maker_bps=…,fixed=…,per_contract=… (default: none)."),
+    bar_execution: str = typer.Option(
+        "close", help="Market orders on bar data fill at the signal bar's close or next_open."
+    ),
+    report: Path | None = _REPORT,
+    output: Path | None = _OUTPUT,
+) -> None:
+    """Backtest a strategy through the real trading core on historical data."""
+    try:
+        result, sources = _run(
+            strategy, data, param, layout, instrument, price_precision, size_precision, tick, lot, currency, bar, tz,
+            column, policy, catalog, start, end, cash, account, fees, bar_execution,
+        )  # fmt: skip
+    except NautilusError as exc:
+        raise data_cli._fail(exc) from None
+    console.print(summary_table(result))
+    for error in result.strategy_errors:
+        console.print(f"[red]strategy {error.strategy_id} stopped:[/red] {error.callback} raised {error.error}")
+    for note in result.notes:
+        console.print(f"note: {note}", highlight=False)
+    if output is not None:
+        written = result.export(output)
+        console.print(f"results: {len(written)} files in {output}", highlight=False)
+    if report is not None:
+        write_backtest_report(result, sources, report, f"Backtest: {strategy}")
+        console.print(f"report: {report}", highlight=False)
+
+
+def _run(
+    strategy_spec: str, data: list[str], param: list[str], layout: str | None, instrument_id: str | None,
+    price_precision: int, size_precision: int, tick: str | None, lot: str | None, currency_code: str, bar: str | None,
+    tz: str, column: list[str], policy: list[str], catalog: Path, start: str | None, end: str | None, cash: str,
+    account: str, fees: str | None, bar_execution: str,
+) -> tuple[BacktestResult, list[DataSource]]:  # fmt: skip
+    strategy_class = load_strategy_class(strategy_spec)
+    values = parse_assignments(param)
+    declared = strategy_class.parameters()
+    unknown = sorted(set(values) - set(declared))
+    if unknown:
+        raise ValidationError("param", unknown, f"unknown for {strategy_class.__name__}; it has {sorted(declared)}")
+    strategy: Strategy = strategy_class(**values)
+    currency = Currency.from_str(currency_code)
+    start_ns, end_ns = data_cli._parse_time(start, "start"), data_cli._parse_time(end, "end")
+    sources: list[DataSource] = []
+    instruments: dict[InstrumentId, Instrument] = {}
+    for item in data:
+        source: DataSource
+        if item.startswith("catalog:"):
+            source, instrument = _catalog_source(item, catalog, start_ns, end_ns, currency)
+        else:
+            if layout is None or instrument_id is None:
+                raise ValidationError("data", item, "a file needs --layout and --instrument")
+            loaded: LoadedData = data_cli._load(
+                Path(item), layout, instrument_id, price_precision, size_precision, tick, lot, currency_code, bar, tz,
+                column, policy,
+            )  # fmt: skip
+            source, instrument = loaded, loaded.instrument
+        if source_length(source) == 0:
+            raise ValidationError("data", item, "holds no rows to trade on (after validation and the time range)")
+        sources.append(source)
+        instruments.setdefault(instrument.id, instrument)
+    if account not in ("cash", "margin"):
+        raise ValidationError("account", account, "must be cash or margin")
+    if bar_execution not in ("close", "next_open"):
+        raise ValidationError("bar_execution", bar_execution, "must be close or next_open")
+    balance = parse_cash(cash, currency)
+    fee_model = parse_fees(fees)
+    venues = sorted({iid.venue for iid in instruments})
+    setups = [
+        VenueSetup(
+            SimulatedVenueConfig(venue_id=str(venue), fee_model=fee_model, bar_execution=bar_execution),  # type: ignore[arg-type]
+            AccountType.CASH if account == "cash" else AccountType.MARGIN, balance.currency, [balance],
+        )
+        for venue in venues
+    ]  # fmt: skip
+    config = BacktestConfig(
+        venues=setups, instruments=list(instruments.values()), data=sources, strategies=[strategy],
+        start_ns=start_ns, end_ns=end_ns,
+    )  # fmt: skip
+    total = sum(source_length(source) for source in sources)
+    columns = (TextColumn("backtest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("run", total=total)
+        result = run_backtest(config, lambda done: progress.update(task, completed=done))
+    return result, sources

@@ -1,0 +1,112 @@
+"""``MarketDataEngine``: the streaming path of market data into the trading core.
+
+Each item is checked (a known type and instrument, time not going backwards for its stream),
+handed to the core (cache, marks, the venue's matching) and published on the bus:
+``data.quotes.<instrument>``, ``data.trades.<instrument>``, ``data.bars.<bar type>``,
+``data.book.<instrument>``. A rejected item changes nothing, is counted by reason with the first
+examples kept, and is published on ``data.rejected``; the engine keeps running.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from nautilus_platform.core.bus import MessageBus
+from nautilus_platform.core.identifiers import InstrumentId
+from nautilus_platform.model.data import Bar, MarketData, OrderBookDeltas, OrderBookSnapshot, QuoteTick, TradeTick
+from nautilus_platform.model.instruments import Instrument
+
+MAX_EXAMPLES = 20
+
+
+class InstrumentSource(Protocol):
+    """Where the engine looks up known instruments (the trading core's cache)."""
+
+    @property
+    def instruments(self) -> Mapping[InstrumentId, Instrument]: ...
+
+
+class DataSink(Protocol):
+    """What the engine feeds (``service.node.TradingNode`` provides it)."""
+
+    bus: MessageBus
+
+    @property
+    def cache(self) -> InstrumentSource: ...
+
+    def process(self, data: MarketData) -> None: ...
+
+
+@dataclass(frozen=True)
+class RejectedData:
+    """An item the engine refused: a reason code (``not_market_data``, ``unknown_instrument``,
+    ``time_backwards``), a message naming the value and the item."""
+
+    code: str
+    message: str
+    item: object
+
+
+class MarketDataEngine:
+    """Checks, processes and publishes market data; see the module docstring."""
+
+    def __init__(self, core: DataSink) -> None:
+        self.core = core
+        self.bus = core.bus
+        self._instruments = core.cache.instruments
+        self._topics: dict[object, str] = {}
+        self._last_ts: dict[object, int] = {}
+        self.processed = 0
+        self.rejected: dict[str, int] = {}
+        self.examples: list[RejectedData] = []
+
+    def process(self, item: MarketData) -> bool:
+        """Feed one item; ``False`` when it was rejected (see ``rejected`` and ``examples``)."""
+        kind = type(item)
+        if kind is Bar:
+            key: object = item.bar_type  # type: ignore[union-attr]
+            instrument_id = item.bar_type.instrument_id  # type: ignore[union-attr]
+        elif kind is QuoteTick or kind is TradeTick or kind is OrderBookSnapshot or kind is OrderBookDeltas:
+            instrument_id = item.instrument_id
+            key = (kind, instrument_id)
+        else:
+            return self._reject("not_market_data", f"{kind.__name__} is not market data", item)
+        topic = self._topics.get(key)
+        if topic is None:
+            if instrument_id not in self._instruments:
+                return self._reject("unknown_instrument", f"instrument {instrument_id} is not in the cache", item)
+            topic = self._topics[key] = _topic(item, instrument_id)
+        ts = item.ts_event
+        last = self._last_ts.get(key)
+        if last is not None and ts < last:
+            return self._reject("time_backwards", f"ts_event {ts} is before the stream's last {last}", item)
+        self._last_ts[key] = ts
+        self.core.process(item)
+        self.bus.publish(topic, item)
+        self.processed += 1
+        return True
+
+    def process_all(self, items: Iterable[MarketData]) -> int:
+        """Feed items in order; returns how many were accepted."""
+        process = self.process
+        return sum(1 for item in items if process(item))
+
+    def _reject(self, code: str, message: str, item: object) -> bool:
+        self.rejected[code] = self.rejected.get(code, 0) + 1
+        rejection = RejectedData(code, message, item)
+        if len(self.examples) < MAX_EXAMPLES:
+            self.examples.append(rejection)
+        self.bus.publish("data.rejected", rejection)
+        return False
+
+
+def _topic(item: MarketData, instrument_id: InstrumentId) -> str:
+    if isinstance(item, Bar):
+        return f"data.bars.{item.bar_type}"
+    if isinstance(item, QuoteTick):
+        return f"data.quotes.{instrument_id}"
+    if isinstance(item, TradeTick):
+        return f"data.trades.{instrument_id}"
+    return f"data.book.{instrument_id}"

@@ -1,0 +1,207 @@
+"""The ``Strategy`` base class: callbacks for data and events, access to the core, order actions.
+
+Subclass it, declare parameters with ``Param`` and override the callbacks you need::
+
+    class MyStrategy(Strategy):
+        period = Param(int, 20, low=2, high=500)
+
+        def on_start(self) -> None:
+            self.subscribe_bars("AAPL.XNAS-1-DAY-LAST")
+
+        def on_bar(self, bar: Bar) -> None:
+            if self.is_flat(bar.instrument_id):
+                self.submit(self.orders.market(bar.instrument_id, OrderSide.BUY, Quantity.of(100)))
+
+A strategy runs only once a ``StrategyEngine`` has registered it (the engine gives it the clock,
+cache, portfolio and order factory). Callbacks run on the core's thread, in event order; an
+exception in one stops the strategy (see ``StrategyEngine``) and never reaches the core.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from nautilus_platform.core.clock import Clock, TimeCallback
+from nautilus_platform.core.errors import ConfigurationError, ValidationError
+from nautilus_platform.core.identifiers import InstrumentId, StrategyId, VenueId
+from nautilus_platform.model.commands import CancelAllOrders, CancelOrder, ModifyOrder, SubmitOrder, SubmitOrderList
+from nautilus_platform.model.data import Bar, BarType, OrderBookDeltas, OrderBookSnapshot, QuoteTick, TradeTick
+from nautilus_platform.model.enums import OrderSide
+from nautilus_platform.model.events import OrderEvent, PositionEvent
+from nautilus_platform.model.order_factory import OrderFactory, OrderList
+from nautilus_platform.model.orders import Order
+from nautilus_platform.model.values import FIXED_SCALAR, Price, Quantity
+from nautilus_platform.strategy.params import Param, declared_params
+from nautilus_platform.trading.cache import Cache
+from nautilus_platform.trading.positions import Portfolio
+
+if TYPE_CHECKING:
+    from nautilus_platform.strategy.engine import StrategyEngine
+
+
+class StrategyState(Enum):
+    READY = "ready"
+    RUNNING = "running"
+    STOPPED = "stopped"
+    FAULTED = "faulted"
+
+
+class Strategy:
+    """Base of every strategy; see the module docstring."""
+
+    def __init__(self, strategy_id: str | None = None, **params: object) -> None:
+        declared = declared_params(type(self))
+        for name, value in params.items():
+            if name not in declared:
+                raise ValidationError(
+                    name, value, f"is not a parameter of {type(self).__name__}; it has {sorted(declared)}"
+                )
+            setattr(self, name, value)
+        self.id = StrategyId(strategy_id or f"{type(self).__name__}-001")
+        self.state = StrategyState.READY
+        self._engine: StrategyEngine | None = None
+        self._orders: OrderFactory | None = None
+
+    # -- parameters ---------------------------------------------------------------------------
+    @classmethod
+    def parameters(cls) -> dict[str, Param[Any]]:
+        """The declared parameters (name -> ``Param``: type, default, bounds, help)."""
+        return declared_params(cls)
+
+    @property
+    def params(self) -> dict[str, object]:
+        """This instance's parameter values."""
+        return {name: getattr(self, name) for name in declared_params(type(self))}
+
+    # -- context (set when an engine registers the strategy) -----------------------------------
+    @property
+    def engine(self) -> StrategyEngine:
+        if self._engine is None:
+            raise ConfigurationError(f"strategy {self.id} is not registered with a StrategyEngine")
+        return self._engine
+
+    @property
+    def clock(self) -> Clock:
+        return self.engine.clock
+
+    @property
+    def cache(self) -> Cache:
+        return self.engine.cache
+
+    @property
+    def portfolio(self) -> Portfolio:
+        return self.engine.portfolio
+
+    @property
+    def orders(self) -> OrderFactory:
+        """The order factory: ``market``, ``limit``, ``stop_market``…, ``bracket``, ``oco``, ``oto``."""
+        if self._orders is None:
+            self._orders = OrderFactory(self.id, self.clock)
+        return self._orders
+
+    def log(self, message: str) -> None:
+        """Record a message in the engine's log with the time and this strategy's id."""
+        self.engine.log(self.id, message)
+
+    # -- callbacks (override what you need) ----------------------------------------------------
+    def on_start(self) -> None:
+        """Called once when the engine starts the strategy: subscribe to data here."""
+
+    def on_stop(self) -> None:
+        """Called once when the strategy stops (end of a backtest, or stopped by the engine)."""
+
+    def on_bar(self, bar: Bar) -> None: ...
+    def on_quote(self, quote: QuoteTick) -> None: ...
+    def on_trade(self, trade: TradeTick) -> None: ...
+    def on_book(self, book: OrderBookSnapshot | OrderBookDeltas) -> None: ...
+    def on_order_event(self, event: OrderEvent) -> None: ...
+    def on_position_event(self, event: PositionEvent) -> None: ...
+
+    # -- subscriptions and timers ---------------------------------------------------------------
+    def subscribe_bars(self, bar_type: BarType | str) -> None:
+        self.engine.subscribe(
+            self, "bars", str(bar_type if isinstance(bar_type, BarType) else BarType.from_str(bar_type))
+        )
+
+    def subscribe_quotes(self, instrument_id: InstrumentId | str) -> None:
+        self.engine.subscribe(self, "quotes", str(InstrumentId(instrument_id)))
+
+    def subscribe_trades(self, instrument_id: InstrumentId | str) -> None:
+        self.engine.subscribe(self, "trades", str(InstrumentId(instrument_id)))
+
+    def subscribe_book(self, instrument_id: InstrumentId | str) -> None:
+        self.engine.subscribe(self, "book", str(InstrumentId(instrument_id)))
+
+    def set_timer(self, name: str, interval_ns: int, callback: TimeCallback, start_ns: int | None = None) -> None:
+        """A repeating timer; the callback is contained like every other callback."""
+        self.engine.set_timer(self, name, interval_ns, callback, start_ns)
+
+    def set_time_alert(self, name: str, alert_time_ns: int, callback: TimeCallback) -> None:
+        self.engine.set_time_alert(self, name, alert_time_ns, callback)
+
+    # -- orders ---------------------------------------------------------------------------------
+    def submit(self, order: Order, venue: VenueId | None = None) -> None:
+        """Send an order through risk to its venue (or ``venue``)."""
+        self.engine.execute(
+            self, SubmitOrder(ts_init=self.clock.timestamp_ns(), strategy_id=self.id, order=order, venue=venue)
+        )
+
+    def submit_list(self, order_list: OrderList, venue: VenueId | None = None) -> None:
+        """Send a bracket, OCO or OTO list."""
+        command = SubmitOrderList(
+            ts_init=self.clock.timestamp_ns(), strategy_id=self.id, order_list_id=order_list.order_list_id,
+            orders=order_list.orders, venue=venue,
+        )  # fmt: skip
+        self.engine.execute(self, command)
+
+    def modify(
+        self,
+        order: Order,
+        quantity: Quantity | None = None,
+        price: Price | None = None,
+        trigger_price: Price | None = None,
+    ) -> None:
+        command = ModifyOrder(
+            ts_init=self.clock.timestamp_ns(), strategy_id=self.id, instrument_id=order.instrument_id,
+            client_order_id=order.client_order_id, quantity=quantity, price=price, trigger_price=trigger_price,
+        )  # fmt: skip
+        self.engine.execute(self, command)
+
+    def cancel(self, order: Order) -> None:
+        command = CancelOrder(
+            ts_init=self.clock.timestamp_ns(), strategy_id=self.id, instrument_id=order.instrument_id,
+            client_order_id=order.client_order_id,
+        )  # fmt: skip
+        self.engine.execute(self, command)
+
+    def cancel_all(self, instrument_id: InstrumentId, side: OrderSide | None = None) -> None:
+        command = CancelAllOrders(
+            ts_init=self.clock.timestamp_ns(), strategy_id=self.id, instrument_id=instrument_id, order_side=side
+        )
+        self.engine.execute(self, command)
+
+    def close_position(self, instrument_id: InstrumentId) -> Order | None:
+        """Flatten this strategy's net position in ``instrument_id`` with a reduce-only market order."""
+        raw = self.portfolio.net_position_raw(instrument_id, self.id)
+        if raw == 0:
+            return None
+        size_precision = self.cache.instrument(instrument_id).size_precision
+        side = OrderSide.SELL if raw > 0 else OrderSide.BUY
+        order = self.orders.market(
+            instrument_id, side, Quantity(raw=abs(raw), precision=size_precision), reduce_only=True
+        )
+        self.submit(order)
+        return order
+
+    # -- state ----------------------------------------------------------------------------------
+    def position_qty(self, instrument_id: InstrumentId) -> Decimal:
+        """This strategy's signed net position (positive long, negative short)."""
+        return Decimal(self.portfolio.net_position_raw(instrument_id, self.id)) / FIXED_SCALAR
+
+    def is_flat(self, instrument_id: InstrumentId) -> bool:
+        return self.portfolio.net_position_raw(instrument_id, self.id) == 0
+
+    def open_orders(self, instrument_id: InstrumentId | None = None) -> list[Order]:
+        return self.cache.orders_open(instrument_id, self.id)

@@ -1,0 +1,191 @@
+"""``StrategyEngine``: runs strategies on a trading core, dispatching data and events to them.
+
+Data reaches strategies from the bus topics ``data.bars.<bar type>``, ``data.quotes.<instrument>``,
+``data.trades.<instrument>`` and ``data.book.<instrument>`` (the market-data engine publishes
+them); a strategy's order and position events from ``events.order.<strategy id>`` and
+``events.position.<strategy id>``.
+
+Every callback is contained: an exception is recorded as a ``StrategyError`` (strategy, callback,
+error, traceback) and the strategy is stopped — its subscriptions and timers removed and its open
+orders cancelled — while the core and the other strategies carry on.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from nautilus_platform.core.bus import MessageBus
+from nautilus_platform.core.clock import Clock, TimeCallback, TimeEvent
+from nautilus_platform.core.errors import ConfigurationError, DuplicateError, NautilusError
+from nautilus_platform.core.identifiers import StrategyId
+from nautilus_platform.model.commands import CancelOrder, Command
+from nautilus_platform.strategy.base import Strategy, StrategyState
+from nautilus_platform.trading.cache import Cache
+from nautilus_platform.trading.positions import Portfolio
+
+
+class TradingCore(Protocol):
+    """What the engine needs of a trading core (``service.node.TradingNode`` provides it)."""
+
+    clock: Clock
+    bus: MessageBus
+    cache: Cache
+    portfolio: Portfolio
+
+    def execute(self, command: Command) -> None: ...
+
+
+@dataclass(frozen=True)
+class StrategyError:
+    """A strategy callback that raised: the strategy was stopped."""
+
+    strategy_id: StrategyId
+    callback: str
+    error: str
+    traceback: str
+    ts: int
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    ts: int
+    strategy_id: StrategyId
+    message: str
+
+
+_CALLBACKS = {"bars": "on_bar", "quotes": "on_quote", "trades": "on_trade", "book": "on_book"}
+
+
+class StrategyEngine:
+    """Registers strategies with a trading core and contains their failures."""
+
+    def __init__(self, core: TradingCore) -> None:
+        self.core = core
+        self.clock = core.clock
+        self.cache = core.cache
+        self.portfolio = core.portfolio
+        self.bus = core.bus
+        self.strategies: dict[StrategyId, Strategy] = {}
+        self.errors: list[StrategyError] = []
+        self.logs: list[LogRecord] = []
+        self._subscriptions: dict[StrategyId, list[tuple[str, Callable[[Any], None]]]] = {}
+        self._timers: dict[StrategyId, list[str]] = {}
+
+    # -- registration and lifecycle -------------------------------------------------------------
+    def add(self, strategy: Strategy) -> None:
+        """Register ``strategy`` (its id must be unique) and route its events to it."""
+        if strategy.id in self.strategies:
+            raise DuplicateError(f"strategy {strategy.id} is already registered")
+        if strategy._engine is not None:
+            raise ConfigurationError(f"strategy {strategy.id} is registered with another engine")
+        strategy._engine = self
+        self.strategies[strategy.id] = strategy
+        self._subscriptions[strategy.id] = []
+        self._timers[strategy.id] = []
+        self._listen(strategy, f"events.order.{strategy.id}", "on_order_event")
+        self._listen(strategy, f"events.position.{strategy.id}", "on_position_event")
+
+    def start(self) -> None:
+        """Start every READY strategy (``on_start``)."""
+        for strategy in list(self.strategies.values()):
+            if strategy.state is StrategyState.READY:
+                strategy.state = StrategyState.RUNNING
+                self._call(strategy, "on_start", None)
+
+    def stop(self) -> None:
+        """Stop every running strategy (``on_stop``), keeping its orders and positions."""
+        for strategy in list(self.strategies.values()):
+            if strategy.state is StrategyState.RUNNING:
+                self._call(strategy, "on_stop", None)
+                if strategy.state is StrategyState.RUNNING:
+                    strategy.state = StrategyState.STOPPED
+                    self._detach(strategy)
+
+    # -- what strategies call -----------------------------------------------------------------
+    def subscribe(self, strategy: Strategy, kind: str, key: str) -> None:
+        self._listen(strategy, f"data.{kind}.{key}", _CALLBACKS[kind])
+
+    def execute(self, strategy: Strategy, command: Command) -> None:
+        if strategy.state is not StrategyState.RUNNING:
+            raise ConfigurationError(
+                f"strategy {strategy.id} is {strategy.state.value}: it cannot send {type(command).__name__}"
+            )
+        self.core.execute(command)
+
+    def set_timer(
+        self, strategy: Strategy, name: str, interval_ns: int, callback: TimeCallback, start_ns: int | None
+    ) -> None:
+        full = f"{strategy.id}.{name}"
+        self.clock.set_timer(full, interval_ns, self._contained_timer(strategy, name, callback), start_ns)
+        self._timers[strategy.id].append(full)
+
+    def set_time_alert(self, strategy: Strategy, name: str, alert_time_ns: int, callback: TimeCallback) -> None:
+        full = f"{strategy.id}.{name}"
+        self.clock.set_time_alert(full, alert_time_ns, self._contained_timer(strategy, name, callback))
+        self._timers[strategy.id].append(full)
+
+    def log(self, strategy_id: StrategyId, message: str) -> None:
+        self.logs.append(LogRecord(self.clock.timestamp_ns(), strategy_id, message))
+
+    # -- dispatch and containment ---------------------------------------------------------------
+    def _listen(self, strategy: Strategy, topic: str, callback: str) -> None:
+        method = getattr(strategy, callback)
+
+        def handler(message: Any) -> None:
+            if strategy.state is not StrategyState.RUNNING:
+                return
+            try:
+                method(message)
+            except Exception as exc:
+                self._fault(strategy, callback, exc)
+
+        self.bus.subscribe(topic, handler)
+        self._subscriptions[strategy.id].append((topic, handler))
+
+    def _contained_timer(self, strategy: Strategy, name: str, callback: TimeCallback) -> TimeCallback:
+        def fire(event: TimeEvent) -> None:
+            if strategy.state is not StrategyState.RUNNING:
+                return
+            try:
+                callback(event)
+            except Exception as exc:
+                self._fault(strategy, f"timer {name}", exc)
+
+        return fire
+
+    def _call(self, strategy: Strategy, callback: str, message: object) -> None:
+        try:
+            getattr(strategy, callback)() if message is None else getattr(strategy, callback)(message)
+        except Exception as exc:
+            self._fault(strategy, callback, exc)
+
+    def _fault(self, strategy: Strategy, callback: str, exc: Exception) -> None:
+        text = "".join(traceback.format_exception(exc))
+        self.errors.append(
+            StrategyError(strategy.id, callback, f"{type(exc).__name__}: {exc}", text, self.clock.timestamp_ns())
+        )
+        strategy.state = StrategyState.FAULTED
+        self._detach(strategy)
+        for order in self.cache.orders_open(strategy_id=strategy.id):
+            try:
+                self.core.execute(CancelOrder(
+                    ts_init=self.clock.timestamp_ns(), strategy_id=strategy.id, instrument_id=order.instrument_id,
+                    client_order_id=order.client_order_id,
+                ))  # fmt: skip
+            except NautilusError as cancel_error:
+                self.log(strategy.id, f"could not cancel {order.client_order_id} after the fault: {cancel_error}")
+
+    def _detach(self, strategy: Strategy) -> None:
+        for topic, handler in self._subscriptions.get(strategy.id, []):
+            if topic.startswith("data."):
+                self.bus.unsubscribe(topic, handler)
+        self._subscriptions[strategy.id] = [
+            (t, h) for t, h in self._subscriptions[strategy.id] if not t.startswith("data.")
+        ]
+        for name in self._timers.get(strategy.id, []):
+            if name in self.clock.timer_names:
+                self.clock.cancel_timer(name)
+        self._timers[strategy.id] = []

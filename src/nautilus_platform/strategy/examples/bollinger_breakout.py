@@ -1,0 +1,64 @@
+"""Bollinger breakout with bracket orders: a close above the upper band enters long with a
+take-profit and a stop-loss placed ``reward`` and ``risk`` band-widths away."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from nautilus_platform.model.data import Bar, BarType
+from nautilus_platform.model.enums import OrderSide
+from nautilus_platform.model.events import OrderEvent
+from nautilus_platform.model.orders import Order
+from nautilus_platform.model.values import FIXED_SCALAR, Price, Quantity
+from nautilus_platform.strategy.base import Strategy
+from nautilus_platform.strategy.indicators import BollingerBands
+from nautilus_platform.strategy.params import Param
+
+
+class BollingerBreakout(Strategy):
+    """Long-only breakout. While flat with no working orders, a close above the upper band sends a
+    bracket: market entry, take-profit limit at close + ``reward`` x (upper - middle), stop-loss
+    stop-market at close - ``risk`` x (upper - middle), prices rounded to the tick."""
+
+    bar_type = Param(str, "", help="Bar type to trade (default: the first bar stream).")
+    period = Param(int, 20, low=2, high=1_000, help="Band period (bars).")
+    k = Param(float, 2.0, low=0.1, high=10.0, help="Band width in standard deviations.")
+    reward = Param(float, 2.0, low=0.1, high=50.0, help="Take-profit distance in half band-widths.")
+    risk = Param(float, 1.0, low=0.1, high=50.0, help="Stop-loss distance in half band-widths.")
+    quantity = Param(Decimal, Decimal(100), low=Decimal("0.000000001"), help="Order size.")
+
+    def on_start(self) -> None:
+        bar_type = BarType.from_str(self.bar_type)
+        self._instrument_id = bar_type.instrument_id
+        instrument = self.cache.instrument(self._instrument_id)
+        self._tick = instrument.tick_size.raw
+        self._price_precision = instrument.price_precision
+        self._qty = Quantity.of(self.quantity, instrument.size_precision)
+        self._bands = BollingerBands(self.period, self.k)
+        self._working: set[str] = set()
+        self.subscribe_bars(bar_type)
+
+    def _price(self, value: float) -> Price:
+        ticks = round(value * FIXED_SCALAR / self._tick)
+        return Price(raw=max(ticks, 1) * self._tick, precision=self._price_precision)
+
+    def on_bar(self, bar: Bar) -> None:
+        bands = self._bands
+        close = bar.close.raw / FIXED_SCALAR
+        bands.update(close)
+        if not bands.initialized or self._working or not self.is_flat(self._instrument_id):
+            return
+        half_width = bands.upper - bands.middle
+        if close > bands.upper and half_width > 0:
+            bracket = self.orders.bracket(
+                self._instrument_id, OrderSide.BUY, self._qty,
+                take_profit=self._price(close + self.reward * half_width),
+                stop_loss=self._price(close - self.risk * half_width),
+            )  # fmt: skip
+            self._working = {str(order.client_order_id) for order in bracket.orders}
+            self.submit_list(bracket)
+
+    def on_order_event(self, event: OrderEvent) -> None:
+        order: Order = self.cache.order(event.client_order_id)
+        if order.is_closed:
+            self._working.discard(str(order.client_order_id))

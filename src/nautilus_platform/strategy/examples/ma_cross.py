@@ -1,0 +1,63 @@
+"""Moving-average crossover: long when the fast SMA of closes is above the slow one, flat otherwise."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from nautilus_platform.core.errors import ValidationError
+from nautilus_platform.model.data import Bar, BarType
+from nautilus_platform.model.enums import OrderSide
+from nautilus_platform.model.values import FIXED_SCALAR, Quantity
+from nautilus_platform.strategy.base import Strategy
+from nautilus_platform.strategy.indicators import SMA
+from nautilus_platform.strategy.params import Param
+
+
+class MovingAverageCross(Strategy):
+    """Buy ``quantity`` when fast SMA > slow SMA + ``threshold`` while flat; sell it when fast SMA <
+    slow SMA - ``threshold`` while long (with ``allow_short``, the sell also goes short ``quantity``
+    and the buy covers and goes long). Market orders; the fill price follows the venue's bar
+    execution setting (the signal bar's close by default)."""
+
+    bar_type = Param(str, "", help="Bar type to trade, e.g. AAPL.XNAS-1-DAY-LAST (default: the first bar stream).")
+    fast = Param(int, 10, low=1, high=100_000, help="Fast SMA period (bars).")
+    slow = Param(int, 30, low=2, high=100_000, help="Slow SMA period (bars).")
+    quantity = Param(Decimal, Decimal(100), low=Decimal("0.000000001"), help="Order size.")
+    threshold = Param(float, 1e-6, low=0.0, help="Minimum SMA difference for a signal (price units).")
+    allow_short = Param(bool, False, help="Go short on the down-cross instead of only exiting.")
+
+    def __init__(self, strategy_id: str | None = None, **params: object) -> None:
+        super().__init__(strategy_id, **params)
+        if self.fast >= self.slow:
+            raise ValidationError("fast", self.fast, f"must be less than slow ({self.slow})")
+
+    def on_start(self) -> None:
+        if not self.bar_type:
+            raise ValidationError("bar_type", self.bar_type, "must name the bars to trade")
+        bar_type = BarType.from_str(self.bar_type)
+        self._instrument_id = bar_type.instrument_id
+        precision = self.cache.instrument(self._instrument_id).size_precision
+        self._qty = Quantity.of(self.quantity, precision)
+        self._fast_sma, self._slow_sma = SMA(self.fast), SMA(self.slow)
+        self._position = 0  # +1 long, -1 short, 0 flat: what this strategy asked for
+        self.subscribe_bars(bar_type)
+
+    def on_bar(self, bar: Bar) -> None:
+        close = bar.close.raw / FIXED_SCALAR
+        fast, slow = self._fast_sma, self._slow_sma
+        fast.update(close)
+        slow.update(close)
+        if not slow.initialized:
+            return
+        if fast.value > slow.value + self.threshold:
+            if self._position <= 0:
+                self._trade(OrderSide.BUY)
+        elif fast.value < slow.value - self.threshold and self._position >= 0:
+            if self._position > 0 or self.allow_short:
+                self._trade(OrderSide.SELL)
+
+    def _trade(self, side: OrderSide) -> None:
+        target = 1 if side is OrderSide.BUY else (-1 if self.allow_short else 0)
+        raw = abs(target - self._position) * self._qty.raw
+        self.submit(self.orders.market(self._instrument_id, side, Quantity(raw=raw, precision=self._qty.precision)))
+        self._position = target

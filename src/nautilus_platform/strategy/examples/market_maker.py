@@ -1,0 +1,83 @@
+"""A quote-driven market maker on the same instrument at two venues, around a consolidated mid."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from nautilus_platform.core.errors import ValidationError
+from nautilus_platform.core.identifiers import InstrumentId
+from nautilus_platform.model.data import QuoteTick
+from nautilus_platform.model.enums import OrderSide
+from nautilus_platform.model.orders import Order
+from nautilus_platform.model.values import FIXED_SCALAR, Price, Quantity
+from nautilus_platform.strategy.base import Strategy
+from nautilus_platform.strategy.params import Param
+
+
+class TwoVenueMarketMaker(Strategy):
+    """Keeps one post-only bid and one post-only ask of ``quantity`` on each venue.
+
+    Fair value is the average of the two venues' latest mids; quotes sit ``half_spread_bps``
+    either side of it, shifted against inventory (a full ``max_position`` long shifts both
+    quotes down by one half-spread) and rounded away from fair value to the tick. A side is not
+    quoted when the position has reached ``max_position`` in that direction. A working quote is
+    modified only when its target moved by at least ``requote_bps``.
+    """
+
+    instruments = Param(str, "", help="Two instrument ids, comma-separated (same product at two venues).")
+    half_spread_bps = Param(float, 5.0, low=0.1, high=1_000.0, help="Distance of each quote from fair value.")
+    requote_bps = Param(float, 2.0, low=0.0, high=1_000.0, help="Move a quote only when its target moved this much.")
+    quantity = Param(Decimal, Decimal("0.01"), low=Decimal("0.000000001"), help="Size of each quote.")
+    max_position = Param(Decimal, Decimal("0.1"), low=Decimal("0.000000001"), help="Inventory limit per venue.")
+
+    def on_start(self) -> None:
+        ids = [InstrumentId(item.strip()) for item in self.instruments.split(",") if item.strip()]
+        if len(ids) != 2 or ids[0] == ids[1]:
+            raise ValidationError("instruments", self.instruments, "must name two different instrument ids")
+        self._ids = ids
+        self._mids: dict[InstrumentId, float] = {}
+        self._quotes: dict[tuple[InstrumentId, OrderSide], Order] = {}
+        for iid in ids:
+            self.subscribe_quotes(iid)
+
+    def on_quote(self, quote: QuoteTick) -> None:
+        self._mids[quote.instrument_id] = (quote.bid_price.raw + quote.ask_price.raw) / (2 * FIXED_SCALAR)
+        if len(self._mids) < 2:
+            return
+        fair = sum(self._mids.values()) / 2
+        for iid in self._ids:
+            self._requote(iid, fair)
+
+    def _requote(self, iid: InstrumentId, fair: float) -> None:
+        instrument = self.cache.instrument(iid)
+        tick = instrument.tick_size.raw
+        half = fair * self.half_spread_bps / 10_000
+        position = float(self.position_qty(iid))
+        limit = float(self.max_position)
+        skew = half * position / limit
+        qty = Quantity.of(self.quantity, instrument.size_precision)
+        targets = {
+            OrderSide.BUY: (fair - half - skew, position < limit),
+            OrderSide.SELL: (fair + half - skew, position > -limit),
+        }
+        for side, (target, allowed) in targets.items():
+            ticks = target * FIXED_SCALAR / tick
+            raw = (int(ticks) if side is OrderSide.BUY else -int(-ticks)) * tick  # bid rounds down, ask up
+            price = Price(raw=max(raw, tick), precision=instrument.price_precision)
+            working = self._quotes.get((iid, side))
+            if working is not None and working.is_closed:
+                working = None
+            if not allowed:
+                if working is not None and working.is_open:
+                    self.cancel(working)
+                self._quotes.pop((iid, side), None)
+                continue
+            if working is None:
+                order = self.orders.limit(iid, side, qty, price, post_only=True)
+                self._quotes[(iid, side)] = order
+                self.submit(order)
+            elif (
+                working.price is not None
+                and abs(working.price.raw - price.raw) * 10_000 >= self.requote_bps * price.raw
+            ):
+                self.modify(working, price=price)

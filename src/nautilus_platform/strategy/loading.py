@@ -1,0 +1,51 @@
+"""Load a strategy class by import path (``pkg.module:ClassName``), file path
+(``path/to/file.py:ClassName``) or the short name of a shipped example (``ma-cross``)."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from pathlib import Path
+
+from nautilus_platform.core.errors import ValidationError
+from nautilus_platform.strategy.base import Strategy
+
+
+def load_strategy_class(spec: str) -> type[Strategy]:
+    """The ``Strategy`` subclass ``spec`` names; a ``ValidationError`` says what is wrong."""
+    from nautilus_platform.strategy.examples import EXAMPLES
+
+    if spec in EXAMPLES:
+        return EXAMPLES[spec]
+    location, colon, name = spec.rpartition(":")
+    if not colon or not location or not name:
+        raise ValidationError(
+            "strategy", spec, f"must be MODULE:CLASS, PATH.py:CLASS or an example ({', '.join(sorted(EXAMPLES))})"
+        )
+    if location.endswith(".py"):
+        path = Path(location)
+        if not path.is_file():
+            raise ValidationError("strategy", spec, f"file {path} does not exist")
+        module_name = f"naut_user_strategy_{abs(hash(path.resolve()))}"
+        module_spec = importlib.util.spec_from_file_location(module_name, path)
+        if module_spec is None or module_spec.loader is None:
+            raise ValidationError("strategy", spec, f"cannot load {path} as Python")
+        module = importlib.util.module_from_spec(module_spec)
+        sys.modules[module_name] = module
+        try:
+            module_spec.loader.exec_module(module)
+        except Exception as exc:
+            del sys.modules[module_name]
+            raise ValidationError("strategy", spec, f"importing {path} failed: {type(exc).__name__}: {exc}") from exc
+    else:
+        try:
+            module = importlib.import_module(location)
+        except Exception as exc:
+            raise ValidationError(
+                "strategy", spec, f"importing {location} failed: {type(exc).__name__}: {exc}"
+            ) from exc
+    found = getattr(module, name, None)
+    if not isinstance(found, type) or not issubclass(found, Strategy):
+        raise ValidationError("strategy", spec, f"{name} is not a Strategy subclass in {location}")
+    return found

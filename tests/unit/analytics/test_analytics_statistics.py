@@ -1,0 +1,247 @@
+"""Backtest statistics: cross-checked against empyrical on the same returns, hand-computed trade figures, edge cases."""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+
+import empyrical
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nautilus_platform.analytics import (
+    EquityCurve,
+    RoundTrip,
+    compute_statistics,
+    drawdown_series,
+    infer_periods_per_year,
+    max_drawdown_duration_ns,
+    monthly_returns,
+)
+from nautilus_platform.core.errors import ValidationError
+
+DAY = 86_400 * 1_000_000_000
+HOUR = 3_600 * 1_000_000_000
+T0 = 1_577_836_800 * 1_000_000_000  # 2020-01-01T00:00:00Z
+
+
+def seeded_returns(n: int = 750, seed: int = 7) -> pd.Series:
+    rng = np.random.default_rng(seed)
+    index = pd.date_range("2020-01-02", periods=n, freq="D", tz="UTC")
+    return pd.Series(rng.normal(0.0004, 0.012, n), index=index)
+
+
+def curve_from_returns(returns: pd.Series, start: float = 100_000.0) -> EquityCurve:
+    """Equity with one anchor point a day before the first return, so the curve's returns are exactly ``returns``."""
+    ts = returns.index.as_unit("ns").asi8
+    equity = start * np.cumprod(1.0 + returns.to_numpy())
+    return EquityCurve(np.r_[ts[0] - DAY, ts], np.r_[start, equity])
+
+
+def daily_curve(values: list[float], spacing: int = DAY) -> EquityCurve:
+    return EquityCurve(T0 + spacing * np.arange(len(values), dtype=np.int64), np.array(values, dtype=np.float64))
+
+
+def trade(pnl: float, fees: float = 1.0, side: str = "LONG") -> RoundTrip:
+    return RoundTrip("AAPL.XNAS", side, 10.0, T0, T0 + DAY, 100.0, 100.0 + pnl / 10.0, pnl, fees)
+
+
+@pytest.mark.parametrize("annual_risk_free", [0.0, 0.03])
+def test_return_statistics_match_empyrical_with_periods_per_year_252(annual_risk_free: float) -> None:
+    returns = seeded_returns()
+    stats = compute_statistics(curve_from_returns(returns), [], periods_per_year=252, risk_free=annual_risk_free)
+    rf = (1.0 + annual_risk_free) ** (1.0 / 252) - 1.0  # our annual rate as empyrical's per-period rate
+    rel = 1e-9
+    assert stats.sharpe == pytest.approx(empyrical.sharpe_ratio(returns, risk_free=rf, annualization=252), rel=rel)
+    assert stats.sortino == pytest.approx(
+        empyrical.sortino_ratio(returns, required_return=rf, annualization=252), rel=rel
+    )
+    assert stats.annualised_return == pytest.approx(empyrical.annual_return(returns, annualization=252), rel=rel)
+    assert stats.volatility == pytest.approx(empyrical.annual_volatility(returns, annualization=252), rel=rel)
+    assert stats.max_drawdown == pytest.approx(empyrical.max_drawdown(returns), rel=rel)
+    assert stats.calmar == pytest.approx(empyrical.calmar_ratio(returns, annualization=252), rel=rel)
+    assert stats.total_return == pytest.approx(empyrical.cum_returns_final(returns), rel=rel)
+    assert stats.periods_per_year == 252
+
+
+def test_sharpe_matches_empyrical_period_daily_default() -> None:
+    returns = seeded_returns(seed=11)
+    stats = compute_statistics(curve_from_returns(returns), [], periods_per_year=252)
+    assert stats.sharpe == pytest.approx(empyrical.sharpe_ratio(returns, period="daily"), rel=1e-9)
+
+
+def test_inferred_annualisation_uses_252_for_daily_bars_and_calendar_time_for_cagr() -> None:
+    """Inferred: vol/Sharpe use 252 per year, CAGR uses elapsed calendar years = empyrical with 365.25 periods."""
+    returns = seeded_returns(seed=3)
+    curve = curve_from_returns(returns)
+    inferred = compute_statistics(curve, [])
+    explicit = compute_statistics(curve, [], periods_per_year=252)
+    assert inferred.periods_per_year == 252
+    assert inferred.sharpe == explicit.sharpe
+    assert inferred.volatility == explicit.volatility
+    # One calendar day between points, so elapsed years = len(returns) / 365.25.
+    assert inferred.annualised_return == pytest.approx(empyrical.annual_return(returns, annualization=365.25), rel=1e-9)
+    assert inferred.annualised_return != pytest.approx(explicit.annualised_return, rel=1e-6)
+    assert inferred.calmar == pytest.approx(inferred.annualised_return / abs(inferred.max_drawdown))
+
+
+def test_infer_periods_per_year_rule() -> None:
+    assert infer_periods_per_year(T0 + DAY * np.arange(10)) == 252
+    assert infer_periods_per_year(T0 + 20 * HOUR * np.arange(10)) == 252
+    assert infer_periods_per_year(T0 + HOUR * np.arange(10)) == pytest.approx(365.25 * 24)
+    assert infer_periods_per_year(T0 + 60_000_000_000 * np.arange(10)) == pytest.approx(365.25 * 24 * 60)
+    assert math.isnan(infer_periods_per_year(np.array([T0])))
+
+
+@given(st.lists(st.floats(-0.2, 0.2), min_size=3, max_size=60))
+@settings(max_examples=60, deadline=None)
+def test_property_matches_empyrical_on_arbitrary_returns(values: list[float]) -> None:
+    returns = pd.Series(values, index=pd.date_range("2021-01-01", periods=len(values), freq="D", tz="UTC"))
+    stats = compute_statistics(curve_from_returns(returns, start=1.0), [], periods_per_year=252)
+    assert stats.max_drawdown == pytest.approx(empyrical.max_drawdown(returns), rel=1e-9, abs=1e-12)
+    assert stats.annualised_return == pytest.approx(empyrical.annual_return(returns, annualization=252), rel=1e-7)
+    assert -1.0 <= stats.max_drawdown <= 0.0
+    if not math.isnan(stats.sharpe):
+        assert stats.sharpe == pytest.approx(empyrical.sharpe_ratio(returns, annualization=252), rel=1e-6)
+
+
+def test_trade_statistics_by_hand() -> None:
+    trades = [trade(120.0, 2.0), trade(-40.0, 1.5), trade(60.0, 1.0), trade(-20.0, 0.5, "SHORT"), trade(0.0, 1.0)]
+    stats = compute_statistics(daily_curve([100.0, 101.0, 102.0]), trades)
+    assert stats.trades == 5
+    assert stats.win_rate == pytest.approx(2 / 5)
+    assert stats.profit_factor == pytest.approx(180.0 / 60.0)
+    assert stats.expectancy == pytest.approx(120.0 / 5)
+    assert stats.average_win == pytest.approx(90.0)
+    assert stats.average_loss == pytest.approx(-30.0)
+    assert stats.fees_paid == pytest.approx(6.0)
+
+
+def test_profit_factor_edge_cases() -> None:
+    curve = daily_curve([100.0, 101.0])
+    none = compute_statistics(curve, [])
+    assert math.isnan(none.profit_factor) and math.isnan(none.win_rate) and math.isnan(none.expectancy)
+    assert none.trades == 0 and none.fees_paid == 0.0
+    assert compute_statistics(curve, [trade(5.0), trade(3.0)]).profit_factor == math.inf
+    assert compute_statistics(curve, [trade(-5.0)]).profit_factor == 0.0
+    breakeven = compute_statistics(curve, [trade(0.0)])
+    assert math.isnan(breakeven.profit_factor) and breakeven.win_rate == 0.0
+    assert math.isnan(breakeven.average_win) and math.isnan(breakeven.average_loss)
+
+
+def test_flat_equity_gives_nan_ratios_without_warnings() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        stats = compute_statistics(daily_curve([100.0] * 30), [])
+    assert math.isnan(stats.sharpe) and math.isnan(stats.sortino) and math.isnan(stats.calmar)
+    assert stats.volatility == 0.0 and stats.max_drawdown == 0.0 and stats.total_return == 0.0
+    assert stats.max_drawdown_duration_ns == 0
+
+
+def test_constant_positive_returns_have_undefined_sharpe_and_sortino() -> None:
+    stats = compute_statistics(daily_curve(list(100.0 * 1.001 ** np.arange(50))), [])
+    assert math.isnan(stats.sharpe) and math.isnan(stats.sortino)
+    assert stats.total_return > 0
+
+
+@pytest.mark.parametrize("values", [[], [100.0]])
+def test_fewer_than_two_points_give_nan_statistics(values: list[float]) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        stats = compute_statistics(daily_curve(values), [trade(10.0)], turnover_notional=1_000.0)
+    for name in ("total_return", "annualised_return", "volatility", "sharpe", "sortino", "calmar", "max_drawdown"):
+        assert math.isnan(getattr(stats, name)), name
+    assert stats.win_rate == 1.0
+    assert stats.max_drawdown_duration_ns == 0
+    if values:
+        assert stats.start_equity == stats.end_equity == 100.0 and stats.turnover == pytest.approx(10.0)
+    else:
+        assert math.isnan(stats.start_equity) and math.isnan(stats.turnover)
+
+
+def test_two_points_give_returns_but_no_volatility() -> None:
+    stats = compute_statistics(daily_curve([100.0, 110.0]), [], periods_per_year=252)
+    assert stats.total_return == pytest.approx(0.1)
+    assert stats.annualised_return == pytest.approx(1.1**252 - 1)
+    assert math.isnan(stats.volatility) and math.isnan(stats.sharpe)
+
+
+def test_drawdown_series_and_duration_by_hand() -> None:
+    # Peak 110 at day 1, under water days 2-3, regained at day 4 (3 days); peak 111 at day 4, under to the end (2 days).
+    curve = daily_curve([100.0, 110.0, 99.0, 105.0, 111.0, 90.0, 95.0])
+    np.testing.assert_allclose(
+        drawdown_series(curve.equity), [0.0, 0.0, -0.1, 105 / 110 - 1, 0.0, 90 / 111 - 1, 95 / 111 - 1]
+    )
+    assert max_drawdown_duration_ns(curve.ts, curve.equity) == 3 * DAY
+    stats = compute_statistics(curve, [])
+    assert stats.max_drawdown == pytest.approx(90 / 111 - 1)
+    assert stats.max_drawdown_duration_ns == 3 * DAY
+    assert stats.max_drawdown_duration_days == pytest.approx(3.0)
+    # Never regained: counts to the last timestamp.
+    assert max_drawdown_duration_ns(*_arrays(daily_curve([100.0, 120.0, 90.0, 95.0, 100.0, 119.0]))) == 4 * DAY
+    # Equal to the peak counts as regained.
+    assert max_drawdown_duration_ns(*_arrays(daily_curve([100.0, 90.0, 100.0, 100.0]))) == 2 * DAY
+
+
+def _arrays(curve: EquityCurve) -> tuple[np.ndarray, np.ndarray]:
+    return curve.ts, curve.equity
+
+
+def test_monthly_returns_compound_within_calendar_months() -> None:
+    returns = seeded_returns(n=200, seed=5)
+    curve = curve_from_returns(returns)
+    got = monthly_returns(curve)
+    expected = (1.0 + returns).groupby([returns.index.year, returns.index.month]).prod() - 1.0
+    assert list(got) == [(int(y), int(m)) for y, m in expected.index]
+    np.testing.assert_allclose(list(got.values()), expected.to_numpy(), rtol=1e-10)
+    assert math.prod(1.0 + v for v in got.values()) - 1.0 == pytest.approx(compute_statistics(curve, []).total_return)
+    assert monthly_returns(daily_curve([100.0])) == {}
+
+
+def test_turnover_exposure_fees_and_equity_bounds() -> None:
+    stats = compute_statistics(
+        daily_curve([100.0, 200.0, 300.0]), [trade(1.0, 0.25)], turnover_notional=600.0, exposure_time_fraction=0.4
+    )
+    assert stats.turnover == pytest.approx(3.0)
+    assert stats.exposure == 0.4
+    assert stats.fees_paid == 0.25
+    assert (stats.start_equity, stats.end_equity) == (100.0, 300.0)
+    assert math.isnan(compute_statistics(daily_curve([100.0, 101.0]), []).exposure)
+
+
+def test_to_dict_is_ordered_and_json_serialisable() -> None:
+    stats = compute_statistics(curve_from_returns(seeded_returns(n=30)), [trade(5.0)])
+    as_dict = stats.to_dict()
+    assert next(iter(as_dict)) == "total_return"
+    assert as_dict["trades"] == 1 and isinstance(as_dict["max_drawdown_duration_ns"], int)
+    assert json.loads(json.dumps(as_dict))["sharpe"] == pytest.approx(stats.sharpe)
+
+
+def test_invalid_inputs_are_rejected_with_the_field_named() -> None:
+    with pytest.raises(ValidationError, match="ts"):
+        EquityCurve(np.array([2, 1], dtype=np.int64), np.array([1.0, 2.0]))
+    with pytest.raises(ValidationError, match="same length"):
+        EquityCurve(np.array([1, 2], dtype=np.int64), np.array([1.0]))
+    with pytest.raises(ValidationError, match="finite"):
+        EquityCurve(np.array([1, 2], dtype=np.int64), np.array([1.0, math.nan]))
+    with pytest.raises(ValidationError, match="side"):
+        RoundTrip("X", "BUY", 1.0, 0, 1, 1.0, 1.0, 0.0, 0.0)
+    curve = daily_curve([1.0, 2.0])
+    with pytest.raises(ValidationError, match="periods_per_year"):
+        compute_statistics(curve, [], periods_per_year=0)
+    with pytest.raises(ValidationError, match="exposure_time_fraction"):
+        compute_statistics(curve, [], exposure_time_fraction=1.5)
+
+
+def test_curve_arrays_are_copied_and_read_only() -> None:
+    ts = T0 + DAY * np.arange(3)
+    equity = np.array([1.0, 2.0, 3.0])
+    curve = EquityCurve(ts, equity)
+    equity[0] = 99.0
+    assert curve.equity[0] == 1.0
+    with pytest.raises(ValueError, match="read-only"):
+        curve.equity[0] = 5.0

@@ -1,0 +1,61 @@
+"""The market-data engine: checks, hands items to the core, publishes them; rejects without raising."""
+
+from __future__ import annotations
+
+from data_support import equity
+
+from nautilus_platform.core.bus import MessageBus
+from nautilus_platform.data.engine import MarketDataEngine, RejectedData
+from nautilus_platform.model.data import Bar, BarSpecification, BarType, MarketData, QuoteTick
+from nautilus_platform.model.values import Price, Quantity
+
+
+class FakeCache:
+    def __init__(self) -> None:
+        self.instruments = {equity().id: equity()}
+
+
+class FakeCore:
+    def __init__(self) -> None:
+        self.bus = MessageBus()
+        self.cache = FakeCache()
+        self.processed: list[MarketData] = []
+
+    def process(self, data: MarketData) -> None:
+        self.processed.append(data)
+
+
+def quote(ts: int, symbol: str = "TEST.XNAS") -> QuoteTick:
+    from nautilus_platform.core.identifiers import InstrumentId
+
+    return QuoteTick.of(InstrumentId(symbol), Price.of("1.00"), Price.of("1.01"), Quantity.of(1), Quantity.of(1), ts)
+
+
+def test_items_reach_the_core_then_the_bus_topic() -> None:
+    core = FakeCore()
+    engine = MarketDataEngine(core)
+    seen: list[object] = []
+    core.bus.subscribe("data.quotes.TEST.XNAS", seen.append)
+    bars: list[object] = []
+    core.bus.subscribe("data.bars.*", bars.append)
+    bar_type = BarType(equity().id, BarSpecification.from_str("1-MINUTE-LAST"))
+    bar = Bar.of(bar_type, Price.of("1"), Price.of("2"), Price.of("1"), Price.of("2"), Quantity.of(5), 60)
+    assert engine.process(quote(1)) and engine.process(bar)
+    assert core.processed == [quote(1), bar] and seen == [quote(1)] and bars == [bar]
+    assert engine.processed == 2
+
+
+def test_rejections_are_counted_published_and_change_nothing() -> None:
+    core = FakeCore()
+    engine = MarketDataEngine(core)
+    rejected: list[RejectedData] = []
+    core.bus.subscribe("data.rejected", rejected.append)
+    assert engine.process(quote(10))
+    assert not engine.process(quote(5))  # back in time for this stream
+    assert not engine.process(quote(20, "OTHER.XNAS"))
+    assert not engine.process("nonsense")  # type: ignore[arg-type]
+    assert engine.process(quote(10))  # equal time is fine
+    assert engine.rejected == {"time_backwards": 1, "unknown_instrument": 1, "not_market_data": 1}
+    assert [r.code for r in rejected] == ["time_backwards", "unknown_instrument", "not_market_data"]
+    assert "before the stream's last 10" in rejected[0].message
+    assert len(core.processed) == 2
