@@ -47,6 +47,10 @@ HOT_MODULES = [
     "venues/simulated/matching.py",
     "venues/simulated/venue.py",
     "service/node.py",
+    "data/engine.py",
+    "data/objects.py",
+    "strategy/engine.py",
+    "backtest/engine.py",
 ]
 
 

@@ -71,8 +71,25 @@ def merged(sources: Sequence[DataSource]) -> Iterator[MarketData]:
     streams = [stream_of(source) for source in sources]
     if len(streams) == 1:
         return streams[0]
-    keyed = (((item.ts_event, index, item) for item in stream) for index, stream in enumerate(streams))
-    return (entry[2] for entry in heapq.merge(*keyed, key=lambda entry: (entry[0], entry[1])))
+    return _merge(streams)
+
+
+def _merge(streams: list[Iterator[MarketData]]) -> Iterator[MarketData]:
+    # A heap holding each stream's next item: (ts, stream index, item); the index breaks ties.
+    heap: list[tuple[int, int, MarketData]] = []
+    for index, stream in enumerate(streams):
+        first = next(stream, None)
+        if first is not None:
+            heap.append((first.ts_event, index, first))
+    heapq.heapify(heap)
+    while heap:
+        _, index, item = heap[0]
+        yield item
+        following = next(streams[index], None)
+        if following is None:
+            heapq.heappop(heap)
+        else:
+            heapq.heapreplace(heap, (following.ts_event, index, following))
 
 
 def exposure(trips: Sequence[RoundTrip], curve: EquityCurve, positions: dict[str, PositionEvent]) -> float | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from nautilus_platform.core.bus import MessageBus
 from nautilus_platform.core.identifiers import InstrumentId
@@ -46,7 +46,7 @@ class RejectedData:
 
     code: str
     message: str
-    item: object
+    item: Any
 
 
 class MarketDataEngine:

@@ -101,7 +101,7 @@ def build_backtest(config: BacktestConfig) -> Backtest:
     bar_type = default_bar_type(config.data)
     for strategy in config.strategies:
         if "bar_type" in strategy.parameters() and not strategy.params["bar_type"] and bar_type is not None:
-            setattr(strategy, "bar_type", bar_type)  # noqa: B010 - a declared Param of this strategy
+            strategy.set_param("bar_type", bar_type)
     return Backtest(
         node, config.strategies, config.data, start_ns=config.start_ns, end_ns=config.end_ns,
         equity_interval_ns=config.equity_interval_ns,

@@ -65,6 +65,7 @@ class TradingNode:
             self.clock, self.bus, self.cache, self.risk, self.router, self.portfolio, self.journal
         )
         self.venues: dict[VenueId, SimulatedVenue] = {}
+        self._venue_of: dict[InstrumentId, SimulatedVenue] = {}  # instrument -> its venue, for process()
         self._day_start_offset_ns = day_start_offset_ns
         now = self.clock.timestamp_ns()
         first = (now - day_start_offset_ns) // DAY_NS * DAY_NS + day_start_offset_ns
@@ -102,6 +103,7 @@ class TradingNode:
         self.cache.add_instrument(instrument)
         self.rates.add_instrument(instrument)
         venue.add_instrument(instrument)
+        self._venue_of[instrument.id] = venue
 
     def order_factory(self, strategy_id: str | StrategyId) -> OrderFactory:
         return OrderFactory(StrategyId(strategy_id), self.clock)
@@ -141,7 +143,7 @@ class TradingNode:
             iid = quote.instrument_id
             cache.add_quote(quote)
             self.portfolio.on_mark(iid, cache.mid_raw[iid])
-            venue = self.venues.get(iid.venue)
+            venue = self._venue_of.get(iid)
             if venue is not None:
                 venue.process_quote(quote)
         elif kind is TradeTick:
@@ -149,7 +151,7 @@ class TradingNode:
             iid = trade.instrument_id
             cache.add_trade(trade)
             self._mark(iid)
-            venue = self.venues.get(iid.venue)
+            venue = self._venue_of.get(iid)
             if venue is not None:
                 venue.process_trade(trade)
         elif kind is Bar:
@@ -157,7 +159,7 @@ class TradingNode:
             iid = bar.bar_type.instrument_id
             cache.add_bar(bar)
             self._mark(iid)
-            venue = self.venues.get(iid.venue)
+            venue = self._venue_of.get(iid)
             if venue is not None:
                 venue.process_bar(bar)
         else:
@@ -166,7 +168,7 @@ class TradingNode:
             if isinstance(book, OrderBookSnapshot):
                 cache.add_book(book)
                 self._mark(iid)
-            venue = self.venues.get(iid.venue)
+            venue = self._venue_of.get(iid)
             if venue is not None:
                 venue.process_book(book)
 

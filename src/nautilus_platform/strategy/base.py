@@ -52,13 +52,8 @@ class Strategy:
     """Base of every strategy; see the module docstring."""
 
     def __init__(self, strategy_id: str | None = None, **params: object) -> None:
-        declared = declared_params(type(self))
         for name, value in params.items():
-            if name not in declared:
-                raise ValidationError(
-                    name, value, f"is not a parameter of {type(self).__name__}; it has {sorted(declared)}"
-                )
-            setattr(self, name, value)
+            self.set_param(name, value)
         self.id = StrategyId(strategy_id or f"{type(self).__name__}-001")
         self.state = StrategyState.READY
         self._engine: StrategyEngine | None = None
@@ -69,6 +64,16 @@ class Strategy:
     def parameters(cls) -> dict[str, Param[Any]]:
         """The declared parameters (name -> ``Param``: type, default, bounds, help)."""
         return declared_params(cls)
+
+    def set_param(self, name: str, value: object) -> None:
+        """Set a declared parameter, validated (text is parsed by the declared type)."""
+        declared = declared_params(type(self))
+        param = declared.get(name)
+        if param is None:
+            raise ValidationError(
+                name, value, f"is not a parameter of {type(self).__name__}; it has {sorted(declared)}"
+            )
+        self.__dict__[name] = param.check(value)
 
     @property
     def params(self) -> dict[str, object]:

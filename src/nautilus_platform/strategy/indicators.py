@@ -103,7 +103,7 @@ class SMA(_Window):
         i += 1
         if i == self.period:
             i = 0
-            self._div = self.period
+            self._div = float(self.period)
             if self._wrapped():
                 s = math.fsum(buf)
         self._sum = s

@@ -7,7 +7,8 @@ A strategy declares its parameters as class attributes::
         slow = Param(int, 30, low=3, high=2000, help="slow SMA period")
 
 ``Strategy.parameters()`` lists them (so a sweep or a UI can read names, types, bounds and
-defaults) and every instance holds validated values. Values given as text (``--param fast=12``)
+defaults) and every instance holds validated values, set through the constructor or
+``Strategy.set_param`` (reading one is a plain attribute read: hot loops pay nothing). Values given as text (``--param fast=12``)
 are parsed by the declared type; an unknown name, a bad value or one out of bounds is a
 ``ValidationError`` naming the parameter, the value and the rule.
 """
@@ -57,13 +58,11 @@ class Param(Generic[T]):
     @overload
     def __get__(self, instance: object, owner: type) -> T: ...
     def __get__(self, instance: object | None, owner: type) -> Param[T] | T:
+        # A non-data descriptor: a value set on the instance (``Strategy.__init__``/``set_param``
+        # store validated values in its ``__dict__``) is found first, at plain attribute speed.
         if instance is None:
             return self
-        values: dict[str, Any] = instance.__dict__.setdefault("_param_values", {})
-        return values.get(self.name, self.default)  # type: ignore[no-any-return]
-
-    def __set__(self, instance: object, value: object) -> None:
-        instance.__dict__.setdefault("_param_values", {})[self.name] = self.check(value)
+        return self.default
 
     def check(self, value: object) -> T:
         """``value`` (or its text) as the declared type, within bounds and choices."""

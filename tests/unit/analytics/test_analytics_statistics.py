@@ -97,7 +97,9 @@ def test_infer_periods_per_year_rule() -> None:
     assert math.isnan(infer_periods_per_year(np.array([T0])))
 
 
-@given(st.lists(st.floats(-0.2, 0.2), min_size=3, max_size=60))
+# Returns below 1e-9 in magnitude (other than 0) only measure float rounding: 1 + 1e-300 == 1, so
+# an equity curve cannot carry them and the two computations differ in noise, not in formula.
+@given(st.lists(st.floats(-0.2, 0.2).filter(lambda r: r == 0 or abs(r) >= 1e-9), min_size=3, max_size=60))
 @settings(max_examples=60, deadline=None)
 def test_property_matches_empyrical_on_arbitrary_returns(values: list[float]) -> None:
     returns = pd.Series(values, index=pd.date_range("2021-01-01", periods=len(values), freq="D", tz="UTC"))

@@ -48,6 +48,9 @@ class _Marked:
     def __init__(self) -> None:
         self.unrealized = self.value = self.gross = self.net = self.margin_init = self.margin_maint = 0
 
+    def is_zero(self) -> bool:
+        return not (self.unrealized or self.value or self.gross or self.net or self.margin_init or self.margin_maint)
+
 
 class _InstrumentInfo:
     __slots__ = ("is_pair", "margin_init_ppb", "margin_maint_ppb")
@@ -245,7 +248,10 @@ class Portfolio:
             return
         info = self._info[instrument_id]
         accounts = self.accounts
+        marked_by_id = self._marked
         for position in positions:
+            if not position.signed_raw and marked_by_id[position.id].is_zero():
+                continue  # flat and already marked flat: the account's figures do not move
             account = accounts[position.account_id]
             self._remark(account, position, info, mark_raw)
             account.update_peak()

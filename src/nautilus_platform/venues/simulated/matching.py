@@ -433,9 +433,14 @@ class MatchingEngine:
 
     def on_bar(self, bar: Bar) -> None:
         """Process the bar's four price points (see the module docstring)."""
+        book = self.book
+        if not (self._conditionals or self._held or self._bid_keys or self._ask_keys):
+            # Nothing rests, waits or is held: nothing can fill on the way, only where the bar ends.
+            book.apply_last(bar.close.raw)
+            self._bar_driven = isinstance(book, L1Book) and not book.has_quotes
+            return
         o, h, low, c = bar.open.raw, bar.high.raw, bar.low.raw, bar.close.raw
         points = (o, h, low, c) if h - o <= o - low else (o, low, h, c)
-        book = self.book
         previous = None
         for index, point in enumerate(points):
             if point == previous:

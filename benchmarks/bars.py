@@ -1,0 +1,59 @@
+"""The ``bars`` peer workload: a 10/30 SMA crossover over 1,000,000 one-minute bars (JSON lines out).
+
+One instrument, a seeded random walk with 2-decimal prices (``data.simulator.simulate_bars``),
+the shipped ``MovingAverageCross`` (buy 100 when fast > slow + 1e-6 and flat, sell 100 when
+fast < slow - 1e-6 and long), market orders filled at the signal bar's close, no fees, through
+the whole backtest engine and trading core. ``python benchmarks/bars.py [N]`` (default 1,000,000).
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import compiled, cores, emit, peak_rss_mb, scale_from_argv
+from nautilus_platform.core.identifiers import InstrumentId
+from nautilus_platform.data.simulator import simulate_bars
+from nautilus_platform.model.data import BarSpecification
+from nautilus_platform.model.enums import AccountType
+from nautilus_platform.model.instruments import Equity
+from nautilus_platform.model.values import USD, Money, Price, Quantity
+from nautilus_platform.service.backtest import BacktestConfig, VenueSetup, run_backtest
+from nautilus_platform.service.runtime import tune_gc
+from nautilus_platform.strategy.examples import MovingAverageCross
+from nautilus_platform.venues.simulated import SimulatedVenueConfig
+
+NAME = "bars"
+
+
+def main(n: int) -> None:
+    instrument = Equity(
+        id=InstrumentId("BENCH.SIM"), price_precision=2, size_precision=0, tick_size=Price.of("0.01"),
+        lot_size=Quantity.of(1), quote_currency=USD,
+    )  # fmt: skip
+    data = simulate_bars(instrument, BarSpecification.from_str("1-MINUTE-LAST"), n, seed=42, volatility=0.0005)
+    venue = VenueSetup(SimulatedVenueConfig(venue_id="SIM"), AccountType.MARGIN, USD, [Money.of(10**9, USD)])
+    strategy = MovingAverageCross(fast=10, slow=30, quantity=Decimal(100), threshold=1e-6)
+    config = BacktestConfig(venues=[venue], instruments=[instrument], data=[data], strategies=[strategy])
+    gc.collect()
+    gc.freeze()
+    tune_gc()
+    result = run_backtest(config)
+    fills = len(result.fills)
+    final_equity = Decimal(repr(float(result.equity.equity[-1])))
+    emit(NAME, "bars_per_s", round(result.items / result.wall_seconds), "bars/s")
+    emit(NAME, "bars", result.items, "bars")
+    emit(NAME, "fills", fills, "fills")
+    emit(NAME, "round_trips", len(result.round_trips), "trips")
+    emit(NAME, "pnl", float(final_equity - Decimal(10**9)), "USD")
+    emit(NAME, "wall_s", round(result.wall_seconds, 3), "s")
+    emit(NAME, "peak_rss_mb", peak_rss_mb(), "MiB")
+    emit(NAME, "cores", cores(), "cores")
+    emit(NAME, "compiled", compiled(), "bool")
+
+
+if __name__ == "__main__":
+    main(scale_from_argv(1_000_000))
