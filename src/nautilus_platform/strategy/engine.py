@@ -93,13 +93,13 @@ class StrategyEngine:
         for strategy in list(self.strategies.values()):
             if strategy.state is StrategyState.READY:
                 strategy.state = StrategyState.RUNNING
-                self._call(strategy, "on_start", None)
+                self._call(strategy, "on_start")
 
     def stop(self) -> None:
         """Stop every running strategy (``on_stop``), keeping its orders and positions."""
         for strategy in list(self.strategies.values()):
             if strategy.state is StrategyState.RUNNING:
-                self._call(strategy, "on_stop", None)
+                self._call(strategy, "on_stop")
                 if strategy.state is StrategyState.RUNNING:
                     strategy.state = StrategyState.STOPPED
                     self._detach(strategy)
@@ -156,9 +156,10 @@ class StrategyEngine:
 
         return fire
 
-    def _call(self, strategy: Strategy, callback: str, message: object) -> None:
+    def _call(self, strategy: Strategy, callback: str) -> None:
+        """Call a lifecycle callback (``on_start``/``on_stop``), contained."""
         try:
-            getattr(strategy, callback)() if message is None else getattr(strategy, callback)(message)
+            getattr(strategy, callback)()
         except Exception as exc:
             self._fault(strategy, callback, exc)
 

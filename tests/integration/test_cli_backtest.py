@@ -1,0 +1,79 @@
+"""``naut backtest`` and ``naut demo``: summary, report, export, catalog data; clear errors (exit 2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from nautilus_platform.cli.main import app
+
+ROOT = Path(__file__).resolve().parents[2]
+NVDA = ROOT.parent / "shared" / "data" / "backtrader-nvda-1999-2014.txt"
+RUNNER = CliRunner()
+FILE_ARGS = ["-l", "yahoo", "-i", "NVDA.XNAS", "--price-precision", "6", "--bar", "1-DAY-LAST"]
+needs_data = pytest.mark.skipif(not NVDA.exists(), reason=f"shared market data not found at {NVDA.parent}")
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = RUNNER.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+@needs_data
+def test_backtest_a_file_with_params_report_and_export(tmp_path: Path) -> None:
+    code, out = run(
+        "backtest", "ma-cross", "-d", str(NVDA), *FILE_ARGS, "--param", "fast=5", "--param", "slow=20",
+        "--report", str(tmp_path / "r.html"), "--output", str(tmp_path / "out"), "--fees", "taker_bps=5",
+    )  # fmt: skip
+    assert code == 0, out
+    assert "Backtest summary" in out and "sharpe" in out and "round trips" in out
+    assert (tmp_path / "r.html").stat().st_size > 10_000
+    assert (tmp_path / "out" / "fills.parquet").exists() and (tmp_path / "out" / "summary.json").exists()
+
+
+@needs_data
+def test_backtest_catalog_data(tmp_path: Path) -> None:
+    catalog = str(tmp_path / "cat")
+    code, out = run("data", "import", str(NVDA), *FILE_ARGS, "--catalog", catalog)
+    assert code == 0, out
+    code, out = run(
+        "backtest", "ma-cross", "-d", "catalog:bars-1-DAY-LAST/NVDA.XNAS", "--catalog", catalog, "--start", "2005-01-01"
+    )
+    assert code == 0, out
+    assert "items processed" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["backtest", "ma-cross", "-d", "missing.csv", "-l", "yahoo", "-i", "X.Y", "--bar", "1-DAY-LAST"],
+            "is not a file",
+        ),
+        (["backtest", "nope", "-d", "x.csv"], "must be MODULE:CLASS"),
+        (["backtest", "ma-cross", "-d", "x.csv"], "needs --layout and --instrument"),
+        (["backtest", "ma-cross", "-d", "catalog:bad"], "must be catalog:DATA_TYPE/INSTRUMENT"),
+    ],
+)
+def test_errors_name_the_problem(args: list[str], message: str, tmp_path: Path) -> None:
+    code, out = run(*args)
+    assert code == 2 and message in out, out
+
+
+@needs_data
+@pytest.mark.parametrize(
+    ("param", "message"),
+    [("speed=3", "unknown for MovingAverageCross"), ("fast=x", "whole number"), ("fast=40", "less than slow")],
+)
+def test_bad_parameters_are_refused(param: str, message: str) -> None:
+    code, out = run("backtest", "ma-cross", "-d", str(NVDA), *FILE_ARGS, "--param", param)
+    assert code == 2 and message in out, out
+
+
+def test_demo_backtests_synthetic_bars_and_writes_the_report(tmp_path: Path) -> None:
+    code, out = run("demo", "--bars", "2000", "--report", str(tmp_path / "demo.html"))
+    assert code == 0, out
+    assert "SYNTHETIC" in out and "Backtest summary" in out
+    assert "SYNTHETIC" in (tmp_path / "demo.html").read_text()
