@@ -50,6 +50,7 @@ HOT_MODULES = [
     "data/engine.py",
     "data/objects.py",
     "strategy/engine.py",
+    "strategy/indicators.py",
     "backtest/engine.py",
 ]
 

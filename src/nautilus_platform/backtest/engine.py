@@ -164,6 +164,7 @@ class Backtest:
         ts_samples: array[int] = array("q")
         equity_samples: array[float] = array("d")
         process = self.data_engine.process
+        sample_ts, sample_equity = ts_samples.append, equity_samples.append
         start, end, interval = self.start_ns, self.end_ns, self.equity_interval_ns
         started = time.perf_counter()
         self.strategy_engine.start()
@@ -178,8 +179,8 @@ class Backtest:
             if end is not None and ts >= end:
                 break
             if ts != last_ts and last_ts is not None and last_ts >= next_sample:
-                ts_samples.append(last_ts)
-                equity_samples.append(account.equity_raw / FIXED_SCALAR)
+                sample_ts(last_ts)
+                sample_equity(account.equity_raw / FIXED_SCALAR)
                 if interval is not None:
                     next_sample = last_ts + interval
             last_ts = ts

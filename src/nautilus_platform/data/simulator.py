@@ -27,6 +27,7 @@ from nautilus_platform.model.data import BarSpecification, BarType
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.values import FIXED_SCALAR
 
+_CHUNK = 65_536
 SYNTHETIC = "SYNTHETIC data from the seeded market simulator (nautilus_platform.data.simulator), not market data"
 
 
@@ -75,17 +76,24 @@ def simulate_bars(
     if interval is None:
         raise ValidationError("bar_spec", str(bar_spec), "must be a time aggregation")
     rng = np.random.Generator(np.random.PCG64(seed))
-    steps = rng.normal(drift / intrabar_steps, volatility / np.sqrt(intrabar_steps), size=(n, intrabar_steps))
-    paths = start_price * np.exp(np.cumsum(steps.ravel())).reshape(n, intrabar_steps)
-    tick = instrument.tick_size.raw
-    close = _to_ticks(paths[:, -1], tick)
-    open_ = np.empty(n, np.int64)
-    open_[0] = _to_ticks(np.array([start_price]), tick)[0]
-    open_[1:] = close[:-1]
-    inner = _to_ticks(paths, tick)
-    high = np.maximum(np.maximum(inner.max(axis=1), open_), close)
-    low = np.minimum(np.minimum(inner.min(axis=1), open_), close)
-    lot = instrument.lot_size.raw
+    tick, lot = instrument.tick_size.raw, instrument.lot_size.raw
+    open_, high, low, close = (np.empty(n, np.int64) for _ in range(4))
+    level = np.log(start_price)
+    previous_close = _to_ticks(np.array([start_price]), tick)[0]
+    for start in range(0, n, _CHUNK):  # in chunks: the temporaries stay small for any n
+        stop = min(start + _CHUNK, n)
+        steps = rng.normal(
+            drift / intrabar_steps, volatility / np.sqrt(intrabar_steps), size=(stop - start, intrabar_steps)
+        )
+        logs = level + np.cumsum(steps.ravel()).reshape(stop - start, intrabar_steps)
+        level = logs[-1, -1]
+        inner = _to_ticks(np.exp(logs), tick)
+        chunk_close = inner[:, -1]
+        chunk_open = np.concatenate(([previous_close], chunk_close[:-1]))
+        previous_close = chunk_close[-1]
+        open_[start:stop], close[start:stop] = chunk_open, chunk_close
+        high[start:stop] = np.maximum(inner.max(axis=1), chunk_open)
+        low[start:stop] = np.minimum(inner.min(axis=1), chunk_open)
     volume = rng.integers(1, 1001, size=n, dtype=np.int64) * lot
     ts = start_ns + interval * np.arange(1, n + 1, dtype=np.int64)
     columns = {"ts": ts, "open": open_, "high": high, "low": low, "close": close, "volume": volume}

@@ -107,7 +107,7 @@ class TradeTick(msgspec.Struct, frozen=True, gc=False, kw_only=True):
         )
 
 
-class BarSpecification(msgspec.Struct, frozen=True, gc=False):
+class BarSpecification(msgspec.Struct, frozen=True, gc=False, cache_hash=True):
     """How bars are built: ``step`` units of ``aggregation`` on ``price_type`` prices."""
 
     step: int
@@ -147,7 +147,7 @@ _TIME_UNITS_NS = {
 }
 
 
-class BarType(msgspec.Struct, frozen=True, gc=False):
+class BarType(msgspec.Struct, frozen=True, gc=False, cache_hash=True):
     """An instrument plus a bar specification, e.g. ``AAPL.XNAS-1-DAY-LAST``."""
 
     instrument_id: InstrumentId

@@ -135,6 +135,8 @@ class StrategyEngine:
         method = getattr(strategy, callback)
 
         def handler(message: Any) -> None:
+            # Data handlers are unsubscribed when the strategy stops; event handlers stay (events
+            # of its orders keep coming) and check the state.
             if strategy.state is not StrategyState.RUNNING:
                 return
             try:
@@ -142,8 +144,15 @@ class StrategyEngine:
             except Exception as exc:
                 self._fault(strategy, callback, exc)
 
-        self.bus.subscribe(topic, handler)
-        self._subscriptions[strategy.id].append((topic, handler))
+        def data_handler(message: Any) -> None:
+            try:
+                method(message)
+            except Exception as exc:
+                self._fault(strategy, callback, exc)
+
+        chosen = data_handler if topic.startswith("data.") else handler
+        self.bus.subscribe(topic, chosen)
+        self._subscriptions[strategy.id].append((topic, chosen))
 
     def _contained_timer(self, strategy: Strategy, name: str, callback: TimeCallback) -> TimeCallback:
         def fire(event: TimeEvent) -> None:
