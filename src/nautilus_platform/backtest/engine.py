@@ -198,7 +198,7 @@ class Backtest:
 
     def _result(self, count: int, wall: float, ts: array[int], equity: array[float]) -> BacktestResult:
         core = self.core
-        curve = EquityCurve(ts=np.frombuffer(ts, np.int64).copy(), equity=np.frombuffer(equity, np.float64).copy())
+        curve = EquityCurve(ts=np.frombuffer(ts, np.int64), equity=np.frombuffer(equity, np.float64))  # it copies
         instruments = {str(iid): instrument for iid, instrument in core.cache.instruments.items()}
         trips = round_trips(self.fills, instruments)
         notional = sum(float(f.last_qty.as_decimal() * f.last_px.as_decimal()) for f in self.fills)
