@@ -53,7 +53,7 @@ def test_backtest_catalog_data(tmp_path: Path) -> None:
             "is not a file",
         ),
         (["backtest", "nope", "-d", "x.csv"], "must be MODULE:CLASS"),
-        (["backtest", "ma-cross", "-d", "x.csv"], "needs --layout and --instrument"),
+        (["backtest", "ma-cross", "-d", "x.csv"], "needs --layout (or --type) and --instrument"),
         (["backtest", "ma-cross", "-d", "catalog:bad"], "must be catalog:DATA_TYPE/INSTRUMENT"),
     ],
 )

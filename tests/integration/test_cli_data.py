@@ -101,3 +101,14 @@ def test_the_readme_data_commands_run(tmp_path: Path, monkeypatch: pytest.Monkey
         code, out = run(*shlex.split(line)[1:])
         assert code == 0, f"{line}\n{out}"
     assert "quotes BTCUSDT.BINANCE" in out and "rows in range" in out  # the last command: show
+
+
+def test_type_picks_the_generic_layout_and_must_agree_with_a_layout(tmp_path: Path) -> None:
+    path = tmp_path / "q.csv"
+    path.write_text("timestamp,bid,ask,bid_size,ask_size\n2024-01-02T00:00:00Z,1.00,1.01,5,5\n")
+    code, out = run("data", "check", str(path), "--type", "quotes", "-i", "X.Y", "--json")
+    assert code == 0 and json.loads(out)["accepted"] == 1
+    code, out = run("data", "check", str(path), "--type", "bars", "-l", "quotes", "-i", "X.Y")
+    assert code == 2 and "does not match layout 'quotes'" in out
+    code, out = run("data", "check", str(path), "-i", "X.Y")
+    assert code == 2 and "give --layout or --type" in out

@@ -105,6 +105,7 @@ def backtest(
     data: list[str] = _DATA,
     param: list[str] = _PARAM,
     layout: str | None = typer.Option(None, "--layout", "-l", help="Layout of file data (see `naut data check`)."),
+    data_type: str | None = data_cli._TYPE,
     instrument: str | None = typer.Option(None, "--instrument", "-i", help="Instrument id of file data, SYMBOL.VENUE."),
     price_precision: int = data_cli._PRICE_PRECISION,
     size_precision: int = data_cli._SIZE_PRECISION,
@@ -130,7 +131,7 @@ def backtest(
     """Backtest a strategy through the real trading core on historical data."""
     try:
         result, sources = _run(
-            strategy, data, param, layout, instrument, price_precision, size_precision, tick, lot, currency, bar, tz,
+            strategy, data, param, layout, data_type, instrument, price_precision, size_precision, tick, lot, currency, bar, tz,
             column, policy, catalog, start, end, cash, account, fees, bar_execution,
         )  # fmt: skip
     except NautilusError as exc:
@@ -149,7 +150,8 @@ def backtest(
 
 
 def _run(
-    strategy_spec: str, data: list[str], param: list[str], layout: str | None, instrument_id: str | None,
+    strategy_spec: str, data: list[str], param: list[str], layout: str | None, data_type: str | None,
+    instrument_id: str | None,
     price_precision: int, size_precision: int, tick: str | None, lot: str | None, currency_code: str, bar: str | None,
     tz: str, column: list[str], policy: list[str], catalog: Path, start: str | None, end: str | None, cash: str,
     account: str, fees: str | None, bar_execution: str,
@@ -170,11 +172,11 @@ def _run(
         if item.startswith("catalog:"):
             source, instrument = _catalog_source(item, catalog, start_ns, end_ns, currency)
         else:
-            if layout is None or instrument_id is None:
-                raise ValidationError("data", item, "a file needs --layout and --instrument")
+            if (layout is None and data_type is None) or instrument_id is None:
+                raise ValidationError("data", item, "a file needs --layout (or --type) and --instrument")
             loaded: LoadedData = data_cli._load(
                 Path(item), layout, instrument_id, price_precision, size_precision, tick, lot, currency_code, bar, tz,
-                column, policy,
+                column, policy, data_type,
             )  # fmt: skip
             source, instrument = loaded, loaded.instrument
         if source_length(source) == 0:

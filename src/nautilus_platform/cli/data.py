@@ -24,7 +24,27 @@ console = Console(width=140)
 errors = Console(stderr=True, width=140)
 
 _PATH = typer.Argument(..., help="CSV or Parquet file.")
-_LAYOUT = typer.Option(..., "--layout", "-l", help="Layout preset: yahoo, backtrader, binance-klines, ohlcv, close, …")
+_LAYOUT = typer.Option(None, "--layout", "-l", help="Layout preset: yahoo, backtrader, binance-klines, ohlcv, close, …")
+_TYPE = typer.Option(None, "--type", "-t", help="bars, quotes, trades or book: the generic layout of that type.")
+#: The layout ``--type`` picks when no ``--layout`` is given.
+GENERIC_LAYOUTS = {"bars": "ohlcv", "quotes": "quotes", "trades": "trades", "book": "binance-depth"}
+
+
+def resolve_layout(layout: str | None, data_type: str | None) -> str:
+    """The layout name from ``--layout`` and/or ``--type`` (they must agree when both are given)."""
+    if data_type is not None and data_type not in GENERIC_LAYOUTS:
+        raise ValidationError("type", data_type, f"must be one of {sorted(GENERIC_LAYOUTS)}")
+    if layout is None:
+        if data_type is None:
+            raise ValidationError("layout", None, "give --layout or --type")
+        return GENERIC_LAYOUTS[data_type]
+    if data_type is not None and layout_named(layout).kind.value != data_type:
+        raise ValidationError(
+            "type", data_type, f"does not match layout {layout!r} ({layout_named(layout).kind.value})"
+        )
+    return layout
+
+
 _INSTRUMENT = typer.Option(..., "--instrument", "-i", help="Instrument id, SYMBOL.VENUE (e.g. AAPL.XNAS).")
 _PRICE_PRECISION = typer.Option(2, "--price-precision", help="Decimals of prices; values must fit the tick.")
 _SIZE_PRECISION = typer.Option(0, "--size-precision", help="Decimals of sizes and volumes.")
@@ -44,10 +64,10 @@ def _fail(exc: Exception) -> typer.Exit:
 
 
 def _load(
-    path: Path, layout: str, instrument: str, price_precision: int, size_precision: int, tick: str | None,
-    lot: str | None, currency: str, bar: str | None, tz: str, column: list[str], policy: list[str],
+    path: Path, layout: str | None, instrument: str, price_precision: int, size_precision: int, tick: str | None,
+    lot: str | None, currency: str, bar: str | None, tz: str, column: list[str], policy: list[str], data_type: str | None = None,
 ) -> LoadedData:  # fmt: skip
-    chosen = layout_named(layout)
+    chosen = layout_named(resolve_layout(layout, data_type))
     mapping: dict[str, str] = {}
     for item in column:
         field, eq, source = item.partition("=")
@@ -112,7 +132,8 @@ def _print_report(report: ValidationReport, as_json: bool) -> None:
 @app.command()
 def check(
     path: Path = _PATH,
-    layout: str = _LAYOUT,
+    layout: str | None = _LAYOUT,
+    data_type: str | None = _TYPE,
     instrument: str = _INSTRUMENT,
     price_precision: int = _PRICE_PRECISION,
     size_precision: int = _SIZE_PRECISION,
@@ -128,8 +149,9 @@ def check(
     """Load and validate a file without storing it; print the report (every row counted by outcome)."""
     try:
         data = _load(
-            path, layout, instrument, price_precision, size_precision, tick, lot, currency, bar, tz, column, policy
-        )
+            path, layout, instrument, price_precision, size_precision, tick, lot, currency, bar, tz, column, policy,
+            data_type,
+        )  # fmt: skip
     except NautilusError as exc:
         raise _fail(exc) from None
     _print_report(data.report, as_json)
@@ -138,7 +160,8 @@ def check(
 @app.command("import")
 def import_(
     path: Path = _PATH,
-    layout: str = _LAYOUT,
+    layout: str | None = _LAYOUT,
+    data_type: str | None = _TYPE,
     instrument: str = _INSTRUMENT,
     price_precision: int = _PRICE_PRECISION,
     size_precision: int = _SIZE_PRECISION,
@@ -154,8 +177,9 @@ def import_(
     """Validate a file and merge its accepted rows into the catalog (importing twice adds nothing)."""
     try:
         data = _load(
-            path, layout, instrument, price_precision, size_precision, tick, lot, currency, bar, tz, column, policy
-        )
+            path, layout, instrument, price_precision, size_precision, tick, lot, currency, bar, tz, column, policy,
+            data_type,
+        )  # fmt: skip
         result = ParquetCatalog(catalog).write(data)
     except NautilusError as exc:
         raise _fail(exc) from None

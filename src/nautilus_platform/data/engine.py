@@ -4,7 +4,8 @@ Each item is checked (a known type and instrument, time not going backwards for 
 handed to the core (cache, marks, the venue's matching) and published on the bus:
 ``data.quotes.<instrument>``, ``data.trades.<instrument>``, ``data.bars.<bar type>``,
 ``data.book.<instrument>``. A rejected item changes nothing, is counted by reason with the first
-examples kept, and is published on ``data.rejected``; the engine keeps running.
+examples kept, and is published on ``data.rejected``; the engine keeps running. Bars can also be
+built from the ticks as they pass (``add_bar_aggregation``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,17 @@ from typing import Any, Protocol
 
 from nautilus_platform.core.bus import MessageBus
 from nautilus_platform.core.identifiers import InstrumentId
-from nautilus_platform.model.data import Bar, MarketData, OrderBookDeltas, OrderBookSnapshot, QuoteTick, TradeTick
+from nautilus_platform.data.aggregation import BarAggregator
+from nautilus_platform.model.data import (
+    Bar,
+    BarType,
+    MarketData,
+    OrderBookDeltas,
+    OrderBookSnapshot,
+    QuoteTick,
+    TradeTick,
+)
+from nautilus_platform.model.enums import PriceType
 from nautilus_platform.model.instruments import Instrument
 
 MAX_EXAMPLES = 20
@@ -61,6 +72,7 @@ class MarketDataEngine:
         self.processed = 0
         self.rejected: dict[str, int] = {}
         self.examples: list[RejectedData] = []
+        self._aggregators: dict[tuple[type, InstrumentId], list[BarAggregator]] = {}
 
     def process(self, item: MarketData) -> bool:
         """Feed one item; ``False`` when it was rejected (see ``rejected`` and ``examples``)."""
@@ -86,7 +98,38 @@ class MarketDataEngine:
         self.core.process(item)
         self.bus.publish(topic, item)
         self.processed += 1
+        if self._aggregators:
+            self._aggregate(kind, instrument_id, item)
         return True
+
+    # -- bars built from ticks ----------------------------------------------------------------
+    def add_bar_aggregation(self, bar_type: BarType, price_precision: int, size_precision: int) -> BarAggregator:
+        """Build ``bar_type`` bars from its instrument's trades (``LAST``) or quotes (``BID``, ``ASK``,
+        ``MID``) as they arrive; each closed bar goes through the engine like any other bar (core,
+        then ``data.bars.<bar type>``). ``flush_bar_aggregations`` emits the bars in progress."""
+        aggregator = BarAggregator(bar_type, price_precision, size_precision)
+        source = TradeTick if bar_type.spec.price_type is PriceType.LAST else QuoteTick
+        self._aggregators.setdefault((source, bar_type.instrument_id), []).append(aggregator)
+        return aggregator
+
+    def flush_bar_aggregations(self) -> int:
+        """Emit every partial bar in progress (e.g. at the end of the data); returns how many."""
+        emitted = 0
+        for aggregators in self._aggregators.values():
+            for aggregator in aggregators:
+                bar = aggregator.flush()
+                if bar is not None and self.process(bar):
+                    emitted += 1
+        return emitted
+
+    def _aggregate(self, kind: type, instrument_id: InstrumentId, item: MarketData) -> None:
+        aggregators = self._aggregators.get((kind, instrument_id))
+        if aggregators is None:
+            return
+        for aggregator in aggregators:
+            bar = aggregator.handle_trade(item) if kind is TradeTick else aggregator.handle_quote(item)  # type: ignore[arg-type]
+            if bar is not None:
+                self.process(bar)
 
     def process_all(self, items: Iterable[MarketData]) -> int:
         """Feed items in order; returns how many were accepted."""

@@ -59,3 +59,30 @@ def test_rejections_are_counted_published_and_change_nothing() -> None:
     assert [r.code for r in rejected] == ["time_backwards", "unknown_instrument", "not_market_data"]
     assert "before the stream's last 10" in rejected[0].message
     assert len(core.processed) == 2
+
+
+def test_bars_built_from_ticks_go_through_the_engine_like_any_bar() -> None:
+    import numpy as np
+
+    from nautilus_platform.data.aggregation import aggregate_bars
+    from nautilus_platform.model.data import TradeTick
+    from nautilus_platform.model.enums import AggressorSide
+
+    core = FakeCore()
+    engine = MarketDataEngine(core)
+    bar_type = BarType(equity().id, BarSpecification.from_str("1-SECOND-LAST"))
+    engine.add_bar_aggregation(bar_type, 2, 0)
+    bars: list[Bar] = []
+    core.bus.subscribe(f"data.bars.{bar_type}", bars.append)
+    ts = [100_000_000 * i for i in range(1, 40)]
+    prices = [100 + (i * 7) % 11 for i in range(1, 40)]
+    for i, (t, p) in enumerate(zip(ts, prices, strict=True)):
+        trade = TradeTick.of(equity().id, Price.of(p), Quantity.of(1 + i % 3), AggressorSide.BUYER, str(i), t)
+        assert engine.process(trade)
+    assert engine.flush_bar_aggregations() == 1
+    batch = aggregate_bars(
+        bar_type, np.array(ts, np.int64), np.array(prices, np.int64) * 10**9,
+        np.array([1 + i % 3 for i in range(39)], np.int64) * 10**9, 2, 0,
+    ).to_bars()  # fmt: skip
+    assert bars == batch and len(bars) == 4
+    assert [b for b in core.processed if isinstance(b, Bar)] == bars  # the core saw each bar too
