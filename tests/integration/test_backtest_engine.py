@@ -136,3 +136,30 @@ def test_the_demo_is_labelled_synthetic(tmp_path: Path) -> None:
     assert SYNTHETIC in result.notes and result.fills
     assert "SYNTHETIC" in (tmp_path / "demo.html").read_text()
     assert equity().id == result.fills[0].instrument_id
+
+
+def test_dropping_closed_orders_during_the_run_changes_no_result() -> None:
+    from backtest_support import equity as make_equity
+
+    from nautilus_platform.model.enums import AccountType
+    from nautilus_platform.model.values import USD, Money
+    from nautilus_platform.service.backtest import BacktestConfig, VenueSetup, run_backtest
+    from nautilus_platform.trading.journal import InMemoryJournal
+    from nautilus_platform.venues.simulated import SimulatedVenueConfig
+
+    def once(purge_every: int | None, journal: InMemoryJournal | None) -> object:
+        venue = VenueSetup(SimulatedVenueConfig(venue_id="SIM"), AccountType.CASH, USD, [Money.of(1_000_000, USD)])
+        config = BacktestConfig(
+            venues=[venue], instruments=[make_equity()], data=[bars()], strategies=[MovingAverageCross(fast=5, slow=20)],
+            purge_every=purge_every, journal=journal,
+        )  # fmt: skip
+        return run_backtest(config)
+
+    kept, purged = once(None, InMemoryJournal()), once(50, None)  # the default: compact journal, purging
+    assert kept.orders == purged.orders and len(kept.orders) == len(kept.fills) > 20  # type: ignore[attr-defined]
+    assert [o.client_order_id for o in purged.orders] == sorted(  # type: ignore[attr-defined]
+        (o.client_order_id for o in purged.orders),
+        key=lambda cid: int(cid.rsplit("-", 1)[1]),  # type: ignore[attr-defined]
+    )  # creation order
+    assert repr(kept.statistics) == repr(purged.statistics)  # type: ignore[attr-defined]
+    assert kept.round_trips == purged.round_trips  # type: ignore[attr-defined]

@@ -50,7 +50,7 @@ class EquityCurve:
             raise ValidationError("curve", (ts.shape, equity.shape), "ts and equity must be 1-D arrays")
         if ts.shape != equity.shape:
             raise ValidationError("curve", (ts.shape, equity.shape), "ts and equity must have the same length")
-        if ts.size > 1 and not bool(np.all(np.diff(ts) > 0)):
+        if ts.size > 1 and not bool(np.all(ts[1:] > ts[:-1])):
             raise ValidationError("curve.ts", "not increasing", "timestamps must be strictly increasing")
         if not bool(np.all(np.isfinite(equity))):
             raise ValidationError("curve.equity", "non-finite", "equity must be finite")
@@ -142,20 +142,20 @@ def max_drawdown_duration_ns(ts: NDArray[np.int64], equity: NDArray[np.float64])
     stamps = np.asarray(ts, dtype=np.int64)
     if values.size < 2:
         return 0
-    running_peak = np.maximum.accumulate(values)
-    is_peak = values >= running_peak  # at or above every earlier point
-    index = np.arange(values.size)
-    last_peak = np.maximum.accumulate(np.where(is_peak, index, 0))
-    underwater = ~is_peak
-    # Recovery points close the stretch that started at the previous peak.
-    recovering = np.zeros(values.size, dtype=bool)
-    recovering[1:] = is_peak[1:] & underwater[:-1]
-    previous_peak = np.empty_like(last_peak)
-    previous_peak[0] = 0
-    previous_peak[1:] = last_peak[:-1]
-    durations = np.where(underwater, stamps - stamps[last_peak], 0)
-    durations = np.where(recovering, stamps - stamps[previous_peak], durations)
-    return int(durations.max())
+    is_peak = values >= np.maximum.accumulate(values)  # at or above every earlier point
+    peaks = np.flatnonzero(is_peak)  # the first point is always one
+    del is_peak
+    # An underwater stretch runs from a peak to the next peak (the first point back at or above it);
+    # consecutive peaks have none. Index arithmetic keeps this to a few arrays on long curves.
+    longest = 0
+    if peaks.size > 1:
+        stretch = np.diff(peaks) > 1
+        if stretch.any():
+            longest = int((stamps[peaks[1:][stretch]] - stamps[peaks[:-1][stretch]]).max())
+    last = int(peaks[-1])
+    if last < values.size - 1:  # never regained: to the last timestamp
+        longest = max(longest, int(stamps[-1] - stamps[last]))
+    return longest
 
 
 def infer_periods_per_year(ts: NDArray[np.int64]) -> float:

@@ -21,7 +21,7 @@ from typing import Protocol
 import numpy as np
 
 from nautilus_platform.analytics.statistics import EquityCurve, RoundTrip, compute_statistics
-from nautilus_platform.backtest.results import BacktestResult, round_trips, summarise_order
+from nautilus_platform.backtest.results import BacktestResult, OrderSummary, round_trips, summarise_order
 from nautilus_platform.core.clock import SimulatedClock
 from nautilus_platform.core.errors import ConfigurationError, ValidationError
 from nautilus_platform.data.catalog import CatalogData
@@ -29,12 +29,14 @@ from nautilus_platform.data.engine import MarketDataEngine
 from nautilus_platform.data.loaders import LoadedData
 from nautilus_platform.data.objects import iter_objects
 from nautilus_platform.model.data import MarketData
-from nautilus_platform.model.events import AccountState, OrderFilled, PositionEvent
+from nautilus_platform.model.events import AccountState, OrderEvent, OrderFilled, PositionEvent
 from nautilus_platform.model.values import FIXED_SCALAR
 from nautilus_platform.strategy.base import Strategy
 from nautilus_platform.strategy.engine import StrategyEngine, TradingCore
 
 DataSource = LoadedData | CatalogData | Sequence[MarketData]
+#: Items between two purges of closed orders from the core's cache (``None``: never).
+PURGE_EVERY = 10_000
 Progress = Callable[[int], None]
 
 
@@ -42,6 +44,8 @@ class BacktestCore(TradingCore, Protocol):
     """A trading core a backtest can drive (``service.node.TradingNode``)."""
 
     def process(self, data: MarketData) -> None: ...
+
+    def housekeeping(self, freeze_gc: bool = True) -> int: ...
 
 
 def stream_of(source: DataSource) -> Iterator[MarketData]:
@@ -121,6 +125,7 @@ class Backtest:
         start_ns: int | None = None,
         end_ns: int | None = None,
         equity_interval_ns: int | None = None,
+        purge_every: int | None = PURGE_EVERY,
     ) -> None:
         if not isinstance(core.clock, SimulatedClock):
             raise ConfigurationError("a backtest needs a core on a SimulatedClock")
@@ -132,6 +137,11 @@ class Backtest:
         self.sources = list(sources)
         self.start_ns, self.end_ns = start_ns, end_ns
         self.equity_interval_ns = equity_interval_ns
+        if purge_every is not None and (type(purge_every) is not int or purge_every < 1):
+            raise ValidationError("purge_every", purge_every, "must be a positive int or None")
+        self.purge_every = purge_every
+        self.order_summaries: dict[str, OrderSummary] = {}
+        self._order_index: dict[str, int] = {}  # client order id -> the order's place in creation order
         self.data_engine = MarketDataEngine(core)
         self.strategy_engine = StrategyEngine(core)
         for strategy in strategies:
@@ -148,9 +158,16 @@ class Backtest:
     def total_items(self) -> int:
         return sum(source_length(source) for source in self.sources)
 
-    def _on_order_event(self, event: object) -> None:
+    def _on_order_event(self, event: OrderEvent) -> None:
         if type(event) is OrderFilled:
             self.fills.append(event)
+        index = self._order_index
+        cid = event.client_order_id
+        if cid not in index:
+            index[cid] = len(index)
+        order = self.core.cache.orders.get(cid)
+        if order is not None and order.is_closed:
+            self.order_summaries[str(order.client_order_id)] = summarise_order(order)
 
     def _on_position_event(self, event: PositionEvent) -> None:
         self.positions[str(event.position_id)] = event
@@ -165,7 +182,7 @@ class Backtest:
         equity_samples: array[float] = array("d")
         process = self.data_engine.process
         sample_ts, sample_equity = ts_samples.append, equity_samples.append
-        start, end, interval = self.start_ns, self.end_ns, self.equity_interval_ns
+        start, end, interval, purge = self.start_ns, self.end_ns, self.equity_interval_ns, self.purge_every
         started = time.perf_counter()
         self.strategy_engine.start()
         count = 0
@@ -188,17 +205,30 @@ class Backtest:
             count += 1
             if progress is not None and count % progress_every == 0:
                 progress(count)
+            if purge is not None and count % purge == 0:
+                # Closed orders leave the cache (their summaries and events are kept for the results).
+                self.core.housekeeping(freeze_gc=False)
         self.strategy_engine.stop()
         if last_ts is not None:
             ts_samples.append(last_ts)
             equity_samples.append(account.equity_raw / FIXED_SCALAR)
         if progress is not None:
             progress(count)
-        return self._result(count, time.perf_counter() - started, ts_samples, equity_samples)
+        wall = time.perf_counter() - started
+        curve = EquityCurve(ts=np.frombuffer(ts_samples, np.int64), equity=np.frombuffer(equity_samples, np.float64))
+        del ts_samples, equity_samples, sample_ts, sample_equity  # the curve holds its own copy
+        return self._result(count, wall, curve)
 
-    def _result(self, count: int, wall: float, ts: array[int], equity: array[float]) -> BacktestResult:
+    def _orders(self) -> list[OrderSummary]:
+        """Every order of the run, in creation order: closed ones as summarised when they closed."""
+        summaries = dict(self.order_summaries)
+        for order in self.core.cache.orders.values():
+            summaries.setdefault(str(order.client_order_id), summarise_order(order))
+        last = len(self._order_index)
+        return sorted(summaries.values(), key=lambda summary: self._order_index.get(summary.client_order_id, last))
+
+    def _result(self, count: int, wall: float, curve: EquityCurve) -> BacktestResult:
         core = self.core
-        curve = EquityCurve(ts=np.frombuffer(ts, np.int64), equity=np.frombuffer(equity, np.float64))  # it copies
         instruments = {str(iid): instrument for iid, instrument in core.cache.instruments.items()}
         trips = round_trips(self.fills, instruments)
         notional = sum(float(f.last_qty.as_decimal() * f.last_px.as_decimal()) for f in self.fills)
@@ -216,7 +246,7 @@ class Backtest:
             end_ns=int(curve.ts[-1]) if len(curve.ts) else None,
             items=count,
             wall_seconds=wall,
-            orders=[summarise_order(order) for order in core.cache.orders.values()],
+            orders=self._orders(),
             fills=list(self.fills),
             positions=list(self.positions.values()),
             account_states=list(self.account_states),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from nautilus_platform.backtest.engine import Backtest, DataSource, Progress, stream_of
+from nautilus_platform.backtest.engine import PURGE_EVERY, Backtest, DataSource, Progress, stream_of
 from nautilus_platform.backtest.results import BacktestResult
 from nautilus_platform.core.clock import SimulatedClock
 from nautilus_platform.core.errors import ValidationError
@@ -18,7 +18,7 @@ from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.values import Currency, Money
 from nautilus_platform.service.node import TradingNode
 from nautilus_platform.strategy.base import Strategy
-from nautilus_platform.trading.journal import Journal
+from nautilus_platform.trading.journal import CompactJournal, Journal
 from nautilus_platform.trading.risk import PriceSource, RiskConfig, RiskLimits
 from nautilus_platform.venues.simulated import SimulatedVenueConfig
 
@@ -47,6 +47,7 @@ class BacktestConfig:
     end_ns: int | None = None
     equity_interval_ns: int | None = None
     journal: Journal | None = None
+    purge_every: int | None = PURGE_EVERY  # items between drops of closed orders from the cache
     notes: list[str] = field(default_factory=list)
 
 
@@ -81,7 +82,10 @@ def default_risk_config() -> RiskConfig:
 
 
 def build_backtest(config: BacktestConfig) -> Backtest:
-    """The node, venues and instruments wired, strategies registered, ready to ``run``."""
+    """The node, venues and instruments wired, strategies registered, ready to ``run``.
+
+    Without a journal in the config the node journals into a ``CompactJournal`` (about 10 bytes an
+    entry instead of the entry objects); ``run_backtest`` closes it at the end."""
     if not config.venues:
         raise ValidationError("venues", 0, "needs at least one venue")
     first = first_timestamp(config.data)
@@ -92,7 +96,7 @@ def build_backtest(config: BacktestConfig) -> Backtest:
         SimulatedClock(start - 1),
         risk_config=config.risk if config.risk is not None else default_risk_config(),
         oms_type=config.oms_type,
-        journal=config.journal,
+        journal=config.journal if config.journal is not None else CompactJournal(),
     )
     for venue in config.venues:
         node.add_venue(venue.config, venue.account_type, venue.base_currency, venue.balances)
@@ -104,12 +108,18 @@ def build_backtest(config: BacktestConfig) -> Backtest:
             strategy.set_param("bar_type", bar_type)
     return Backtest(
         node, config.strategies, config.data, start_ns=config.start_ns, end_ns=config.end_ns,
-        equity_interval_ns=config.equity_interval_ns,
+        equity_interval_ns=config.equity_interval_ns, purge_every=config.purge_every,
     )  # fmt: skip
 
 
 def run_backtest(config: BacktestConfig, progress: Progress | None = None) -> BacktestResult:
     """Build and run; the result carries the config's notes (e.g. a synthetic-data label)."""
-    result = build_backtest(config).run(progress)
+    backtest = build_backtest(config)
+    try:
+        result = backtest.run(progress)
+    finally:
+        journal = backtest.core.journal if isinstance(backtest.core, TradingNode) else None
+        if isinstance(journal, CompactJournal) and config.journal is None:
+            journal.close()
     result.notes = [*config.notes, *result.notes]
     return result
