@@ -77,3 +77,21 @@ def test_demo_backtests_synthetic_bars_and_writes_the_report(tmp_path: Path) -> 
     assert code == 0, out
     assert "SYNTHETIC" in out and "Backtest summary" in out
     assert "SYNTHETIC" in (tmp_path / "demo.html").read_text()
+
+
+@needs_data
+def test_venue_settings(tmp_path: Path) -> None:
+    code, out = run(
+        "backtest", "ma-cross", "-d", str(NVDA), *FILE_ARGS, "--venue", "XNAS:account=margin,latency_ms=1,trigger=LAST",
+        "--output", str(tmp_path / "out"),
+    )  # fmt: skip
+    assert code == 0, out
+    assert (tmp_path / "out" / "fills.csv").read_text().count("\n") > 10
+    for venue, message in [
+        ("XNAS:speed=3", "unknown settings ['speed']"),
+        ("NYSE:book=L1", "no data trades there"),
+        ("XNAS:book=L3", "must be L1 or L2"),
+        ("XNAS:latency_ms=-1", "must not be negative"),
+    ]:
+        code, out = run("backtest", "ma-cross", "-d", str(NVDA), *FILE_ARGS, "--venue", venue)
+        assert code == 2 and message in out, out

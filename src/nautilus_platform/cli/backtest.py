@@ -18,20 +18,25 @@ from nautilus_platform.core.errors import NautilusError, ValidationError
 from nautilus_platform.core.identifiers import InstrumentId
 from nautilus_platform.data.catalog import CatalogData, ParquetCatalog
 from nautilus_platform.data.loaders import LoadedData
-from nautilus_platform.model.enums import AccountType
+from nautilus_platform.model.enums import AccountType, TriggerType
 from nautilus_platform.model.instruments import Equity, Instrument
 from nautilus_platform.model.values import Currency, Money, Price, Quantity, to_decimal
 from nautilus_platform.service.backtest import BacktestConfig, VenueSetup, run_backtest
 from nautilus_platform.strategy.base import Strategy
 from nautilus_platform.strategy.loading import load_strategy_class
 from nautilus_platform.strategy.params import parse_assignments
-from nautilus_platform.venues.simulated import FeeModel, SimulatedVenueConfig
+from nautilus_platform.venues.simulated import FeeModel, LatencyModel, SimulatedVenueConfig
 
 console = Console(width=140)
 _DATA = typer.Option(..., "--data", "-d", help="A CSV/Parquet file, or catalog:DATA_TYPE/INSTRUMENT (repeatable).")
 _PARAM = typer.Option([], "--param", help="Strategy parameter NAME=VALUE (repeatable).")
 _REPORT = typer.Option(None, help="Write the HTML report here.")
 _OUTPUT = typer.Option(None, help="Export orders, fills, positions, balances, equity, trades here.")
+_VENUE = typer.Option(
+    [],
+    "--venue",
+    help="Venue settings NAME:book=L1|L2,latency_ms=…,trigger=BID_ASK|LAST|MID,fill_at_touch=…,account=… ",
+)
 
 
 def parse_cash(text: str, default_currency: Currency) -> Money:
@@ -82,6 +87,51 @@ def _catalog_source(
     return data, instrument
 
 
+_VENUE_KEYS = ("book", "latency_ms", "trigger", "fill_at_touch", "account")
+
+
+def parse_venues(items: list[str]) -> dict[str, dict[str, str]]:
+    """``["XNAS:book=L2,latency_ms=5", "BINANCE:account=margin"]`` as settings per venue name."""
+    out: dict[str, dict[str, str]] = {}
+    for item in items:
+        name, _, settings = item.partition(":")
+        if not name.strip():
+            raise ValidationError("venue", item, "must be NAME[:key=value,...]")
+        values = parse_assignments([part for part in settings.split(",") if part.strip()])
+        unknown = sorted(set(values) - set(_VENUE_KEYS))
+        if unknown:
+            raise ValidationError("venue", item, f"unknown settings {unknown}; use {list(_VENUE_KEYS)}")
+        out[name.strip()] = values
+    return out
+
+
+def venue_setup(
+    name: str, settings: dict[str, str], fee_model: FeeModel, bar_execution: str, account: str, balance: Money
+) -> VenueSetup:
+    """One simulated venue from ``--venue`` settings over the run's defaults."""
+    kind = settings.get("account", account)
+    if kind not in ("cash", "margin"):
+        raise ValidationError("account", kind, "must be cash or margin")
+    book = settings.get("book", "L1")
+    if book not in ("L1", "L2"):
+        raise ValidationError(f"venue {name}: book", book, "must be L1 or L2")
+    trigger_name = settings.get("trigger", "BID_ASK").upper()
+    if trigger_name not in ("BID_ASK", "LAST", "MID"):
+        raise ValidationError(f"venue {name}: trigger", trigger_name, "must be BID_ASK, LAST or MID")
+    latency = to_decimal(settings.get("latency_ms", "0"), f"venue {name}: latency_ms")
+    if latency < 0:
+        raise ValidationError(f"venue {name}: latency_ms", latency, "must not be negative")
+    touch = settings.get("fill_at_touch", "false").lower()
+    if touch not in ("true", "false"):
+        raise ValidationError(f"venue {name}: fill_at_touch", touch, "must be true or false")
+    config = SimulatedVenueConfig(
+        venue_id=name, book_type=book, default_trigger_type=TriggerType[trigger_name], fee_model=fee_model,  # type: ignore[arg-type]
+        latency_model=LatencyModel(int(latency * 1_000_000)), bar_execution=bar_execution,  # type: ignore[arg-type]
+        fill_at_touch=touch == "true",
+    )  # fmt: skip
+    return VenueSetup(config, AccountType.CASH if kind == "cash" else AccountType.MARGIN, balance.currency, [balance])
+
+
 def summary_table(result: BacktestResult) -> Table:
     table = Table(title="Backtest summary", title_justify="left")
     table.add_column("metric")
@@ -127,12 +177,13 @@ def backtest(
     ),
     report: Path | None = _REPORT,
     output: Path | None = _OUTPUT,
+    venue: list[str] = _VENUE,
 ) -> None:
     """Backtest a strategy through the real trading core on historical data."""
     try:
         result, sources = _run(
             strategy, data, param, layout, data_type, instrument, price_precision, size_precision, tick, lot, currency, bar, tz,
-            column, policy, catalog, start, end, cash, account, fees, bar_execution,
+            column, policy, catalog, start, end, cash, account, fees, bar_execution, venue,
         )  # fmt: skip
     except NautilusError as exc:
         raise data_cli._fail(exc) from None
@@ -154,7 +205,7 @@ def _run(
     instrument_id: str | None,
     price_precision: int, size_precision: int, tick: str | None, lot: str | None, currency_code: str, bar: str | None,
     tz: str, column: list[str], policy: list[str], catalog: Path, start: str | None, end: str | None, cash: str,
-    account: str, fees: str | None, bar_execution: str,
+    account: str, fees: str | None, bar_execution: str, venue: list[str],
 ) -> tuple[BacktestResult, list[DataSource]]:  # fmt: skip
     strategy_class = load_strategy_class(strategy_spec)
     values = parse_assignments(param)
@@ -189,14 +240,12 @@ def _run(
         raise ValidationError("bar_execution", bar_execution, "must be close or next_open")
     balance = parse_cash(cash, currency)
     fee_model = parse_fees(fees)
-    venues = sorted({iid.venue for iid in instruments})
-    setups = [
-        VenueSetup(
-            SimulatedVenueConfig(venue_id=str(venue), fee_model=fee_model, bar_execution=bar_execution),  # type: ignore[arg-type]
-            AccountType.CASH if account == "cash" else AccountType.MARGIN, balance.currency, [balance],
-        )
-        for venue in venues
-    ]  # fmt: skip
+    settings = parse_venues(venue)
+    names = sorted({str(iid.venue) for iid in instruments})
+    stray = sorted(set(settings) - set(names))
+    if stray:
+        raise ValidationError("venue", stray, f"no data trades there; the data's venues are {names}")
+    setups = [venue_setup(name, settings.get(name, {}), fee_model, bar_execution, account, balance) for name in names]
     config = BacktestConfig(
         venues=setups, instruments=list(instruments.values()), data=sources, strategies=[strategy],
         start_ns=start_ns, end_ns=end_ns,
