@@ -29,6 +29,7 @@ def test_backtest_a_file_with_params_report_and_export(tmp_path: Path) -> None:
     )  # fmt: skip
     assert code == 0, out
     assert "Backtest summary" in out and "sharpe" in out and "round trips" in out
+    assert "4012 rows, 3870 accepted, 142 flagged, 0 repaired, 0 rejected" in out
     assert (tmp_path / "r.html").stat().st_size > 10_000
     assert (tmp_path / "out" / "fills.parquet").exists() and (tmp_path / "out" / "summary.json").exists()
 

@@ -187,6 +187,14 @@ def backtest(
         )  # fmt: skip
     except NautilusError as exc:
         raise data_cli._fail(exc) from None
+    for source in sources:
+        if isinstance(source, LoadedData):
+            r = source.report
+            console.print(
+                f"data {r.source}: {r.rows} rows, {r.accepted} accepted, {r.flagged} flagged, {r.repaired} repaired, "
+                f"{r.rejected} rejected (rejected rows are not traded; `naut data check` shows why)",
+                highlight=False,
+            )
     console.print(summary_table(result))
     for error in result.strategy_errors:
         console.print(f"[red]strategy {error.strategy_id} stopped:[/red] {error.callback} raised {error.error}")
