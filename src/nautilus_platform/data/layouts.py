@@ -119,6 +119,11 @@ def _bars(name: str, ts: str, **extra: object) -> Layout:
     return Layout(name=name, kind=DataKind.BARS, columns=columns, **extra)  # type: ignore[arg-type]
 
 
+# Binance's quote files and the generic quotes layout use the same column names.
+_QUOTE_COLUMNS = MappingProxyType(
+    {"ts": "timestamp", "bid_price": "bid", "ask_price": "ask", "bid_size": "bid_size", "ask_size": "ask_size"}
+)
+
 _KLINE_NAMES = (
     "open_time", "open", "high", "low", "close", "volume", "close_time", "quote_asset_volume",
     "number_of_trades", "taker_buy_base_asset_volume", "taker_buy_quote_asset_volume", "ignore",
@@ -170,13 +175,7 @@ LAYOUTS: Mapping[str, Layout] = MappingProxyType(
         "binance-quotes": Layout(
             name="binance-quotes",
             kind=DataKind.QUOTES,
-            columns={
-                "ts": "timestamp",
-                "bid_price": "bid",
-                "ask_price": "ask",
-                "bid_size": "bid_size",
-                "ask_size": "ask_size",
-            },
+            columns=_QUOTE_COLUMNS,
         ),
         "binance-trades": Layout(
             name="binance-trades",
@@ -206,13 +205,7 @@ LAYOUTS: Mapping[str, Layout] = MappingProxyType(
         "quotes": Layout(
             name="quotes",
             kind=DataKind.QUOTES,
-            columns={
-                "ts": "timestamp",
-                "bid_price": "bid",
-                "ask_price": "ask",
-                "bid_size": "bid_size",
-                "ask_size": "ask_size",
-            },
+            columns=_QUOTE_COLUMNS,
         ),
         "trades": Layout(
             name="trades",
