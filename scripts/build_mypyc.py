@@ -52,6 +52,10 @@ HOT_MODULES = [
     "strategy/engine.py",
     "strategy/indicators.py",
     "backtest/engine.py",
+    "routing/book.py",
+    "routing/listings.py",
+    "routing/decision.py",
+    "routing/router.py",
 ]
 
 

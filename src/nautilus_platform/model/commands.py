@@ -15,6 +15,7 @@ from nautilus_platform.core.identifiers import (
 )
 from nautilus_platform.model.enums import OrderSide, OrderStatus
 from nautilus_platform.model.orders import Order
+from nautilus_platform.model.routing import RoutingInstruction
 from nautilus_platform.model.values import Price, Quantity
 
 
@@ -31,15 +32,21 @@ class Command(msgspec.Struct, frozen=True, gc=False, kw_only=True, tag=True):
 
 
 class SubmitOrder(Command, frozen=True, gc=False, kw_only=True, tag=True):
-    """Submit one order; ``venue`` overrides routing by the instrument's venue."""
+    """Submit one order; ``venue`` overrides routing by the instrument's venue, ``route`` sends it
+    through the smart order router as a parent order."""
 
     order: Order
     position_id: PositionId | None = None
     venue: VenueId | None = None
+    route: RoutingInstruction | None = None  # smart order routing instead of one venue
 
     def __post_init__(self) -> None:
         _require(self.strategy_id, StrategyId, "strategy_id")
         _require(self.order, Order, "order")
+        if self.route is not None:
+            _require(self.route, RoutingInstruction, "route")
+            if self.venue is not None:
+                raise ValidationError("venue", self.venue, "cannot be given with route (the router picks venues)")
         if self.order.strategy_id != self.strategy_id:
             raise ValidationError("order.strategy_id", self.order.strategy_id, f"must be {self.strategy_id}")
         if self.order.status is not OrderStatus.INITIALIZED:

@@ -17,7 +17,7 @@ from typing import Final
 
 from nautilus_platform.core.bus import MessageBus
 from nautilus_platform.core.clock import Clock, SimulatedClock, TimeEvent
-from nautilus_platform.core.errors import NotFoundError, ValidationError
+from nautilus_platform.core.errors import ConfigurationError, NotFoundError, ValidationError
 from nautilus_platform.core.identifiers import InstrumentId, StrategyId, VenueId
 from nautilus_platform.model.commands import Command
 from nautilus_platform.model.data import Bar, OrderBookDeltas, OrderBookSnapshot, QuoteTick, TradeTick
@@ -25,7 +25,9 @@ from nautilus_platform.model.enums import AccountType, OmsType
 from nautilus_platform.model.events import AccountState
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.order_factory import OrderFactory
+from nautilus_platform.model.routing import VenueStatus
 from nautilus_platform.model.values import Currency, Money
+from nautilus_platform.routing import RouterConfig, SmartOrderRouter
 from nautilus_platform.trading.cache import Cache
 from nautilus_platform.trading.execution import ExecutionEngine
 from nautilus_platform.trading.journal import InMemoryJournal, Journal
@@ -59,12 +61,13 @@ class TradingNode:
         self.portfolio = Portfolio(self.clock, self.rates, oms_type, self.cache.position_hints)
         self.state = CoreRiskState(self.cache, self.portfolio)
         self.risk = RiskEngine(risk_config or RiskConfig(), self.state, self.clock)
-        self.router = InstrumentVenueRouter()
+        self.venue_router = InstrumentVenueRouter()
         self.journal: Journal = journal if journal is not None else InMemoryJournal()
         self.execution = ExecutionEngine(
-            self.clock, self.bus, self.cache, self.risk, self.router, self.portfolio, self.journal
+            self.clock, self.bus, self.cache, self.risk, self.venue_router, self.portfolio, self.journal
         )
         self.venues: dict[VenueId, SimulatedVenue] = {}
+        self.router: SmartOrderRouter | None = None  # the smart order router, once enabled
         self._venue_of: dict[InstrumentId, SimulatedVenue] = {}  # instrument -> its venue, for process()
         self._day_start_offset_ns = day_start_offset_ns
         now = self.clock.timestamp_ns()
@@ -89,9 +92,11 @@ class TradingNode:
             raise ValidationError("venue_id", venue.venue_id, "is already added")
         state = self.portfolio.add_account(venue.account_id, account_type, base_currency, balances)
         self.state.bind_account(self.portfolio.accounts[venue.account_id], venue.venue_id)
-        self.router.add_venue(venue)
+        self.venue_router.add_venue(venue)
         venue.connect(self.execution.on_venue_event)
         self.venues[venue.venue_id] = venue
+        if self.router is not None:
+            self.router.add_venue(venue.venue_id, config.latency_model.insert_latency_ns)
         self._record_account_state(state)
         return venue
 
@@ -104,6 +109,37 @@ class TradingNode:
         self.rates.add_instrument(instrument)
         venue.add_instrument(instrument)
         self._venue_of[instrument.id] = venue
+        if self.router is not None:
+            self._route_instrument(instrument)
+
+    def enable_routing(self, config: RouterConfig | None = None) -> SmartOrderRouter:
+        """Switch on the smart order router: every venue and instrument (now and later) becomes
+        routable, with fees and latency from the simulated venues unless the config's profiles
+        say otherwise. Orders submitted with a ``route`` then go through it."""
+        if self.router is not None:
+            raise ConfigurationError("smart order routing is already enabled")
+        router = self.router = SmartOrderRouter(self.execution, config)
+        for venue in self.venues.values():
+            router.add_venue(venue.venue_id, venue.config.latency_model.insert_latency_ns)
+        for instrument in self.cache.instruments.values():
+            self._route_instrument(instrument)
+        return router
+
+    def _route_instrument(self, instrument: Instrument) -> None:
+        assert self.router is not None
+        venue = self.venues[instrument.id.venue]
+        fees = venue.config.fee_model.for_instrument(instrument)
+        self.router.add_listing(instrument, fees.taker_rate, fees.maker_rate)
+
+    def set_venue_status(self, venue_id: VenueId | str, status: VenueStatus) -> None:
+        """Bring a simulated venue down (cancel on disconnect), halt it, or bring it back up; the
+        router, when enabled, stops or resumes routing to it."""
+        venue = self.venues.get(VenueId(venue_id))
+        if venue is None:
+            raise NotFoundError(f"no venue {venue_id}")
+        if self.router is not None:
+            self.router.set_venue_status(venue.venue_id, status)
+        venue.set_status(status)
 
     def order_factory(self, strategy_id: str | StrategyId) -> OrderFactory:
         return OrderFactory(StrategyId(strategy_id), self.clock)

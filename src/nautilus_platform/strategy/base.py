@@ -32,6 +32,7 @@ from nautilus_platform.model.enums import OrderSide
 from nautilus_platform.model.events import OrderEvent, PositionEvent
 from nautilus_platform.model.order_factory import OrderFactory, OrderList
 from nautilus_platform.model.orders import Order
+from nautilus_platform.model.routing import RoutingInstruction
 from nautilus_platform.model.values import FIXED_SCALAR, Price, Quantity
 from nautilus_platform.strategy.params import Param, declared_params
 from nautilus_platform.trading.cache import Cache
@@ -123,6 +124,8 @@ class Strategy:
     def on_book(self, book: OrderBookSnapshot | OrderBookDeltas) -> None: ...
     def on_order_event(self, event: OrderEvent) -> None: ...
     def on_position_event(self, event: PositionEvent) -> None: ...
+    def on_routed_order_event(self, event: OrderEvent) -> None:
+        """An event of a routed parent order (accepted, filled with a child's fill, cancelled...)."""
 
     # -- subscriptions and timers ---------------------------------------------------------------
     def subscribe_bars(self, bar_type: BarType | str) -> None:
@@ -147,11 +150,15 @@ class Strategy:
         self.engine.set_time_alert(self, name, alert_time_ns, callback)
 
     # -- orders ---------------------------------------------------------------------------------
-    def submit(self, order: Order, venue: VenueId | None = None) -> None:
-        """Send an order through risk to its venue (or ``venue``)."""
-        self.engine.execute(
-            self, SubmitOrder(ts_init=self.clock.timestamp_ns(), strategy_id=self.id, order=order, venue=venue)
+    def submit(self, order: Order, venue: VenueId | None = None, route: RoutingInstruction | None = None) -> None:
+        """Send an order through risk to its venue (or ``venue``), or with ``route`` through the smart
+        order router as a parent order split across the venues listing the instrument (the
+        parent's own events then arrive in ``on_routed_order_event``, its children's in
+        ``on_order_event``)."""
+        command = SubmitOrder(
+            ts_init=self.clock.timestamp_ns(), strategy_id=self.id, order=order, venue=venue, route=route
         )
+        self.engine.execute(self, command)
 
     def submit_list(self, order_list: OrderList, venue: VenueId | None = None) -> None:
         """Send a bracket, OCO or OTO list."""

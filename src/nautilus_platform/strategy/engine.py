@@ -87,6 +87,7 @@ class StrategyEngine:
         self._timers[strategy.id] = []
         self._listen(strategy, f"events.order.{strategy.id}", "on_order_event")
         self._listen(strategy, f"events.position.{strategy.id}", "on_position_event")
+        self._listen(strategy, f"events.routed.{strategy.id}", "on_routed_order_event")
 
     def start(self) -> None:
         """Start every READY strategy (``on_start``)."""

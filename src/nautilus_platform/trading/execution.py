@@ -22,7 +22,7 @@ from typing import Final, Protocol
 from nautilus_platform.core.bus import MessageBus
 from nautilus_platform.core.clock import Clock
 from nautilus_platform.core.errors import DuplicateFillError, InvalidStateTransition, NotFoundError, OverfillError
-from nautilus_platform.core.identifiers import AccountId, ClientOrderId, InstrumentId, StrategyId
+from nautilus_platform.core.identifiers import AccountId, ClientOrderId, InstrumentId, StrategyId, VenueId
 from nautilus_platform.model.commands import (
     CancelAllOrders,
     CancelOrder,
@@ -77,6 +77,21 @@ class RiskCheck(Protocol):
     def set_trading_state(self, state: TradingState, account_id: AccountId | None = None) -> None: ...
 
 
+class ParentOrderHandler(Protocol):
+    """What the execution engine needs of the smart order router: it owns routed parent orders."""
+
+    def submit(self, order: Order, command: SubmitOrder) -> None:
+        """Take ``command.order`` as a parent order and route it in child orders."""
+
+    def is_parent(self, client_order_id: ClientOrderId) -> bool: ...
+
+    def cancel(self, client_order_id: ClientOrderId, reason: str) -> None:
+        """Cancel a parent order and its working children."""
+
+    def cancel_parents(self, strategy_id: StrategyId | None, instrument_id: InstrumentId | None, reason: str) -> int:
+        """Cancel the working parents of a strategy (all when ``None``) on an instrument's group."""
+
+
 class FillSink(Protocol):
     """What the execution engine needs of the portfolio (positions and accounts)."""
 
@@ -107,6 +122,7 @@ class ExecutionEngine:
         self.portfolio = portfolio
         self.journal = journal
         self.contingency = ContingencyManager(self)
+        self.parent_orders: ParentOrderHandler | None = None  # the smart order router, when enabled
         self.refused_events: list[tuple[OrderEvent, str]] = []
         self._order_topics: dict[StrategyId, str] = {}
         self._position_topics: dict[StrategyId, str] = {}
@@ -135,8 +151,30 @@ class ExecutionEngine:
 
     def _submit(self, command: SubmitOrder) -> None:
         order = command.order
-        if self._add_order(order, command):
+        if command.route is not None:
+            self._submit_routed(order, command)
+        elif self._add_order(order, command):
             self.submit_order(order)
+
+    def _submit_routed(self, order: Order, command: SubmitOrder) -> None:
+        handler = self.parent_orders
+        if handler is not None:
+            handler.submit(order, command)
+            return
+        event = self._denied(order, _DENY_REASON_NO_VENUE, "smart order routing is not enabled on this node")
+        if order.status is _INITIALIZED:
+            order.apply(event)
+        self.journal.append(event)
+        self._publish_order_event(event)
+
+    def submit_child(self, order: Order, venue: VenueId) -> None:
+        """Store and send a child order of a routed parent to ``venue`` (through risk, like any order)."""
+        if self.cache.is_known(order.client_order_id):
+            self._deny_duplicate(order)
+            return
+        self.cache.add_order(order, venue, None)
+        self.journal.append(order.init)
+        self.submit_order(order)
 
     def _submit_list(self, command: SubmitOrderList) -> None:
         if any(self.cache.is_known(order.client_order_id) for order in command.orders):
@@ -205,6 +243,17 @@ class ExecutionEngine:
         )
 
     def _modify(self, command: ModifyOrder) -> None:
+        handler = self.parent_orders
+        if handler is not None and handler.is_parent(command.client_order_id):
+            now = self.clock.timestamp_ns()
+            event = OrderModifyRejected(
+                ts_event=now, ts_init=now, strategy_id=command.strategy_id, instrument_id=command.instrument_id,
+                client_order_id=command.client_order_id,
+                reason=f"{DenyReason.INVALID_ORDER.value}: a routed parent order cannot be modified; cancel and resubmit",
+            )  # fmt: skip
+            self.journal.append(event)
+            self._publish_order_event(event)
+            return
         order = self._known_order(command, "modify")
         if order is None:
             return
@@ -257,6 +306,10 @@ class ExecutionEngine:
         client.modify_order(order, quantity, price, trigger_price)
 
     def _cancel(self, command: CancelOrder) -> None:
+        handler = self.parent_orders
+        if handler is not None and handler.is_parent(command.client_order_id):
+            handler.cancel(command.client_order_id, "cancelled by the strategy")
+            return
         order = self._known_order(command, "cancel")
         if order is not None:
             self.cancel_order(order)
@@ -301,12 +354,16 @@ class ExecutionEngine:
         client.cancel_order(order)
 
     def _cancel_all(self, command: CancelAllOrders) -> None:
+        if self.parent_orders is not None and command.order_side is None:
+            self.parent_orders.cancel_parents(command.strategy_id, command.instrument_id, "cancel all")
         for order in self.cache.orders_open(command.instrument_id, command.strategy_id, held=True):
             if command.order_side is None or order.side is command.order_side:
                 self.cancel_order(order)
 
     def cancel_everything(self, reason: str = "kill switch") -> int:
         """Cancel every open or held order of every strategy; returns how many were asked."""
+        if self.parent_orders is not None:
+            self.parent_orders.cancel_parents(None, None, reason)
         orders = self.cache.orders_open(held=True)
         for order in orders:
             self.cancel_order(order, reason)

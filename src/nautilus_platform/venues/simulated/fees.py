@@ -84,7 +84,10 @@ class FeeModel:
 class InstrumentFees:
     """A fee model compiled for one instrument: ``commission`` is exact integer arithmetic."""
 
-    __slots__ = ("_den", "_fixed", "_maker", "_mult", "_per_contract", "_taker", "_unit", "currency", "is_zero", "zero")
+    __slots__ = (
+        "_den", "_fixed", "_maker", "_mult", "_per_contract", "_taker", "_unit", "currency", "is_zero",
+        "maker_rate", "taker_rate", "zero",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -95,6 +98,8 @@ class InstrumentFees:
         fixed_raw: Fraction,
     ) -> None:
         self.currency = instrument.settlement
+        self.maker_rate = maker_rate  # of notional (a negative maker rate is a rebate)
+        self.taker_rate = taker_rate
         self.zero = Money(raw=0, currency=self.currency)
         self._unit = self.currency.unit_raw
         den = lcm(maker_rate.denominator, taker_rate.denominator, per_contract.denominator, fixed_raw.denominator)

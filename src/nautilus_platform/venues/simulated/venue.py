@@ -39,6 +39,7 @@ from nautilus_platform.model.enums import TriggerType
 from nautilus_platform.model.events import OrderCancelRejected, OrderEvent, OrderModifyRejected, OrderRejected
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.orders import Order
+from nautilus_platform.model.routing import VenueStatus
 from nautilus_platform.model.values import Price, Quantity
 from nautilus_platform.venues.client import EventHandler
 from nautilus_platform.venues.simulated.book import L1Book, L2Book
@@ -55,6 +56,7 @@ from nautilus_platform.venues.simulated.matching import (
 _TRIGGER_TYPE_BID_ASK: Final = TriggerType.BID_ASK
 _TRIGGER_TYPE_LAST: Final = TriggerType.LAST
 _TRIGGER_TYPE_MID: Final = TriggerType.MID
+_UP: Final = VenueStatus.UP
 
 BookType = Literal["L1", "L2"]
 BarExecution = Literal["close", "next_open"]
@@ -112,6 +114,7 @@ class SimulatedVenue:
         self._zero_latency = config.latency_model.is_zero
         self._heap: list[tuple[int, int, Callable[[int], None]]] = []
         self._seq = 0
+        self.status = VenueStatus.UP
 
     # -- setup -------------------------------------------------------------------------------
     def add_instrument(self, instrument: Instrument) -> None:
@@ -169,6 +172,19 @@ class SimulatedVenue:
         """Delayed commands and expiries not yet delivered."""
         return len(self._heap)
 
+    def set_status(self, status: VenueStatus) -> None:
+        """Take the venue down (its resting orders are cancelled: cancel on disconnect), halt it (new
+        orders are refused, resting ones stay) or bring it back up."""
+        if not isinstance(status, VenueStatus):
+            raise ValidationError("status", status, f"must be one of {[s.name for s in VenueStatus]}")
+        self.status = status
+        if status is VenueStatus.DOWN:
+            now = self._clock.timestamp_ns()
+            for engine in self._engines.values():
+                engine.ts_event = engine.ts_init = now
+                for rec in engine.open_orders():
+                    engine.cancel(rec.strategy_id, rec.client_order_id)
+
     # -- commands (VenueClient) --------------------------------------------------------------
     def submit_order(self, order: Order) -> None:
         """Send a new order; answered by accepted/rejected (and fills) now or after the latency."""
@@ -177,6 +193,9 @@ class SimulatedVenue:
         if heap and heap[0][0] <= now:
             self._advance(now)
         rec = snapshot_order(order)
+        if self.status is not _UP:
+            self._reject(rec, now, now, f"venue {self.venue_id} is {self.status.name}")
+            return
         if self._zero_latency:
             engine = self._engines.get(rec.instrument_id)
             if engine is None:
@@ -304,6 +323,9 @@ class SimulatedVenue:
         if engine is None:
             self._reject_unknown(rec, ts, ts_init)
             return
+        if self.status is not _UP:
+            self._reject(rec, ts, ts_init, f"venue {self.venue_id} is {self.status.name}")
+            return
         engine.ts_event = ts
         engine.ts_init = ts_init
         engine.submit(rec)
@@ -352,6 +374,9 @@ class SimulatedVenue:
         engine.cancel(order.strategy_id, order.client_order_id)
 
     def _reject_unknown(self, rec: WorkingOrder, ts: int, ts_init: int) -> None:
+        self._reject(rec, ts, ts_init, f"unknown instrument {rec.instrument_id} at venue {self.venue_id}")
+
+    def _reject(self, rec: WorkingOrder, ts: int, ts_init: int, reason: str) -> None:
         self._handler(
             OrderRejected(
                 ts_event=ts,
@@ -360,6 +385,6 @@ class SimulatedVenue:
                 instrument_id=rec.instrument_id,
                 client_order_id=rec.client_order_id,
                 account_id=self.account_id,
-                reason=f"unknown instrument {rec.instrument_id} at venue {self.venue_id}",
+                reason=reason,
             )
         )

@@ -1,0 +1,523 @@
+"""``SmartOrderRouter``: routes parent orders across the venues that list an instrument.
+
+A strategy submits an ordinary market or limit order with a ``RoutingInstruction``; the order
+becomes a *parent*. The router decides (``routing.decision.decide``) and sends *child* orders
+through the execution engine, so each child passes the pre-trade risk engine like any order and
+books to the position of the listing it filled on. The parent aggregates its children:
+
+- its events (submitted, accepted, one fill per child fill, cancelled...) are applied to the
+  strategy's ``Order`` object and published on ``events.routed.<strategy id>``;
+- it is FILLED when its children have filled its quantity; cancelling it cancels its children;
+- a child rejected by a venue or denied by risk is re-routed to the next venue, an IOC child's
+  unfilled rest and a child cancelled by its venue (e.g. the venue went down) are re-routed too,
+  up to ``max_retries`` times; a venue that refused the parent once is not used for it again.
+
+Quantity is re-routed only once a child is final, so nothing is ever double-filled. The journal
+keeps the command (with its route) and every child's events; the parent's events are derived.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any, Final, TypeVar
+
+from nautilus_platform.core.errors import ConfigurationError, NotFoundError, ValidationError
+from nautilus_platform.core.identifiers import (
+    AccountId,
+    ClientOrderId,
+    InstrumentId,
+    StrategyId,
+    TradeId,
+    VenueId,
+    VenueOrderId,
+)
+from nautilus_platform.model.commands import SubmitOrder
+from nautilus_platform.model.data import OrderBookDeltas, OrderBookSnapshot
+from nautilus_platform.model.enums import ContingencyType, DenyReason, OrderSide, OrderStatus, OrderType, TimeInForce
+from nautilus_platform.model.events import (
+    OrderAccepted,
+    OrderCanceled,
+    OrderDenied,
+    OrderEvent,
+    OrderExpired,
+    OrderFilled,
+    OrderPendingCancel,
+    OrderRejected,
+    OrderSubmitted,
+)
+from nautilus_platform.model.instruments import Instrument
+from nautilus_platform.model.order_factory import OrderFactory
+from nautilus_platform.model.orders import Order
+from nautilus_platform.model.routing import RoutingInstruction, VenueStatus
+from nautilus_platform.model.values import Price, Quantity
+from nautilus_platform.routing.book import nbbo_mid
+from nautilus_platform.routing.config import RouterConfig
+from nautilus_platform.routing.decision import MARKET, REST, TAKE, ChildPlan, RoutingDecision, decide
+from nautilus_platform.routing.listings import Listing, ListingGroup, VenueState
+from nautilus_platform.routing.quality import ChildRecord, ParentRecord, QualityRow, aggregate
+from nautilus_platform.trading.execution import ExecutionEngine
+
+ROUTER_ACCOUNT: Final = AccountId("SOR")
+_MARKET: Final = OrderType.MARKET
+_LIMIT: Final = OrderType.LIMIT
+_IOC: Final = TimeInForce.IOC
+_RESTING_TIFS: Final = frozenset({TimeInForce.GTC, TimeInForce.DAY, TimeInForce.GTD})
+_FINAL_CHILD_EVENTS: Final = {
+    OrderDenied: "DENIED",
+    OrderRejected: "REJECTED",
+    OrderCanceled: "CANCELED",
+    OrderExpired: "EXPIRED",
+}
+
+
+E = TypeVar("E", bound=OrderEvent)
+
+
+def _event(kind: type[E], order: Order, now: int, **fields: Any) -> E:
+    """A parent order event of ``kind`` stamped ``now``."""
+    return kind(
+        ts_event=now, ts_init=now, strategy_id=order.strategy_id, instrument_id=order.instrument_id,
+        client_order_id=order.client_order_id, **fields,
+    )  # fmt: skip
+
+
+class _Parent:
+    """The router's bookkeeping for one parent order."""
+
+    __slots__ = (
+        "canceling", "done", "group", "max_retries", "order", "record", "refused", "reroute_due", "route", "sending",
+        "seq", "working",
+    )  # fmt: skip
+
+    def __init__(
+        self, order: Order, route: RoutingInstruction, group: ListingGroup, record: ParentRecord, max_retries: int
+    ) -> None:
+        self.order = order
+        self.route = route
+        self.group = group
+        self.record = record
+        self.max_retries = max_retries
+        self.working: dict[ClientOrderId, Order] = {}  # children not yet final
+        self.refused: set[VenueId] = set()
+        self.canceling = False
+        self.done = False
+        self.sending = False  # children of one decision are being sent
+        self.reroute_due = ""  # a re-route asked for while sending waits for the sending to end
+        self.seq = 0
+
+
+class SmartOrderRouter:
+    """Multi-venue routing of parent orders; see the module docstring."""
+
+    def __init__(self, execution: ExecutionEngine, config: RouterConfig | None = None) -> None:
+        self.execution = execution
+        self.config = config if config is not None else RouterConfig()
+        self.cache = execution.cache
+        self.bus = execution.bus
+        self.clock = execution.clock
+        self.venues: dict[VenueId, VenueState] = {}
+        self.groups: dict[str, ListingGroup] = {}
+        self.listings: dict[InstrumentId, Listing] = {}
+        self._group_of: dict[InstrumentId, ListingGroup] = {}
+        self._parents: dict[ClientOrderId, _Parent] = {}
+        self._child_parent: dict[ClientOrderId, _Parent] = {}
+        self.children: dict[ClientOrderId, ChildRecord] = {}
+        self.parent_records: dict[ClientOrderId, ParentRecord] = {}
+        self.decisions: deque[RoutingDecision] = deque(maxlen=self.config.keep_decisions)
+        self.decision_count = 0
+        self._factories: dict[StrategyId, OrderFactory] = {}
+        self._topics: dict[StrategyId, str] = {}
+        if execution.parent_orders is not None:
+            raise ConfigurationError("the execution engine already has a smart order router")
+        execution.parent_orders = self
+
+    # -- setup --------------------------------------------------------------------------------
+    def add_venue(self, venue_id: VenueId | str, latency_ns: int = 0) -> VenueState:
+        """Make a venue routable; its profile in the config overrides ``latency_ns``."""
+        venue_id = VenueId(venue_id)
+        if venue_id in self.venues:
+            raise ValidationError("venue_id", venue_id, "is already routable")
+        profile = self.config.profile(venue_id)
+        if profile is not None and profile.latency_ns is not None:
+            latency_ns = profile.latency_ns
+        cap = None
+        if profile is not None and profile.max_child_qty is not None:
+            cap = int(profile.max_child_qty.scaleb(9))
+        state = self.venues[venue_id] = VenueState(venue_id, latency_ns, cap)
+        return state
+
+    def add_listing(self, instrument: Instrument, taker_rate: Fraction, maker_rate: Fraction) -> Listing:
+        """Make an instrument routable on its venue with the venue's fee rates (the profile's win)."""
+        venue = self.venues.get(instrument.id.venue)
+        if venue is None:
+            raise NotFoundError(f"no routable venue {instrument.id.venue} for {instrument.id}; add the venue first")
+        if instrument.id in self.listings:
+            raise ValidationError("instrument_id", instrument.id, "is already routable")
+        profile = self.config.profile(venue.venue_id)
+        if profile is not None and profile.taker_fee is not None:
+            taker_rate = Fraction(profile.taker_fee)
+        if profile is not None and profile.maker_fee is not None:
+            maker_rate = Fraction(profile.maker_fee)
+        listing = self.listings[instrument.id] = Listing(instrument, venue, taker_rate, maker_rate)
+        book = listing.book
+        self.bus.subscribe(f"data.quotes.{instrument.id}", book.apply_quote)
+        self.bus.subscribe(f"data.book.{instrument.id}", self._book_handler(listing))
+        self._regroup()
+        return listing
+
+    @staticmethod
+    def _book_handler(listing: Listing) -> Callable[[OrderBookSnapshot | OrderBookDeltas], None]:
+        book = listing.book
+
+        def on_book(data: OrderBookSnapshot | OrderBookDeltas) -> None:
+            if type(data) is OrderBookSnapshot:
+                book.apply_snapshot(data)
+            else:
+                book.apply_deltas(data)  # type: ignore[arg-type]
+
+        return on_book
+
+    def _regroup(self) -> None:
+        """Groups from the config, else one per symbol (listings of the same symbol on every venue)."""
+        members: dict[str, list[Listing]] = {}
+        if self.config.groups:
+            for name, ids in self.config.groups.items():
+                members[name] = [self.listings[InstrumentId(i)] for i in ids if InstrumentId(i) in self.listings]
+        else:
+            for iid, listing in self.listings.items():
+                members.setdefault(str(iid.symbol), []).append(listing)
+        self.groups = {name: ListingGroup(name, found) for name, found in members.items() if found}
+        self._group_of = {listing.instrument_id: g for g in self.groups.values() for listing in g.listings}
+
+    def set_venue_status(self, venue_id: VenueId | str, status: VenueStatus) -> None:
+        """Mark a venue up, halted or down (halted and down venues get no new children)."""
+        venue = self.venues.get(VenueId(venue_id))
+        if venue is None:
+            raise NotFoundError(f"no routable venue {venue_id}")
+        venue.status = status
+
+    def group_of(self, instrument_id: InstrumentId) -> ListingGroup | None:
+        return self._group_of.get(instrument_id)
+
+    # -- ParentOrderHandler -------------------------------------------------------------------
+    def is_parent(self, client_order_id: ClientOrderId) -> bool:
+        return client_order_id in self._parents
+
+    def parent(self, client_order_id: ClientOrderId) -> Order:
+        """The parent order of that id."""
+        found = self._parents.get(client_order_id)
+        if found is None:
+            raise NotFoundError(f"no routed parent order {client_order_id}")
+        return found.order
+
+    def submit(self, order: Order, command: SubmitOrder) -> None:
+        """Take ``order`` as a parent, decide and send its children (see the module docstring)."""
+        route = command.route
+        assert route is not None
+        denial = self._check(order)
+        group = self._group_of.get(order.instrument_id)
+        if denial is None and group is None:
+            denial = (DenyReason.NO_VENUE, f"{order.instrument_id} is not listed on any routable venue")
+        if denial is None and group is not None and order.quantity.raw % group.finest_lot_raw:
+            lot = Quantity(raw=group.finest_lot_raw, precision=9)
+            denial = (
+                DenyReason.QUANTITY_INCREMENT,
+                f"quantity {order.quantity} is not a multiple of the finest lot {lot}",
+            )
+        if denial is not None or group is None:
+            reason, message = denial if denial is not None else (DenyReason.NO_VENUE, "no group")
+            self._deny(order, reason, message)
+            return
+        now = self.clock.timestamp_ns()
+        record = ParentRecord(
+            order.client_order_id, order.strategy_id, group.name, order.side is OrderSide.BUY,
+            order.quantity.raw, nbbo_mid([listing.book for listing in group.listings]), now,
+        )  # fmt: skip
+        max_retries = route.max_retries if route.max_retries is not None else self.config.max_retries
+        parent = _Parent(order, route, group, record, max_retries)
+        self._parents[order.client_order_id] = parent
+        self.parent_records[order.client_order_id] = record
+        self._apply(parent, _event(OrderSubmitted, order, now, account_id=ROUTER_ACCOUNT))
+        decision = self._decide(parent)
+        if decision is None or not decision.children:
+            why = decision.reason if decision is not None else "nothing to route"
+            if decision is not None and decision.winner is not None:
+                why = f"no venue could take any of it ({why})"
+            self._apply(parent, _event(OrderRejected, order, now, account_id=ROUTER_ACCOUNT, reason=why))
+            self._finish(parent, "REJECTED")
+            return
+        venue_order_id = VenueOrderId(f"SOR-{len(self.parent_records)}")
+        accepted = _event(OrderAccepted, order, now, venue_order_id=venue_order_id, account_id=ROUTER_ACCOUNT)
+        self._apply(parent, accepted)
+        self._send(parent, decision)
+
+    def cancel(self, client_order_id: ClientOrderId, reason: str) -> None:
+        parent = self._parents.get(client_order_id)
+        if parent is None or parent.done or parent.canceling:
+            return
+        parent.canceling = True
+        order = parent.order
+        now = self.clock.timestamp_ns()
+        self._apply(parent, _event(OrderPendingCancel, order, now, account_id=ROUTER_ACCOUNT))
+        for child in list(parent.working.values()):
+            if not child.is_closed:
+                self.execution.cancel_order(child, reason)
+        self._settle(parent)
+
+    def cancel_parents(self, strategy_id: StrategyId | None, instrument_id: InstrumentId | None, reason: str) -> int:
+        group = self._group_of.get(instrument_id) if instrument_id is not None else None
+        chosen = [
+            p for p in self._parents.values()
+            if not p.done and (strategy_id is None or p.order.strategy_id == strategy_id)
+            and (instrument_id is None or p.group is group)
+        ]  # fmt: skip
+        for parent in chosen:
+            self.cancel(parent.order.client_order_id, reason)
+        return len(chosen)
+
+    # -- routing ------------------------------------------------------------------------------
+    def _check(self, order: Order) -> tuple[DenyReason, str] | None:
+        cid = order.client_order_id
+        if cid in self._parents or self.cache.is_known(cid):
+            return DenyReason.DUPLICATE_CLIENT_ORDER_ID, f"client_order_id {cid} is already used"
+        if order.order_type is not _MARKET and order.order_type is not _LIMIT:
+            return DenyReason.INVALID_ORDER, f"only MARKET and LIMIT orders can be routed, not {order.order_type.name}"
+        if order.time_in_force is TimeInForce.FOK:
+            return DenyReason.INVALID_ORDER, "a routed order cannot be FOK (its children fill separately)"
+        if order.reduce_only:
+            return DenyReason.INVALID_ORDER, "a routed order cannot be reduce-only (positions are kept per venue)"
+        if order.init.contingency_type is not ContingencyType.NONE or order.init.parent_order_id is not None:
+            return DenyReason.INVALID_ORDER, "a contingent order cannot be routed"
+        return None
+
+    def _deny(self, order: Order, reason: DenyReason, message: str) -> None:
+        now = self.clock.timestamp_ns()
+        event = _event(OrderDenied, order, now, reason=reason, message=message)
+        if order.status is OrderStatus.INITIALIZED:
+            order.apply(event)
+        self.bus.publish(self._topic(order.strategy_id), event)
+
+    def _leaves(self, parent: _Parent) -> int:
+        """Quantity neither filled nor working in a child."""
+        working = 0
+        for child in parent.working.values():
+            working += child.quantity.raw - child.filled_raw
+        return parent.order.quantity.raw - parent.order.filled_raw - working
+
+    def _decide(self, parent: _Parent) -> RoutingDecision | None:
+        leaves = self._leaves(parent)
+        if leaves <= 0:
+            return None
+        order = parent.order
+        limit = order.price.raw if order.price is not None else None
+        tif = order.time_in_force
+        decision = decide(
+            parent.group, order.client_order_id, self.clock.timestamp_ns(), order.side is OrderSide.BUY, leaves,
+            limit, limit is not None and tif in _RESTING_TIFS, order.post_only, parent.route,
+            self.config.weights_for(parent.route.policy), parent.refused,
+        )  # fmt: skip
+        self.decisions.append(decision)
+        self.decision_count += 1
+        return decision
+
+    def _send(self, parent: _Parent, decision: RoutingDecision) -> None:
+        """Create every child first (so a synchronous answer sees them all working), then send."""
+        orders = [self._child(parent, plan) for plan in decision.children]
+        parent.sending = True
+        try:
+            for order, plan in zip(orders, decision.children, strict=True):
+                if order.client_order_id in parent.working:
+                    self.execution.submit_child(order, plan.venue)
+        finally:
+            parent.sending = False
+        if parent.reroute_due:
+            why, parent.reroute_due = parent.reroute_due, ""
+            self._reroute(parent, why)
+
+    def _child(self, parent: _Parent, plan: ChildPlan) -> Order:
+        order = parent.order
+        parent.seq += 1
+        parent.record.children += 1
+        listing = plan.listing
+        instrument = listing.instrument
+        factory = self._factory(order.strategy_id)
+        cid = ClientOrderId(f"{order.client_order_id}-{parent.seq}")
+        qty = Quantity(raw=plan.qty_raw, precision=instrument.size_precision)
+        tags = (f"parent:{order.client_order_id}", f"route:{plan.kind}")
+        if plan.kind == MARKET:
+            child = factory.create(listing.instrument_id, order.side, _MARKET, qty, client_order_id=cid, tags=tags)
+        else:
+            tif = _IOC if plan.kind == TAKE else order.time_in_force
+            child = factory.create(
+                listing.instrument_id, order.side, _LIMIT, qty,
+                price=Price(raw=plan.price_raw, precision=instrument.price_precision), time_in_force=tif,
+                expire_time_ns=order.expire_time_ns if plan.kind == REST else 0,
+                post_only=order.post_only and plan.kind == REST, client_order_id=cid, tags=tags,
+            )  # fmt: skip
+        parent.working[cid] = child
+        self._child_parent[cid] = parent
+        mid = listing.book.mid_raw()
+        self.children[cid] = ChildRecord(
+            cid, order.client_order_id, order.strategy_id, listing.venue_id, listing.instrument_id, plan.kind,
+            order.side is OrderSide.BUY, plan.qty_raw, plan.expected_px(), mid, self.clock.timestamp_ns(),
+        )  # fmt: skip
+        return child
+
+    def _factory(self, strategy_id: StrategyId) -> OrderFactory:
+        factory = self._factories.get(strategy_id)
+        if factory is None:
+            factory = self._factories[strategy_id] = OrderFactory(strategy_id, self.clock, validate=False)
+            self.bus.subscribe(f"events.order.{strategy_id}", self._on_child_event)
+        return factory
+
+    # -- child events -------------------------------------------------------------------------
+    def _on_child_event(self, event: OrderEvent) -> None:
+        parent = self._child_parent.get(event.client_order_id)
+        if parent is None:
+            return
+        kind = type(event)
+        if kind is OrderFilled:
+            self._on_child_fill(parent, event)  # type: ignore[arg-type]
+            return
+        status = _FINAL_CHILD_EVENTS.get(kind)
+        if status is None:
+            return
+        child = parent.working.pop(event.client_order_id, None)
+        if child is None:
+            return
+        record = self.children[event.client_order_id]
+        record.status = status
+        self._learn(record, status)
+        if status in ("DENIED", "REJECTED"):
+            parent.refused.add(record.venue)
+        if parent.done:
+            return
+        if parent.canceling:
+            self._settle(parent)
+            return
+        if status == "EXPIRED" and record.kind == REST:
+            self._settle(parent, expired=True)  # the parent's own time in force ran out
+            return
+        self._reroute(parent, f"{status.lower()} child {event.client_order_id} on {record.venue}")
+
+    def _on_child_fill(self, parent: _Parent, fill: OrderFilled) -> None:
+        cid = fill.client_order_id
+        record = self.children[cid]
+        commission = fill.commission
+        record.add_fill(fill.last_qty.raw, fill.last_px.raw, commission.currency.code, commission.raw, fill.ts_event)
+        listing = self.listings.get(fill.instrument_id)
+        if listing is not None:
+            listing.book.consume(record.is_buy, fill.last_px.raw, fill.last_qty.raw)
+        order = parent.order
+        parent_fill = OrderFilled(
+            ts_event=fill.ts_event, ts_init=fill.ts_init, strategy_id=order.strategy_id,
+            instrument_id=fill.instrument_id, client_order_id=order.client_order_id,
+            venue_order_id=fill.venue_order_id, account_id=fill.account_id,
+            trade_id=TradeId(f"{record.venue}-{fill.trade_id}"), order_side=fill.order_side,
+            order_type=order.order_type, last_qty=fill.last_qty, last_px=fill.last_px,
+            commission=commission, liquidity_side=fill.liquidity_side,
+        )  # fmt: skip
+        parent.record.add_fill(
+            fill.last_qty.raw, fill.last_px.raw, commission.currency.code, commission.raw, fill.ts_event
+        )
+        child = parent.working.get(cid)
+        if child is not None and child.is_closed:  # completely filled
+            del parent.working[cid]
+            record.status = "FILLED"
+            self._learn(record, "FILLED")
+        self._apply(parent, parent_fill)
+        if order.status is OrderStatus.FILLED:
+            self._finish(parent, "FILLED")
+        elif parent.canceling:
+            self._settle(parent)
+        elif not parent.working and self._leaves(parent) > 0:
+            self._reroute(parent, "part of the order was left unrouted")
+
+    def _learn(self, record: ChildRecord, status: str) -> None:
+        """Feed a final child into its venue's decayed history (a risk denial is not the venue's doing)."""
+        if status == "DENIED":
+            return
+        venue = self.venues.get(record.venue)
+        if venue is not None:
+            venue.record(record.fill_rate, record.slippage_bps, self.config.history_decay)
+
+    def _reroute(self, parent: _Parent, why: str) -> None:
+        if parent.done or parent.canceling:
+            return
+        if parent.sending:  # decide again once every child of the current decision is out
+            parent.reroute_due = why
+            return
+        if self._leaves(parent) <= 0:
+            self._settle(parent)
+            return
+        if parent.record.retries >= parent.max_retries:
+            self._settle(parent, why=f"not re-routed after {parent.record.retries} retries ({why})")
+            return
+        parent.record.retries += 1
+        decision = self._decide(parent)
+        if decision is not None and decision.children:
+            self._send(parent, decision)
+        else:
+            self._settle(parent, why=f"no venue for the rest ({decision.reason if decision else why})")
+
+    def _settle(self, parent: _Parent, why: str = "", expired: bool = False) -> None:
+        """Close the parent once no child is working and nothing more will be routed."""
+        if parent.done or parent.working:
+            return
+        order = parent.order
+        if order.status is OrderStatus.FILLED:
+            self._finish(parent, "FILLED")
+            return
+        may_continue = not parent.canceling and not expired and not why and order.time_in_force is not _IOC
+        if may_continue and self._leaves(parent) > 0:
+            return
+        now = self.clock.timestamp_ns()
+        if expired:
+            self._apply(parent, _event(OrderExpired, order, now, venue_order_id=order.venue_order_id))
+            self._finish(parent, "EXPIRED")
+            return
+        reason = "cancelled" if parent.canceling else (why or "IOC: the rest was not filled")
+        self._apply(parent, _event(OrderCanceled, order, now, venue_order_id=order.venue_order_id, reason=reason))
+        self._finish(parent, "CANCELED")
+
+    def _finish(self, parent: _Parent, status: str) -> None:
+        parent.done = True
+        parent.record.status = status
+        for cid in list(parent.working):
+            self._child_parent.pop(cid, None)
+
+    # -- events -------------------------------------------------------------------------------
+    def _apply(self, parent: _Parent, event: OrderEvent) -> None:
+        parent.order.apply(event)
+        self.bus.publish(self._topic(parent.order.strategy_id), event)
+
+    def _topic(self, strategy_id: StrategyId) -> str:
+        topic = self._topics.get(strategy_id)
+        if topic is None:
+            topic = self._topics[strategy_id] = f"events.routed.{strategy_id}"
+        return topic
+
+    # -- queries ------------------------------------------------------------------------------
+    def venue_quality(self) -> list[QualityRow]:
+        """Execution quality of the children, one row per venue."""
+        by_venue: dict[VenueId, list[ChildRecord]] = {}
+        for record in self.children.values():
+            by_venue.setdefault(record.venue, []).append(record)
+        rows = []
+        for venue_id in sorted(by_venue):
+            row = aggregate(str(venue_id), list(by_venue[venue_id]), spread=True)
+            state = self.venues.get(venue_id)
+            if state is not None:
+                row = QualityRow(**{**row.__dict__, "decayed_fill_rate": state.fill_rate,
+                                    "decayed_slippage_bps": state.slippage_bps})  # fmt: skip
+            rows.append(row)
+        return rows
+
+    def strategy_quality(self) -> list[QualityRow]:
+        """Execution quality of the parents, one row per strategy."""
+        by_strategy: dict[StrategyId, list[ParentRecord]] = {}
+        for record in self.parent_records.values():
+            by_strategy.setdefault(record.strategy_id, []).append(record)
+        return [aggregate(str(sid), list(by_strategy[sid]), spread=False) for sid in sorted(by_strategy)]
