@@ -56,10 +56,40 @@ def report_data(result: BacktestResult, sources: Sequence[DataSource], title: st
         for name, value in params.items()
     }
     errors = [f"strategy {e.strategy_id} stopped: {e.callback} raised {e.error}" for e in result.strategy_errors]
+    extra = {}
+    if result.execution_quality:
+        extra["Execution quality by venue (smart order routing)"] = execution_quality_table(result.execution_quality)
     return ReportData(
         title=title, curve=result.equity, trades=result.round_trips, statistics=result.statistics,
         prices=price_series(sources), fills=fills, parameters=parameters, notes=[*result.notes, *errors],
+        extra_tables=extra,
     )  # fmt: skip
+
+
+QUALITY_COLUMNS = [
+    "venue", "children", "sent", "filled", "fill rate", "shortfall (bps)", "effective spread (bps)",
+    "time to fill (ms)", "fees", "rejected",
+]  # fmt: skip
+
+
+def execution_quality_table(rows: Sequence[dict[str, object]]) -> tuple[list[str], list[list[str]]]:
+    """Header and text rows of the per-venue execution-quality table."""
+
+    def num(value: object, digits: int = 2) -> str:
+        return "" if value is None else f"{float(value):.{digits}f}"  # type: ignore[arg-type]
+
+    def fees(value: object) -> str:
+        return ", ".join(f"{amount} {ccy}" for ccy, amount in value.items()) if isinstance(value, dict) else ""
+
+    body = [
+        [
+            str(row["key"]), str(row["orders"]), str(row["sent_qty"]), str(row["filled_qty"]),
+            f"{float(row['fill_rate']):.1%}", num(row["shortfall_bps"]), num(row["effective_spread_bps"]),  # type: ignore[arg-type]
+            num(row["avg_time_to_fill_ms"], 3), fees(row["fees"]), str(row["rejected"]),
+        ]
+        for row in rows
+    ]  # fmt: skip
+    return QUALITY_COLUMNS, body
 
 
 def write_backtest_report(result: BacktestResult, sources: Sequence[DataSource], path: str | Path, title: str) -> Path:

@@ -63,6 +63,8 @@ class BacktestResult:
     strategy_errors: list[StrategyError] = field(default_factory=list)
     data_rejected: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    execution_quality: list[dict[str, object]] = field(default_factory=list)  # per venue, when routing is on
+    routing_decisions: int = 0
 
     def tables(self) -> dict[str, pa.Table]:
         """The results as Arrow tables (one per kind of record)."""
@@ -99,7 +101,17 @@ class BacktestResult:
             "balances": _table(balances),
             "equity": pa.table({"ts": pa.array(self.equity.ts, pa.int64()), "equity": pa.array(self.equity.equity)}),
             "round_trips": _table([asdict(t) for t in self.round_trips]),
+            **({"execution_quality": _table(self._quality_rows())} if self.execution_quality else {}),
         }
+
+    def _quality_rows(self) -> list[dict[str, object]]:
+        """Execution quality rows with the fees as text (``"0.6003 USDT; 1.2 BTC"``), for flat files."""
+        rows = []
+        for row in self.execution_quality:
+            fees = row.get("fees")
+            text = "; ".join(f"{v} {k}" for k, v in fees.items()) if isinstance(fees, dict) else ""
+            rows.append({**row, "fees": text})
+        return rows
 
     def summary(self) -> dict[str, object]:
         """Plain data: run facts, parameters, statistics, errors."""
@@ -116,6 +128,11 @@ class BacktestResult:
             "strategy_errors": [asdict(e) for e in self.strategy_errors],
             "data_rejected": self.data_rejected,
             "notes": self.notes,
+            **(
+                {"routing_decisions": self.routing_decisions, "execution_quality": self.execution_quality}
+                if self.routing_decisions
+                else {}
+            ),
         }
 
     def export(self, folder: str | Path, formats: Sequence[str] = EXPORT_FORMATS) -> list[Path]:

@@ -16,6 +16,7 @@ from nautilus_platform.model.data import Bar
 from nautilus_platform.model.enums import AccountType, OmsType
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.values import Currency, Money
+from nautilus_platform.routing import RouterConfig
 from nautilus_platform.service.node import TradingNode
 from nautilus_platform.strategy.base import Strategy
 from nautilus_platform.trading.journal import CompactJournal, Journal
@@ -48,6 +49,7 @@ class BacktestConfig:
     equity_interval_ns: int | None = None
     journal: Journal | None = None
     purge_every: int | None = PURGE_EVERY  # items between drops of closed orders from the cache
+    routing: RouterConfig | None = None  # switch on the smart order router with these settings
     notes: list[str] = field(default_factory=list)
 
 
@@ -102,6 +104,8 @@ def build_backtest(config: BacktestConfig) -> Backtest:
         node.add_venue(venue.config, venue.account_type, venue.base_currency, venue.balances)
     for instrument in config.instruments:
         node.add_instrument(instrument)
+    if config.routing is not None:
+        node.enable_routing(config.routing)
     bar_type = default_bar_type(config.data)
     for strategy in config.strategies:
         if "bar_type" in strategy.parameters() and not strategy.params["bar_type"] and bar_type is not None:
@@ -122,4 +126,8 @@ def run_backtest(config: BacktestConfig, progress: Progress | None = None) -> Ba
         if isinstance(journal, CompactJournal) and config.journal is None:
             journal.close()
     result.notes = [*config.notes, *result.notes]
+    router = backtest.core.router if isinstance(backtest.core, TradingNode) else None
+    if router is not None:
+        result.execution_quality = [row.as_dict() for row in router.venue_quality()]
+        result.routing_decisions = router.decision_count
     return result
