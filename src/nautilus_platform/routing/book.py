@@ -154,7 +154,7 @@ def consolidated(books: list[ListingBook], is_bid: bool) -> list[ConsolidatedLev
 
 
 def nbbo_mid(books: list[ListingBook]) -> int | None:
-    """Mid of the best bid and best ask across venues (``None`` if a side is empty or crossed)."""
+    """Mid of the best bid and best ask across venues (``None`` while a side is empty everywhere)."""
     bids = [b.bid_px[0] for b in books if b.bid_px]
     asks = [b.ask_px[0] for b in books if b.ask_px]
     if not bids or not asks:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.core.identifiers import InstrumentId, VenueId
 from nautilus_platform.model.routing import RoutingPolicy
-from nautilus_platform.model.values import NumberLike, to_decimal
+from nautilus_platform.model.values import to_decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +119,3 @@ class RouterConfig:
 
     def profile(self, venue_id: str) -> VenueProfile | None:
         return next((p for p in self.venues if p.venue_id == venue_id), None)
-
-
-def fee_rate(value: NumberLike) -> Decimal:
-    return to_decimal(value, "fee")
