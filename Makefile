@@ -9,7 +9,7 @@ PYTEST_WORKERS ?= 2
 
 $(STAMP): pyproject.toml requirements/lock.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --disable-pip-version-check -c requirements/lock.txt -e '.[dev]'
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c requirements/lock.txt -e '.[dev,ray]'
 	@touch $(STAMP)
 
 venv: $(STAMP)
@@ -49,7 +49,7 @@ bench-pure: venv
 # Re-pin every transitive dependency after changing pyproject.toml.
 lock:
 	rm -rf .lock-venv && $(PY) -m venv .lock-venv
-	.lock-venv/bin/pip install -q -e '.[dev]'
+	.lock-venv/bin/pip install -q -e '.[dev,ray]'
 	.lock-venv/bin/pip freeze --exclude-editable > requirements/lock.txt
 	rm -rf .lock-venv
 

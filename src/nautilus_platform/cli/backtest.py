@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -187,14 +189,7 @@ def backtest(
         )  # fmt: skip
     except NautilusError as exc:
         raise data_cli._fail(exc) from None
-    for source in sources:
-        if isinstance(source, LoadedData):
-            r = source.report
-            console.print(
-                f"data {r.source}: {r.rows} rows, {r.accepted} accepted, {r.flagged} flagged, {r.repaired} repaired, "
-                f"{r.rejected} rejected (rejected rows are not traded; `naut data check` shows why)",
-                highlight=False,
-            )
+    print_data_reports(sources)
     console.print(summary_table(result))
     for error in result.strategy_errors:
         console.print(f"[red]strategy {error.strategy_id} stopped:[/red] {error.callback} raised {error.error}")
@@ -208,20 +203,34 @@ def backtest(
         console.print(f"report: {report}", highlight=False)
 
 
-def _run(
+@dataclass
+class PreparedRun:
+    """What ``naut backtest`` and ``naut sweep`` share: the strategy class and fixed parameters, the
+    data sources, instruments and venues, and the time range."""
+
+    strategy_class: type[Strategy]
+    params: dict[str, str]
+    sources: list[DataSource]
+    instruments: list[Instrument]
+    venues: list[VenueSetup]
+    start_ns: int | None
+    end_ns: int | None
+
+
+def prepare(
     strategy_spec: str, data: list[str], param: list[str], layout: str | None, data_type: str | None,
     instrument_id: str | None,
     price_precision: int, size_precision: int, tick: str | None, lot: str | None, currency_code: str, bar: str | None,
     tz: str, column: list[str], policy: list[str], catalog: Path, start: str | None, end: str | None, cash: str,
     account: str, fees: str | None, bar_execution: str, venue: list[str],
-) -> tuple[BacktestResult, list[DataSource]]:  # fmt: skip
+) -> PreparedRun:  # fmt: skip
+    """Load and validate everything a run needs from the command-line options."""
     strategy_class = load_strategy_class(strategy_spec)
     values = parse_assignments(param)
     declared = strategy_class.parameters()
     unknown = sorted(set(values) - set(declared))
     if unknown:
         raise ValidationError("param", unknown, f"unknown for {strategy_class.__name__}; it has {sorted(declared)}")
-    strategy: Strategy = strategy_class(**values)
     currency = Currency.from_str(currency_code)
     start_ns, end_ns = data_cli._parse_time(start, "start"), data_cli._parse_time(end, "end")
     sources: list[DataSource] = []
@@ -254,13 +263,30 @@ def _run(
     if stray:
         raise ValidationError("venue", stray, f"no data trades there; the data's venues are {names}")
     setups = [venue_setup(name, settings.get(name, {}), fee_model, bar_execution, account, balance) for name in names]
+    return PreparedRun(strategy_class, values, sources, list(instruments.values()), setups, start_ns, end_ns)
+
+
+def print_data_reports(sources: list[DataSource]) -> None:
+    for source in sources:
+        if isinstance(source, LoadedData):
+            r = source.report
+            console.print(
+                f"data {r.source}: {r.rows} rows, {r.accepted} accepted, {r.flagged} flagged, {r.repaired} repaired, "
+                f"{r.rejected} rejected (rejected rows are not traded; `naut data check` shows why)",
+                highlight=False,
+            )
+
+
+def _run(*options: Any) -> tuple[BacktestResult, list[DataSource]]:
+    prepared = prepare(*options)
+    strategy: Strategy = prepared.strategy_class(**prepared.params)
     config = BacktestConfig(
-        venues=setups, instruments=list(instruments.values()), data=sources, strategies=[strategy],
-        start_ns=start_ns, end_ns=end_ns,
+        venues=prepared.venues, instruments=prepared.instruments, data=prepared.sources, strategies=[strategy],
+        start_ns=prepared.start_ns, end_ns=prepared.end_ns,
     )  # fmt: skip
-    total = sum(source_length(source) for source in sources)
+    total = sum(source_length(source) for source in prepared.sources)
     columns = (TextColumn("backtest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("run", total=total)
         result = run_backtest(config, lambda done: progress.update(task, completed=done))
-    return result, sources
+    return result, prepared.sources

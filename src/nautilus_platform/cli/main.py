@@ -23,9 +23,11 @@ def _version(value: bool) -> None:
 def _add_subcommands() -> None:
     from nautilus_platform.cli.backtest import backtest
     from nautilus_platform.cli.data import app as data_app
+    from nautilus_platform.cli.sweep import sweep
 
     app.add_typer(data_app, name="data")
     app.command()(backtest)
+    app.command()(sweep)
 
 
 _add_subcommands()

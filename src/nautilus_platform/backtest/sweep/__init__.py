@@ -1,0 +1,1 @@
+"""Parameter sweeps: grids, random and Optuna search, walk-forward, over local cores or Ray."""

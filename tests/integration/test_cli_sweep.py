@@ -1,0 +1,71 @@
+"""``naut sweep`` on a real daily file: ranking, results folder, walk-forward, clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from nautilus_platform.cli.main import app
+
+ROOT = Path(__file__).resolve().parents[2]
+NVDA = ROOT.parent / "shared" / "data" / "backtrader-nvda-1999-2014.txt"
+RUNNER = CliRunner()
+FILE_ARGS = ["-d", str(NVDA), "-l", "yahoo", "-i", "NVDA.XNAS", "--price-precision", "6", "--bar", "1-DAY-LAST"]
+needs_data = pytest.mark.skipif(not NVDA.exists(), reason=f"shared market data not found at {NVDA.parent}")
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = RUNNER.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+@needs_data
+def test_grid_sweep_on_a_file(tmp_path: Path) -> None:
+    results = tmp_path / "sweep"
+    code, out = run(
+        "sweep", "ma-cross", *FILE_ARGS, "--grid", "fast=5:20:5", "--grid", "slow=20,40", "--fees", "taker_bps=5",
+        "--constraint", "max_drawdown<50%", "--workers", "2", "--results", str(results),
+    )  # fmt: skip
+    assert code == 0, out
+    assert "Top 7 of 8 runs: maximize sharpe subject to max_drawdown<50%" in out
+    assert "1 runs failed" in out and "fast=20 slow=20" in out and "must be less than slow" in out
+    table = pq.read_table(results / "runs.parquet").to_pydict()
+    assert len(table["run_id"]) == 8 and table["status"].count("failed") == 1
+    assert (results / "heatmap.html").exists() and (results / "best-report.html").exists()
+    code, out = run("sweep", "ma-cross", *FILE_ARGS, "--grid", "fast=5:20:5", "--grid", "slow=20,40",
+                    "--results", str(results))  # fmt: skip
+    assert code == 2 and "--resume" in out
+    code, out = run("sweep", "ma-cross", *FILE_ARGS, "--grid", "fast=5:20:5", "--grid", "slow=20,40",
+                    "--fees", "taker_bps=5", "--constraint", "max_drawdown<50%", "--results", str(results), "--resume")  # fmt: skip
+    assert code == 0 and "resumed: 8 finished runs" in out
+
+
+@needs_data
+def test_walk_forward_on_a_file(tmp_path: Path) -> None:
+    code, out = run(
+        "sweep", "ma-cross", *FILE_ARGS, "--grid", "fast=5,10", "--grid", "slow=30,60", "--walk-forward", "3",
+        "--executor", "inline", "--metric", "total_return", "--results", str(tmp_path / "wf"),
+    )  # fmt: skip
+    assert code == 0, out
+    assert "Walk-forward: in-sample vs out-of-sample total_return" in out and "mean out-of-sample" in out
+    assert (tmp_path / "wf" / "walk_forward.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--grid", "bogus=1,2"], "is not a parameter of the strategy"),
+        (["--grid", "fast=1,2", "--random", "3", "--optuna", "3"], "choose one search"),
+        (["--grid", "fast=1,2", "--metric", "luck"], "must be one of"),
+        (["--grid", "fast=1,2", "--constraint", "sharpe"], "must be METRIC OP VALUE"),
+        (["--grid", "fast=1,2", "--executor", "cloud"], "must be local, ray or inline"),
+        (["--grid", "fast=1,2", "--prune", "0.5"], "pruning is for --optuna"),
+    ],
+)
+@needs_data
+def test_errors_name_the_problem(args: list[str], message: str, tmp_path: Path) -> None:
+    code, out = run("sweep", "ma-cross", *FILE_ARGS, "--results", str(tmp_path / "r"), *args)
+    assert code == 2 and message in out, out
