@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import signal
 import tempfile
 from collections.abc import Sequence
@@ -141,6 +142,10 @@ class LocalExecutor:
             folder = Path(self._tmp.name)
         else:
             folder = self._folder
+        try:  # fail here, clearly, rather than in every worker
+            pickle.loads(pickle.dumps(job))
+        except Exception as exc:
+            raise ConfigurationError(f"the sweep's settings cannot be sent to worker processes: {exc!r}") from exc
         self._job = job
         self._shared = share_to_files(sources, folder)
 

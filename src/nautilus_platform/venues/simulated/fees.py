@@ -60,6 +60,10 @@ class FeeModel:
             if _fraction(value, name) < 0:  # type: ignore[operator]
                 raise ValidationError(name, value, "must not be negative")
 
+    def __reduce__(self) -> tuple[type[FeeModel], tuple[Decimal | None, Decimal | None, Decimal, Decimal]]:
+        # By constructor, so it pickles (to sweep workers) the same compiled with mypyc or not.
+        return (FeeModel, (self.maker_bps, self.taker_bps, self.fixed_per_order, self.per_contract))
+
     @classmethod
     def fixed(cls, amount: NumberLike) -> FeeModel:
         """Only a fixed fee per order, charged on its first fill."""

@@ -94,6 +94,13 @@ class SimulatedVenueConfig:
         if type(self.day_end_offset_ns) is not int or not 0 <= self.day_end_offset_ns < DAY_NS:
             raise ValidationError("day_end_offset_ns", self.day_end_offset_ns, "must be an int in [0, 1 day)")
 
+    def __reduce__(self) -> tuple[type[SimulatedVenueConfig], tuple[object, ...]]:
+        # By constructor, so it pickles (to sweep workers) the same compiled with mypyc or not.
+        return (SimulatedVenueConfig, (
+            self.venue_id, self.account_id, self.book_type, self.default_trigger_type, self.fee_model,
+            self.latency_model, self.bar_execution, self.fill_at_touch, self.day_end_offset_ns,
+        ))  # fmt: skip
+
 
 def _ignore(event: OrderEvent) -> None:
     """Default event sink until ``connect``."""
