@@ -4,6 +4,7 @@ so spawned and Ray workers import them too)."""
 from __future__ import annotations
 
 import os
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ class Failing(MovingAverageCross):
 
     raise_at = Param(int, 0, low=0, help="Raise on this bar (0: never).")
     crash_at = Param(int, 0, low=0, help="Exit the process on this bar (0: never).")
+    sleep_s = Param(float, 0.0, low=0.0, help="Sleep this long on the first bar (a slow run).")
 
     def on_start(self) -> None:
         super().on_start()
@@ -37,6 +39,8 @@ class Failing(MovingAverageCross):
 
     def on_bar(self, bar: Bar) -> None:
         self._seen += 1
+        if self._seen == 1 and self.sleep_s:
+            time.sleep(self.sleep_s)
         if self.raise_at and self._seen == self.raise_at:
             raise RuntimeError(f"bad bar {self._seen}")
         if self.crash_at and self._seen == self.crash_at:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -12,6 +16,7 @@ from nautilus_platform.cli.main import app
 
 ROOT = Path(__file__).resolve().parents[2]
 NVDA = ROOT.parent / "shared" / "data" / "backtrader-nvda-1999-2014.txt"
+SUPPORT = Path(__file__).resolve().parent / "sweep_support.py"
 RUNNER = CliRunner()
 FILE_ARGS = ["-d", str(NVDA), "-l", "yahoo", "-i", "NVDA.XNAS", "--price-precision", "6", "--bar", "1-DAY-LAST"]
 needs_data = pytest.mark.skipif(not NVDA.exists(), reason=f"shared market data not found at {NVDA.parent}")
@@ -69,3 +74,29 @@ def test_walk_forward_on_a_file(tmp_path: Path) -> None:
 def test_errors_name_the_problem(args: list[str], message: str, tmp_path: Path) -> None:
     code, out = run("sweep", "ma-cross", *FILE_ARGS, "--results", str(tmp_path / "r"), *args)
     assert code == 2 and message in out, out
+
+
+@needs_data
+def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path: Path) -> None:
+    results = tmp_path / "r"
+    args = [
+        sys.executable, "-m", "nautilus_platform.cli.main", "sweep", f"{SUPPORT}:Failing", *FILE_ARGS,
+        "--grid", "fast=4:9", "--param", "slow=40", "--param", "sleep_s=0.4", "--workers", "2",
+        "--results", str(results),
+    ]  # fmt: skip
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+    journal = results / "runs.jsonl"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (journal.exists() and journal.read_text().count("\n") >= 1):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    out, _ = process.communicate(timeout=60)
+    assert process.returncode == 130, out
+    assert "stopped by Ctrl-C" in out and "--resume" in out
+    done = journal.read_text().count("\n")
+    assert 1 <= done < 6
+    assert (results / "runs.parquet").exists()  # the finished runs are in the tables too
+    finished = subprocess.run([*args, "--resume"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert f"resumed: {done} finished runs" in finished.stdout
+    assert journal.read_text().count("\n") == 6

@@ -9,10 +9,10 @@ import pyarrow.parquet as pq
 import pytest
 from sweep_support import bars, settings
 
-from nautilus_platform.backtest.sweep.driver import SweepProgress
+from nautilus_platform.backtest.sweep.driver import SweepProgress, ranked
 from nautilus_platform.backtest.sweep.objective import Constraint, Objective
 from nautilus_platform.backtest.sweep.store import JOURNAL
-from nautilus_platform.backtest.sweep.tasks import OK, PROBE, PRUNED, SEARCH, TEST, TRAIN
+from nautilus_platform.backtest.sweep.tasks import CONFIRM, FAILED, OK, PRESCREEN, PROBE, PRUNED, SEARCH, TEST, TRAIN
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.data.loaders import LoadedData
 from nautilus_platform.service.sweep import run_sweep
@@ -114,3 +114,32 @@ def test_settings_that_do_not_fit_are_refused(data: LoadedData) -> None:
         run_sweep(settings(data, grid=[]))
     with pytest.raises(ValidationError, match="unknown"):
         run_sweep(settings(data, fixed={"nope": 1}))
+
+
+def test_fast_prescreen_then_event_driven_confirmation(data: LoadedData) -> None:
+    grid = ["fast=3:15:3", "slow=12,20,30,45"]
+    report = run_sweep(settings(data, grid=grid, prescreen="fast", confirm=4))
+    screened = [r for r in report.rows if r.phase == PRESCREEN]
+    confirmed = [r for r in report.rows if r.phase == CONFIRM]
+    assert len(screened) == 20 and [r.status for r in screened].count(FAILED) == 2  # fast=15 with slow=12
+    assert len(confirmed) == 4 and report.best in confirmed
+    full = {json.dumps(r.params, sort_keys=True): r for r in run_sweep(settings(data, grid=grid)).rows}
+    fast_top = ranked(screened, report.objective, (PRESCREEN,))[:4]
+    assert [r.params for r in confirmed] == [r.params for r in fast_top]
+    for row in screened:  # the fast path agrees with the event-driven engine on every candidate
+        twin = full[json.dumps(row.params, sort_keys=True)]
+        assert row.status == twin.status
+        if row.status == OK:
+            assert row.metrics["trades"] == twin.metrics["trades"]
+            assert row.metrics["end_equity"] == twin.metrics["end_equity"]
+            assert row.metrics["sharpe"] == pytest.approx(twin.metrics["sharpe"], rel=1e-9)
+    assert any("prescreened 18 candidates" in note for note in report.notes)
+
+
+def test_fast_prescreen_refuses_what_it_cannot_model(data: LoadedData) -> None:
+    from sweep_support import FAILING
+
+    with pytest.raises(ValidationError, match="no fast-path model"):
+        run_sweep(settings(data, strategy=FAILING, grid=["raise_at=0,1"], prescreen="fast"))
+    with pytest.raises(ValidationError, match="grid and random"):
+        run_sweep(settings(data, prescreen="fast", walk_forward=2))

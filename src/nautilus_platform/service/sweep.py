@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
+
 from nautilus_platform.backtest.report import write_backtest_report
 from nautilus_platform.backtest.results import BacktestResult
 from nautilus_platform.backtest.sweep.driver import (
@@ -23,6 +25,7 @@ from nautilus_platform.backtest.sweep.driver import (
 from nautilus_platform.backtest.sweep.executors import Executor, InlineExecutor, LocalExecutor, RayExecutor, Source
 from nautilus_platform.backtest.sweep.heatmap import write_heatmap
 from nautilus_platform.backtest.sweep.objective import Objective
+from nautilus_platform.backtest.sweep.shared import catalog_data, source_meta
 from nautilus_platform.backtest.sweep.space import Candidate, ParamSpace
 from nautilus_platform.backtest.sweep.store import ResultStore
 from nautilus_platform.backtest.sweep.tasks import (
@@ -39,7 +42,7 @@ from nautilus_platform.backtest.sweep.tasks import (
 from nautilus_platform.backtest.sweep.walkforward import Fold, WalkForwardFold, folds, walk_forward
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.data.catalog import CatalogData
-from nautilus_platform.model.enums import OmsType
+from nautilus_platform.model.enums import AccountType, OmsType
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.routing import RouterConfig
 from nautilus_platform.service.backtest import BacktestConfig, VenueSetup, run_backtest
@@ -285,10 +288,73 @@ def run_sweep(settings: SweepSettings, progress: ProgressCallback | None = None)
     return report
 
 
+def _fast_inputs(settings: SweepSettings, start: int, end: int) -> tuple[Any, Any]:
+    """The bars (clipped to the window) and the ``FastConfig`` of a sweep the fast path can model:
+    one bar source, one venue with a margin account holding one balance in the instrument's
+    settlement currency, no latency, an L1 book."""
+    from nautilus_platform.backtest.fast import FastBars, FastConfig
+
+    recipe = settings.recipe
+    if len(settings.sources) != 1 or len(recipe.venues) != 1:
+        raise ValidationError("prescreen", "fast", "models one bar source on one venue")
+    source = settings.sources[0]
+    meta = source_meta(source)
+    if meta.kind != "bars":
+        raise ValidationError("prescreen", meta.kind, "the fast path models bar data only")
+    instrument = next((i for i in recipe.instruments if str(i.id) == meta.instrument_id), None)
+    if instrument is None:
+        raise ValidationError("prescreen", meta.instrument_id, "has no instrument in the sweep")
+    venue = recipe.venues[0]
+    if venue.account_type is not AccountType.MARGIN or len(venue.balances) != 1:
+        raise ValidationError(
+            "prescreen", venue.account_type.name, "the fast path models a margin account with one balance"
+        )
+    balance = venue.balances[0]
+    if balance.currency != instrument.settlement:
+        raise ValidationError(
+            "prescreen", str(balance.currency), "the balance must be in the instrument's settlement currency"
+        )
+    ts = source.columns["ts"]
+    first, last = int(np.searchsorted(ts, start, "left")), int(np.searchsorted(ts, end, "left"))
+    window = catalog_data(meta, {name: column[first:last] for name, column in source.columns.items()}, [])
+    config = FastConfig.from_venue(venue.config, balance.as_decimal())
+    return FastBars.from_data(window, instrument), config
+
+
 def _prescreen_and_confirm(
     settings: SweepSettings, space: ParamSpace, driver: SweepDriver, start: int, end: int, notes: list[str]
 ) -> tuple[bool, int]:
-    raise ValidationError("prescreen", settings.prescreen, "the compiled fast path is not part of this build yet")
+    """Score every candidate with the compiled fast path, then confirm the top ones event-driven."""
+    from nautilus_platform.backtest.fast import fast_model_for, prescreen
+
+    strategy = strategy_class(settings.recipe.strategy)
+    if fast_model_for(strategy) is None:
+        raise ValidationError("prescreen", strategy.__name__, "has no fast-path model; sweep without --prescreen")
+    bars, config = _fast_inputs(settings, start, end)
+    rows: list[RunRow] = []
+    valid: list[Candidate] = []
+    for candidate in _candidates(settings, space):
+        try:
+            strategy(**candidate)
+        except ValidationError as exc:
+            rows.append(RunRow(-1, dict(candidate), FAILED, error=f"ValidationError: {exc}", phase=PRESCREEN,
+                               start_ns=start, end_ns=end))  # fmt: skip
+        else:
+            valid.append(candidate)
+    metrics = prescreen(strategy, bars, valid, config)
+    for candidate, values in zip(valid, metrics, strict=True):
+        fills = int(values.pop("fills", 0))
+        rows.append(RunRow(-1, dict(candidate), OK, metrics=values, phase=PRESCREEN, start_ns=start, end_ns=end,
+                           fills=fills))  # fmt: skip
+    recorded = driver.record(rows)
+    top = ranked(recorded, settings.objective, phases=(PRESCREEN,))[: settings.confirm]
+    notes.append(
+        f"prescreened {len(valid)} candidates with the compiled fast path (no risk checks, latency or partial "
+        f"fills there); confirmed the top {len(top)} event-driven"
+    )
+    confirm = ListSearch([row.params for row in top], start_ns=start, end_ns=end, phase=CONFIRM)
+    outcome = driver.run([confirm], total=len(top))
+    return outcome.interrupted, outcome.resumed
 
 
 def _write_extras(settings: SweepSettings, report: SweepReport, space: ParamSpace, start: int, end: int) -> list[Path]:

@@ -97,7 +97,7 @@ def runs_table(rows: Iterable[RunRow]) -> pa.Table:
     metrics: list[str] = []
     for row in ordered:
         params.extend(name for name in row.params if name not in params)
-        metrics.extend(name for name in row.metrics if name not in metrics)
+        metrics.extend(name for name in row.metrics if name not in metrics and name not in _FIXED_COLUMNS)
     columns: dict[str, list[Any]] = {name: [] for name in _FIXED_COLUMNS}
     columns.update({f"param.{name}": [] for name in params})
     columns.update({name: [] for name in metrics})
