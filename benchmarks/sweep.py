@@ -9,7 +9,9 @@ local process pool over memory-mapped shared data (JSON lines out).
   serial pass would double the benchmark's time).
 - ``peak_rss_mb``: the peak, over the sweep, of the proportional set size (PSS) summed over the
   parent and its workers, sampled every 100 ms: memory-mapped data shared by the workers counts
-  once. ``peak_rss_sum_mb`` sums plain RSS instead (shared pages counted in every process).
+  once. ``peak_rss_sum_mb`` sums plain RSS instead (shared pages counted in every process);
+  ``peak_worker_private_mb`` is the most private (unshared) memory one worker held: what an extra
+  worker costs; ``shared_data_mb`` the size of the bar columns every worker maps.
 
 ``python benchmarks/sweep.py [BARS] [COMBOS]`` (defaults 1,000,000 and 100).
 """
@@ -40,17 +42,17 @@ NAME = "sweep"
 SERIAL_RUNS = 6
 
 
-def _memory_kib(pid: int) -> tuple[int, int]:
-    """(PSS, RSS) of one process in KiB, 0 if it is gone."""
+def _memory_kib(pid: int) -> tuple[int, int, int]:
+    """(PSS, RSS, USS) of one process in KiB, 0 if it is gone."""
     try:
         text = Path(f"/proc/{pid}/smaps_rollup").read_text()
     except OSError:
-        return 0, 0
+        return 0, 0, 0
     values = {}
     for line in text.splitlines()[1:]:
         name, _, rest = line.partition(":")
         values[name] = int(rest.split()[0]) if rest.split() else 0
-    return values.get("Pss", 0), values.get("Rss", 0)
+    return values.get("Pss", 0), values.get("Rss", 0), values.get("Private_Clean", 0) + values.get("Private_Dirty", 0)
 
 
 def _children(pid: int) -> list[int]:
@@ -68,7 +70,7 @@ class MemorySampler(threading.Thread):
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
-        self.peak_pss = self.peak_rss = 0
+        self.peak_pss = self.peak_rss = self.peak_worker_uss = 0
         self._halt = threading.Event()
 
     def run(self) -> None:
@@ -80,8 +82,10 @@ class MemorySampler(threading.Thread):
                 pids += frontier
             pss = rss = 0
             for pid in pids:
-                p, r = _memory_kib(pid)
+                p, r, u = _memory_kib(pid)
                 pss, rss = pss + p, rss + r
+                if pid != me:
+                    self.peak_worker_uss = max(self.peak_worker_uss, u)
             self.peak_pss, self.peak_rss = max(self.peak_pss, pss), max(self.peak_rss, rss)
             self._halt.wait(0.1)
 
@@ -127,6 +131,8 @@ def main(bars: int, combos: int) -> None:
     emit(NAME, "parallel_efficiency", round(rate / (workers * serial_rate), 3), "fraction")
     emit(NAME, "peak_rss_mb", round(sampler.peak_pss / 1024, 1), "MiB")
     emit(NAME, "peak_rss_sum_mb", round(sampler.peak_rss / 1024, 1), "MiB")
+    emit(NAME, "peak_worker_private_mb", round(sampler.peak_worker_uss / 1024, 1), "MiB")
+    emit(NAME, "shared_data_mb", round(sum(c.nbytes for c in data.columns.values()) / 2**20, 1), "MiB")
     emit(NAME, "wall_s", round(wall, 2), "s")
     emit(NAME, "runs", runs, "runs")
     emit(NAME, "bars_per_run", bars, "bars")
