@@ -82,6 +82,9 @@ class RouterConfig:
     symbol listed on two or more venues forms a group named after the symbol. ``max_retries`` is
     how often a parent re-routes after a rejected, denied or unfilled child. ``history_decay`` is
     the weight of the newest child in each venue's decayed fill rate and slippage.
+    ``keep_decisions`` is how many of the latest decisions stay readable, ``keep_parents`` of how
+    many finished parents the records stay readable (``parent_records``, ``children``); the
+    execution-quality figures count every parent whatever these are.
     """
 
     venues: tuple[VenueProfile, ...] = ()
@@ -90,6 +93,7 @@ class RouterConfig:
     max_retries: int = 3
     history_decay: float = 0.2
     keep_decisions: int = 10_000
+    keep_parents: int = 10_000
 
     def __post_init__(self) -> None:
         seen = set()
@@ -113,6 +117,8 @@ class RouterConfig:
             raise ValidationError("history_decay", self.history_decay, "must be in (0, 1]")
         if type(self.keep_decisions) is not int or self.keep_decisions < 0:
             raise ValidationError("keep_decisions", self.keep_decisions, "must be a non-negative int")
+        if type(self.keep_parents) is not int or self.keep_parents < 0:
+            raise ValidationError("keep_parents", self.keep_parents, "must be a non-negative int")
 
     def weights_for(self, policy: RoutingPolicy) -> ScoreWeights:
         return self.weights.get(policy, DEFAULT_WEIGHTS[policy])

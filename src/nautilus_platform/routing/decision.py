@@ -34,6 +34,9 @@ _FASTEST: Final = RoutingPolicy.FASTEST
 _PREFERENCE: Final = RoutingPolicy.PREFERENCE
 _SCALE: Final = 1_000_000_000
 _NO_PRICE_BPS: Final = 10_000.0  # a venue with nothing to take scores as 100% worse on price
+_NEG_INF: Final = float("-inf")
+_LOW30: Final = (1 << 30) - 1
+_BELOW60: Final = 1 << 60
 
 TAKE: Final = "take"  # IOC limit child sweeping displayed levels
 REST: Final = "rest"  # limit child resting the remainder
@@ -51,9 +54,14 @@ class VenueScore:
         "fill_rate",
         "instrument_id",
         "latency_ns",
-        "parts",
+        "p_depth",
+        "p_fill",
+        "p_latency",
+        "p_price",
+        "p_slip",
         "rank",
         "score",
+        "scored",
         "slippage_bps",
         "venue",
         "why",
@@ -70,9 +78,21 @@ class VenueScore:
         self.latency_ns = venue.latency_ns
         self.fill_rate = venue.fill_rate
         self.slippage_bps = venue.slippage_bps
-        self.parts: tuple[float, ...] = ()
-        self.score = float("-inf")
+        self.scored = False  # the parts below are set (eligible venues only)
+        self.p_price = 0.0
+        self.p_depth = 0.0
+        self.p_latency = 0.0
+        self.p_fill = 0.0
+        self.p_slip = 0.0
+        self.score = _NEG_INF
         self.rank = 0
+
+    @property
+    def parts(self) -> tuple[float, ...]:
+        """The score's weighted parts in ``PART_NAMES`` order (empty for an ineligible venue)."""
+        if not self.scored:
+            return ()
+        return (self.p_price, self.p_depth, self.p_latency, self.p_fill, self.p_slip)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -220,6 +240,71 @@ class RoutingDecision:
         }
 
 
+class _Leg:
+    """One eligible listing while a decision ranks and sweeps (internal, never leaves ``decide``).
+
+    Sweep state lives in native attributes, not in parallel lists of ints: compiled, an int
+    attribute is stored unboxed, a list item is a Python object.
+    """
+
+    __slots__ = (
+        "cap_left",
+        "done",
+        "eff",
+        "key",
+        "level_left",
+        "listing",
+        "lot",
+        "prices",
+        "ptr",
+        "px",
+        "rank",
+        "score",
+        "sizes",
+        "take_notional",
+        "take_px",
+        "take_qty",
+    )
+
+    def __init__(self, listing: Listing, score: VenueScore, prices: list[int], sizes: list[int]) -> None:
+        self.listing = listing
+        self.score = score
+        self.prices = prices
+        self.sizes = sizes
+        self.eff = 0.0  # effective best price (fee-adjusted under LOWEST_COST); 0.0 with no price
+        self.lot = listing.lot_raw
+        self.rank = 0
+        self.done = False
+        self.ptr = 0
+        self.px = 0  # price of the level at ptr
+        self.key = 0  # px in sweep order (fee-adjusted, negated for a sell): lower sweeps first
+        self.level_left = 0
+        self.cap_left = 0
+        self.take_qty = 0
+        self.take_px = 0
+        self.take_notional = 0
+
+
+def _times(px: int, factor: int) -> int:
+    """``px * factor``, exactly, without boxing the usual operands when compiled.
+
+    mypyc multiplies two ints natively only when both are below 2**30 and boxes them otherwise;
+    a price at the 10**9 scale is above that, so it is split as ``hi * 2**30 + lo``.
+    """
+    if 0 <= px < _BELOW60 and 0 <= factor <= _LOW30:
+        return ((px >> 30) * factor << 30) + (px & _LOW30) * factor
+    return px * factor
+
+
+def _ranks_before(a: VenueScore, b: VenueScore) -> bool:
+    """Whether ``a`` ranks before ``b``: lower rank, then higher score, then venue name."""
+    if a.rank != b.rank:
+        return a.rank < b.rank
+    if a.score != b.score:
+        return a.score > b.score
+    return a.venue < b.venue
+
+
 def decide(
     group: ListingGroup,
     parent_id: ClientOrderId,
@@ -235,30 +320,40 @@ def decide(
 ) -> RoutingDecision:
     """Score the group's listings and split ``leaves_raw`` across them (see the module docstring)."""
     policy = route.policy
-    decision = RoutingDecision(parent_id, ts, policy, is_buy, leaves_raw, limit_raw, group.den)
-    scores = decision.scores
-    eligible: list[VenueScore] = []
-    listings: list[Listing] = []
     den = group.den
+    decision = RoutingDecision(parent_id, ts, policy, is_buy, leaves_raw, limit_raw, den)
+    scores = decision.scores
+    legs: list[_Leg] = []
     best_eff = 0.0
     exclude = route.exclude
     lowest_cost = policy is _LOWEST_COST
+    preference = policy is _PREFERENCE
+    has_limit = limit_raw is not None
+    limit = limit_raw if limit_raw is not None else 0
     for listing in group.listings:
         venue_id = listing.venue_id
         book = listing.book
-        prices, sizes = (book.ask_px, book.ask_sz) if is_buy else (book.bid_px, book.bid_sz)
-        best = prices[0] if prices else 0
+        if is_buy:
+            prices = book.ask_px
+            sizes = book.ask_sz
+        else:
+            prices = book.bid_px
+            sizes = book.bid_sz
+        n_levels = len(prices)
+        best = prices[0] if n_levels else 0
         depth = 0
-        for i in range(len(prices)):  # depth within the limit, counted up to the order's size
-            if limit_raw is not None and (prices[i] > limit_raw if is_buy else prices[i] < limit_raw):
-                break
+        for i in range(n_levels):  # depth within the limit, counted up to the order's size
+            if has_limit:
+                px = prices[i]
+                if px > limit if is_buy else px < limit:
+                    break
             depth += sizes[i]
             if depth >= leaves_raw:
                 break
         why = ""
         if exclude and venue_id in exclude:
             why = "excluded by the order"
-        elif policy is _PREFERENCE and venue_id not in route.prefer:
+        elif preference and venue_id not in route.prefer:
             why = "not in the order's preference list"
         elif refused is not None and venue_id in refused:
             why = "rejected or denied this order before"
@@ -267,168 +362,172 @@ def decide(
         score = VenueScore(listing, why, best, depth)
         scores.append(score)
         if not why:
-            eligible.append(score)
-            listings.append(listing)
+            leg = _Leg(listing, score, prices, sizes)
             if best:
-                eff = _effective(best, listing, den, is_buy, lowest_cost)
+                if lowest_cost:  # fee-adjusted, exactly as an integer (also the sweep's first key)
+                    fee = listing.taker_num
+                    cost = _times(best, den + fee if is_buy else den - fee)
+                    eff = cost / den
+                    leg.key = cost if is_buy else -cost
+                else:
+                    eff = float(best)
+                    leg.key = best if is_buy else -best
+                leg.eff = eff
                 if best_eff == 0.0 or (eff < best_eff if is_buy else eff > best_eff):
                     best_eff = eff
-    if not eligible:
+            legs.append(leg)
+    if not legs:
         decision.unrouted_raw = leaves_raw
         return decision
-    w_price, w_depth, w_latency = weights.price, weights.depth, weights.latency
-    w_fill, w_slip = weights.fill_rate, weights.slippage
-    for k in range(len(eligible)):
-        score = eligible[k]
-        listing = listings[k]
+    w_price = weights.price
+    w_depth = weights.depth
+    w_latency = weights.latency
+    w_fill = weights.fill_rate
+    w_slip = weights.slippage
+    fastest = policy is _FASTEST
+    ranked: list[_Leg] = []
+    for leg in legs:
+        score = leg.score
         if score.best_px_raw and best_eff > 0.0:
-            eff = _effective(score.best_px_raw, listing, den, is_buy, lowest_cost)
+            eff = leg.eff
             worse_bps = ((eff - best_eff) if is_buy else (best_eff - eff)) / best_eff * 10_000.0
         else:
             worse_bps = _NO_PRICE_BPS
         depth_share = min(score.depth_raw, leaves_raw) / leaves_raw
-        parts = (
-            -w_price * worse_bps,
-            w_depth * depth_share,
-            -w_latency * score.latency_ns / 1e6,
-            w_fill * score.fill_rate,
-            -w_slip * score.slippage_bps,
-        )
-        score.parts = parts
-        score.score = parts[0] + parts[1] + parts[2] + parts[3] + parts[4]
-        if policy is _PREFERENCE:
+        p_price = -w_price * worse_bps
+        p_depth = w_depth * depth_share
+        p_latency = -w_latency * score.latency_ns / 1e6
+        p_fill = w_fill * score.fill_rate
+        p_slip = -w_slip * score.slippage_bps
+        score.p_price = p_price
+        score.p_depth = p_depth
+        score.p_latency = p_latency
+        score.p_fill = p_fill
+        score.p_slip = p_slip
+        score.scored = True
+        score.score = p_price + p_depth + p_latency + p_fill + p_slip
+        if preference:
             score.rank = route.prefer.index(score.venue)
-        elif policy is _FASTEST:
+        elif fastest:
             score.rank = score.latency_ns
-    ranked = [(eligible[j].rank, -eligible[j].score, eligible[j].venue, j) for j in range(len(eligible))]
-    ranked.sort()
-    order = [item[3] for item in ranked]
-    decision.winner = eligible[order[0]]
+        leg.rank = score.rank
+        # insertion into the ranking (few venues: cheaper than building and sorting keys)
+        pos = len(ranked)
+        while pos > 0 and _ranks_before(score, ranked[pos - 1].score):
+            pos -= 1
+        ranked.insert(pos, leg)
+    decision.winner = ranked[0].score
     remaining = leaves_raw
     if not post_only:
-        remaining = _sweep(decision, [listings[j] for j in order], [eligible[j] for j in order], remaining, policy)
+        remaining = _sweep(decision, ranked, remaining, lowest_cost)
     if remaining > 0:
         if limit_raw is None:
-            remaining = _place_rest(decision, listings, eligible, order, remaining, MARKET, 0)
+            remaining = _place_rest(decision, ranked, remaining, MARKET, 0)
         elif may_rest:
-            rest_order = _rest_order(listings, eligible, order, policy, weights, den, is_buy, limit_raw, post_only)
-            remaining = _place_rest(decision, listings, eligible, rest_order, remaining, REST, limit_raw)
+            rest_order = _rest_order(ranked, policy, weights, den, is_buy, limit_raw, post_only)
+            remaining = _place_rest(decision, rest_order, remaining, REST, limit_raw)
     decision.unrouted_raw = remaining
     return decision
 
 
-def _effective(px: int, listing: Listing, den: int, is_buy: bool, lowest_cost: bool) -> float:
-    if not lowest_cost:
-        return float(px)
-    fee = listing.taker_num
-    return px * ((den + fee) if is_buy else (den - fee)) / den
+def _sweep(decision: RoutingDecision, legs: list[_Leg], remaining: int, lowest_cost: bool) -> int:
+    """Take displayed liquidity within the limit in policy order; returns what is left.
 
-
-def _sweep(
-    decision: RoutingDecision,
-    listings: list[Listing],
-    scores: list[VenueScore],
-    remaining: int,
-    policy: RoutingPolicy,
-) -> int:
-    """Take displayed liquidity within the limit in policy order; returns what is left."""
+    Each step takes from the venue whose current level comes first by (rank, price in sweep
+    order), the earlier venue of ``legs`` on a tie.
+    """
     is_buy = decision.is_buy
     limit_raw = decision.limit_raw
+    has_limit = limit_raw is not None
+    limit = limit_raw if limit_raw is not None else 0
     den = decision.den
-    n = len(listings)
-    ptr = [0] * n
-    level_left = [0] * n
-    cap_left = [0] * n
-    done = [False] * n
-    take_qty = [0] * n
-    take_px = [0] * n
-    take_notional = [0] * n
-    factor = [0] * n
-    px_lists: list[list[int]] = []
-    sz_lists: list[list[int]] = []
-    for i in range(n):
-        listing = listings[i]
-        prices, sizes = listing.book.levels(is_buy)
-        px_lists.append(prices)
-        sz_lists.append(sizes)
-        if prices:
-            level_left[i] = sizes[0]
-        else:
-            done[i] = True
-        cap = listing.venue.child_cap_raw
-        cap_left[i] = cap if cap is not None else remaining
-        if policy is _LOWEST_COST:
-            factor[i] = (den + listing.taker_num) if is_buy else -(den - listing.taker_num)
-        else:
-            factor[i] = 1 if is_buy else -1
+    for leg in legs:
+        prices = leg.prices
+        cap = leg.listing.venue.child_cap_raw
+        leg.cap_left = cap if cap is not None else remaining
+        if not prices:
+            leg.done = True
+            continue
+        px = prices[0]
+        if has_limit and (px > limit if is_buy else px < limit):
+            leg.done = True
+            continue
+        leg.level_left = leg.sizes[0]
+        leg.px = px  # leg.key was set by decide for this first level
     while remaining > 0:
-        chosen = -1
-        chosen_rank = 0
-        chosen_key = 0
-        for i in range(n):
-            if done[i]:
+        chosen: _Leg | None = None
+        for leg in legs:
+            if leg.done:
                 continue
-            px = px_lists[i][ptr[i]]
-            if limit_raw is not None and (px > limit_raw if is_buy else px < limit_raw):
-                done[i] = True
-                continue
-            key = px * factor[i]
-            rank = scores[i].rank
-            if chosen < 0 or rank < chosen_rank or (rank == chosen_rank and key < chosen_key):
-                chosen, chosen_rank, chosen_key = i, rank, key
-        if chosen < 0:
+            if chosen is None or leg.rank < chosen.rank or (leg.rank == chosen.rank and leg.key < chosen.key):
+                chosen = leg
+        if chosen is None:
             break
-        listing = listings[chosen]
-        prices = px_lists[chosen]
-        sizes = sz_lists[chosen]
-        lot = listing.lot_raw
-        take = min(level_left[chosen], remaining, cap_left[chosen])
+        lot = chosen.lot
+        take = chosen.level_left
+        if remaining < take:
+            take = remaining
+        if chosen.cap_left < take:
+            take = chosen.cap_left
         take -= take % lot
         if take > 0:
-            px = prices[ptr[chosen]]
-            take_qty[chosen] += take
-            take_px[chosen] = px
-            take_notional[chosen] += px * take
+            px = chosen.px
+            chosen.take_qty += take
+            chosen.take_px = px
+            chosen.take_notional += px * take
             remaining -= take
-            cap_left[chosen] -= take
-            level_left[chosen] -= take
-        if remaining < lot or cap_left[chosen] < lot:
-            done[chosen] = True
-        elif level_left[chosen] < lot:
-            ptr[chosen] += 1
-            if ptr[chosen] < len(prices):
-                level_left[chosen] = sizes[ptr[chosen]]
+            chosen.cap_left -= take
+            chosen.level_left -= take
+        if remaining < lot or chosen.cap_left < lot:
+            chosen.done = True
+        elif chosen.level_left < lot:
+            ptr = chosen.ptr + 1
+            chosen.ptr = ptr
+            prices = chosen.prices
+            if ptr < len(prices):
+                chosen.level_left = chosen.sizes[ptr]
+                px = prices[ptr]
+                if has_limit and (px > limit if is_buy else px < limit):
+                    chosen.done = True
+                else:
+                    chosen.px = px
+                    if lowest_cost:
+                        fee = chosen.listing.taker_num
+                        chosen.key = _times(px, den + fee) if is_buy else -_times(px, den - fee)
+                    else:
+                        chosen.key = px if is_buy else -px
             else:
-                done[chosen] = True
-    for i in range(n):
-        qty = take_qty[i]
+                chosen.done = True
+    children = decision.children
+    for leg in legs:
+        qty = leg.take_qty
         if qty == 0:
             continue
-        if qty < listings[i].min_raw:  # below the instrument's minimum: leave it for the remainder
+        if qty < leg.listing.min_raw:  # below the instrument's minimum: leave it for the remainder
             remaining += qty
             continue
-        decision.children.append(ChildPlan(listings[i], TAKE, qty, take_px[i], take_notional[i]))
+        children.append(ChildPlan(leg.listing, TAKE, qty, leg.take_px, leg.take_notional))
     return remaining
 
 
 def _rest_order(
-    listings: list[Listing],
-    scores: list[VenueScore],
-    order: list[int],
+    legs: list[_Leg],
     policy: RoutingPolicy,
     weights: ScoreWeights,
     den: int,
     is_buy: bool,
     limit_raw: int,
     post_only: bool,
-) -> list[int]:
+) -> list[_Leg]:
     """Venues for the resting remainder, best expected fill quality first."""
     ranked: list[tuple[int, float, VenueId, int]] = []
-    for j in order:
-        listing = listings[j]
-        score = scores[j]
+    for j in range(len(legs)):
+        leg = legs[j]
+        listing = leg.listing
+        score = leg.score
         if post_only:
-            opposite = listing.book.levels(is_buy)[0]
+            book = listing.book
+            opposite = book.ask_px if is_buy else book.bid_px
             if opposite and (opposite[0] <= limit_raw if is_buy else opposite[0] >= limit_raw):
                 continue  # would take liquidity: the venue would refuse a post-only order
         quality = weights.fill_rate * score.fill_rate - weights.latency * score.latency_ns / 1e6
@@ -436,24 +535,16 @@ def _rest_order(
             quality -= weights.price * listing.maker_num / den * 10_000.0
         ranked.append((score.rank, -quality, score.venue, j))
     ranked.sort()
-    return [item[3] for item in ranked]
+    return [legs[item[3]] for item in ranked]
 
 
-def _place_rest(
-    decision: RoutingDecision,
-    listings: list[Listing],
-    scores: list[VenueScore],
-    order: list[int],
-    remaining: int,
-    kind: str,
-    limit_raw: int,
-) -> int:
-    """Rest (or send at market) ``remaining`` on the venues in ``order``, each up to its cap."""
+def _place_rest(decision: RoutingDecision, legs: list[_Leg], remaining: int, kind: str, limit_raw: int) -> int:
+    """Rest (or send at market) ``remaining`` on the venues of ``legs`` in order, each up to its cap."""
     is_buy = decision.is_buy
-    for j in order:
+    for leg in legs:
         if remaining <= 0:
             break
-        listing = listings[j]
+        listing = leg.listing
         cap = listing.venue.child_cap_raw
         qty = remaining if cap is None else min(remaining, cap)
         qty -= qty % listing.lot_raw

@@ -1,20 +1,30 @@
-"""Runtime state of the venues and listings the router chooses between.
+"""Runtime state of the venues and listings the router chooses between, and of routed orders.
 
 A *listing* is one instrument on one venue; a *group* is the listings of the same instrument on
 several venues. Fee rates of a group are kept as integers over one common denominator so that
 fee-adjusted prices compare exactly.
+
+The router keeps a record of every child and parent order (``ChildRecord``, ``ParentRecord``:
+arrival mid, fills, fees, times) and folds the finished ones into running ``QualityTotals``;
+``routing.quality`` turns these into execution-quality rows (see there for the measures).
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 from math import lcm
+from typing import Any, Final
 
 from nautilus_platform.core.errors import ValidationError
-from nautilus_platform.core.identifiers import InstrumentId, VenueId
+from nautilus_platform.core.identifiers import ClientOrderId, InstrumentId, StrategyId, VenueId
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.routing import VenueStatus
 from nautilus_platform.routing.book import ListingBook
+
+_SCALE: Final = 1_000_000_000
+_DEC_SCALE: Final = Decimal(_SCALE)
+EXACT_SHIFT: Final = 1074  # every finite float is an integer multiple of 2**-1074
 
 
 class VenueState:
@@ -107,8 +117,249 @@ class ListingGroup:
             listing.maker_num = listing.maker_rate.numerator * (self.den // listing.maker_rate.denominator)
         self.finest_lot_raw = min(listing.lot_raw for listing in self.listings)
 
+    def nbbo_mid(self) -> int | None:
+        """Mid of the best bid and best ask across the listings (``nbbo_mid`` of their books)."""
+        best_bid = 0
+        best_ask = 0
+        has_bid = False
+        has_ask = False
+        for listing in self.listings:
+            book = listing.book
+            bids = book.bid_px
+            if bids and (not has_bid or bids[0] > best_bid):
+                best_bid = bids[0]
+                has_bid = True
+            asks = book.ask_px
+            if asks and (not has_ask or asks[0] < best_ask):
+                best_ask = asks[0]
+                has_ask = True
+        if not has_bid or not has_ask:
+            return None
+        return (best_bid + best_ask) // 2
+
     def listing(self, venue: VenueId) -> Listing | None:
         for listing in self.listings:
             if listing.venue_id == venue:
                 return listing
         return None
+
+
+def _ratio(num: int, den: int) -> float:
+    """``num / den`` correctly rounded, as Python divides ints.
+
+    Compiled, ``int / int`` of two small ints divides them as doubles, which rounds twice above
+    2**53; through ``Any`` the division is Python's own.
+    """
+    boxed: Any = num
+    result: float = boxed / den
+    return result
+
+
+def _bps(is_buy: bool, num: int, den: int) -> float:
+    """``side x (num / den - 1)`` in basis points, exactly, rounded once.
+
+    Integer true division is correctly rounded, so this equals ``float()`` of the same ratio
+    taken as a ``Fraction`` (what ``shortfall_bps`` does), at a fraction of the cost.
+    """
+    return _ratio(((num - den) if is_buy else (den - num)) * 10_000, den)
+
+
+class FillRecord:
+    """Fills, fees and timing shared by child and parent records."""
+
+    __slots__ = (
+        "arrival_mid_raw",
+        "fees",
+        "filled_raw",
+        "is_buy",
+        "notional_raw",
+        "qty_raw",
+        "status",
+        "ts_arrival",
+        "ts_last_fill",
+    )
+
+    def __init__(self, is_buy: bool, qty_raw: int, arrival_mid_raw: int | None, ts_arrival: int) -> None:
+        self.is_buy = is_buy
+        self.qty_raw = qty_raw
+        self.arrival_mid_raw = arrival_mid_raw
+        self.ts_arrival = ts_arrival
+        self.filled_raw = 0
+        self.notional_raw = 0
+        self.fees: dict[str, int] = {}  # currency -> raw
+        self.ts_last_fill = 0
+        self.status = "WORKING"
+
+    def add_fill(self, qty_raw: int, px_raw: int, fee_currency: str, fee_raw: int, ts: int) -> None:
+        self.filled_raw += qty_raw
+        self.notional_raw += qty_raw * px_raw
+        if fee_raw:
+            self.fees[fee_currency] = self.fees.get(fee_currency, 0) + fee_raw
+        self.ts_last_fill = ts
+
+    @property
+    def avg_px(self) -> Fraction | None:
+        return Fraction(self.notional_raw, self.filled_raw * _SCALE) if self.filled_raw else None
+
+    @property
+    def fill_rate(self) -> float:
+        return _ratio(self.filled_raw, self.qty_raw) if self.qty_raw else 0.0
+
+    @property
+    def shortfall_bps(self) -> float | None:
+        mid = self.arrival_mid_raw
+        filled = self.filled_raw
+        if not filled or not mid:
+            return None
+        # avg / mid = notional / (filled x mid), both at the 10**9 scale
+        return _bps(self.is_buy, self.notional_raw, filled * mid)
+
+    @property
+    def time_to_fill_ns(self) -> int | None:
+        if self.filled_raw != self.qty_raw or not self.filled_raw:
+            return None
+        return self.ts_last_fill - self.ts_arrival
+
+    def fees_decimal(self) -> dict[str, Decimal]:
+        return {ccy: Decimal(raw) / _DEC_SCALE for ccy, raw in sorted(self.fees.items())}
+
+
+class ChildRecord(FillRecord):
+    """One child order: where it went, what it expected, what it got.
+
+    ``expected_notional_raw`` is what a take expected from the book: the sum of price x
+    quantity of the levels it sweeps (raw², ``ChildPlan.notional_raw``), ``None`` for rest and
+    market children; ``expected_px`` is that over the child's quantity.
+    """
+
+    __slots__ = ("child_id", "expected_notional_raw", "instrument_id", "kind", "parent_id", "strategy_id", "venue")
+
+    def __init__(
+        self,
+        child_id: ClientOrderId,
+        parent_id: ClientOrderId,
+        strategy_id: StrategyId,
+        venue: VenueId,
+        instrument_id: InstrumentId,
+        kind: str,
+        is_buy: bool,
+        qty_raw: int,
+        expected_notional_raw: int | None,
+        arrival_mid_raw: int | None,
+        ts: int,
+    ) -> None:
+        super().__init__(is_buy, qty_raw, arrival_mid_raw, ts)
+        self.child_id = child_id
+        self.parent_id = parent_id
+        self.strategy_id = strategy_id
+        self.venue = venue
+        self.instrument_id = instrument_id
+        self.kind = kind
+        self.expected_notional_raw = expected_notional_raw
+
+    @property
+    def expected_px(self) -> Fraction | None:
+        """The average price the decision expected from the book (takes only)."""
+        expected = self.expected_notional_raw
+        if expected is None:
+            return None
+        return Fraction(expected, self.qty_raw * _SCALE)
+
+    @property
+    def slippage_bps(self) -> float | None:
+        """Average fill price against the price the decision expected (takes only)."""
+        expected = self.expected_notional_raw
+        filled = self.filled_raw
+        if not filled or expected is None:
+            return None
+        # avg / expected = (notional / filled) / (expected / qty)
+        return _bps(self.is_buy, self.notional_raw * self.qty_raw, filled * expected)
+
+
+class ParentRecord(FillRecord):
+    """One routed parent order."""
+
+    __slots__ = ("children", "group", "parent_id", "retries", "strategy_id")
+
+    def __init__(
+        self,
+        parent_id: ClientOrderId,
+        strategy_id: StrategyId,
+        group: str,
+        is_buy: bool,
+        qty_raw: int,
+        arrival_mid_raw: int | None,
+        ts: int,
+    ) -> None:
+        super().__init__(is_buy, qty_raw, arrival_mid_raw, ts)
+        self.parent_id = parent_id
+        self.strategy_id = strategy_id
+        self.group = group
+        self.children = 0
+        self.retries = 0
+
+
+class QualityTotals:
+    """Running execution-quality totals over fill records (``add`` each final record once).
+
+    Integers add exactly; the filled-quantity weighted shortfall is summed exactly too (each
+    record's ``shortfall x filled`` as a float, added as an exact multiple of 2**-1074) and
+    rounded once (``quality.quality_row``), so the totals do not depend on the order records
+    are added in.
+    """
+
+    __slots__ = (
+        "fees", "filled", "nonfinite", "orders", "rejected", "sent", "ttf_count", "ttf_sum", "weight", "weighted",
+    )  # fmt: skip
+
+    def __init__(self) -> None:
+        self.orders = 0
+        self.sent = 0
+        self.filled = 0
+        self.weighted = 0  # sum of shortfall_bps x filled_raw, in 2**-1074 units
+        self.nonfinite: float | None = None  # sum of the infinite / NaN products, if any
+        self.weight = 0
+        self.ttf_sum = 0
+        self.ttf_count = 0
+        self.fees: dict[str, int] = {}
+        self.rejected = 0
+
+    def add(self, record: FillRecord) -> None:
+        # the properties of FillRecord, inlined: this runs once for every finished order
+        self.orders += 1
+        self.sent += record.qty_raw
+        filled = record.filled_raw
+        if record.status in ("REJECTED", "DENIED"):
+            self.rejected += 1
+        if filled:
+            self.filled += filled
+            mid = record.arrival_mid_raw
+            if mid:
+                product = _bps(record.is_buy, record.notional_raw, filled * mid) * filled  # shortfall_bps
+                if product - product == 0.0:  # finite: add it exactly
+                    num, den = product.as_integer_ratio()
+                    self.weighted += num << (EXACT_SHIFT + 1 - den.bit_length())
+                else:
+                    self.nonfinite = product if self.nonfinite is None else self.nonfinite + product
+                self.weight += filled
+            if filled == record.qty_raw:  # time_to_fill_ns
+                self.ttf_sum += record.ts_last_fill - record.ts_arrival
+                self.ttf_count += 1
+            if record.fees:
+                fees = self.fees
+                for ccy, raw in record.fees.items():
+                    fees[ccy] = fees.get(ccy, 0) + raw
+
+    def copy(self) -> QualityTotals:
+        other = QualityTotals()
+        other.orders = self.orders
+        other.sent = self.sent
+        other.filled = self.filled
+        other.weighted = self.weighted
+        other.nonfinite = self.nonfinite
+        other.weight = self.weight
+        other.ttf_sum = self.ttf_sum
+        other.ttf_count = self.ttf_count
+        other.fees = dict(self.fees)
+        other.rejected = self.rejected
+        return other

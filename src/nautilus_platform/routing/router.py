@@ -14,6 +14,12 @@ books to the position of the listing it filled on. The parent aggregates its chi
 
 Quantity is re-routed only once a child is final, so nothing is ever double-filled. The journal
 keeps the command (with its route) and every child's events; the parent's events are derived.
+
+State stays bounded: once a parent is finished (no child working, its events published), its
+bookkeeping is dropped and its records are folded into the per-venue and per-strategy quality
+totals; ``parent_records`` and ``children`` keep the records of the working parents and of the
+last ``RouterConfig.keep_parents`` finished ones. Only the finished parents' ids are remembered,
+as the cache remembers purged orders' ids, so an id is never routed twice.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from fractions import Fraction
-from typing import Any, Final, TypeVar
+from typing import Final
 
 from nautilus_platform.core.errors import ConfigurationError, NotFoundError, ValidationError
 from nautilus_platform.core.identifiers import (
@@ -52,11 +58,17 @@ from nautilus_platform.model.order_factory import OrderFactory
 from nautilus_platform.model.orders import Order
 from nautilus_platform.model.routing import RoutingInstruction, VenueStatus
 from nautilus_platform.model.values import Price, Quantity
-from nautilus_platform.routing.book import nbbo_mid
 from nautilus_platform.routing.config import RouterConfig
 from nautilus_platform.routing.decision import MARKET, REST, TAKE, ChildPlan, RoutingDecision, decide
-from nautilus_platform.routing.listings import Listing, ListingGroup, VenueState
-from nautilus_platform.routing.quality import ChildRecord, ParentRecord, QualityRow, aggregate
+from nautilus_platform.routing.listings import (
+    ChildRecord,
+    Listing,
+    ListingGroup,
+    ParentRecord,
+    QualityTotals,
+    VenueState,
+)
+from nautilus_platform.routing.quality import QualityRow, quality_row
 from nautilus_platform.trading.execution import ExecutionEngine
 
 ROUTER_ACCOUNT: Final = AccountId("SOR")
@@ -70,25 +82,15 @@ _FINAL_CHILD_EVENTS: Final = {
     OrderCanceled: "CANCELED",
     OrderExpired: "EXPIRED",
 }
-
-
-E = TypeVar("E", bound=OrderEvent)
-
-
-def _event(kind: type[E], order: Order, now: int, **fields: Any) -> E:
-    """A parent order event of ``kind`` stamped ``now``."""
-    return kind(
-        ts_event=now, ts_init=now, strategy_id=order.strategy_id, instrument_id=order.instrument_id,
-        client_order_id=order.client_order_id, **fields,
-    )  # fmt: skip
+_ROUTE_TAGS: Final = {MARKET: "route:market", TAKE: "route:take", REST: "route:rest"}
 
 
 class _Parent:
     """The router's bookkeeping for one parent order."""
 
     __slots__ = (
-        "canceling", "done", "group", "max_retries", "order", "record", "refused", "reroute_due", "route", "sending",
-        "seq", "working",
+        "canceling", "done", "group", "max_retries", "order", "record", "records", "refused", "reroute_due", "route",
+        "sending", "seq", "working",
     )  # fmt: skip
 
     def __init__(
@@ -100,6 +102,7 @@ class _Parent:
         self.record = record
         self.max_retries = max_retries
         self.working: dict[ClientOrderId, Order] = {}  # children not yet final
+        self.records: list[ChildRecord] = []  # every child's record, in creation order
         self.refused: set[VenueId] = set()
         self.canceling = False
         self.done = False
@@ -121,10 +124,15 @@ class SmartOrderRouter:
         self.groups: dict[str, ListingGroup] = {}
         self.listings: dict[InstrumentId, Listing] = {}
         self._group_of: dict[InstrumentId, ListingGroup] = {}
-        self._parents: dict[ClientOrderId, _Parent] = {}
-        self._child_parent: dict[ClientOrderId, _Parent] = {}
+        self._parents: dict[ClientOrderId, _Parent] = {}  # parents not yet finished
+        self._child_parent: dict[ClientOrderId, _Parent] = {}  # children not yet final
+        self._finished_ids: set[ClientOrderId] = set()  # ids of the finished parents (purged)
+        self._finished: deque[tuple[ClientOrderId, list[ChildRecord]]] = deque()  # kept records, oldest first
+        self._venue_totals: dict[VenueId, QualityTotals] = {}  # children of the finished parents
+        self._strategy_totals: dict[StrategyId, QualityTotals] = {}  # the finished parents
         self.children: dict[ClientOrderId, ChildRecord] = {}
         self.parent_records: dict[ClientOrderId, ParentRecord] = {}
+        self.parent_count = 0
         self.decisions: deque[RoutingDecision] = deque(maxlen=self.config.keep_decisions)
         self.decision_count = 0
         self._factories: dict[StrategyId, OrderFactory] = {}
@@ -203,13 +211,14 @@ class SmartOrderRouter:
 
     # -- ParentOrderHandler -------------------------------------------------------------------
     def is_parent(self, client_order_id: ClientOrderId) -> bool:
-        return client_order_id in self._parents
+        """Whether the id is a routed parent's, working or finished."""
+        return client_order_id in self._parents or client_order_id in self._finished_ids
 
     def parent(self, client_order_id: ClientOrderId) -> Order:
-        """The parent order of that id."""
+        """The parent order of that id while it is not finished."""
         found = self._parents.get(client_order_id)
         if found is None:
-            raise NotFoundError(f"no routed parent order {client_order_id}")
+            raise NotFoundError(f"no working routed parent order {client_order_id}")
         return found.order
 
     def submit(self, order: Order, command: SubmitOrder) -> None:
@@ -231,25 +240,42 @@ class SmartOrderRouter:
             self._deny(order, reason, message)
             return
         now = self.clock.timestamp_ns()
+        cid = order.client_order_id
+        sid = order.strategy_id
+        iid = order.instrument_id
         record = ParentRecord(
-            order.client_order_id, order.strategy_id, group.name, order.side is OrderSide.BUY,
-            order.quantity.raw, nbbo_mid([listing.book for listing in group.listings]), now,
-        )  # fmt: skip
+            cid, sid, group.name, order.side is OrderSide.BUY, order.quantity.raw, group.nbbo_mid(), now
+        )
         max_retries = route.max_retries if route.max_retries is not None else self.config.max_retries
         parent = _Parent(order, route, group, record, max_retries)
-        self._parents[order.client_order_id] = parent
-        self.parent_records[order.client_order_id] = record
-        self._apply(parent, _event(OrderSubmitted, order, now, account_id=ROUTER_ACCOUNT))
+        self._parents[cid] = parent
+        self.parent_records[cid] = record
+        self.parent_count += 1
+        self._apply(
+            parent,
+            OrderSubmitted(
+                ts_event=now, ts_init=now, strategy_id=sid, instrument_id=iid, client_order_id=cid,
+                account_id=ROUTER_ACCOUNT,
+            ),
+        )  # fmt: skip
         decision = self._decide(parent)
         if decision is None or not decision.children:
             why = decision.reason if decision is not None else "nothing to route"
             if decision is not None and decision.winner is not None:
                 why = f"no venue could take any of it ({why})"
-            self._apply(parent, _event(OrderRejected, order, now, account_id=ROUTER_ACCOUNT, reason=why))
+            self._apply(
+                parent,
+                OrderRejected(
+                    ts_event=now, ts_init=now, strategy_id=sid, instrument_id=iid, client_order_id=cid,
+                    account_id=ROUTER_ACCOUNT, reason=why,
+                ),
+            )  # fmt: skip
             self._finish(parent, "REJECTED")
             return
-        venue_order_id = VenueOrderId(f"SOR-{len(self.parent_records)}")
-        accepted = _event(OrderAccepted, order, now, venue_order_id=venue_order_id, account_id=ROUTER_ACCOUNT)
+        accepted = OrderAccepted(
+            ts_event=now, ts_init=now, strategy_id=sid, instrument_id=iid, client_order_id=cid,
+            venue_order_id=VenueOrderId(f"SOR-{self.parent_count}"), account_id=ROUTER_ACCOUNT,
+        )  # fmt: skip
         self._apply(parent, accepted)
         self._send(parent, decision)
 
@@ -260,7 +286,11 @@ class SmartOrderRouter:
         parent.canceling = True
         order = parent.order
         now = self.clock.timestamp_ns()
-        self._apply(parent, _event(OrderPendingCancel, order, now, account_id=ROUTER_ACCOUNT))
+        pending = OrderPendingCancel(
+            ts_event=now, ts_init=now, strategy_id=order.strategy_id, instrument_id=order.instrument_id,
+            client_order_id=order.client_order_id, account_id=ROUTER_ACCOUNT,
+        )  # fmt: skip
+        self._apply(parent, pending)
         for child in list(parent.working.values()):
             if not child.is_closed:
                 self.execution.cancel_order(child, reason)
@@ -280,7 +310,7 @@ class SmartOrderRouter:
     # -- routing ------------------------------------------------------------------------------
     def _check(self, order: Order) -> tuple[DenyReason, str] | None:
         cid = order.client_order_id
-        if cid in self._parents or self.cache.is_known(cid):
+        if cid in self._parents or cid in self._finished_ids or self.cache.is_known(cid):
             return DenyReason.DUPLICATE_CLIENT_ORDER_ID, f"client_order_id {cid} is already used"
         if order.order_type is not _MARKET and order.order_type is not _LIMIT:
             return DenyReason.INVALID_ORDER, f"only MARKET and LIMIT orders can be routed, not {order.order_type.name}"
@@ -294,7 +324,10 @@ class SmartOrderRouter:
 
     def _deny(self, order: Order, reason: DenyReason, message: str) -> None:
         now = self.clock.timestamp_ns()
-        event = _event(OrderDenied, order, now, reason=reason, message=message)
+        event = OrderDenied(
+            ts_event=now, ts_init=now, strategy_id=order.strategy_id, instrument_id=order.instrument_id,
+            client_order_id=order.client_order_id, reason=reason, message=message,
+        )  # fmt: skip
         if order.status is OrderStatus.INITIALIZED:
             order.apply(event)
         self.bus.publish(self._topic(order.strategy_id), event)
@@ -342,27 +375,32 @@ class SmartOrderRouter:
         parent.record.children += 1
         listing = plan.listing
         instrument = listing.instrument
+        parent_id = order.client_order_id
         factory = self._factory(order.strategy_id)
-        cid = ClientOrderId(f"{order.client_order_id}-{parent.seq}")
+        cid = ClientOrderId(f"{parent_id}-{parent.seq}")
         qty = Quantity(raw=plan.qty_raw, precision=instrument.size_precision)
-        tags = (f"parent:{order.client_order_id}", f"route:{plan.kind}")
-        if plan.kind == MARKET:
+        kind = plan.kind
+        tags = (f"parent:{parent_id}", _ROUTE_TAGS[kind])
+        if kind == MARKET:
             child = factory.create(listing.instrument_id, order.side, _MARKET, qty, client_order_id=cid, tags=tags)
         else:
-            tif = _IOC if plan.kind == TAKE else order.time_in_force
+            tif = _IOC if kind == TAKE else order.time_in_force
             child = factory.create(
                 listing.instrument_id, order.side, _LIMIT, qty,
                 price=Price(raw=plan.price_raw, precision=instrument.price_precision), time_in_force=tif,
-                expire_time_ns=order.expire_time_ns if plan.kind == REST else 0,
-                post_only=order.post_only and plan.kind == REST, client_order_id=cid, tags=tags,
+                expire_time_ns=order.expire_time_ns if kind == REST else 0,
+                post_only=order.post_only and kind == REST, client_order_id=cid, tags=tags,
             )  # fmt: skip
         parent.working[cid] = child
         self._child_parent[cid] = parent
         mid = listing.book.mid_raw()
-        self.children[cid] = ChildRecord(
-            cid, order.client_order_id, order.strategy_id, listing.venue_id, listing.instrument_id, plan.kind,
-            order.side is OrderSide.BUY, plan.qty_raw, plan.expected_px(), mid, self.clock.timestamp_ns(),
+        record = ChildRecord(
+            cid, parent_id, order.strategy_id, listing.venue_id, listing.instrument_id, kind,
+            order.side is OrderSide.BUY, plan.qty_raw, plan.notional_raw if kind == TAKE else None, mid,
+            self.clock.timestamp_ns(),
         )  # fmt: skip
+        self.children[cid] = record
+        parent.records.append(record)
         return child
 
     def _factory(self, strategy_id: StrategyId) -> OrderFactory:
@@ -374,7 +412,8 @@ class SmartOrderRouter:
 
     # -- child events -------------------------------------------------------------------------
     def _on_child_event(self, event: OrderEvent) -> None:
-        parent = self._child_parent.get(event.client_order_id)
+        cid = event.client_order_id
+        parent = self._child_parent.get(cid)
         if parent is None:
             return
         kind = type(event)
@@ -384,10 +423,11 @@ class SmartOrderRouter:
         status = _FINAL_CHILD_EVENTS.get(kind)
         if status is None:
             return
-        child = parent.working.pop(event.client_order_id, None)
+        child = parent.working.pop(cid, None)
         if child is None:
             return
-        record = self.children[event.client_order_id]
+        del self._child_parent[cid]
+        record = self.children[cid]
         record.status = status
         self._learn(record, status)
         if status in ("DENIED", "REJECTED"):
@@ -406,25 +446,31 @@ class SmartOrderRouter:
         cid = fill.client_order_id
         record = self.children[cid]
         commission = fill.commission
-        record.add_fill(fill.last_qty.raw, fill.last_px.raw, commission.currency.code, commission.raw, fill.ts_event)
-        listing = self.listings.get(fill.instrument_id)
+        fee_ccy = commission.currency.code
+        fee_raw = commission.raw
+        last_qty = fill.last_qty
+        last_px = fill.last_px
+        qty_raw = last_qty.raw
+        px_raw = last_px.raw
+        ts_event = fill.ts_event
+        instrument_id = fill.instrument_id
+        record.add_fill(qty_raw, px_raw, fee_ccy, fee_raw, ts_event)
+        listing = self.listings.get(instrument_id)
         if listing is not None:
-            listing.book.consume(record.is_buy, fill.last_px.raw, fill.last_qty.raw)
+            listing.book.consume(record.is_buy, px_raw, qty_raw)
         order = parent.order
         parent_fill = OrderFilled(
-            ts_event=fill.ts_event, ts_init=fill.ts_init, strategy_id=order.strategy_id,
-            instrument_id=fill.instrument_id, client_order_id=order.client_order_id,
-            venue_order_id=fill.venue_order_id, account_id=fill.account_id,
+            ts_event=ts_event, ts_init=fill.ts_init, strategy_id=order.strategy_id, instrument_id=instrument_id,
+            client_order_id=order.client_order_id, venue_order_id=fill.venue_order_id, account_id=fill.account_id,
             trade_id=TradeId(f"{record.venue}-{fill.trade_id}"), order_side=fill.order_side,
-            order_type=order.order_type, last_qty=fill.last_qty, last_px=fill.last_px,
-            commission=commission, liquidity_side=fill.liquidity_side,
+            order_type=order.order_type, last_qty=last_qty, last_px=last_px, commission=commission,
+            liquidity_side=fill.liquidity_side,
         )  # fmt: skip
-        parent.record.add_fill(
-            fill.last_qty.raw, fill.last_px.raw, commission.currency.code, commission.raw, fill.ts_event
-        )
+        parent.record.add_fill(qty_raw, px_raw, fee_ccy, fee_raw, ts_event)
         child = parent.working.get(cid)
         if child is not None and child.is_closed:  # completely filled
             del parent.working[cid]
+            del self._child_parent[cid]
             record.status = "FILLED"
             self._learn(record, "FILLED")
         self._apply(parent, parent_fill)
@@ -475,18 +521,53 @@ class SmartOrderRouter:
             return
         now = self.clock.timestamp_ns()
         if expired:
-            self._apply(parent, _event(OrderExpired, order, now, venue_order_id=order.venue_order_id))
+            expiry = OrderExpired(
+                ts_event=now, ts_init=now, strategy_id=order.strategy_id, instrument_id=order.instrument_id,
+                client_order_id=order.client_order_id, venue_order_id=order.venue_order_id,
+            )  # fmt: skip
+            self._apply(parent, expiry)
             self._finish(parent, "EXPIRED")
             return
         reason = "cancelled" if parent.canceling else (why or "IOC: the rest was not filled")
-        self._apply(parent, _event(OrderCanceled, order, now, venue_order_id=order.venue_order_id, reason=reason))
+        canceled = OrderCanceled(
+            ts_event=now, ts_init=now, strategy_id=order.strategy_id, instrument_id=order.instrument_id,
+            client_order_id=order.client_order_id, venue_order_id=order.venue_order_id, reason=reason,
+        )  # fmt: skip
+        self._apply(parent, canceled)
         self._finish(parent, "CANCELED")
 
     def _finish(self, parent: _Parent, status: str) -> None:
+        """Close the parent (its events are out): fold its records into the quality totals and
+        drop its bookkeeping; its records stay readable among the last ``keep_parents``."""
+        if parent.done:  # finished (and purged) already
+            return
         parent.done = True
-        parent.record.status = status
-        for cid in list(parent.working):
-            self._child_parent.pop(cid, None)
+        record = parent.record
+        record.status = status
+        child_parent = self._child_parent
+        for cid in parent.working:  # children still working are no longer followed
+            child_parent.pop(cid, None)
+        venue_totals = self._venue_totals
+        for child in parent.records:
+            totals = venue_totals.get(child.venue)
+            if totals is None:
+                totals = venue_totals[child.venue] = QualityTotals()
+            totals.add(child)
+        strategy_totals = self._strategy_totals.get(record.strategy_id)
+        if strategy_totals is None:
+            strategy_totals = self._strategy_totals[record.strategy_id] = QualityTotals()
+        strategy_totals.add(record)
+        parent_id = record.parent_id
+        del self._parents[parent_id]
+        self._finished_ids.add(parent_id)
+        finished = self._finished
+        finished.append((parent_id, parent.records))
+        keep = self.config.keep_parents
+        while len(finished) > keep:
+            old_id, old_children = finished.popleft()
+            del self.parent_records[old_id]
+            for child in old_children:
+                del self.children[child.child_id]
 
     # -- events -------------------------------------------------------------------------------
     def _apply(self, parent: _Parent, event: OrderEvent) -> None:
@@ -502,12 +583,16 @@ class SmartOrderRouter:
     # -- queries ------------------------------------------------------------------------------
     def venue_quality(self) -> list[QualityRow]:
         """Execution quality of the children, one row per venue."""
-        by_venue: dict[VenueId, list[ChildRecord]] = {}
-        for record in self.children.values():
-            by_venue.setdefault(record.venue, []).append(record)
+        by_venue = {venue_id: totals.copy() for venue_id, totals in self._venue_totals.items()}
+        for parent in self._parents.values():
+            for record in parent.records:
+                totals = by_venue.get(record.venue)
+                if totals is None:
+                    totals = by_venue[record.venue] = QualityTotals()
+                totals.add(record)
         rows = []
         for venue_id in sorted(by_venue):
-            row = aggregate(str(venue_id), list(by_venue[venue_id]), spread=True)
+            row = quality_row(by_venue[venue_id], str(venue_id), spread=True)
             state = self.venues.get(venue_id)
             if state is not None:
                 row = QualityRow(**{**row.__dict__, "decayed_fill_rate": state.fill_rate,
@@ -517,7 +602,11 @@ class SmartOrderRouter:
 
     def strategy_quality(self) -> list[QualityRow]:
         """Execution quality of the parents, one row per strategy."""
-        by_strategy: dict[StrategyId, list[ParentRecord]] = {}
-        for record in self.parent_records.values():
-            by_strategy.setdefault(record.strategy_id, []).append(record)
-        return [aggregate(str(sid), list(by_strategy[sid]), spread=False) for sid in sorted(by_strategy)]
+        by_strategy = {sid: totals.copy() for sid, totals in self._strategy_totals.items()}
+        for parent in self._parents.values():
+            record = parent.record
+            totals = by_strategy.get(record.strategy_id)
+            if totals is None:
+                totals = by_strategy[record.strategy_id] = QualityTotals()
+            totals.add(record)
+        return [quality_row(by_strategy[sid], str(sid), spread=False) for sid in sorted(by_strategy)]

@@ -31,7 +31,8 @@ def execution_quality(node: TradingNode) -> dict[str, list[dict[str, object]]]:
 
 
 def parent_orders(node: TradingNode) -> list[dict[str, object]]:
-    """Every routed parent order: status, fills, arrival mid, shortfall, retries."""
+    """The working routed parent orders and the last ``RouterConfig.keep_parents`` finished ones:
+    status, fills, arrival mid, shortfall, retries."""
     router = _router(node)
     rows: list[dict[str, object]] = []
     for record in router.parent_records.values():
