@@ -4,6 +4,7 @@ over ``run_sweep``)."""
 
 from __future__ import annotations
 
+import gc
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ from nautilus_platform.model.enums import AccountType, OmsType
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.routing import RouterConfig
 from nautilus_platform.service.backtest import BacktestConfig, VenueSetup, run_backtest
+from nautilus_platform.service.runtime import tune_gc
 from nautilus_platform.strategy.base import Strategy
 from nautilus_platform.strategy.loading import load_strategy_class
 from nautilus_platform.trading.risk import RiskConfig
@@ -95,6 +97,14 @@ def metrics_of(result: BacktestResult) -> dict[str, float]:
         for name, value in result.statistics.to_dict().items()
         if isinstance(value, int | float) and not isinstance(value, bool)
     }
+
+
+def prepare_worker() -> None:
+    """Once per sweep worker process: the garbage-collector settings of a long trading process
+    (``service.runtime.tune_gc``) and everything imported so far frozen out of its walks."""
+    tune_gc()
+    gc.collect()
+    gc.freeze()
 
 
 def run_recipe(job: SweepJob, task: RunTask, sources: Sequence[CatalogData]) -> RunRow:
@@ -246,7 +256,7 @@ def run_sweep(settings: SweepSettings, progress: ProgressCallback | None = None)
         raise ValidationError("confirm", settings.confirm, "must be at least 1")
     space = _space(settings)
     start, end = data_window(settings.sources, settings.start_ns, settings.end_ns)
-    job = SweepJob(run_recipe, settings.recipe)
+    job = SweepJob(run_recipe, settings.recipe, setup=prepare_worker)
     store = ResultStore(settings.results)
     driver = SweepDriver(
         job, settings.sources, make_executor(settings), settings.objective, store, resume=settings.resume,

@@ -106,6 +106,8 @@ def _init_local_worker(job: SweepJob, shared: Sequence[SharedSource]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER["job"] = job
     _WORKER["sources"] = [open_shared(item) for item in shared]
+    if job.setup is not None:
+        job.setup()
 
 
 def _run_local_task(task: RunTask) -> RunRow:
@@ -230,6 +232,8 @@ def _ray_execute(job: SweepJob, refs: list[Any], task: RunTask) -> RunRow:
     key = tuple(ref.hex() for ref in refs)
     sources = _RAY_SOURCES.get(key)
     if sources is None:
+        if not _RAY_SOURCES and job.setup is not None:
+            job.setup()  # this worker's first task
         sources = [catalog_data(meta, columns, trade_ids) for meta, columns, trade_ids in ray.get(refs)]
         _RAY_SOURCES.clear()
         _RAY_SOURCES[key] = sources

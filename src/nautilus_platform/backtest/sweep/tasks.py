@@ -85,10 +85,12 @@ Runner = Callable[["SweepJob", RunTask, Sequence[CatalogData]], RunRow]
 
 @dataclass(frozen=True)
 class SweepJob:
-    """How to run a task: ``runner(job, task, sources)``; ``payload`` holds its picklable settings."""
+    """How to run a task: ``runner(job, task, sources)``; ``payload`` holds its picklable settings;
+    ``setup`` (a module-level function, optional) is called once in each worker process."""
 
     runner: Runner
     payload: Any
+    setup: Callable[[], None] | None = None
 
 
 def execute(job: SweepJob, task: RunTask, sources: Sequence[CatalogData]) -> RunRow:
