@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
@@ -11,6 +12,7 @@ from nautilus_platform.cli.main import app
 
 ROOT = Path(__file__).resolve().parents[2]
 NVDA = ROOT.parent / "shared" / "data" / "backtrader-nvda-1999-2014.txt"
+SUPPORT = Path(__file__).resolve().parent / "routing_cli_support.py"
 RUNNER = CliRunner()
 FILE_ARGS = ["-l", "yahoo", "-i", "NVDA.XNAS", "--price-precision", "6", "--bar", "1-DAY-LAST"]
 needs_data = pytest.mark.skipif(not NVDA.exists(), reason=f"shared market data not found at {NVDA.parent}")
@@ -96,3 +98,40 @@ def test_venue_settings(tmp_path: Path) -> None:
     ]:
         code, out = run("backtest", "ma-cross", "-d", str(NVDA), *FILE_ARGS, "--venue", venue)
         assert code == 2 and message in out, out
+
+
+def _quotes(path: Path, bid: str, ask: str, size: str, n: int = 40) -> Path:
+    rows = [f"2024-01-02T00:00:{i:02d}Z,{bid},{ask},{size},{size}" for i in range(n)]
+    path.write_text("timestamp,bid,ask,bid_size,ask_size\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_route_sends_a_single_venue_strategy_through_the_smart_order_router(tmp_path: Path) -> None:
+    a = _quotes(tmp_path / "a.csv", "100.00", "100.10", "2")
+    b = _quotes(tmp_path / "b.csv", "99.98", "100.05", "1")
+    common = [
+        "backtest", f"{SUPPORT}:QuoteTrader", "-d", str(a), "-d", str(b), "-t", "quotes", "-i", "BTCUSDT.VENA",
+        "-i", "BTCUSDT.VENB", "--price-precision", "2", "--size-precision", "3", "--account", "margin",
+        "--param", "instrument=BTCUSDT.VENA", "--param", "every=5",
+    ]  # fmt: skip
+    code, out = run(
+        *common, "--route", "best-price", "--output", str(tmp_path / "out"), "--report", str(tmp_path / "r.html")
+    )
+    assert code == 0, out
+    assert "Execution quality by venue (8 routing decisions)" in out
+    assert "BTCUSDT.VENA" in out or "VENA" in out
+    fills = pq.read_table(tmp_path / "out" / "fills.parquet").to_pydict()
+    first_buy = [
+        (str(i), str(p), str(q))
+        for i, p, q in zip(fills["instrument_id"], fills["price"], fills["quantity"], strict=True)
+    ][:2]
+    assert sorted(first_buy) == [("BTCUSDT.VENA", "100.10", "2.000"), ("BTCUSDT.VENB", "100.05", "1.000")]
+    assert "Execution quality by venue" in (tmp_path / "r.html").read_text()
+    code, out = run(*common)  # without --route: everything at the strategy's own venue
+    assert code == 0 and "Execution quality" not in out
+    code, out = run(*common, "--avoid", "VENB")
+    assert code == 2 and "--prefer and --avoid need --route" in out
+    code, out = run(*common, "--route", "cheapest")
+    assert code == 2 and "must be one of" in out
+    code, out = run(*common[:-6], "-i", "X.VENC", *common[-6:])
+    assert code == 2 and "one --instrument for all files or one per file" in out

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.console import Console
@@ -13,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from nautilus_platform.backtest.engine import DataSource, source_length
-from nautilus_platform.backtest.report import write_backtest_report
+from nautilus_platform.backtest.report import execution_quality_table, write_backtest_report
 from nautilus_platform.backtest.results import BacktestResult
 from nautilus_platform.cli import data as data_cli
 from nautilus_platform.core.errors import NautilusError, ValidationError
@@ -22,7 +21,9 @@ from nautilus_platform.data.catalog import CatalogData, ParquetCatalog
 from nautilus_platform.data.loaders import LoadedData
 from nautilus_platform.model.enums import AccountType, TriggerType
 from nautilus_platform.model.instruments import Equity, Instrument
+from nautilus_platform.model.routing import RoutingInstruction
 from nautilus_platform.model.values import Currency, Money, Price, Quantity, to_decimal
+from nautilus_platform.routing import RouterConfig
 from nautilus_platform.service.backtest import BacktestConfig, VenueSetup, run_backtest
 from nautilus_platform.strategy.base import Strategy
 from nautilus_platform.strategy.loading import load_strategy_class
@@ -33,6 +34,11 @@ console = Console(width=140)
 _DATA = typer.Option(..., "--data", "-d", help="A CSV/Parquet file, or catalog:DATA_TYPE/INSTRUMENT (repeatable).")
 _PARAM = typer.Option([], "--param", help="Strategy parameter NAME=VALUE (repeatable).")
 _REPORT = typer.Option(None, help="Write the HTML report here.")
+_INSTRUMENT = typer.Option(
+    [], "--instrument", "-i", help="Instrument id of file data, SYMBOL.VENUE: one for all files or one per file."
+)
+_PREFER = typer.Option([], "--prefer", help="With --route preference: venues in order of preference (repeatable).")
+_AVOID = typer.Option([], "--avoid", help="With --route: never route to this venue (repeatable).")
 _OUTPUT = typer.Option(None, help="Export orders, fills, positions, balances, equity, trades here.")
 _VENUE = typer.Option(
     [],
@@ -152,13 +158,26 @@ def summary_table(result: BacktestResult) -> Table:
     return table
 
 
+def quality_table(result: BacktestResult) -> Table:
+    """The routed backtest's execution quality per venue (the report's table)."""
+    header, rows = execution_quality_table(result.execution_quality)
+    table = Table(
+        title=f"Execution quality by venue ({result.routing_decisions} routing decisions)", title_justify="left"
+    )
+    for name in header:
+        table.add_column(name, justify="left" if name == header[0] else "right")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
 def backtest(
     strategy: str = typer.Argument(..., help="MODULE:CLASS, PATH.py:CLASS or an example: ma-cross, rsi-reversion, …"),
     data: list[str] = _DATA,
     param: list[str] = _PARAM,
     layout: str | None = typer.Option(None, "--layout", "-l", help="Layout of file data (see `naut data check`)."),
     data_type: str | None = data_cli._TYPE,
-    instrument: str | None = typer.Option(None, "--instrument", "-i", help="Instrument id of file data, SYMBOL.VENUE."),
+    instrument: list[str] = _INSTRUMENT,
     price_precision: int = data_cli._PRICE_PRECISION,
     size_precision: int = data_cli._SIZE_PRECISION,
     tick: str | None = data_cli._TICK,
@@ -180,17 +199,28 @@ def backtest(
     report: Path | None = _REPORT,
     output: Path | None = _OUTPUT,
     venue: list[str] = _VENUE,
+    route: str | None = typer.Option(
+        None, help="Route every order through the smart order router: best-price, lowest-cost, fastest or preference."
+    ),
+    prefer: list[str] = _PREFER,
+    avoid: list[str] = _AVOID,
 ) -> None:
     """Backtest a strategy through the real trading core on historical data."""
     try:
-        result, sources = _run(
+        routing = RoutingInstruction.of(route, prefer=prefer, exclude=avoid) if route is not None else None
+        if routing is None and (prefer or avoid):
+            raise ValidationError("route", None, "--prefer and --avoid need --route")
+        prepared = prepare(
             strategy, data, param, layout, data_type, instrument, price_precision, size_precision, tick, lot, currency, bar, tz,
             column, policy, catalog, start, end, cash, account, fees, bar_execution, venue,
         )  # fmt: skip
+        result, sources = _run(prepared, routing)
     except NautilusError as exc:
         raise data_cli._fail(exc) from None
     print_data_reports(sources)
     console.print(summary_table(result))
+    if result.execution_quality:
+        console.print(quality_table(result))
     for error in result.strategy_errors:
         console.print(f"[red]strategy {error.strategy_id} stopped:[/red] {error.callback} raised {error.error}")
     for note in result.notes:
@@ -219,7 +249,7 @@ class PreparedRun:
 
 def prepare(
     strategy_spec: str, data: list[str], param: list[str], layout: str | None, data_type: str | None,
-    instrument_id: str | None,
+    instrument_ids: list[str],
     price_precision: int, size_precision: int, tick: str | None, lot: str | None, currency_code: str, bar: str | None,
     tz: str, column: list[str], policy: list[str], catalog: Path, start: str | None, end: str | None, cash: str,
     account: str, fees: str | None, bar_execution: str, venue: list[str],
@@ -235,11 +265,19 @@ def prepare(
     start_ns, end_ns = data_cli._parse_time(start, "start"), data_cli._parse_time(end, "end")
     sources: list[DataSource] = []
     instruments: dict[InstrumentId, Instrument] = {}
+    files = [item for item in data if not item.startswith("catalog:")]
+    if len(instrument_ids) > 1 and len(instrument_ids) != len(files):
+        raise ValidationError(
+            "instrument", instrument_ids, f"give one --instrument for all files or one per file ({len(files)} files)"
+        )
+    file_index = 0
     for item in data:
         source: DataSource
         if item.startswith("catalog:"):
             source, instrument = _catalog_source(item, catalog, start_ns, end_ns, currency)
         else:
+            instrument_id = instrument_ids[min(file_index, len(instrument_ids) - 1)] if instrument_ids else None
+            file_index += 1
             if (layout is None and data_type is None) or instrument_id is None:
                 raise ValidationError("data", item, "a file needs --layout (or --type) and --instrument")
             loaded: LoadedData = data_cli._load(
@@ -277,12 +315,12 @@ def print_data_reports(sources: list[DataSource]) -> None:
             )
 
 
-def _run(*options: Any) -> tuple[BacktestResult, list[DataSource]]:
-    prepared = prepare(*options)
+def _run(prepared: PreparedRun, route: RoutingInstruction | None) -> tuple[BacktestResult, list[DataSource]]:
     strategy: Strategy = prepared.strategy_class(**prepared.params)
+    strategy.route_by_default(route)
     config = BacktestConfig(
         venues=prepared.venues, instruments=prepared.instruments, data=prepared.sources, strategies=[strategy],
-        start_ns=prepared.start_ns, end_ns=prepared.end_ns,
+        start_ns=prepared.start_ns, end_ns=prepared.end_ns, routing=RouterConfig() if route is not None else None,
     )  # fmt: skip
     total = sum(source_length(source) for source in prepared.sources)
     columns = (TextColumn("backtest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())

@@ -76,7 +76,7 @@ def sweep(
     param: list[str] = backtest_cli._PARAM,
     layout: str | None = typer.Option(None, "--layout", "-l", help="Layout of file data (see `naut data check`)."),
     data_type: str | None = data_cli._TYPE,
-    instrument: str | None = typer.Option(None, "--instrument", "-i", help="Instrument id of file data, SYMBOL.VENUE."),
+    instrument: list[str] = backtest_cli._INSTRUMENT,
     price_precision: int = data_cli._PRICE_PRECISION,
     size_precision: int = data_cli._SIZE_PRECISION,
     tick: str | None = data_cli._TICK,

@@ -265,7 +265,6 @@ def run_sweep(settings: SweepSettings, progress: ProgressCallback | None = None)
     notes: list[str] = []
     fold_results: list[WalkForwardFold] = []
     interrupted = False
-    resumed = 0
     with driver:
         if settings.walk_forward:
             splits = folds(start, end, settings.walk_forward, settings.train_ratio, settings.anchored)
@@ -278,18 +277,18 @@ def run_sweep(settings: SweepSettings, progress: ProgressCallback | None = None)
             phases: tuple[str, ...] = (TRAIN,)
         elif settings.prescreen == "fast":
             phases = (CONFIRM,)
-            interrupted, resumed = _prescreen_and_confirm(settings, space, driver, start, end, notes)
+            interrupted = _prescreen_and_confirm(settings, space, driver, start, end, notes)
         else:
             search = _search(settings, space, start, end, SEARCH, None)
             total = len(search) if isinstance(search, ListSearch) else settings.trials
             outcome = driver.run([search], total=total)
-            interrupted, resumed = outcome.interrupted, outcome.resumed
+            interrupted = outcome.interrupted
             phases = (SEARCH,)
     rows = sorted(driver.rows, key=lambda row: row.run_id)
     ranking = ranked(rows, settings.objective, phases)
     best = ranking[0] if ranking and not settings.walk_forward else None
     report = SweepReport(
-        rows, ranking, best, settings.objective, interrupted=interrupted, resumed=resumed, folds=fold_results,
+        rows, ranking, best, settings.objective, interrupted=interrupted, resumed=driver.resumed, folds=fold_results,
         notes=notes,
     )  # fmt: skip
     report.files = store.write_tables(rows)
@@ -333,7 +332,7 @@ def _fast_inputs(settings: SweepSettings, start: int, end: int) -> tuple[Any, An
 
 def _prescreen_and_confirm(
     settings: SweepSettings, space: ParamSpace, driver: SweepDriver, start: int, end: int, notes: list[str]
-) -> tuple[bool, int]:
+) -> bool:
     """Score every candidate with the compiled fast path, then confirm the top ones event-driven."""
     from nautilus_platform.backtest.fast import fast_model_for, prescreen
 
@@ -363,8 +362,7 @@ def _prescreen_and_confirm(
         f"fills there); confirmed the top {len(top)} event-driven"
     )
     confirm = ListSearch([row.params for row in top], start_ns=start, end_ns=end, phase=CONFIRM)
-    outcome = driver.run([confirm], total=len(top))
-    return outcome.interrupted, outcome.resumed
+    return driver.run([confirm], total=len(top)).interrupted
 
 
 def _write_extras(settings: SweepSettings, report: SweepReport, space: ParamSpace, start: int, end: int) -> list[Path]:

@@ -56,6 +56,7 @@ class Strategy:
         for name, value in params.items():
             self.set_param(name, value)
         self.id = StrategyId(strategy_id or f"{type(self).__name__}-001")
+        self.default_route: RoutingInstruction | None = None
         self.state = StrategyState.READY
         self._engine: StrategyEngine | None = None
         self._orders: OrderFactory | None = None
@@ -154,11 +155,20 @@ class Strategy:
         """Send an order through risk to its venue (or ``venue``), or with ``route`` through the smart
         order router as a parent order split across the venues listing the instrument (the
         parent's own events then arrive in ``on_routed_order_event``, its children's in
-        ``on_order_event``)."""
+        ``on_order_event``). Without ``venue`` and ``route`` the strategy's ``default_route`` applies
+        (``route_by_default``)."""
+        if route is None and venue is None:
+            route = self.default_route
         command = SubmitOrder(
             ts_init=self.clock.timestamp_ns(), strategy_id=self.id, order=order, venue=venue, route=route
         )
         self.engine.execute(self, command)
+
+    def route_by_default(self, route: RoutingInstruction | None) -> None:
+        """Send every order submitted without a venue or route through the smart order router
+        with ``route`` (``None``: to the instrument's own venue again). ``naut backtest --route``
+        uses it to route a strategy that was written for one venue."""
+        self.default_route = route
 
     def submit_list(self, order_list: OrderList, venue: VenueId | None = None) -> None:
         """Send a bracket, OCO or OTO list."""

@@ -276,6 +276,7 @@ class SweepDriver:
         self._resume = resume
         self._started = False
         self.interrupted = False
+        self.resumed = 0  # finished runs taken from the store instead of run again
 
     def __enter__(self) -> SweepDriver:
         self.store.open(self._resume)
@@ -308,6 +309,7 @@ class SweepDriver:
                         earlier = self._previous.get(task_key(task))
                         if earlier is not None:
                             resumed += 1
+                            self.resumed += 1
                             search.tell(earlier)
                             rows.append(earlier)
                             self._count(earlier)
@@ -337,7 +339,9 @@ class SweepDriver:
         out = []
         for row in rows:
             earlier = self._previous.get(task_key(row))
-            if earlier is None:
+            if earlier is not None:
+                self.resumed += 1
+            else:
                 row = dataclasses.replace(row, run_id=self._next_id)
                 self._next_id += 1
                 self.store.append(row)
