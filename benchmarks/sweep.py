@@ -4,9 +4,10 @@ local process pool over memory-mapped shared data (JSON lines out).
 
 - ``runs_per_s``: the 100 runs on every core (``wall_s`` is their total wall time).
 - ``parallel_efficiency``: that rate over cores x the one-worker rate, where the one-worker rate
-  is 1 / the mean time of a run in a one-worker sweep of the first ``SERIAL_RUNS`` combinations
-  (run time alone, so the parallel figure carries all the pool start-up and tail costs; a full
-  serial pass would double the benchmark's time).
+  is 1 / the mean time of a run on one worker over the grid's diagonal (``SERIAL_RUNS``
+  combinations covering every fast and every slow period once; run time alone, so the parallel
+  figure carries all the pool start-up and tail costs; a full serial pass would double the
+  benchmark's time).
 - ``peak_rss_mb``: the peak, over the sweep, of the proportional set size (PSS) summed over the
   parent and its workers, sampled every 100 ms: memory-mapped data shared by the workers counts
   once. ``peak_rss_sum_mb`` sums plain RSS instead (shared pages counted in every process);
@@ -39,7 +40,7 @@ from nautilus_platform.service.sweep import BacktestRecipe, SweepSettings, run_s
 from nautilus_platform.venues.simulated import SimulatedVenueConfig
 
 NAME = "sweep"
-SERIAL_RUNS = 6
+SERIAL_RUNS = 10
 
 
 def _memory_kib(pid: int) -> tuple[int, int, int]:
@@ -124,8 +125,9 @@ def main(bars: int, combos: int) -> None:
     wall, run_walls = sweep(workers, grid)
     sampler.stop()
     runs = len(run_walls)
-    serial_grid = [f"fast={fasts[0]}", f"slow={','.join(slows[:SERIAL_RUNS])}"]
-    _, serial_walls = sweep(1, serial_grid)
+    # The grid's diagonal (every fast and every slow period once), each alone on one worker.
+    diagonal = list(zip(fasts, slows, strict=False))[:SERIAL_RUNS]
+    serial_walls = [sweep(1, [f"fast={fast}", f"slow={slow}"])[1][0] for fast, slow in diagonal]
     rate, serial_rate = runs / wall, len(serial_walls) / sum(serial_walls)
     emit(NAME, "runs_per_s", round(rate, 4), "runs/s")
     emit(NAME, "parallel_efficiency", round(rate / (workers * serial_rate), 3), "fraction")

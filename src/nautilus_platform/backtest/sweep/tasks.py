@@ -8,6 +8,7 @@ calls; it turns any exception into a failed row so one bad run never stops the s
 
 from __future__ import annotations
 
+import gc
 import math
 import time
 import traceback
@@ -103,6 +104,9 @@ def execute(job: SweepJob, task: RunTask, sources: Sequence[CatalogData]) -> Run
         where = f" (at {frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})" if frame is not None else ""
         row = failed_row(task, f"{type(exc).__name__}: {exc}{where}")
     row.wall_s = time.perf_counter() - started
+    # A finished run's node, engines and strategy reference each other: free them now, as a worker
+    # whose collector runs rarely (``SweepJob.setup``) would otherwise pile up one run after another.
+    gc.collect()
     return row
 
 
