@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from nautilus_platform.core.clock import SimulatedClock
+from nautilus_platform.core.clock import Clock, SimulatedClock
 from nautilus_platform.core.identifiers import InstrumentId, StrategyId, VenueId
 from nautilus_platform.data.engine import MarketDataEngine
 from nautilus_platform.model.commands import CancelOrder, SubmitOrder
@@ -37,7 +37,8 @@ def listing(venue: str, lot: str = "1") -> CryptoSpot:
 
 
 class RoutingHarness:
-    """Venues ``{name: taker bps}``, each an L2 venue with a cash account; routing enabled."""
+    """Venues ``{name: taker bps}``, each an L2 venue with a cash account; routing enabled; on a
+    simulated clock unless ``clock`` is given (a ``LiveClock`` for a paper node)."""
 
     def __init__(
         self,
@@ -46,8 +47,9 @@ class RoutingHarness:
         config: RouterConfig | None = None,
         risk: RiskConfig | None = None,
         lots: dict[str, str] | None = None,
+        clock: Clock | None = None,
     ) -> None:
-        self.clock = SimulatedClock(1_000)
+        self.clock = clock if clock is not None else SimulatedClock(1_000)
         limits = RiskLimits(reference_source=PriceSource.MARK, check_balance=False)
         self.node = TradingNode(self.clock, risk_config=risk or RiskConfig(defaults=limits))
         latency_ns = latency_ns or {}
