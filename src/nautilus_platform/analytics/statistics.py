@@ -243,7 +243,7 @@ def compute_statistics(
             years = returns.size / annualisation
         else:
             years = float(curve.ts[-1] - curve.ts[0]) / NANOS_PER_YEAR
-        annualised = _cagr(growth, years)
+        annualised = cagr(growth, years)
         max_dd = float(np.min(drawdown_series(equity)))
         duration_ns = max_drawdown_duration_ns(curve.ts, equity)
         calmar = annualised / abs(max_dd) if max_dd < 0 else nan
@@ -288,7 +288,9 @@ def compute_statistics(
     )
 
 
-def _cagr(growth: float, years: float) -> float:
+def cagr(growth: float, years: float) -> float:
+    """Compound annual growth rate of ``growth`` (end / start) over ``years``; NaN without a finite
+    growth or a positive span, -1 when equity ended at or below zero."""
     if not math.isfinite(growth) or not years > 0:
         return math.nan
     if growth <= 0:

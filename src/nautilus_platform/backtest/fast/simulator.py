@@ -45,6 +45,7 @@ from nautilus_platform.analytics.statistics import (
     EquityCurve,
     RoundTrip,
     Statistics,
+    cagr,
     compute_statistics,
     infer_periods_per_year,
 )
@@ -437,15 +438,6 @@ class FastResult:
         )  # fmt: skip
 
 
-def _cagr(growth: float, years: float) -> float:
-    """CAGR as ``compute_statistics`` defines it."""
-    if not math.isfinite(growth) or not years > 0:
-        return math.nan
-    if growth <= 0:
-        return -1.0
-    return float(growth ** (1.0 / years) - 1.0)
-
-
 def _metrics(mf: FloatArray, mi: Int64Array, bars: FastBars, plan: _Plan, config: FastConfig) -> dict[str, float]:
     """The kernel's accumulators as ``Statistics.to_dict()`` (same names, same formulas) plus extras."""
     if int(mi[kernels.I_STATUS]) != kernels.STATUS_OK:
@@ -465,7 +457,7 @@ def _metrics(mf: FloatArray, mi: Int64Array, bars: FastBars, plan: _Plan, config
             years = returns / annualisation
         else:
             years = float(bars.ts[-1] - bars.ts[0]) / NANOS_PER_YEAR
-        annualised = _cagr(growth, years)
+        annualised = cagr(growth, years)
         max_dd = float(mf[kernels.M_MIN_DD])
         duration_ns = int(mi[kernels.I_DD_NS])
         calmar = annualised / abs(max_dd) if max_dd < 0 else nan
