@@ -143,3 +143,22 @@ def test_fast_prescreen_refuses_what_it_cannot_model(data: LoadedData) -> None:
         run_sweep(settings(data, strategy=FAILING, grid=["raise_at=0,1"], prescreen="fast"))
     with pytest.raises(ValidationError, match="grid and random"):
         run_sweep(settings(data, prescreen="fast", walk_forward=2))
+
+
+def test_an_interrupted_optuna_sweep_with_pruning_resumes_to_the_same_trials(data: LoadedData, tmp_path: Path) -> None:
+    common = {"grid": ["fast=2:15", "slow=16:60"], "mode": "optuna", "trials": 16, "seed": 3, "batch": 4, "prune": 0.25}
+    complete = run_sweep(settings(data, **common))
+
+    def interrupt(state: SweepProgress) -> None:
+        if state.done == 9:
+            raise KeyboardInterrupt
+
+    stopped = run_sweep(settings(data, results=tmp_path, **common), interrupt)
+    assert stopped.interrupted and any(r.status == PRUNED for r in stopped.rows)
+    resumed = run_sweep(settings(data, results=tmp_path, resume=True, **common))
+    assert resumed.resumed == len(stopped.rows)
+
+    def trials(rows: list) -> list:  # type: ignore[type-arg]
+        return sorted((r.trial, r.phase, r.status, sorted(r.params.items()), r.metrics.get("sharpe")) for r in rows)
+
+    assert trials(resumed.rows) == trials(complete.rows)

@@ -200,14 +200,14 @@ class OptunaSearch:
 
         trial = self._open[row.trial]  # type: ignore[index]
         if row.phase == PROBE:
-            value = self.objective.value(row.metrics) if row.status == OK else None
-            if row.status != OK:
+            if row.status not in (OK, PRUNED):  # PRUNED: a probe read back by --resume
                 self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
                 del self._open[row.trial]  # type: ignore[arg-type]
                 return
+            value = self.objective.value(row.metrics)
             if value is not None:
                 trial.report(value, 0)
-                if trial.should_prune():
+                if row.status == PRUNED or trial.should_prune():
                     row.status = PRUNED
                     self.study.tell(trial, state=optuna.trial.TrialState.PRUNED)
                     del self._open[row.trial]  # type: ignore[arg-type]
