@@ -150,6 +150,8 @@ class LocalExecutor:
             raise ConfigurationError(f"the sweep's settings cannot be sent to worker processes: {exc!r}") from exc
         self._job = job
         self._shared = share_to_files(sources, folder)
+        for shared in self._shared:  # what each worker will map: readable here, readable there
+            open_shared(shared)
 
     def _ensure_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
