@@ -35,7 +35,7 @@ def test_grid_sweep_on_a_file(tmp_path: Path) -> None:
         "--constraint", "max_drawdown<50%", "--workers", "2", "--results", str(results),
     )  # fmt: skip
     assert code == 0, out
-    assert "Top 7 of 8 runs: maximize sharpe subject to max_drawdown<50%" in out
+    assert "Top 7 of 7 ranked runs (8 in all): maximize sharpe subject to max_drawdown<50%" in out
     assert "1 runs failed" in out and "fast=20 slow=20" in out and "must be less than slow" in out
     table = pq.read_table(results / "runs.parquet").to_pydict()
     assert len(table["run_id"]) == 8 and table["status"].count("failed") == 1

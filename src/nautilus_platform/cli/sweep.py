@@ -157,9 +157,9 @@ def _fmt(value: float | None) -> str:
 
 def _ranking_table(report: SweepReport, top: int) -> Table:
     metric = report.objective.metric
-    table = Table(
-        title=f"Top {min(top, len(report.ranking))} of {len(report.rows)} runs: {report.objective.describe()}"
-    )
+    shown, ranked_runs = min(top, len(report.ranking)), len(report.ranking)
+    title = f"Top {shown} of {ranked_runs} ranked runs ({len(report.rows)} in all): {report.objective.describe()}"
+    table = Table(title=title)
     for name in ("rank", "run", "phase", "parameters", metric, "total_return", "max_drawdown", "trades"):
         table.add_column(name, justify="left" if name in ("phase", "parameters") else "right")
     for rank, row in enumerate(report.ranking[:top], start=1):
