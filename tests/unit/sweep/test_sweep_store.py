@@ -74,3 +74,14 @@ def test_heatmap_keeps_the_best_feasible_value_per_cell(tmp_path: Path) -> None:
     assert "Heatmap" in path.read_text() or "heatmap" in path.read_text()
     with pytest.raises(ValidationError, match="not a parameter"):
         heatmap_grid(rows, ("fast", "nope"), objective)
+
+
+def test_heatmap_orders_decimal_and_text_numbers_by_value() -> None:
+    from decimal import Decimal
+
+    rows = [
+        RunRow(i, {"quantity": q, "fast": f}, OK, {"sharpe": float(i)})
+        for i, (q, f) in enumerate([(Decimal(9), "10"), (Decimal(10), "9"), (Decimal("9.5"), "10")])
+    ]
+    xs, ys, _ = heatmap_grid(rows, ("quantity", "fast"), Objective("sharpe"))
+    assert xs == [Decimal(9), Decimal("9.5"), Decimal(10)] and ys == ["9", "10"]

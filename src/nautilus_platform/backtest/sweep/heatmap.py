@@ -7,6 +7,7 @@ values (other parameters may vary); infeasible runs (constraints not met) leave 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,13 @@ def heatmap_grid(
 
 
 def _order(value: Any) -> tuple[int, Any]:
-    return (0, float(value)) if isinstance(value, int | float) and not isinstance(value, bool) else (1, str(value))
+    """Numbers (decimals too, and numbers read back as text) by value, anything else by its text."""
+    if isinstance(value, bool):
+        return (1, str(value))
+    try:
+        return (0, float(Decimal(str(value))))
+    except (InvalidOperation, ValueError):
+        return (1, str(value))
 
 
 def write_heatmap(rows: Sequence[RunRow], pair: tuple[str, str], objective: Objective, path: str | Path) -> Path:
