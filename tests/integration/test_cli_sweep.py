@@ -100,3 +100,27 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path: Path) -> None:
     assert finished.returncode == 0, finished.stdout + finished.stderr
     assert f"resumed: {done} finished runs" in finished.stdout
     assert journal.read_text().count("\n") == 6
+
+
+@needs_data
+def test_optuna_prunes_by_default(tmp_path: Path) -> None:
+    args = [
+        "sweep",
+        "ma-cross",
+        *FILE_ARGS,
+        "--grid",
+        "fast=2:30",
+        "--grid",
+        "slow=31:120",
+        "--optuna",
+        "12",
+        "--batch",
+        "4",
+    ]
+    code, out = run(*args, "--results", str(tmp_path / "a"))
+    assert code == 0, out
+    phases = pq.read_table(tmp_path / "a" / "runs.parquet").column("phase").to_pylist()
+    assert phases.count("probe") == 12 and 0 < phases.count("search") <= 12
+    code, out = run(*args, "--prune", "0", "--results", str(tmp_path / "b"))
+    assert code == 0, out
+    assert pq.read_table(tmp_path / "b" / "runs.parquet").column("phase").to_pylist() == ["search"] * 12

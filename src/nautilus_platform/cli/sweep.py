@@ -24,6 +24,7 @@ console = Console(width=160)
 _GRID = typer.Option(
     [], "--grid", "-g", help="Vary a parameter: NAME=v1,v2,… or NAME=start:stop[:step] (stop inclusive; repeatable)."
 )
+DEFAULT_PRUNE = 0.25
 _RESULTS = typer.Option(Path("sweep-results"), help="Folder for runs.jsonl/.parquet/.csv and reports.")
 _CONSTRAINT = typer.Option([], "--constraint", "-c", help="Keep runs meeting METRIC<VALUE, e.g. 'max_drawdown<20%'.")
 
@@ -36,6 +37,13 @@ def _mode(random_runs: int | None, optuna_trials: int | None) -> tuple[Mode, int
     if optuna_trials is not None:
         return "optuna", optuna_trials
     return "grid", None
+
+
+def _prune(prune: float | None, mode: Mode) -> float | None:
+    """Optuna prunes by default; ``--prune 0`` turns it off (other searches never prune)."""
+    if prune is None:
+        return DEFAULT_PRUNE if mode == "optuna" else None
+    return None if prune == 0 else prune
 
 
 def _heatmap(text: str | None) -> tuple[str, str] | None:
@@ -54,7 +62,9 @@ def sweep(
     random_runs: int | None = typer.Option(None, "--random", min=1, help="Random search: N samples of the space."),
     optuna_trials: int | None = typer.Option(None, "--optuna", min=1, help="Bayesian search with Optuna: N trials."),
     prune: float | None = typer.Option(
-        None, help="Optuna: run each trial on this leading fraction first; prune those below the median."
+        None,
+        help=f"Optuna: run each trial on this leading fraction first and prune those below the median "
+        f"(default {DEFAULT_PRUNE} with --optuna; 0 turns pruning off).",
     ),
     batch: int = typer.Option(8, min=1, help="Optuna trials proposed together (results do not depend on workers)."),
     seed: int = typer.Option(42, help="Seed of random and Optuna search."),
@@ -114,7 +124,7 @@ def sweep(
         settings = SweepSettings(
             recipe, prepared.sources, grid=grid, fixed=prepared.params, mode=mode, trials=trials, seed=seed,  # type: ignore[arg-type]
             objective=objective, executor=executor, workers=workers, address=address, results=results,  # type: ignore[arg-type]
-            resume=resume, prune=prune, batch=batch, walk_forward=walk_forward, train_ratio=train_ratio,
+            resume=resume, prune=_prune(prune, mode), batch=batch, walk_forward=walk_forward, train_ratio=train_ratio,
             anchored=anchored, prescreen=prescreen, confirm=confirm, start_ns=prepared.start_ns,  # type: ignore[arg-type]
             end_ns=prepared.end_ns, heatmap=_heatmap(heatmap),
         )  # fmt: skip
