@@ -9,7 +9,7 @@ import msgspec
 
 from nautilus_platform.core.clock import Clock
 from nautilus_platform.core.errors import ValidationError
-from nautilus_platform.core.identifiers import ClientOrderId, InstrumentId, OrderListId, StrategyId, unchecked
+from nautilus_platform.core.identifiers import ClientOrderId, InstrumentId, OrderListId, StrategyId
 from nautilus_platform.model.enums import (
     PRICED_TYPES,
     TRAILING_TYPES,
@@ -50,43 +50,65 @@ class OrderList(msgspec.Struct, frozen=True, gc=False):
 
 def validate_order(init: OrderInitialized) -> None:
     """Check an order's fields against the rules of its type; raise ``ValidationError``."""
-    kind = init.order_type
-    if not isinstance(init.quantity, Quantity) or init.quantity.raw <= 0:
-        raise ValidationError("quantity", init.quantity, "must be a positive Quantity")
-    if not isinstance(init.side, OrderSide):
-        raise ValidationError("side", init.side, "must be an OrderSide")
-    if kind in PRICED_TYPES and kind not in TRAILING_TYPES and init.price is None:
+    _validate(
+        init.order_type, init.quantity, init.side, init.price, init.trigger_price, init.trailing_offset,
+        init.trailing_offset_type, init.limit_offset, init.time_in_force, init.expire_time_ns, init.ts_init,
+        init.post_only,
+    )  # fmt: skip
+
+
+def _validate(
+    kind: OrderType,
+    quantity: Quantity,
+    side: OrderSide,
+    price: Price | None,
+    trigger_price: Price | None,
+    trailing_offset: Decimal | None,
+    trailing_offset_type: TrailingOffsetType | None,
+    limit_offset: Decimal | None,
+    time_in_force: TimeInForce,
+    expire_time_ns: int,
+    ts_init: int,
+    post_only: bool,
+) -> None:
+    """``validate_order`` on the fields themselves (the factory has them at hand: no struct reads)."""
+    if not isinstance(quantity, Quantity) or quantity.raw <= 0:
+        raise ValidationError("quantity", quantity, "must be a positive Quantity")
+    if not isinstance(side, OrderSide):
+        raise ValidationError("side", side, "must be an OrderSide")
+    if kind in PRICED_TYPES and kind not in TRAILING_TYPES and price is None:
         raise ValidationError("price", None, f"is required for {kind.name} orders")
-    if kind not in PRICED_TYPES and init.price is not None:
-        raise ValidationError("price", str(init.price), f"is not allowed on {kind.name} orders")
-    if kind in TRIGGERED_TYPES and kind not in TRAILING_TYPES and init.trigger_price is None:
+    if kind not in PRICED_TYPES and price is not None:
+        raise ValidationError("price", str(price), f"is not allowed on {kind.name} orders")
+    if kind in TRIGGERED_TYPES and kind not in TRAILING_TYPES and trigger_price is None:
         raise ValidationError("trigger_price", None, f"is required for {kind.name} orders")
-    if kind not in TRIGGERED_TYPES and init.trigger_price is not None:
-        raise ValidationError("trigger_price", str(init.trigger_price), f"is not allowed on {kind.name} orders")
-    for name, value in (("price", init.price), ("trigger_price", init.trigger_price)):
-        if value is not None and (not isinstance(value, Price) or value.raw <= 0):
-            raise ValidationError(name, value, "must be a positive Price")
+    if kind not in TRIGGERED_TYPES and trigger_price is not None:
+        raise ValidationError("trigger_price", str(trigger_price), f"is not allowed on {kind.name} orders")
+    if price is not None and (not isinstance(price, Price) or price.raw <= 0):
+        raise ValidationError("price", price, "must be a positive Price")
+    if trigger_price is not None and (not isinstance(trigger_price, Price) or trigger_price.raw <= 0):
+        raise ValidationError("trigger_price", trigger_price, "must be a positive Price")
     if kind in TRAILING_TYPES:
-        offset = init.trailing_offset
+        offset = trailing_offset
         if not isinstance(offset, Decimal) or offset <= 0:
             raise ValidationError("trailing_offset", offset, "must be a positive Decimal")
-        if init.trailing_offset_type is None:
+        if trailing_offset_type is None:
             raise ValidationError("trailing_offset_type", None, "is required for trailing stops")
         if kind is _ORDER_TYPE_TRAILING_STOP_LIMIT:
-            limit = init.limit_offset
+            limit = limit_offset
             if not isinstance(limit, Decimal) or limit < 0:
                 raise ValidationError("limit_offset", limit, "must be a non-negative Decimal")
-    if init.time_in_force is _TIME_IN_FORCE_GTD:
-        if init.expire_time_ns <= init.ts_init:
-            raise ValidationError("expire_time_ns", init.expire_time_ns, "GTD needs an expiry after creation")
-    elif init.expire_time_ns:
-        raise ValidationError("expire_time_ns", init.expire_time_ns, "only GTD orders have an expiry")
-    if init.post_only:
+    if time_in_force is _TIME_IN_FORCE_GTD:
+        if expire_time_ns <= ts_init:
+            raise ValidationError("expire_time_ns", expire_time_ns, "GTD needs an expiry after creation")
+    elif expire_time_ns:
+        raise ValidationError("expire_time_ns", expire_time_ns, "only GTD orders have an expiry")
+    if post_only:
         if kind is not _ORDER_TYPE_LIMIT:
             raise ValidationError("post_only", True, "only LIMIT orders can be post-only")
-        if init.time_in_force in (_TIME_IN_FORCE_IOC, _TIME_IN_FORCE_FOK):
-            raise ValidationError("post_only", True, f"cannot combine with {init.time_in_force.name}")
-    if kind is _ORDER_TYPE_MARKET and init.time_in_force is _TIME_IN_FORCE_GTD:
+        if time_in_force in (_TIME_IN_FORCE_IOC, _TIME_IN_FORCE_FOK):
+            raise ValidationError("post_only", True, f"cannot combine with {time_in_force.name}")
+    if kind is _ORDER_TYPE_MARKET and time_in_force is _TIME_IN_FORCE_GTD:
         raise ValidationError("time_in_force", "GTD", "market orders cannot be GTD")
 
 
@@ -103,7 +125,7 @@ class OrderFactory:
 
     def next_id(self) -> ClientOrderId:
         self._order_count += 1
-        return unchecked(ClientOrderId, f"{self._prefix}{self._order_count}")
+        return str.__new__(ClientOrderId, f"{self._prefix}{self._order_count}")  # ``unchecked``, inlined
 
     def next_list_id(self) -> OrderListId:
         self._list_count += 1
@@ -161,7 +183,10 @@ class OrderFactory:
             tags=tags,
         )
         if self.validate:
-            validate_order(init)
+            _validate(
+                order_type, quantity, side, price, trigger_price, trailing_offset, trailing_offset_type,
+                limit_offset, time_in_force, expire_time_ns, now, post_only,
+            )  # fmt: skip
         return Order(init)
 
     def market(

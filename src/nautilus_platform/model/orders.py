@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Final
 
-import msgspec
+from msgspec.structs import astuple
 
 from nautilus_platform.core.errors import DuplicateFillError, InvalidStateTransition, OverfillError
 from nautilus_platform.core.identifiers import (
@@ -93,6 +93,17 @@ ORDER_TRANSITIONS: Final[dict[tuple[S, str], S | str]] = {
     **_rows("Fill", (_S_SUBMITTED, *_WORKING, *_PENDING), S.FILLED),
 }
 
+
+def _by_trigger() -> dict[str, dict[S, S | str]]:
+    by_trigger: dict[str, dict[S, S | str]] = {}
+    for (source, trigger), target in ORDER_TRANSITIONS.items():
+        by_trigger.setdefault(trigger, {})[source] = target
+    return by_trigger
+
+
+#: ``ORDER_TRANSITIONS`` keyed by trigger, then status (no key tuple to build per event).
+_BY_TRIGGER: Final = _by_trigger()
+
 _KIND: Final[dict[type, str]] = {
     cls: cls.__name__
     for cls in (
@@ -125,6 +136,8 @@ _I_TIME_IN_FORCE: Final = _INIT_FIELDS.index("time_in_force")
 _I_EXPIRE_TIME_NS: Final = _INIT_FIELDS.index("expire_time_ns")
 _I_POST_ONLY: Final = _INIT_FIELDS.index("post_only")
 _I_REDUCE_ONLY: Final = _INIT_FIELDS.index("reduce_only")
+_I_CONTINGENCY_TYPE: Final = _INIT_FIELDS.index("contingency_type")
+_I_PARENT_ORDER_ID: Final = _INIT_FIELDS.index("parent_order_id")
 
 
 class Order:
@@ -144,6 +157,7 @@ class Order:
         "filled_raw",
         "init",
         "instrument_id",
+        "is_contingent",
         "is_triggered",
         "order_type",
         "position_id",
@@ -163,7 +177,7 @@ class Order:
     def __init__(self, init: OrderInitialized) -> None:
         self.init = init
         # One C call for all the fields (compiled code reads struct attributes generically).
-        fields = msgspec.structs.astuple(init)
+        fields = astuple(init)
         self.client_order_id: ClientOrderId = fields[_I_CLIENT_ORDER_ID]
         self.strategy_id: StrategyId = fields[_I_STRATEGY_ID]
         self.instrument_id: InstrumentId = fields[_I_INSTRUMENT_ID]
@@ -176,6 +190,8 @@ class Order:
         self.expire_time_ns: int = fields[_I_EXPIRE_TIME_NS]
         self.post_only: bool = fields[_I_POST_ONLY]
         self.reduce_only: bool = fields[_I_REDUCE_ONLY]
+        # Part of a contingency (OCO/OTO/OUO) or a child: the order manager reacts to its events.
+        self.is_contingent: bool = bool(fields[_I_CONTINGENCY_TYPE]) or fields[_I_PARENT_ORDER_ID] is not None
         self.status = _S_INITIALIZED
         self._previous_status = _S_INITIALIZED
         self.venue_order_id: VenueOrderId | None = None
@@ -233,7 +249,8 @@ class Order:
 
     def _transition(self, kind: str) -> None:
         status = self.status
-        target = ORDER_TRANSITIONS.get((status, kind))
+        rows = _BY_TRIGGER.get(kind)
+        target = rows.get(status) if rows is not None else None
         if target is None:
             raise InvalidStateTransition(f"order {self.client_order_id}", status.name, kind)
         if target is _SAME:
@@ -257,12 +274,14 @@ class Order:
             first_trade_id == trade_id or (self._trade_ids is not None and trade_id in self._trade_ids)
         ):
             raise DuplicateFillError(f"order {self.client_order_id}: duplicate fill trade_id={trade_id}")
-        filled = self.filled_raw + fill.last_qty.raw
-        if fill.last_qty.raw <= 0:
-            raise OverfillError(f"order {self.client_order_id}: fill quantity {fill.last_qty} must be positive")
+        last_qty = fill.last_qty
+        last_qty_raw = last_qty.raw  # each struct field read once (generic lookups when compiled)
+        filled = self.filled_raw + last_qty_raw
+        if last_qty_raw <= 0:
+            raise OverfillError(f"order {self.client_order_id}: fill quantity {last_qty} must be positive")
         if filled > self.quantity.raw:
             raise OverfillError(
-                f"order {self.client_order_id}: fill of {fill.last_qty} would overfill "
+                f"order {self.client_order_id}: fill of {last_qty} would overfill "
                 f"(filled {self.filled_qty} of {self.quantity})"
             )
         self._transition("Fill" if filled == self.quantity.raw else "PartialFill")
@@ -273,10 +292,11 @@ class Order:
         else:
             self._trade_ids.add(trade_id)
         self.filled_raw = filled
-        self._fill_notional += fill.last_qty.raw * fill.last_px.raw
+        self._fill_notional += last_qty_raw * fill.last_px.raw
         self.venue_order_id = fill.venue_order_id
-        if fill.position_id is not None:
-            self.position_id = fill.position_id
+        position_id = fill.position_id
+        if position_id is not None:
+            self.position_id = position_id
         commission = fill.commission
         if commission.raw:
             first = self._commission

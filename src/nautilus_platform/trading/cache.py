@@ -70,6 +70,19 @@ class AccountOrders:
         self.margin_exact: dict[Currency, int] = {}  # notional * margin_init in parts per 10**9 (scale 10**36)
 
 
+class _OpenEntry:
+    """An open order's valuation price and what its opening added to the account aggregates."""
+
+    __slots__ = ("leaves", "margin", "notional", "px_raw", "value")
+
+    def __init__(self, px_raw: int) -> None:
+        self.px_raw = px_raw
+        self.leaves = -1  # the leaves the products below were added for (-1: none kept)
+        self.notional = 0  # leaves * px_raw
+        self.value = 0  # notional * multiplier
+        self.margin = 0  # value * margin_ppb
+
+
 class Cache:
     """In-memory state of the trading core."""
 
@@ -86,7 +99,7 @@ class Cache:
         self.mid_raw: dict[InstrumentId, int] = {}
         self._open: dict[ClientOrderId, Order] = {}
         self._held: dict[ClientOrderId, Order] = {}
-        self._order_px: dict[ClientOrderId, int] = {}
+        self._order_px: dict[ClientOrderId, _OpenEntry] = {}
         self._buy: dict[InstrumentId, SideAggregate] = {}
         self._sell: dict[InstrumentId, SideAggregate] = {}
         self._accounts: dict[AccountId, AccountOrders] = {}
@@ -175,33 +188,47 @@ class Cache:
         """Update the open-order index and aggregates after ``order`` applied an event."""
         status = order.status
         cid = order.client_order_id
+        held = self._held
         if status in _CLOSED:
-            self._held.pop(cid, None)
+            if cid in held:  # (a membership test is cheaper than ``pop`` with a default when compiled)
+                del held[cid]
             if before >= 0:
                 del self._open[cid]
-                self._account_delta(order, -1, -before, self._order_px.pop(cid), 0)
+                entry = self._order_px.pop(cid)
+                if entry.leaves == before:
+                    self._remove_opening(order, entry)  # exactly what the opening added, taken back
+                else:
+                    self._account_delta(order, -1, -before, entry.px_raw, 0)
             return
         if status is _INITIALIZED:
             return
         leaves = order.quantity.raw - order.filled_raw
         if before < 0:  # newly open
-            self._held.pop(cid, None)
+            if cid in held:
+                del held[cid]
             self._open[cid] = order
             px = order.price if order.price is not None else order.trigger_price
             px_raw = px.raw if px is not None else (self.mark_raw(order.instrument_id) or 0)
-            self._order_px[cid] = px_raw
-            self._account_delta(order, 1, leaves, px_raw, 0)
+            entry = self._order_px[cid] = _OpenEntry(px_raw)
+            self._account_delta(order, 1, leaves, px_raw, 0, entry)
             return
-        px_raw = self._order_px[cid]
+        entry = self._order_px[cid]
+        px_raw = entry.px_raw
         new_px = order.price if order.price is not None else order.trigger_price
         if new_px is not None and new_px.raw != px_raw:  # modified price: revalue what was open
-            self._order_px[cid] = new_px.raw
+            entry.px_raw = new_px.raw
+            entry.leaves = -1
             self._account_delta(order, 0, 0, 0, before * (new_px.raw - px_raw))
             px_raw = new_px.raw
         if leaves != before:
+            entry.leaves = -1
             self._account_delta(order, 0, leaves - before, px_raw, 0)
 
-    def _account_delta(self, order: Order, count: int, leaves: int, px_raw: int, extra_notional: int) -> None:
+    def _account_delta(
+        self, order: Order, count: int, leaves: int, px_raw: int, extra_notional: int, keep: _OpenEntry | None = None
+    ) -> None:
+        """Add ``count`` orders and ``leaves`` at ``px_raw`` (plus ``extra_notional``) to the aggregates;
+        ``keep`` records the products added (an opening), so the close can take them back unmultiplied."""
         notional = leaves * px_raw + extra_notional
         agg = (self._buy if order.side is _BUY else self._sell)[order.instrument_id]
         agg.count += count
@@ -221,7 +248,10 @@ class Cache:
             totals = account.notional_exact
             totals[currency] = totals.get(currency, 0) + value
             margin = account.margin_exact
-            margin[currency] = margin.get(currency, 0) + value * terms.margin_ppb
+            margin_value = value * terms.margin_ppb
+            margin[currency] = margin.get(currency, 0) + margin_value
+            if keep is not None:
+                keep.leaves, keep.notional, keep.value, keep.margin = leaves, notional, value, margin_value
             if order.side is _BUY:
                 buys = account.buy_notional_exact
                 buys[currency] = buys.get(currency, 0) + value
@@ -230,6 +260,37 @@ class Cache:
                 if base is not None:
                     sells = account.sell_base_exact
                     sells[base] = sells.get(base, 0) + leaves * terms.multiplier * FIXED_SCALAR
+
+    def _remove_opening(self, order: Order, entry: _OpenEntry) -> None:
+        """``_account_delta(order, -1, -entry.leaves, entry.px_raw, 0)`` from the products the opening kept."""
+        leaves = entry.leaves
+        agg = (self._buy if order.side is _BUY else self._sell)[order.instrument_id]
+        agg.count -= 1
+        agg.leaves_raw -= leaves
+        agg.notional_exact -= entry.notional
+        if order.reduce_only:
+            agg.reduce_only_leaves_raw -= leaves
+        account_id = order.account_id
+        if account_id is not None:
+            account = self._accounts.get(account_id)
+            if account is None:
+                account = self._accounts[account_id] = AccountOrders()
+            account.count -= 1
+            terms = self._terms[order.instrument_id]
+            currency = terms.settlement
+            value = entry.value
+            totals = account.notional_exact
+            totals[currency] = totals.get(currency, 0) - value
+            margin = account.margin_exact
+            margin[currency] = margin.get(currency, 0) - entry.margin
+            if order.side is _BUY:
+                buys = account.buy_notional_exact
+                buys[currency] = buys.get(currency, 0) - value
+            elif leaves:
+                base = terms.base
+                if base is not None:
+                    sells = account.sell_base_exact
+                    sells[base] = sells.get(base, 0) - leaves * terms.multiplier * FIXED_SCALAR
 
     def account_orders(self, account_id: AccountId) -> AccountOrders:
         """The live open-order aggregate of ``account_id`` (created empty on first use)."""

@@ -50,9 +50,11 @@ from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.orders import Order
 from nautilus_platform.model.values import Price, Quantity
 from nautilus_platform.trading.cache import Cache
-from nautilus_platform.trading.journal import Journal
+from nautilus_platform.trading.journal import CompactJournal, Entry, InMemoryJournal, Journal
 from nautilus_platform.trading.oms import ContingencyManager
-from nautilus_platform.trading.router import Router
+from nautilus_platform.trading.positions import Portfolio
+from nautilus_platform.trading.risk.engine import RiskEngine
+from nautilus_platform.trading.router import InstrumentVenueRouter, Router
 from nautilus_platform.venues.client import VenueClient
 
 _DENY_REASON_DUPLICATE_CLIENT_ORDER_ID: Final = DenyReason.DUPLICATE_CLIENT_ORDER_ID
@@ -146,7 +148,7 @@ class ExecutionEngine:
         handler = self._dispatch.get(type(command))
         if handler is None:
             raise NotFoundError(f"no handler for command {type(command).__name__}")
-        self.journal.append(command)
+        self._record(command)
         handler(command)
 
     def _submit(self, command: SubmitOrder) -> None:
@@ -164,7 +166,7 @@ class ExecutionEngine:
         event = self._denied(order, _DENY_REASON_NO_VENUE, "smart order routing is not enabled on this node")
         if order.status is _INITIALIZED:
             order.apply(event)
-        self.journal.append(event)
+        self._record(event)
         self._publish_order_event(event)
 
     def submit_child(self, order: Order, venue: VenueId) -> None:
@@ -173,7 +175,7 @@ class ExecutionEngine:
             self._deny_duplicate(order)
             return
         self.cache.add_order(order, venue, None)
-        self.journal.append(order.init)
+        self._record(order.init)
         self.submit_order(order)
 
     def _submit_list(self, command: SubmitOrderList) -> None:
@@ -193,7 +195,7 @@ class ExecutionEngine:
             self._deny_duplicate(order)
             return False
         self.cache.add_order(order, command.venue, command.position_id)
-        self.journal.append(order.init)
+        self._record(order.init)
         return True
 
     def _deny_duplicate(self, order: Order) -> None:
@@ -203,18 +205,22 @@ class ExecutionEngine:
         )
         if order.status is _INITIALIZED and self.cache.orders.get(order.client_order_id) is not order:
             order.apply(event)  # the caller's object learns it was denied; the stored one is untouched
-        self.journal.append(event)
+        self._record(event)
         self._publish_order_event(event)
 
     def submit_order(self, order: Order) -> None:
         """Risk-check, route and send an INITIALIZED order that is already in the cache."""
         if order.status is not _INITIALIZED or self.cache.orders.get(order.client_order_id) is not order:
             return
-        denial = self.risk.check_submit(order)
+        risk = self.risk
+        if isinstance(risk, RiskEngine):  # the core's own engine: a native call, not a protocol lookup
+            denial = risk.check_submit(order)
+        else:
+            denial = risk.check_submit(order)
         if denial is not None:
             self._apply(order, self._denied(order, denial[0], denial[1]))
             return
-        client = self.router.route(order, self.cache.order_venue.get(order.client_order_id))
+        client = self._venue_of(order)
         if client is None:
             self._apply(order, self._denied(order, _DENY_REASON_NO_VENUE, f"no venue for {order.instrument_id}"))
             return
@@ -251,7 +257,7 @@ class ExecutionEngine:
                 client_order_id=command.client_order_id,
                 reason=f"{DenyReason.INVALID_ORDER.value}: a routed parent order cannot be modified; cancel and resubmit",
             )  # fmt: skip
-            self.journal.append(event)
+            self._record(event)
             self._publish_order_event(event)
             return
         order = self._known_order(command, "modify")
@@ -388,7 +394,7 @@ class ExecutionEngine:
             client_order_id=command.client_order_id,
             reason=f"{_DENY_REASON_ORDER_NOT_FOUND.value}: no order {command.client_order_id} for {command.strategy_id}",
         )
-        self.journal.append(event)
+        self._record(event)
         self._publish_order_event(event)
         return None
 
@@ -411,11 +417,26 @@ class ExecutionEngine:
         if apply and not order.is_closed:
             self._apply(order, event)
         else:
-            self.journal.append(event)
+            self._record(event)
             self._publish_order_event(event)
 
     def _venue_of(self, order: Order) -> VenueClient | None:
-        return self.router.route(order, self.cache.order_venue.get(order.client_order_id))
+        router = self.router
+        venue = self.cache.order_venue.get(order.client_order_id)
+        if isinstance(router, InstrumentVenueRouter):  # the core's own router: a native call
+            return router.route(order, venue)
+        return router.route(order, venue)
+
+    def _record(self, entry: Entry) -> None:
+        """``self.journal.append(entry)``, called natively on the core's own journals."""
+        journal = self.journal
+        if isinstance(journal, InMemoryJournal):
+            journal.append(entry)
+            return
+        if isinstance(journal, CompactJournal):
+            journal.append(entry)
+            return
+        journal.append(entry)
 
     # -- venue events -----------------------------------------------------------------------
     def on_venue_event(self, event: OrderEvent) -> None:
@@ -439,25 +460,32 @@ class ExecutionEngine:
         except (InvalidStateTransition, OverfillError, DuplicateFillError) as exc:
             self._refuse(event, str(exc))
             return
-        self.journal.append(event)
+        self._record(event)
         cache.after_change(order, before)
         self._publish_order_event(event)
         if type(event) is OrderFilled:
             self._on_fill(order, event)
-        if order.init.contingency_type or order.init.parent_order_id is not None:
+        if order.is_contingent:  # ``init.contingency_type or init.parent_order_id is not None``
             self.contingency.on_event(order, event)
 
     def _fill_error(self, fill: OrderFilled) -> str | None:
         if fill.instrument_id not in self.cache.instruments:
             return f"fill {fill.trade_id} for unknown instrument {fill.instrument_id}"
-        return self.portfolio.fill_error(fill)
+        portfolio = self.portfolio
+        if isinstance(portfolio, Portfolio):  # the core's own portfolio: a native call
+            return portfolio.fill_error(fill)
+        return portfolio.fill_error(fill)
 
     def _on_fill(self, order: Order, fill: OrderFilled) -> None:
         instrument = self.cache.instruments[fill.instrument_id]
-        journal = self.journal
         bus = self.bus
-        for event in self.portfolio.on_fill(fill, instrument):
-            journal.append(event)
+        portfolio = self.portfolio
+        if isinstance(portfolio, Portfolio):  # the core's own portfolio: a native call
+            events = portfolio.on_fill(fill, instrument)
+        else:
+            events = portfolio.on_fill(fill, instrument)
+        for event in events:
+            self._record(event)
             if type(event) is AccountState:
                 topic = self._account_topics.get(event.account_id)
                 if topic is None:

@@ -172,17 +172,20 @@ class Portfolio:
         return [position.event(fill, opened, mark), account.state(fill.ts_event, fill.ts_init)]
 
     def _position_id(self, fill: OrderFilled) -> PositionId:
-        if fill.position_id is not None:
-            return fill.position_id
+        position_id = fill.position_id
+        if position_id is not None:
+            return position_id
         hinted = self.position_hints.get(fill.client_order_id)
         if hinted is not None:
             return hinted
-        oms = self.oms_overrides.get(fill.strategy_id, self.oms_type)
+        strategy_id = fill.strategy_id
+        oms = self.oms_overrides.get(strategy_id, self.oms_type)
         if oms is _NETTING:
-            key = (fill.instrument_id, fill.strategy_id)
+            instrument_id = fill.instrument_id
+            key = (instrument_id, strategy_id)
             netting = self._netting_ids.get(key)
             if netting is None:
-                netting = self._netting_ids[key] = unchecked(PositionId, f"{fill.instrument_id}-{fill.strategy_id}")
+                netting = self._netting_ids[key] = unchecked(PositionId, f"{instrument_id}-{strategy_id}")
             return netting
         known = self._hedge_ids.get(fill.client_order_id)
         if known is None:
@@ -196,6 +199,8 @@ class Portfolio:
     ) -> None:
         settle = position.settlement
         commission = fill.commission
+        commission_raw = commission.raw  # each struct field read once (generic lookups when compiled)
+        commission_ccy = commission.currency
         if account.account_type is _CASH:
             qty, px = fill.last_qty.raw, fill.last_px.raw
             flow = qty * px * position.mult
@@ -207,7 +212,7 @@ class Portfolio:
                 assert base is not None
                 units = qty * position.mult // 1_000_000_000
                 account.book(base, units if fill.order_side is _BUY else -units)
-            account.book(commission.currency, -commission.raw)
+            account.book(commission_ccy, -commission_raw)
             pnl_ccy, pnl = settle, realized
         else:
             pnl_ccy, pnl = settle, realized
@@ -219,7 +224,7 @@ class Portfolio:
                 else:
                     account.unconverted[settle] = account.unconverted.get(settle, 0) + realized
             account.book(pnl_ccy, pnl)
-            fee_ccy, fee = commission.currency, commission.raw
+            fee_ccy, fee = commission_ccy, commission_raw
             if fee and fee_ccy != base:
                 converted = self.rates.convert_raw(fee, fee_ccy, base)
                 if converted is not None:
@@ -227,9 +232,9 @@ class Portfolio:
                 else:
                     account.unconverted[fee_ccy] = account.unconverted.get(fee_ccy, 0) - fee
             account.book(fee_ccy, -fee)
-        if commission.raw:
-            account.commissions[commission.currency] = account.commissions.get(commission.currency, 0) + commission.raw
-        net_today = self._in_base(account, pnl, pnl_ccy) - self._in_base(account, commission.raw, commission.currency)
+        if commission_raw:
+            account.commissions[commission_ccy] = account.commissions.get(commission_ccy, 0) + commission_raw
+        net_today = self._in_base(account, pnl, pnl_ccy) - self._in_base(account, commission_raw, commission_ccy)
         account.realized_today_raw += net_today
         account.realized_total_raw += net_today
 

@@ -47,6 +47,28 @@ def _avg_decimal(value_exact: int, qty_raw: int) -> Decimal:
     return Decimal(value_exact * _FIXED // qty_raw).scaleb(-18)
 
 
+class _AvgMemo:
+    """The last ``_avg_decimal`` of one call site: fills at the same size and price repeat it, and a
+    ``Decimal`` (immutable) costs thousands of instructions to build from a big integer."""
+
+    __slots__ = ("last",)
+
+    def __init__(self) -> None:
+        self.last: tuple[int, int, Decimal] = (0, 0, _ZERO)  # qty 0 is never asked: no average
+
+    def avg(self, value_exact: int, qty_raw: int) -> Decimal:
+        last = self.last  # one tuple, replaced whole: arguments and result always belong together
+        if qty_raw == last[1] and value_exact == last[0] and qty_raw:
+            return last[2]
+        result = _avg_decimal(value_exact, qty_raw)
+        self.last = (value_exact, qty_raw, result)
+        return result
+
+
+_AVG_OPEN: Final = _AvgMemo()
+_AVG_CLOSE: Final = _AvgMemo()
+
+
 class Position:
     """The open quantity, entry cost, realised P&L and commissions of one position."""
 
@@ -153,14 +175,16 @@ class Position:
         if size > self.peak_raw:
             self.peak_raw = size
         commission = fill.commission
-        if commission.raw:
+        fee = commission.raw
+        if fee:
             ccy = commission.currency
-            self.commissions[ccy] = self.commissions.get(ccy, 0) + commission.raw
+            self.commissions[ccy] = self.commissions.get(ccy, 0) + fee
         self.last_px_raw = px
         self.last_trade_id = fill.trade_id
-        self.ts_last = fill.ts_event
+        ts_event = fill.ts_event
+        self.ts_last = ts_event
         if signed == 0:
-            self.ts_closed = fill.ts_event
+            self.ts_closed = ts_event
         self.event_count += 1
         return self.realized_raw - before_raw
 
@@ -236,8 +260,8 @@ class Position:
         close_qty = self.close_qty_raw
         mark = mark_raw if mark_raw is not None else self.last_px_raw
         quantity = Quantity(raw=size, precision=self.instrument.size_precision)
-        avg_open = _avg_decimal(self.cost_exact, size) if size else _ZERO
-        avg_close = _avg_decimal(self.close_value_exact, close_qty) if close_qty else None
+        avg_open = _AVG_OPEN.avg(self.cost_exact, size) if size else _ZERO
+        avg_close = _AVG_CLOSE.avg(self.close_value_exact, close_qty) if close_qty else None
         realized = self._realized_money()
         unrealized = Money(raw=round_half_even(self.unrealized_exact(mark), self.unit_den) * self.unit, currency=settle)
         if signed == 0:

@@ -37,6 +37,8 @@ from nautilus_platform.model.enums import AccountType, ContingencyType, DenyReas
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.orders import Order
 from nautilus_platform.model.values import FIXED_SCALAR, POW10, Currency, Price, Quantity, format_fixed
+from nautilus_platform.trading.cache import SideAggregate
+from nautilus_platform.trading.positions.account import Account
 from nautilus_platform.trading.risk.config import (
     RateLimit,
     RiskConfig,
@@ -56,6 +58,7 @@ _MARKET: Final = OrderType.MARKET
 _CASH: Final = AccountType.CASH
 _SCALE18: Final = FIXED_SCALAR * FIXED_SCALAR
 _SCALE27: Final = _SCALE18 * FIXED_SCALAR
+_CURRENCIES: Final = Currency._registry  # code -> Currency (what ``Account.free`` resolves codes with)
 
 _ACTIVE, _REDUCING, _HALTED = 0, 1, 2
 _CODE: Final = {TradingState.ACTIVE: _ACTIVE, TradingState.REDUCING: _REDUCING, TradingState.HALTED: _HALTED}
@@ -154,14 +157,18 @@ class _Resolved:
         "notional",
         "notional_same",
         "open_notional",
+        "price_precision",
         "price_unit",
         "qty_unit",
         "reference",
         "settle",
+        "settle_code",
+        "size_precision",
         "source",
         "submit_throttles",
         "throttle",
         "tick",
+        "tradable",
     )
 
     def __init__(
@@ -183,6 +190,12 @@ class _Resolved:
         self.lot = instrument.lot_size.raw
         self.mult = instrument.multiplier.raw
         self.settle = instrument.settlement
+        self.settle_code: str = self.settle.code
+        # The instrument is frozen (and ``r.instrument is instrument`` is checked before use), so
+        # the fields the fast path compares are read once here, not per order.
+        self.tradable = bool(instrument.tradable)
+        self.size_precision: int = instrument.size_precision
+        self.price_precision: int = instrument.price_precision
         min_qty, self.min_qty_name = 0, ""
         max_qty, self.max_qty_name = None, ""
         if self.check_instrument:
@@ -432,19 +445,21 @@ class RiskEngine:
         qty = quantity.raw
         price = order.price
         trigger = order.trigger_price
+        # Each struct field is read once (compiled code reads msgspec fields generically).
+        price_raw = price.raw if price is not None else 0
+        trigger_raw = trigger.raw if trigger is not None else 0
         if r.check_instrument:
             # tick and lot lie within the precisions, so a multiple of them has no extra decimals
-            if not instrument.tradable or quantity.precision > instrument.size_precision or qty % r.lot:
+            if not r.tradable or quantity.precision > r.size_precision or qty % r.lot:
                 return self._submit_full(order, account_id)
-            if price is not None and (price.precision > instrument.price_precision or price.raw % r.tick):
+            if price is not None and (price.precision > r.price_precision or price_raw % r.tick):
                 return self._submit_full(order, account_id)
-            if trigger is not None and (trigger.precision > instrument.price_precision or trigger.raw % r.tick):
+            if trigger is not None and (trigger.precision > r.price_precision or trigger_raw % r.tick):
                 return self._submit_full(order, account_id)
         max_qty = r.max_qty
         if qty < r.min_qty_fast or (max_qty is not None and qty > max_qty):
             return self._submit_full(order, account_id)
-        px = price if price is not None else trigger
-        if px is None or r.collar:
+        if (price is None and trigger is None) or r.collar:
             ref = r.reference(instrument_id)
             if ref is None:
                 return self._submit_full(order, account_id)
@@ -452,20 +467,20 @@ class RiskEngine:
                 bps = r.collar_bps
                 band = r.collar_band
                 if price is not None:
-                    diff = price.raw - ref
+                    diff = price_raw - ref
                     if diff < 0:
                         diff = -diff
                     if (bps is not None and diff * 10_000 > bps * ref) or (band is not None and diff > band):
                         return self._submit_full(order, account_id)
                 if trigger is not None:
-                    diff = trigger.raw - ref
+                    diff = trigger_raw - ref
                     if diff < 0:
                         diff = -diff
                     if (bps is not None and diff * 10_000 > bps * ref) or (band is not None and diff > band):
                         return self._submit_full(order, account_id)
-            px_raw = px.raw if px is not None else ref
+            px_raw = price_raw if price is not None else trigger_raw if trigger is not None else ref
         else:
-            px_raw = px.raw
+            px_raw = price_raw if price is not None else trigger_raw
         # notional rounded up to raw (10**9) units: ``a + n27 / 10**18 > L  <=>  a + ceil(...) > L``
         notional = -(-qty * px_raw * r.mult // _SCALE18)
         if r.max_notional_raw is not None and notional > r.max_notional_raw:
@@ -476,7 +491,11 @@ class RiskEngine:
         if max_position is not None:
             side_orders = (self._buy_orders if buy else self._sell_orders)(instrument_id)
             if side_orders is not None:
-                projected = position + qty + side_orders.leaves_raw if buy else position - qty - side_orders.leaves_raw
+                if isinstance(side_orders, SideAggregate):
+                    open_leaves = side_orders.leaves_raw  # the cache's own aggregate: a native read
+                else:
+                    open_leaves = side_orders.leaves_raw
+                projected = position + qty + open_leaves if buy else position - qty - open_leaves
             else:
                 projected = position + qty if buy else position - qty
             if projected > max_position or -projected > max_position:
@@ -485,45 +504,11 @@ class RiskEngine:
             account = self._account(account_id) if account_id is not None else None
             if account is None:
                 return self._submit_full(order, account_id)
-            settle = r.settle
-            if r.needs_base:
-                base = account.base_currency
-                if base is not settle and base != settle:
+            if isinstance(account, Account):  # the core's own account: native reads, same checks
+                if not _account_fast(r, account, notional, buy):
                     return self._submit_full(order, account_id)
-            if r.has_breakers:
-                limit = r.daily_loss
-                if limit is not None and -account.realized_pnl_today_raw > limit.raw:
-                    return self._submit_full(order, account_id)
-                dd_bps = r.max_dd_bps
-                if dd_bps is not None:
-                    peak = account.peak_equity_raw
-                    if peak > 0 and (peak - account.equity_raw) * 10_000 > dd_bps * peak:
-                        return self._submit_full(order, account_id)
-            max_open = r.max_open_orders
-            if max_open is not None and account.open_order_count >= max_open:
+            elif not _view_fast(r, account, notional, buy):
                 return self._submit_full(order, account_id)
-            limit = r.open_notional
-            if limit is not None and account.open_notional_raw + notional > limit.raw:
-                return self._submit_full(order, account_id)
-            # exposures: bounded by |current| + this order's notional (exact in the full check)
-            limit = r.gross
-            if limit is not None and account.gross_exposure_raw + notional > limit.raw:
-                return self._submit_full(order, account_id)
-            limit = r.net
-            if limit is not None:
-                net = account.net_exposure_raw
-                if (net if net > 0 else -net) + notional > limit.raw:
-                    return self._submit_full(order, account_id)
-            if r.check_balance:
-                if account.account_type is _CASH:
-                    if not buy:
-                        return self._submit_full(order, account_id)
-                    k_num, k_den = r.cash_num, r.cash_den
-                else:
-                    k_num, k_den = r.margin_k_num, r.margin_k_den
-                # need <= notional * k_num / k_den + 2 units of rounding: a sufficient bound
-                if notional * k_num + 2 * k_den > account.free.get(settle.code, 0) * k_den:
-                    return self._submit_full(order, account_id)
         throttle = r.throttle
         if throttle is not None:
             if not throttle.try_acquire(self._now()):
@@ -1056,6 +1041,100 @@ class RiskEngine:
         for reason, count in self.denials.items():
             out[f"denied_{reason.value.lower()}"] = count
         return out
+
+
+def _view_fast(r: _Resolved, account: AccountView, notional: int, buy: bool) -> bool:
+    """The fast path's account checks on any ``AccountView`` (``False``: take the full path)."""
+    settle = r.settle
+    if r.needs_base:
+        base = account.base_currency
+        if base is not settle and base != settle:
+            return False
+    if r.has_breakers:
+        limit = r.daily_loss
+        if limit is not None and -account.realized_pnl_today_raw > limit.raw:
+            return False
+        dd_bps = r.max_dd_bps
+        if dd_bps is not None:
+            peak = account.peak_equity_raw
+            if peak > 0 and (peak - account.equity_raw) * 10_000 > dd_bps * peak:
+                return False
+    max_open = r.max_open_orders
+    if max_open is not None and account.open_order_count >= max_open:
+        return False
+    limit = r.open_notional
+    if limit is not None and account.open_notional_raw + notional > limit.raw:
+        return False
+    # exposures: bounded by |current| + this order's notional (exact in the full check)
+    limit = r.gross
+    if limit is not None and account.gross_exposure_raw + notional > limit.raw:
+        return False
+    limit = r.net
+    if limit is not None:
+        net = account.net_exposure_raw
+        if (net if net > 0 else -net) + notional > limit.raw:
+            return False
+    if r.check_balance:
+        if account.account_type is _CASH:
+            if not buy:
+                return False
+            k_num, k_den = r.cash_num, r.cash_den
+        else:
+            k_num, k_den = r.margin_k_num, r.margin_k_den
+        # need <= notional * k_num / k_den + 2 units of rounding: a sufficient bound
+        if notional * k_num + 2 * k_den > account.free.get(r.settle_code, 0) * k_den:
+            return False
+    return True
+
+
+def _account_fast(r: _Resolved, account: Account, notional: int, buy: bool) -> bool:
+    """``_view_fast`` on the core's ``Account``, typed so compiled code reads it natively."""
+    settle = r.settle
+    if r.needs_base:
+        base = account.base_currency
+        if base is not settle and base != settle:
+            return False
+    if r.has_breakers:
+        limit = r.daily_loss
+        if limit is not None and -account.realized_pnl_today_raw > limit.raw:
+            return False
+        dd_bps = r.max_dd_bps
+        if dd_bps is not None:
+            peak = account.peak_equity_raw
+            if peak > 0 and (peak - account.equity_raw) * 10_000 > dd_bps * peak:
+                return False
+    max_open = r.max_open_orders
+    if max_open is not None and account.open_order_count >= max_open:
+        return False
+    limit = r.open_notional
+    if limit is not None and account.open_notional_raw + notional > limit.raw:
+        return False
+    # exposures: bounded by |current| + this order's notional (exact in the full check)
+    limit = r.gross
+    if limit is not None and account.gross_exposure_raw + notional > limit.raw:
+        return False
+    limit = r.net
+    if limit is not None:
+        net = account.net_exposure_raw
+        if (net if net > 0 else -net) + notional > limit.raw:
+            return False
+    if r.check_balance:
+        if account.account_type is _CASH:
+            if not buy:
+                return False
+            k_num, k_den = r.cash_num, r.cash_den
+        else:
+            k_num, k_den = r.margin_k_num, r.margin_k_den
+        # need <= notional * k_num / k_den + 2 units of rounding: a sufficient bound
+        if notional * k_num + 2 * k_den > _free_raw(r, account) * k_den:
+            return False
+    return True
+
+
+def _free_raw(r: _Resolved, account: Account) -> int:
+    """``account.free.get(settle.code, 0)`` without the mapping (``FreeBalances.get``)."""
+    currency = _CURRENCIES.get(r.settle_code)
+    return account.free_raw(currency) if currency is not None else 0
 
 
 def _bps_str(diff: int, ref: int) -> str:

@@ -53,8 +53,6 @@ from bisect import bisect_left, insort
 from collections.abc import Callable
 from typing import Final
 
-import msgspec
-
 from nautilus_platform.core.identifiers import AccountId, ClientOrderId, InstrumentId, StrategyId, TradeId, VenueOrderId
 from nautilus_platform.model.data import Bar, OrderBookDeltas, OrderBookSnapshot, QuoteTick
 from nautilus_platform.model.enums import (
@@ -146,33 +144,113 @@ class IdGenerator:
         return str.__new__(TradeId, f"{self.trade_prefix}{self.trade_count}")
 
 
-class WorkingOrder(msgspec.Struct, gc=False, eq=False):
+#: ``WorkingOrder``'s fields in order (its repr, like the msgspec struct it was, lists them all).
+_WORKING_ORDER_FIELDS: Final = (
+    "client_order_id",
+    "strategy_id",
+    "instrument_id",
+    "side",
+    "is_buy",
+    "order_type",
+    "quantity",
+    "quantity_raw",
+    "price_raw",
+    "trigger_raw",
+    "tif",
+    "expire_ns",
+    "post_only",
+    "trigger_type",
+    "init",
+    "filled_raw",
+    "venue_order_id",
+    "is_open",
+    "is_triggered",
+    "trigger_up",
+    "where",
+)
+
+
+class WorkingOrder:
     """The venue's own record of one order: a snapshot of the order's spec at submit time.
 
-    Built with ``WorkingOrder.of(order)``; mutated only by the matching engine.
+    Built with ``WorkingOrder.of(order)``; mutated only by the matching engine. A plain class (a
+    native one when compiled: the matching engine reads and writes its fields on every event, which
+    on a msgspec struct costs a generic attribute lookup each); compared by identity.
     """
 
-    client_order_id: ClientOrderId
-    strategy_id: StrategyId
-    instrument_id: InstrumentId
-    side: OrderSide
-    is_buy: bool
-    order_type: OrderType
-    quantity: Quantity
-    quantity_raw: int
-    price_raw: int | None
-    trigger_raw: int | None
-    tif: TimeInForce
-    expire_ns: int
-    post_only: bool
-    trigger_type: TriggerType
-    init: OrderInitialized
-    filled_raw: int = 0
-    venue_order_id: VenueOrderId | None = None
-    is_open: bool = True
-    is_triggered: bool = False
-    trigger_up: bool = False
-    where: int = _NOWHERE
+    __slots__ = (
+        "client_order_id",
+        "expire_ns",
+        "filled_raw",
+        "init",
+        "instrument_id",
+        "is_buy",
+        "is_open",
+        "is_triggered",
+        "order_type",
+        "post_only",
+        "price_raw",
+        "quantity",
+        "quantity_raw",
+        "side",
+        "strategy_id",
+        "tif",
+        "trigger_raw",
+        "trigger_type",
+        "trigger_up",
+        "venue_order_id",
+        "where",
+    )
+
+    def __init__(
+        self,
+        client_order_id: ClientOrderId,
+        strategy_id: StrategyId,
+        instrument_id: InstrumentId,
+        side: OrderSide,
+        is_buy: bool,
+        order_type: OrderType,
+        quantity: Quantity,
+        quantity_raw: int,
+        price_raw: int | None,
+        trigger_raw: int | None,
+        tif: TimeInForce,
+        expire_ns: int,
+        post_only: bool,
+        trigger_type: TriggerType,
+        init: OrderInitialized,
+        filled_raw: int = 0,
+        venue_order_id: VenueOrderId | None = None,
+        is_open: bool = True,
+        is_triggered: bool = False,
+        trigger_up: bool = False,
+        where: int = _NOWHERE,
+    ) -> None:
+        self.client_order_id = client_order_id
+        self.strategy_id = strategy_id
+        self.instrument_id = instrument_id
+        self.side = side
+        self.is_buy = is_buy
+        self.order_type = order_type
+        self.quantity = quantity
+        self.quantity_raw = quantity_raw
+        self.price_raw = price_raw
+        self.trigger_raw = trigger_raw
+        self.tif = tif
+        self.expire_ns = expire_ns
+        self.post_only = post_only
+        self.trigger_type = trigger_type
+        self.init = init
+        self.filled_raw = filled_raw
+        self.venue_order_id = venue_order_id
+        self.is_open = is_open
+        self.is_triggered = is_triggered
+        self.trigger_up = trigger_up
+        self.where = where
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in _WORKING_ORDER_FIELDS)
+        return f"WorkingOrder({fields})"
 
     @classmethod
     def of(cls, order: Order) -> WorkingOrder:
