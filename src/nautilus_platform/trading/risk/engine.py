@@ -504,10 +504,8 @@ class RiskEngine:
             account = self._account(account_id) if account_id is not None else None
             if account is None:
                 return self._submit_full(order, account_id)
-            if isinstance(account, Account):  # the core's own account: native reads, same checks
-                if not _account_fast(r, account, notional, buy):
-                    return self._submit_full(order, account_id)
-            elif not _view_fast(r, account, notional, buy):
+            # The fast bounds read the core's own Account natively; any other view takes the exact path.
+            if not isinstance(account, Account) or not _account_fast(r, account, notional, buy):
                 return self._submit_full(order, account_id)
         throttle = r.throttle
         if throttle is not None:
@@ -1043,52 +1041,9 @@ class RiskEngine:
         return out
 
 
-def _view_fast(r: _Resolved, account: AccountView, notional: int, buy: bool) -> bool:
-    """The fast path's account checks on any ``AccountView`` (``False``: take the full path)."""
-    settle = r.settle
-    if r.needs_base:
-        base = account.base_currency
-        if base is not settle and base != settle:
-            return False
-    if r.has_breakers:
-        limit = r.daily_loss
-        if limit is not None and -account.realized_pnl_today_raw > limit.raw:
-            return False
-        dd_bps = r.max_dd_bps
-        if dd_bps is not None:
-            peak = account.peak_equity_raw
-            if peak > 0 and (peak - account.equity_raw) * 10_000 > dd_bps * peak:
-                return False
-    max_open = r.max_open_orders
-    if max_open is not None and account.open_order_count >= max_open:
-        return False
-    limit = r.open_notional
-    if limit is not None and account.open_notional_raw + notional > limit.raw:
-        return False
-    # exposures: bounded by |current| + this order's notional (exact in the full check)
-    limit = r.gross
-    if limit is not None and account.gross_exposure_raw + notional > limit.raw:
-        return False
-    limit = r.net
-    if limit is not None:
-        net = account.net_exposure_raw
-        if (net if net > 0 else -net) + notional > limit.raw:
-            return False
-    if r.check_balance:
-        if account.account_type is _CASH:
-            if not buy:
-                return False
-            k_num, k_den = r.cash_num, r.cash_den
-        else:
-            k_num, k_den = r.margin_k_num, r.margin_k_den
-        # need <= notional * k_num / k_den + 2 units of rounding: a sufficient bound
-        if notional * k_num + 2 * k_den > account.free.get(r.settle_code, 0) * k_den:
-            return False
-    return True
-
-
 def _account_fast(r: _Resolved, account: Account, notional: int, buy: bool) -> bool:
-    """``_view_fast`` on the core's ``Account``, typed so compiled code reads it natively."""
+    """Sufficient bounds for the account checks on the core's ``Account`` (typed, so compiled code
+    reads it natively); ``False``: take the full, exact path."""
     settle = r.settle
     if r.needs_base:
         base = account.base_currency
