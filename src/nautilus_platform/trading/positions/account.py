@@ -13,12 +13,17 @@ Two kinds, as at a broker:
 Amounts are raw fixed-point ints (10**9 = 1 unit) in whole smallest units of their currency.
 Aggregates of positions are kept per settlement currency at scale 10**27 and are converted to
 the account's base currency through ``ExchangeRates`` only when read.
+
+Marks move what equity needs (unrealised P&L and value) at once; the portfolio brings gross and
+net exposure and margins up to the latest marks when one of the views below first reads them
+(``stale`` and ``settle_hook``), so a price tick costs a few exact multiplies, not the full set.
+Equity is remembered between changes while every amount is in the base currency.
 """
 
 from __future__ import annotations
 
 from bisect import insort
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import Final, Protocol
 
@@ -132,8 +137,24 @@ class Account:
         self.realized_total_raw = 0
         self.commissions: dict[Currency, int] = {}
         self.unconverted: dict[Currency, int] = {}  # P&L booked in its own currency for want of a rate
+        self.stale = False  # marks moved positions whose gross/net/margin figures are not booked yet
+        self.settle_hook: Callable[[], None] | None = None  # books them (the portfolio sets it)
+        self._equity_memo = 0
+        self._equity_fresh = False  # ``_equity_memo`` is the equity (cleared by every change)
         self.peak_equity_raw = self.equity_raw
         self.free = FreeBalances(self)
+
+    def settle(self) -> None:
+        """Bring gross/net exposure and margins up to the latest marks (views call it first)."""
+        if self.stale:
+            self.stale = False
+            hook = self.settle_hook
+            if hook is not None:
+                hook()
+
+    def values_changed(self) -> None:
+        """Forget the remembered equity (the portfolio calls it after moving an exposure)."""
+        self._equity_fresh = False
 
     @property
     def is_cash(self) -> bool:
@@ -144,6 +165,7 @@ class Account:
         """Add ``raw`` (whole smallest units) to the balance of ``currency``."""
         if raw:
             self.balances[currency] = self.balances.get(currency, 0) + raw
+            self._equity_fresh = False
 
     def exposure(self, currency: Currency) -> CurrencyExposure:
         exposure = self.exposures.get(currency)
@@ -167,6 +189,7 @@ class Account:
 
     def margin_balances(self) -> tuple[MarginBalance, ...]:
         """Initial and maintenance margin per instrument, ordered by instrument id."""
+        self.settle()
         cached = self._margins_tuple
         if cached is not None:
             return cached
@@ -206,12 +229,26 @@ class Account:
     @property
     def equity_raw(self) -> int:
         """Balances plus what positions add (market value in cash accounts, else unrealised P&L)."""
+        if self._equity_fresh:
+            return self._equity_memo
         total = 0
         base = self.base_currency
+        in_base = True  # only then is the figure independent of exchange rates, and remembered
         for currency, raw in self.balances.items():
-            total += raw if currency is base else self._balance_in_base(currency, raw)
+            if currency is base:
+                total += raw
+            else:
+                total += self._balance_in_base(currency, raw)
+                in_base = False
         for currency, exposure in self.exposures.items():
-            total += exposure.value // SCALE18 if currency is base else self._to_base(exposure.value, currency)
+            if currency is base:
+                total += exposure.value // SCALE18
+            else:
+                total += self._to_base(exposure.value, currency)
+                in_base = False
+        if in_base:
+            self._equity_memo = total
+            self._equity_fresh = True
         return total
 
     @property
@@ -221,6 +258,7 @@ class Account:
         Base-currency views (equity, exposures, open notional) count them as zero until a rate is
         known: check this list before trusting those figures in a multi-currency account.
         """
+        self.settle()
         base = self.base_currency
         held = {c for c, raw in self.balances.items() if raw} | {
             c for c, e in self.exposures.items() if e.value or e.gross
@@ -240,6 +278,7 @@ class Account:
 
     @property
     def gross_exposure_raw(self) -> int:
+        self.settle()
         total = 0
         base = self.base_currency
         for currency, exposure in self.exposures.items():
@@ -248,6 +287,7 @@ class Account:
 
     @property
     def net_exposure_raw(self) -> int:
+        self.settle()
         total = 0
         base = self.base_currency
         for currency, exposure in self.exposures.items():
@@ -272,6 +312,7 @@ class Account:
     def free_raw(self, currency: Currency) -> int:
         """Free to trade in ``currency``: balance less order locks; margin accounts also less initial
         margin and unrealised *losses* (unrealised gains are not lent against)."""
+        self.settle()
         balance = self.balances.get(currency, 0)
         locks = self.order_locks.get(currency, 0)
         if locks:
@@ -288,6 +329,7 @@ class Account:
 
     def locked_raw(self, currency: Currency) -> int:
         """Tied up in ``currency``: order locks, and initial margin of positions in margin accounts."""
+        self.settle()
         locks = self.order_locks.get(currency, 0)
         locked = -(-locks // SCALE18) if locks else 0
         if self.account_type is not _CASH:
@@ -299,6 +341,7 @@ class Account:
     # -- events -------------------------------------------------------------------------------
     def state(self, ts_event: int, ts_init: int, reason: str = "") -> AccountState:
         """An ``AccountState`` with every balance (total, locked, free) and, for margin, the margins."""
+        self.settle()
         balances = []
         currencies = self.balances.keys() | self.exposures.keys()
         cache = self._balance_cache

@@ -43,10 +43,11 @@ _NETTING: Final = OmsType.NETTING
 class _Marked:
     """A position's last contribution to its account's exposure (so it can be taken back)."""
 
-    __slots__ = ("gross", "margin_init", "margin_maint", "net", "unrealized", "value")
+    __slots__ = ("gross", "margin_init", "margin_maint", "net", "stale", "unrealized", "value")
 
     def __init__(self) -> None:
         self.unrealized = self.value = self.gross = self.net = self.margin_init = self.margin_maint = 0
+        self.stale = False  # unrealized/value follow the latest mark, gross/net/margins an earlier one
 
     def is_zero(self) -> bool:
         return not (self.unrealized or self.value or self.gross or self.net or self.margin_init or self.margin_maint)
@@ -84,6 +85,7 @@ class Portfolio:
         self.marks: dict[InstrumentId, int] = {}
         self._by_instrument: dict[InstrumentId, list[Position]] = {}
         self._marked: dict[PositionId, _Marked] = {}
+        self._stale: list[tuple[Account, Position, _InstrumentInfo, _Marked]] = []  # see ``settle``
         self._info: dict[InstrumentId, _InstrumentInfo] = {}
         self._hedge_ids: dict[ClientOrderId, PositionId] = {}
         self._netting_ids: dict[tuple[InstrumentId, StrategyId], PositionId] = {}
@@ -105,6 +107,7 @@ class Portfolio:
                 raise ValidationError("balances", money, "must be Money")
             start[money.currency] = start.get(money.currency, 0) + money.raw
         account = Account(account_id, account_type, base_currency, self.rates, start)
+        account.settle_hook = self.settle
         self.accounts[account_id] = account
         now = self.clock.timestamp_ns()
         return account.state(now, now, "opened")
@@ -254,12 +257,45 @@ class Portfolio:
         info = self._info[instrument_id]
         accounts = self.accounts
         marked_by_id = self._marked
+        stale = self._stale
         for position in positions:
-            if not position.signed_raw and marked_by_id[position.id].is_zero():
-                continue  # flat and already marked flat: the account's figures do not move
+            marked = marked_by_id[position.id]
             account = accounts[position.account_id]
-            self._remark(account, position, info, mark_raw)
+            if not position.signed_raw:
+                if marked.is_zero():
+                    continue  # flat and already marked flat: the account's figures do not move
+                self._remark(account, position, info, mark_raw)
+            else:
+                # What equity needs now; gross, net and margins when a view reads them (``settle``).
+                unrealized = position.unrealized_exact(mark_raw)
+                if account.account_type is _CASH:
+                    value = 0 if info.is_pair else position.signed_raw * mark_raw * position.mult
+                else:
+                    value = unrealized
+                exposure = account.exposure(position.settlement)
+                exposure.unrealized += unrealized - marked.unrealized
+                exposure.value += value - marked.value
+                marked.unrealized, marked.value = unrealized, value
+                if not marked.stale:
+                    marked.stale = True
+                    stale.append((account, position, info, marked))
+                account.stale = True
+                account.values_changed()
             account.update_peak()
+
+    def settle(self) -> None:
+        """Book the gross/net exposure and margins of positions marked since they were last booked
+        (an account view calls it before reading them; the result equals marking them in full)."""
+        stale = self._stale
+        if not stale:
+            return
+        self._stale = []
+        marks, marked_by_id = self.marks, self._marked
+        for account, position, info, marked in stale:
+            if marked.stale and marked_by_id.get(position.id) is marked:
+                self._remark(account, position, info, marks[position.instrument_id])
+        for account in self.accounts.values():
+            account.stale = False
 
     def _remark(self, account: Account, position: Position, info: _InstrumentInfo, mark: int) -> None:
         marked = self._marked[position.id]
@@ -290,6 +326,8 @@ class Portfolio:
                     account.set_margin(iid, position.settlement, margin[1] + d_init, margin[2] + d_maint)
         marked.unrealized, marked.value, marked.gross, marked.net = unrealized, value, gross, net
         marked.margin_init, marked.margin_maint = m_init, m_maint
+        marked.stale = False
+        account.values_changed()
 
     # -- queries ------------------------------------------------------------------------------
     def position(self, position_id: PositionId) -> Position:
