@@ -8,6 +8,11 @@ rerun with the same inputs gives identical orders, fills and statistics.
 
 The equity curve samples the first account's equity (in its base currency) after the last item
 of each timestamp — or, with ``equity_interval_ns``, at most once per interval.
+
+A run over one source of loaded bars or quotes replays its columns directly: the core reads
+each row's raw ints, and the model object the cache and the strategies see is built from
+shared ``Price``/``Quantity`` values (immutable, so a repeated price is one object). Any other
+mix of sources goes item by item through the merge; both give identical results.
 """
 
 from __future__ import annotations
@@ -24,15 +29,18 @@ from nautilus_platform.analytics.statistics import EquityCurve, RoundTrip, compu
 from nautilus_platform.backtest.results import BacktestResult, OrderSummary, round_trips, summarise_order
 from nautilus_platform.core.clock import SimulatedClock
 from nautilus_platform.core.errors import ConfigurationError, ValidationError
+from nautilus_platform.core.identifiers import InstrumentId
 from nautilus_platform.data.catalog import CatalogData
 from nautilus_platform.data.engine import MarketDataEngine
+from nautilus_platform.data.layouts import DataKind
 from nautilus_platform.data.loaders import LoadedData
-from nautilus_platform.data.objects import iter_objects
-from nautilus_platform.model.data import MarketData
+from nautilus_platform.data.objects import CHUNK, iter_objects
+from nautilus_platform.model.data import Bar, BarType, MarketData, QuoteTick
 from nautilus_platform.model.events import AccountState, OrderEvent, OrderFilled, PositionEvent
-from nautilus_platform.model.values import FIXED_SCALAR
+from nautilus_platform.model.values import FIXED_SCALAR, Price, Quantity
 from nautilus_platform.strategy.base import Strategy
 from nautilus_platform.strategy.engine import StrategyEngine, TradingCore
+from nautilus_platform.trading.positions import Account
 
 DataSource = LoadedData | CatalogData | Sequence[MarketData]
 #: Items between two purges of closed orders from the core's cache (``None``: never).
@@ -44,6 +52,14 @@ class BacktestCore(TradingCore, Protocol):
     """A trading core a backtest can drive (``service.node.TradingNode``)."""
 
     def process(self, data: MarketData) -> None: ...
+
+    def process_quote_raw(
+        self, quote: QuoteTick, instrument_id: InstrumentId, ts: int, bid: int, ask: int, bid_size: int, ask_size: int
+    ) -> None: ...
+
+    def process_bar_raw(
+        self, bar: Bar, bar_type: BarType, instrument_id: InstrumentId, ts: int, o: int, h: int, low: int, c: int
+    ) -> None: ...
 
     def housekeeping(self, freeze_gc: bool = True) -> int: ...
 
@@ -62,6 +78,44 @@ def stream_of(source: DataSource) -> Iterator[MarketData]:
             size_precision=source.size_precision, bar_type=source.bar_type, trade_ids=source.trade_ids,
         )  # fmt: skip
     return iter(source)
+
+
+#: Distinct values a columnar replay keeps as shared objects before it starts afresh.
+INTERN_LIMIT = 65_536
+_PROCESS, _SKIP, _STOP = 0, 1, 2
+
+
+def _price(cache: dict[int, Price], raw: int, precision: int) -> Price:
+    price = cache.get(raw)
+    if price is None:
+        if len(cache) >= INTERN_LIMIT:
+            cache.clear()
+        price = cache[raw] = Price(raw=raw, precision=precision)
+    return price
+
+
+def _quantity(cache: dict[int, Quantity], raw: int, precision: int) -> Quantity:
+    quantity = cache.get(raw)
+    if quantity is None:
+        if len(cache) >= INTERN_LIMIT:
+            cache.clear()
+        quantity = cache[raw] = Quantity(raw=raw, precision=precision)
+    return quantity
+
+
+def _columnar(source: DataSource) -> tuple[DataKind, InstrumentId, int, int, BarType | None] | None:
+    """What a columnar replay of ``source`` needs (kind, instrument, precisions, bar type), or
+    ``None`` when it goes item by item (objects, trades, books)."""
+    if isinstance(source, LoadedData):
+        instrument = source.instrument
+        iid, pp, sp = instrument.id, instrument.price_precision, instrument.size_precision
+    elif isinstance(source, CatalogData):
+        iid, pp, sp = source.instrument_id, source.price_precision, source.size_precision
+    else:
+        return None
+    if source.kind is DataKind.QUOTES or (source.kind is DataKind.BARS and source.bar_type is not None):
+        return source.kind, iid, pp, sp, source.bar_type
+    return None
 
 
 def source_length(source: DataSource) -> int:
@@ -148,6 +202,16 @@ class Backtest:
             self.strategy_engine.add(strategy)
         self.fills: list[OrderFilled] = []
         self.positions: dict[str, PositionEvent] = {}
+        # The run loop's state (``_enter``/``_leave``), reset by ``run``.
+        self._account: Account | None = None
+        self._ts_samples: array[int] = array("q")
+        self._equity_samples: array[float] = array("d")
+        self._count = 0
+        self._last_ts = 0
+        self._has_last = False
+        self._next_sample = -(2**62)
+        self._progress: Progress | None = None
+        self._progress_every = 10_000
         self.account_states: list[AccountState] = []
         bus = core.bus
         bus.subscribe("events.order.*", self._on_order_event)
@@ -178,46 +242,142 @@ class Backtest:
         account = next((a for a in accounts if a.base_currency is not None), None)
         if account is None:
             raise ConfigurationError("the equity curve needs an account with a base currency")
-        ts_samples: array[int] = array("q")
-        equity_samples: array[float] = array("d")
-        process = self.data_engine.process
-        sample_ts, sample_equity = ts_samples.append, equity_samples.append
-        start, end, interval, purge = self.start_ns, self.end_ns, self.equity_interval_ns, self.purge_every
+        self._account = account
+        self._ts_samples, self._equity_samples = array("q"), array("d")
+        self._count = 0
+        self._last_ts = 0
+        self._has_last = False
+        self._next_sample = -(2**62)
+        self._progress = progress
+        self._progress_every = progress_every
         started = time.perf_counter()
         self.strategy_engine.start()
-        count = 0
-        last_ts = None
-        next_sample = -(2**63)
-        items: Iterable[MarketData] = merged(self.sources)
-        for item in items:
-            ts = item.ts_event
-            if start is not None and ts < start:
-                continue
-            if end is not None and ts >= end:
-                break
-            if ts != last_ts and last_ts is not None and last_ts >= next_sample:
-                sample_ts(last_ts)
-                sample_equity(account.equity_raw / FIXED_SCALAR)
-                if interval is not None:
-                    next_sample = last_ts + interval
-            last_ts = ts
-            process(item)
-            count += 1
-            if progress is not None and count % progress_every == 0:
-                progress(count)
-            if purge is not None and count % purge == 0:
-                # Closed orders leave the cache (their summaries and events are kept for the results).
-                self.core.housekeeping(freeze_gc=False)
+        columnar = _columnar(self.sources[0]) if len(self.sources) == 1 else None
+        if columnar is not None:
+            self._replay_columns(self.sources[0], *columnar)  # type: ignore[arg-type]
+        else:
+            self._replay_items(merged(self.sources))
         self.strategy_engine.stop()
-        if last_ts is not None:
-            ts_samples.append(last_ts)
+        ts_samples, equity_samples = self._ts_samples, self._equity_samples
+        if self._has_last:
+            ts_samples.append(self._last_ts)
             equity_samples.append(account.equity_raw / FIXED_SCALAR)
+        count = self._count
         if progress is not None:
             progress(count)
         wall = time.perf_counter() - started
         curve = EquityCurve(ts=np.frombuffer(ts_samples, np.int64), equity=np.frombuffer(equity_samples, np.float64))
-        del ts_samples, equity_samples, sample_ts, sample_equity  # the curve holds its own copy
+        self._ts_samples, self._equity_samples = array("q"), array("d")  # the curve holds its own copy
+        del ts_samples, equity_samples
         return self._result(count, wall, curve)
+
+    def _enter(self, ts: int) -> int:
+        """Before an item at ``ts``: skip it (before the start), stop (at the end), or process it
+        (after sampling the equity of the timestamp that just ended)."""
+        start, end = self.start_ns, self.end_ns
+        if start is not None and ts < start:
+            return _SKIP
+        if end is not None and ts >= end:
+            return _STOP
+        if self._has_last:
+            last = self._last_ts
+            if ts != last and last >= self._next_sample:
+                account = self._account
+                assert account is not None
+                self._ts_samples.append(last)
+                self._equity_samples.append(account.equity_raw / FIXED_SCALAR)
+                interval = self.equity_interval_ns
+                if interval is not None:
+                    self._next_sample = last + interval
+        self._last_ts = ts
+        self._has_last = True
+        return _PROCESS
+
+    def _leave(self) -> None:
+        """After an item: count it, report progress, purge closed orders now and then."""
+        count = self._count = self._count + 1
+        progress = self._progress
+        if progress is not None and count % self._progress_every == 0:
+            progress(count)
+        purge = self.purge_every
+        if purge is not None and count % purge == 0:
+            # Closed orders leave the cache (their summaries and events are kept for the results).
+            self.core.housekeeping(freeze_gc=False)
+
+    def _replay_items(self, items: Iterable[MarketData]) -> None:
+        process = self.data_engine.process
+        for item in items:
+            action = self._enter(item.ts_event)
+            if action == _SKIP:
+                continue
+            if action == _STOP:
+                break
+            process(item)
+            self._leave()
+
+    def _replay_columns(
+        self, source: LoadedData | CatalogData, kind: DataKind, iid: InstrumentId, pp: int, sp: int,
+        bar_type: BarType | None,
+    ) -> None:  # fmt: skip
+        columns = source.columns
+        prices: dict[int, Price] = {}
+        sizes: dict[int, Quantity] = {}
+        n = len(columns["ts"])
+        for begin in range(0, n, CHUNK):
+            chunk = {name: column[begin : begin + CHUNK].tolist() for name, column in columns.items()}
+            if kind is DataKind.BARS:
+                assert bar_type is not None
+                stopped = self._replay_bars(chunk, bar_type, iid, pp, sp, prices, sizes)
+            else:
+                stopped = self._replay_quotes(chunk, iid, pp, sp, prices, sizes)
+            if stopped:
+                return
+
+    def _replay_bars(
+        self, chunk: dict[str, list[int]], bar_type: BarType, iid: InstrumentId, pp: int, sp: int,
+        prices: dict[int, Price], sizes: dict[int, Quantity],
+    ) -> bool:  # fmt: skip
+        process_bar = self.data_engine.process_bar_raw
+        ts_col, o_col, h_col = chunk["ts"], chunk["open"], chunk["high"]
+        lo_col, c_col, v_col = chunk["low"], chunk["close"], chunk["volume"]
+        for i in range(len(ts_col)):
+            t = ts_col[i]
+            action = self._enter(t)
+            if action == _SKIP:
+                continue
+            if action == _STOP:
+                return True
+            o, h, lo, c = o_col[i], h_col[i], lo_col[i], c_col[i]
+            bar = Bar(
+                bar_type=bar_type, open=_price(prices, o, pp), high=_price(prices, h, pp), low=_price(prices, lo, pp),
+                close=_price(prices, c, pp), volume=_quantity(sizes, v_col[i], sp), ts_event=t, ts_init=t,
+            )  # fmt: skip
+            process_bar(bar, bar_type, iid, t, o, h, lo, c)
+            self._leave()
+        return False
+
+    def _replay_quotes(
+        self, chunk: dict[str, list[int]], iid: InstrumentId, pp: int, sp: int, prices: dict[int, Price],
+        sizes: dict[int, Quantity],
+    ) -> bool:  # fmt: skip
+        process_quote = self.data_engine.process_quote_raw
+        ts_col, bid_col, ask_col = chunk["ts"], chunk["bid_price"], chunk["ask_price"]
+        bsz_col, asz_col = chunk["bid_size"], chunk["ask_size"]
+        for i in range(len(ts_col)):
+            t = ts_col[i]
+            action = self._enter(t)
+            if action == _SKIP:
+                continue
+            if action == _STOP:
+                return True
+            bid, ask, bsz, asz = bid_col[i], ask_col[i], bsz_col[i], asz_col[i]
+            quote = QuoteTick(
+                instrument_id=iid, bid_price=_price(prices, bid, pp), ask_price=_price(prices, ask, pp),
+                bid_size=_quantity(sizes, bsz, sp), ask_size=_quantity(sizes, asz, sp), ts_event=t, ts_init=t,
+            )  # fmt: skip
+            process_quote(quote, iid, t, bid, ask, bsz, asz)
+            self._leave()
+        return False
 
     def _orders(self) -> list[OrderSummary]:
         """Every order of the run, in creation order: closed ones as summarised when they closed."""

@@ -49,6 +49,14 @@ class DataSink(Protocol):
 
     def process(self, data: MarketData) -> None: ...
 
+    def process_quote_raw(
+        self, quote: QuoteTick, instrument_id: InstrumentId, ts: int, bid: int, ask: int, bid_size: int, ask_size: int
+    ) -> None: ...
+
+    def process_bar_raw(
+        self, bar: Bar, bar_type: BarType, instrument_id: InstrumentId, ts: int, o: int, h: int, low: int, c: int
+    ) -> None: ...
+
 
 @dataclass(frozen=True)
 class RejectedData:
@@ -77,30 +85,77 @@ class MarketDataEngine:
     def process(self, item: MarketData) -> bool:
         """Feed one item; ``False`` when it was rejected (see ``rejected`` and ``examples``)."""
         kind = type(item)
+        if kind is QuoteTick:
+            quote: QuoteTick = item  # type: ignore[assignment]
+            return self.process_quote_raw(
+                quote, quote.instrument_id, quote.ts_event, quote.bid_price.raw, quote.ask_price.raw,
+                quote.bid_size.raw, quote.ask_size.raw,
+            )  # fmt: skip
         if kind is Bar:
-            key: object = item.bar_type  # type: ignore[union-attr]
-            instrument_id = item.bar_type.instrument_id  # type: ignore[union-attr]
-        elif kind is QuoteTick or kind is TradeTick or kind is OrderBookSnapshot or kind is OrderBookDeltas:
+            bar: Bar = item  # type: ignore[assignment]
+            bar_type = bar.bar_type
+            return self.process_bar_raw(
+                bar, bar_type, bar_type.instrument_id, bar.ts_event, bar.open.raw, bar.high.raw, bar.low.raw,
+                bar.close.raw,
+            )  # fmt: skip
+        if kind is TradeTick or kind is OrderBookSnapshot or kind is OrderBookDeltas:
             instrument_id = item.instrument_id
-            key = (kind, instrument_id)
+            key: object = (kind, instrument_id)
         else:
             return self._reject("not_market_data", f"{kind.__name__} is not market data", item)
-        topic = self._topics.get(key)
+        topic = self._topic_of(key, item, instrument_id, item.ts_event)
         if topic is None:
-            if instrument_id not in self._instruments:
-                return self._reject("unknown_instrument", f"instrument {instrument_id} is not in the cache", item)
-            topic = self._topics[key] = _topic(item, instrument_id)
-        ts = item.ts_event
-        last = self._last_ts.get(key)
-        if last is not None and ts < last:
-            return self._reject("time_backwards", f"ts_event {ts} is before the stream's last {last}", item)
-        self._last_ts[key] = ts
+            return False
         self.core.process(item)
         self.bus.publish(topic, item)
         self.processed += 1
         if self._aggregators:
             self._aggregate(kind, instrument_id, item)
         return True
+
+    def process_quote_raw(
+        self, quote: QuoteTick, instrument_id: InstrumentId, ts: int, bid: int, ask: int, bid_size: int, ask_size: int
+    ) -> bool:
+        """``process(quote)`` with the quote's fields already read (a columnar replay has them as ints)."""
+        key = (QuoteTick, instrument_id)
+        topic = self._topic_of(key, quote, instrument_id, ts)
+        if topic is None:
+            return False
+        self.core.process_quote_raw(quote, instrument_id, ts, bid, ask, bid_size, ask_size)
+        self.bus.publish(topic, quote)
+        self.processed += 1
+        if self._aggregators:
+            self._aggregate(QuoteTick, instrument_id, quote)
+        return True
+
+    def process_bar_raw(
+        self, bar: Bar, bar_type: BarType, instrument_id: InstrumentId, ts: int, o: int, h: int, low: int, c: int
+    ) -> bool:
+        """``process(bar)`` with the bar's fields already read (a columnar replay has them as ints)."""
+        topic = self._topic_of(bar_type, bar, instrument_id, ts)
+        if topic is None:
+            return False
+        self.core.process_bar_raw(bar, bar_type, instrument_id, ts, o, h, low, c)
+        self.bus.publish(topic, bar)
+        self.processed += 1
+        return True
+
+    def _topic_of(self, key: object, item: MarketData, instrument_id: InstrumentId, ts: int) -> str | None:
+        """The item's topic after the checks (known instrument, time not backwards), or ``None``
+        when it was rejected."""
+        topic = self._topics.get(key)
+        if topic is None:
+            if instrument_id not in self._instruments:
+                self._reject("unknown_instrument", f"instrument {instrument_id} is not in the cache", item)
+                return None
+            topic = self._topics[key] = _topic(item, instrument_id)
+        last_ts = self._last_ts
+        last = last_ts.get(key)
+        if last is not None and ts < last:
+            self._reject("time_backwards", f"ts_event {ts} is before the stream's last {last}", item)
+            return None
+        last_ts[key] = ts
+        return topic
 
     # -- bars built from ticks ----------------------------------------------------------------
     def add_bar_aggregation(self, bar_type: BarType, price_precision: int, size_precision: int) -> BarAggregator:

@@ -20,7 +20,7 @@ from nautilus_platform.core.clock import Clock, SimulatedClock, TimeEvent
 from nautilus_platform.core.errors import ConfigurationError, NotFoundError, ValidationError
 from nautilus_platform.core.identifiers import InstrumentId, StrategyId, VenueId
 from nautilus_platform.model.commands import Command
-from nautilus_platform.model.data import Bar, OrderBookDeltas, OrderBookSnapshot, QuoteTick, TradeTick
+from nautilus_platform.model.data import Bar, BarType, OrderBookDeltas, OrderBookSnapshot, QuoteTick, TradeTick
 from nautilus_platform.model.enums import AccountType, OmsType
 from nautilus_platform.model.events import AccountState
 from nautilus_platform.model.instruments import Instrument
@@ -55,6 +55,7 @@ class TradingNode:
         live_tick_ns: int = 1_000_000,
     ) -> None:
         self.clock: Clock = clock if clock is not None else SimulatedClock()
+        self._sim_clock = self.clock if isinstance(self.clock, SimulatedClock) else None  # data moves it
         self.bus = MessageBus()
         self.cache = Cache()
         self.rates = ExchangeRates(self.cache.mid_raw)
@@ -167,22 +168,26 @@ class TradingNode:
         nothing (the clock included).
         """
         kind = type(data)
-        if kind not in _DATA_KINDS:
-            raise ValidationError("data", kind.__name__, "must be a QuoteTick, TradeTick, Bar or order book")
-        clock = self.clock
-        ts = data.ts_event
-        if isinstance(clock, SimulatedClock) and ts > clock.timestamp_ns():
-            clock.advance_time(ts)
-        cache = self.cache
         if kind is QuoteTick:
             quote: QuoteTick = data  # type: ignore[assignment]
-            iid = quote.instrument_id
-            cache.add_quote(quote)
-            self.portfolio.on_mark(iid, cache.mid_raw[iid])
-            venue = self._venue_of.get(iid)
-            if venue is not None:
-                venue.process_quote(quote)
-        elif kind is TradeTick:
+            self.process_quote_raw(
+                quote, quote.instrument_id, quote.ts_event, quote.bid_price.raw, quote.ask_price.raw,
+                quote.bid_size.raw, quote.ask_size.raw,
+            )  # fmt: skip
+            return
+        if kind is Bar:
+            bar: Bar = data  # type: ignore[assignment]
+            bar_type = bar.bar_type
+            self.process_bar_raw(
+                bar, bar_type, bar_type.instrument_id, bar.ts_event, bar.open.raw, bar.high.raw, bar.low.raw,
+                bar.close.raw,
+            )  # fmt: skip
+            return
+        if kind not in _DATA_KINDS:
+            raise ValidationError("data", kind.__name__, "must be a QuoteTick, TradeTick, Bar or order book")
+        self._advance_clock(data.ts_event)
+        cache = self.cache
+        if kind is TradeTick:
             trade: TradeTick = data  # type: ignore[assignment]
             iid = trade.instrument_id
             cache.add_trade(trade)
@@ -190,14 +195,6 @@ class TradingNode:
             venue = self._venue_of.get(iid)
             if venue is not None:
                 venue.process_trade(trade)
-        elif kind is Bar:
-            bar: Bar = data  # type: ignore[assignment]
-            iid = bar.bar_type.instrument_id
-            cache.add_bar(bar)
-            self._mark(iid)
-            venue = self._venue_of.get(iid)
-            if venue is not None:
-                venue.process_bar(bar)
         else:
             book: OrderBookSnapshot | OrderBookDeltas = data  # type: ignore[assignment]
             iid = book.instrument_id
@@ -207,6 +204,34 @@ class TradingNode:
             venue = self._venue_of.get(iid)
             if venue is not None:
                 venue.process_book(book)
+
+    def process_quote_raw(
+        self, quote: QuoteTick, instrument_id: InstrumentId, ts: int, bid: int, ask: int, bid_size: int, ask_size: int
+    ) -> None:
+        """``process(quote)`` with the quote's fields already read (a columnar replay has them as ints)."""
+        self._advance_clock(ts)
+        cache = self.cache
+        cache.add_quote_raw(quote, instrument_id, bid, ask)
+        self.portfolio.on_mark(instrument_id, (bid + ask) // 2)
+        venue = self._venue_of.get(instrument_id)
+        if venue is not None:
+            venue.process_quote_raw(instrument_id, ts, bid, ask, bid_size, ask_size)
+
+    def process_bar_raw(
+        self, bar: Bar, bar_type: BarType, instrument_id: InstrumentId, ts: int, o: int, h: int, low: int, c: int
+    ) -> None:
+        """``process(bar)`` with the bar's fields already read (a columnar replay has them as ints)."""
+        self._advance_clock(ts)
+        self.cache.add_bar_raw(bar, bar_type, instrument_id, c)
+        self._mark(instrument_id)
+        venue = self._venue_of.get(instrument_id)
+        if venue is not None:
+            venue.process_bar_raw(instrument_id, ts, o, h, low, c)
+
+    def _advance_clock(self, ts: int) -> None:
+        clock = self._sim_clock
+        if clock is not None and ts > clock.timestamp_ns():
+            clock.advance_time(ts)
 
     def _mark(self, instrument_id: InstrumentId) -> None:
         mark = self.cache.mark_raw(instrument_id)

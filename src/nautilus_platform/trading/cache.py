@@ -123,16 +123,25 @@ class Cache:
 
     # -- market data ------------------------------------------------------------------------
     def add_quote(self, quote: QuoteTick) -> None:
-        self.quotes[quote.instrument_id] = quote
-        self.mid_raw[quote.instrument_id] = (quote.bid_price.raw + quote.ask_price.raw) // 2
+        self.add_quote_raw(quote, quote.instrument_id, quote.bid_price.raw, quote.ask_price.raw)
+
+    def add_quote_raw(self, quote: QuoteTick, instrument_id: InstrumentId, bid: int, ask: int) -> None:
+        """``add_quote`` with the quote's instrument and raw prices already read."""
+        self.quotes[instrument_id] = quote
+        self.mid_raw[instrument_id] = (bid + ask) // 2
 
     def add_trade(self, trade: TradeTick) -> None:
         self.trades[trade.instrument_id] = trade
         self.last_raw[trade.instrument_id] = trade.price.raw
 
     def add_bar(self, bar: Bar) -> None:
-        self.bars[bar.bar_type] = bar
-        self.last_raw[bar.bar_type.instrument_id] = bar.close.raw
+        bar_type = bar.bar_type
+        self.add_bar_raw(bar, bar_type, bar_type.instrument_id, bar.close.raw)
+
+    def add_bar_raw(self, bar: Bar, bar_type: BarType, instrument_id: InstrumentId, close: int) -> None:
+        """``add_bar`` with the bar's type, instrument and raw close already read."""
+        self.bars[bar_type] = bar
+        self.last_raw[instrument_id] = close
 
     def add_book(self, book: OrderBookSnapshot) -> None:
         self.books[book.instrument_id] = book

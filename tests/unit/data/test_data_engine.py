@@ -24,6 +24,16 @@ class FakeCore:
     def process(self, data: MarketData) -> None:
         self.processed.append(data)
 
+    def process_quote_raw(self, quote: QuoteTick, *fields: object) -> None:
+        assert fields == (quote.instrument_id, quote.ts_event, quote.bid_price.raw, quote.ask_price.raw,
+                          quote.bid_size.raw, quote.ask_size.raw)  # fmt: skip
+        self.processed.append(quote)
+
+    def process_bar_raw(self, bar: Bar, *fields: object) -> None:
+        assert fields == (bar.bar_type, bar.bar_type.instrument_id, bar.ts_event, bar.open.raw, bar.high.raw,
+                          bar.low.raw, bar.close.raw)  # fmt: skip
+        self.processed.append(bar)
+
 
 def quote(ts: int, symbol: str = "TEST.XNAS") -> QuoteTick:
     from nautilus_platform.core.identifiers import InstrumentId

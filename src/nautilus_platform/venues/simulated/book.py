@@ -49,10 +49,14 @@ class L1Book:
 
     def apply_quote(self, quote: QuoteTick) -> None:
         """Replace both levels with the quote's prices and displayed sizes."""
-        self.bid = quote.bid_price.raw
-        self.ask = quote.ask_price.raw
-        self.bid_size = quote.bid_size.raw
-        self.ask_size = quote.ask_size.raw
+        self.apply_quote_raw(quote.bid_price.raw, quote.ask_price.raw, quote.bid_size.raw, quote.ask_size.raw)
+
+    def apply_quote_raw(self, bid: int, ask: int, bid_size: int, ask_size: int) -> None:
+        """``apply_quote`` from raw prices and sizes."""
+        self.bid = bid
+        self.ask = ask
+        self.bid_size = bid_size
+        self.ask_size = ask_size
         self.has_quotes = True
 
     def apply_last(self, price_raw: int) -> bool:

@@ -495,10 +495,14 @@ class MatchingEngine:
     # -- market data -------------------------------------------------------------------------
     def on_quote(self, quote: QuoteTick) -> None:
         """Update an L1 book from a quote (an L2 book ignores quotes), then match."""
+        self.on_quote_raw(quote.bid_price.raw, quote.ask_price.raw, quote.bid_size.raw, quote.ask_size.raw)
+
+    def on_quote_raw(self, bid: int, ask: int, bid_size: int, ask_size: int) -> None:
+        """``on_quote`` from raw prices and sizes."""
         book = self.book
         if isinstance(book, L2Book):
             return
-        book.apply_quote(quote)
+        book.apply_quote_raw(bid, ask, bid_size, ask_size)
         self._bar_driven = False
         if self._conditionals:
             self._check_conditionals(False, True)
@@ -511,13 +515,16 @@ class MatchingEngine:
 
     def on_bar(self, bar: Bar) -> None:
         """Process the bar's four price points (see the module docstring)."""
+        self.on_bar_raw(bar.open.raw, bar.high.raw, bar.low.raw, bar.close.raw)
+
+    def on_bar_raw(self, o: int, h: int, low: int, c: int) -> None:
+        """``on_bar`` from the raw open, high, low and close."""
         book = self.book
         if not (self._conditionals or self._held or self._bid_keys or self._ask_keys):
             # Nothing rests, waits or is held: nothing can fill on the way, only where the bar ends.
-            book.apply_last(bar.close.raw)
+            book.apply_last(c)
             self._bar_driven = isinstance(book, L1Book) and not book.has_quotes
             return
-        o, h, low, c = bar.open.raw, bar.high.raw, bar.low.raw, bar.close.raw
         points = (o, h, low, c) if h - o <= o - low else (o, low, h, c)
         previous = None
         for index, point in enumerate(points):

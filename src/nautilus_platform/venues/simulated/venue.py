@@ -256,14 +256,22 @@ class SimulatedVenue:
     # -- market data and time ----------------------------------------------------------------
     def process_quote(self, quote: QuoteTick) -> None:
         """Update the instrument's L1 book from a quote and match."""
-        ts = quote.ts_event
+        self.process_quote_raw(
+            quote.instrument_id, quote.ts_event, quote.bid_price.raw, quote.ask_price.raw, quote.bid_size.raw,
+            quote.ask_size.raw,
+        )  # fmt: skip
+
+    def process_quote_raw(
+        self, instrument_id: InstrumentId, ts: int, bid: int, ask: int, bid_size: int, ask_size: int
+    ) -> None:
+        """``process_quote`` from the quote's raw fields."""
         if self._heap and self._heap[0][0] <= ts:
             self._advance(ts)
-        engine = self._engines.get(quote.instrument_id)
+        engine = self._engines.get(instrument_id)
         if engine is not None:
             engine.ts_event = ts
             engine.ts_init = self._clock.timestamp_ns()
-            engine.on_quote(quote)
+            engine.on_quote_raw(bid, ask, bid_size, ask_size)
 
     def process_trade(self, trade: TradeTick) -> None:
         """A trade print: LAST triggers, trade-through fills, and the L1 book before any quote."""
@@ -278,14 +286,19 @@ class SimulatedVenue:
 
     def process_bar(self, bar: Bar) -> None:
         """A bar, as four price points: open, nearer of high/low, the other, close."""
-        ts = bar.ts_event
+        self.process_bar_raw(
+            bar.bar_type.instrument_id, bar.ts_event, bar.open.raw, bar.high.raw, bar.low.raw, bar.close.raw
+        )
+
+    def process_bar_raw(self, instrument_id: InstrumentId, ts: int, o: int, h: int, low: int, c: int) -> None:
+        """``process_bar`` from the bar's raw fields."""
         if self._heap and self._heap[0][0] <= ts:
             self._advance(ts)
-        engine = self._engines.get(bar.bar_type.instrument_id)
+        engine = self._engines.get(instrument_id)
         if engine is not None:
             engine.ts_event = ts
             engine.ts_init = self._clock.timestamp_ns()
-            engine.on_bar(bar)
+            engine.on_bar_raw(o, h, low, c)
 
     def process_book(self, data: OrderBookSnapshot | OrderBookDeltas) -> None:
         """Update the instrument's L2 book from a snapshot or deltas and match."""
