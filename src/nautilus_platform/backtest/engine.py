@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import heapq
 import time
-from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Protocol
 
@@ -37,7 +36,7 @@ from nautilus_platform.data.loaders import LoadedData
 from nautilus_platform.data.objects import CHUNK, iter_objects
 from nautilus_platform.model.data import Bar, BarType, MarketData, QuoteTick
 from nautilus_platform.model.events import AccountState, OrderEvent, OrderFilled, PositionEvent
-from nautilus_platform.model.values import FIXED_SCALAR, Price, Quantity
+from nautilus_platform.model.values import FIXED_PRECISION, FIXED_SCALAR, Price, Quantity
 from nautilus_platform.strategy.base import Strategy
 from nautilus_platform.strategy.engine import StrategyEngine, TradingCore
 from nautilus_platform.trading.positions import Account
@@ -82,24 +81,70 @@ def stream_of(source: DataSource) -> Iterator[MarketData]:
 
 #: Distinct values a columnar replay keeps as shared objects before it starts afresh.
 INTERN_LIMIT = 65_536
+SAMPLE_BLOCK = 4_096
 _PROCESS, _SKIP, _STOP = 0, 1, 2
 
 
-def _price(cache: dict[int, Price], raw: int, precision: int) -> Price:
-    price = cache.get(raw)
+class _Samples:
+    """The equity curve as it is sampled: Python lists (cheap appends) copied into NumPy arrays
+    every ``SAMPLE_BLOCK`` samples. The arrays are sized for ``capacity`` samples up front (pages
+    are only touched as they fill) and grow if a run takes more."""
+
+    def __init__(self, capacity: int = SAMPLE_BLOCK) -> None:
+        self.ts: list[int] = []
+        self.equity: list[float] = []
+        self._ts_out = np.empty(max(capacity, 1), dtype=np.int64)
+        self._equity_out = np.empty(max(capacity, 1), dtype=np.float64)
+        self._size = 0
+
+    def add(self, ts: int, equity: float) -> None:
+        self.ts.append(ts)
+        self.equity.append(equity)
+        if len(self.ts) >= SAMPLE_BLOCK:
+            self._flush()
+
+    def _flush(self) -> None:
+        begin = self._size
+        end = begin + len(self.ts)
+        if end > len(self._ts_out):
+            grown = max(end, 2 * len(self._ts_out))
+            self._ts_out = np.resize(self._ts_out, grown)
+            self._equity_out = np.resize(self._equity_out, grown)
+        self._ts_out[begin:end] = self.ts
+        self._equity_out[begin:end] = self.equity
+        self._size = end
+        self.ts, self.equity = [], []
+
+    def curve(self) -> EquityCurve:
+        self._flush()
+        size = self._size
+        return EquityCurve(ts=self._ts_out[:size], equity=self._equity_out[:size])
+
+
+def _price(cache: dict[int, Price], raw: int, precision: int, step: int) -> Price:
+    """The shared ``Price`` of ``raw``; ``step`` is its precision's increment (10**(9 - precision)):
+    keyed by ``raw // step``, consecutive small ints, which a dict hashes without collisions."""
+    if raw % step:
+        return Price(raw=raw, precision=precision)
+    key = raw // step
+    price = cache.get(key)
     if price is None:
         if len(cache) >= INTERN_LIMIT:
             cache.clear()
-        price = cache[raw] = Price(raw=raw, precision=precision)
+        price = cache[key] = Price(raw=raw, precision=precision)
     return price
 
 
-def _quantity(cache: dict[int, Quantity], raw: int, precision: int) -> Quantity:
-    quantity = cache.get(raw)
+def _quantity(cache: dict[int, Quantity], raw: int, precision: int, step: int) -> Quantity:
+    """The shared ``Quantity`` of ``raw`` (see ``_price``)."""
+    if raw % step:
+        return Quantity(raw=raw, precision=precision)
+    key = raw // step
+    quantity = cache.get(key)
     if quantity is None:
         if len(cache) >= INTERN_LIMIT:
             cache.clear()
-        quantity = cache[raw] = Quantity(raw=raw, precision=precision)
+        quantity = cache[key] = Quantity(raw=raw, precision=precision)
     return quantity
 
 
@@ -204,8 +249,7 @@ class Backtest:
         self.positions: dict[str, PositionEvent] = {}
         # The run loop's state (``_enter``/``_leave``), reset by ``run``.
         self._account: Account | None = None
-        self._ts_samples: array[int] = array("q")
-        self._equity_samples: array[float] = array("d")
+        self._samples = _Samples()
         self._count = 0
         self._last_ts = 0
         self._has_last = False
@@ -243,7 +287,7 @@ class Backtest:
         if account is None:
             raise ConfigurationError("the equity curve needs an account with a base currency")
         self._account = account
-        self._ts_samples, self._equity_samples = array("q"), array("d")
+        samples = self._samples = _Samples(self.total_items + 1)
         self._count = 0
         self._last_ts = 0
         self._has_last = False
@@ -258,17 +302,13 @@ class Backtest:
         else:
             self._replay_items(merged(self.sources))
         self.strategy_engine.stop()
-        ts_samples, equity_samples = self._ts_samples, self._equity_samples
         if self._has_last:
-            ts_samples.append(self._last_ts)
-            equity_samples.append(account.equity_raw / FIXED_SCALAR)
+            samples.add(self._last_ts, account.equity_raw / FIXED_SCALAR)
         count = self._count
         if progress is not None:
             progress(count)
+        curve = samples.curve()
         wall = time.perf_counter() - started
-        curve = EquityCurve(ts=np.frombuffer(ts_samples, np.int64), equity=np.frombuffer(equity_samples, np.float64))
-        self._ts_samples, self._equity_samples = array("q"), array("d")  # the curve holds its own copy
-        del ts_samples, equity_samples
         return self._result(count, wall, curve)
 
     def _enter(self, ts: int) -> int:
@@ -284,8 +324,7 @@ class Backtest:
             if ts != last and last >= self._next_sample:
                 account = self._account
                 assert account is not None
-                self._ts_samples.append(last)
-                self._equity_samples.append(account.equity_raw / FIXED_SCALAR)
+                self._samples.add(last, account.equity_raw / FIXED_SCALAR)
                 interval = self.equity_interval_ns
                 if interval is not None:
                     self._next_sample = last + interval
@@ -330,6 +369,7 @@ class Backtest:
                 stopped = self._replay_bars(chunk, bar_type, iid, pp, sp, prices, sizes)
             else:
                 stopped = self._replay_quotes(chunk, iid, pp, sp, prices, sizes)
+            chunk.clear()  # before the next block is built: one block of Python ints alive at a time
             if stopped:
                 return
 
@@ -338,6 +378,7 @@ class Backtest:
         prices: dict[int, Price], sizes: dict[int, Quantity],
     ) -> bool:  # fmt: skip
         process_bar = self.data_engine.process_bar_raw
+        ps, ss = 10 ** (FIXED_PRECISION - pp), 10 ** (FIXED_PRECISION - sp)
         ts_col, o_col, h_col = chunk["ts"], chunk["open"], chunk["high"]
         lo_col, c_col, v_col = chunk["low"], chunk["close"], chunk["volume"]
         for i in range(len(ts_col)):
@@ -349,8 +390,9 @@ class Backtest:
                 return True
             o, h, lo, c = o_col[i], h_col[i], lo_col[i], c_col[i]
             bar = Bar(
-                bar_type=bar_type, open=_price(prices, o, pp), high=_price(prices, h, pp), low=_price(prices, lo, pp),
-                close=_price(prices, c, pp), volume=_quantity(sizes, v_col[i], sp), ts_event=t, ts_init=t,
+                bar_type=bar_type, open=_price(prices, o, pp, ps), high=_price(prices, h, pp, ps),
+                low=_price(prices, lo, pp, ps), close=_price(prices, c, pp, ps), volume=_quantity(sizes, v_col[i], sp, ss),
+                ts_event=t, ts_init=t,
             )  # fmt: skip
             process_bar(bar, bar_type, iid, t, o, h, lo, c)
             self._leave()
@@ -361,6 +403,7 @@ class Backtest:
         sizes: dict[int, Quantity],
     ) -> bool:  # fmt: skip
         process_quote = self.data_engine.process_quote_raw
+        ps, ss = 10 ** (FIXED_PRECISION - pp), 10 ** (FIXED_PRECISION - sp)
         ts_col, bid_col, ask_col = chunk["ts"], chunk["bid_price"], chunk["ask_price"]
         bsz_col, asz_col = chunk["bid_size"], chunk["ask_size"]
         for i in range(len(ts_col)):
@@ -372,8 +415,8 @@ class Backtest:
                 return True
             bid, ask, bsz, asz = bid_col[i], ask_col[i], bsz_col[i], asz_col[i]
             quote = QuoteTick(
-                instrument_id=iid, bid_price=_price(prices, bid, pp), ask_price=_price(prices, ask, pp),
-                bid_size=_quantity(sizes, bsz, sp), ask_size=_quantity(sizes, asz, sp), ts_event=t, ts_init=t,
+                instrument_id=iid, bid_price=_price(prices, bid, pp, ps), ask_price=_price(prices, ask, pp, ps),
+                bid_size=_quantity(sizes, bsz, sp, ss), ask_size=_quantity(sizes, asz, sp, ss), ts_event=t, ts_init=t,
             )  # fmt: skip
             process_quote(quote, iid, t, bid, ask, bsz, asz)
             self._leave()

@@ -43,11 +43,13 @@ _NETTING: Final = OmsType.NETTING
 class _Marked:
     """A position's last contribution to its account's exposure (so it can be taken back)."""
 
-    __slots__ = ("gross", "margin_init", "margin_maint", "net", "stale", "unrealized", "value")
+    __slots__ = ("base", "gross", "k", "margin_init", "margin_maint", "net", "stale", "unrealized", "value")
 
     def __init__(self) -> None:
         self.unrealized = self.value = self.gross = self.net = self.margin_init = self.margin_maint = 0
         self.stale = False  # unrealized/value follow the latest mark, gross/net/margins an earlier one
+        # Until the position changes: net = k * mark and unrealised = k * mark + base (exact).
+        self.k = self.base = 0
 
     def is_zero(self) -> bool:
         return not (self.unrealized or self.value or self.gross or self.net or self.margin_init or self.margin_maint)
@@ -267,9 +269,10 @@ class Portfolio:
                 self._remark(account, position, info, mark_raw)
             else:
                 # What equity needs now; gross, net and margins when a view reads them (``settle``).
-                unrealized = position.unrealized_exact(mark_raw)
+                net = marked.k * mark_raw
+                unrealized = net + marked.base
                 if account.account_type is _CASH:
-                    value = 0 if info.is_pair else position.signed_raw * mark_raw * position.mult
+                    value = 0 if info.is_pair else net
                 else:
                     value = unrealized
                 exposure = account.exposure(position.settlement)
@@ -327,6 +330,8 @@ class Portfolio:
         marked.unrealized, marked.value, marked.gross, marked.net = unrealized, value, gross, net
         marked.margin_init, marked.margin_maint = m_init, m_maint
         marked.stale = False
+        k = position.signed_raw * position.mult
+        marked.k, marked.base = k, unrealized - k * mark
         account.values_changed()
 
     # -- queries ------------------------------------------------------------------------------
