@@ -58,6 +58,21 @@ class DataSink(Protocol):
     ) -> None: ...
 
 
+class RawDataSink:
+    """A ``DataSink`` base whose raw entry points a compiled engine calls natively (the trading
+    node derives from it); any other sink is called through the protocol."""
+
+    def process_quote_raw(
+        self, quote: QuoteTick, instrument_id: InstrumentId, ts: int, bid: int, ask: int, bid_size: int, ask_size: int
+    ) -> None:
+        raise NotImplementedError
+
+    def process_bar_raw(
+        self, bar: Bar, bar_type: BarType, instrument_id: InstrumentId, ts: int, o: int, h: int, low: int, c: int
+    ) -> None:
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
 class RejectedData:
     """An item the engine refused: a reason code (``not_market_data``, ``unknown_instrument``,
@@ -73,6 +88,7 @@ class MarketDataEngine:
 
     def __init__(self, core: DataSink) -> None:
         self.core = core
+        self._raw_sink: RawDataSink | None = core if isinstance(core, RawDataSink) else None
         self.bus = core.bus
         self._instruments = core.cache.instruments
         self._topics: dict[object, str] = {}
@@ -121,7 +137,11 @@ class MarketDataEngine:
         topic = self._topic_of(key, quote, instrument_id, ts)
         if topic is None:
             return False
-        self.core.process_quote_raw(quote, instrument_id, ts, bid, ask, bid_size, ask_size)
+        sink = self._raw_sink
+        if sink is not None:
+            sink.process_quote_raw(quote, instrument_id, ts, bid, ask, bid_size, ask_size)
+        else:
+            self.core.process_quote_raw(quote, instrument_id, ts, bid, ask, bid_size, ask_size)
         self.bus.publish(topic, quote)
         self.processed += 1
         if self._aggregators:
@@ -135,7 +155,11 @@ class MarketDataEngine:
         topic = self._topic_of(bar_type, bar, instrument_id, ts)
         if topic is None:
             return False
-        self.core.process_bar_raw(bar, bar_type, instrument_id, ts, o, h, low, c)
+        sink = self._raw_sink
+        if sink is not None:
+            sink.process_bar_raw(bar, bar_type, instrument_id, ts, o, h, low, c)
+        else:
+            self.core.process_bar_raw(bar, bar_type, instrument_id, ts, o, h, low, c)
         self.bus.publish(topic, bar)
         self.processed += 1
         return True

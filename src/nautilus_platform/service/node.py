@@ -19,6 +19,7 @@ from nautilus_platform.core.bus import MessageBus
 from nautilus_platform.core.clock import Clock, SimulatedClock, TimeEvent
 from nautilus_platform.core.errors import ConfigurationError, NotFoundError, ValidationError
 from nautilus_platform.core.identifiers import InstrumentId, StrategyId, VenueId
+from nautilus_platform.data.engine import RawDataSink
 from nautilus_platform.model.commands import Command
 from nautilus_platform.model.data import Bar, BarType, OrderBookDeltas, OrderBookSnapshot, QuoteTick, TradeTick
 from nautilus_platform.model.enums import AccountType, OmsType
@@ -42,7 +43,7 @@ DAY_NS = 86_400 * 1_000_000_000
 _DATA_KINDS: Final = frozenset({QuoteTick, TradeTick, Bar, OrderBookSnapshot, OrderBookDeltas})
 
 
-class TradingNode:
+class TradingNode(RawDataSink):
     """One trading core with its simulated venues."""
 
     def __init__(
