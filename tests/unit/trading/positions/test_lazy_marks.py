@@ -34,19 +34,35 @@ BTCUSDT = CryptoSpot(
     id=InstrumentId("BTC/USDT.SIM"), price_precision=2, size_precision=4, tick_size=Price.of("0.01"),
     lot_size=Quantity.of("0.0001"), quote_currency=USDT, base_currency=BTC,
 )  # fmt: skip
-INSTRUMENTS: list[Instrument] = [AAPL, MSFT, BTCUSDT]
+# Nine decimals on both sides: exposures that are not whole raw units, where floors matter.
+FINE = Equity(
+    id=InstrumentId("FINE.SIM"), price_precision=9, size_precision=9, tick_size=Price.of("0.000000001"),
+    lot_size=Quantity.of("0.000000001"), quote_currency=USD, margin_init=Decimal("0.3"), margin_maint=Decimal("0.2"),
+)  # fmt: skip
+INSTRUMENTS: list[Instrument] = [AAPL, MSFT, BTCUSDT, FINE]
+
+
+def _qty_raw(instrument: Instrument, qty: int) -> int:
+    if instrument is FINE:
+        return qty * 10**9 // 7 + 3
+    return qty * 10**9 // (100 if instrument is BTCUSDT else 1)
+
+
+def _px_raw(instrument: Instrument, px: int) -> int:
+    return px * 10**7 + (px % 97 if instrument is FINE else 0)
+
 
 step = st.one_of(
     st.tuples(
         st.just("fill"),
         st.sampled_from([MARGIN, CASH]),
-        st.integers(0, 2),
+        st.integers(0, 3),
         st.booleans(),
         st.integers(1, 50),
         st.integers(9_000, 11_000),
         st.sampled_from(["A", "B"]),
     ),
-    st.tuples(st.just("mark"), st.integers(0, 2), st.integers(8_000, 12_000)),
+    st.tuples(st.just("mark"), st.integers(0, 3), st.integers(8_000, 12_000)),
     st.tuples(st.just("read"), st.sampled_from([MARGIN, CASH])),
 )
 
@@ -90,17 +106,16 @@ def test_lazy_marks_equal_full_marking(steps: list[tuple[object, ...]], hedging:
                 client_order_id=ClientOrderId(f"O-{n}"), venue_order_id=VenueOrderId(f"V-{n}"),
                 account_id=account_id, trade_id=TradeId(f"T-{n}"),
                 order_side=OrderSide.BUY if buy else OrderSide.SELL, order_type=OrderType.MARKET,
-                last_qty=Quantity(raw=int(qty) * 10**9 // (1 if instrument is not BTCUSDT else 100),  # type: ignore[call-overload]
-                                  precision=instrument.size_precision),
-                last_px=Price(raw=int(px) * 10**7, precision=2),  # type: ignore[call-overload]
+                last_qty=Quantity(raw=_qty_raw(instrument, qty), precision=instrument.size_precision),  # type: ignore[arg-type]
+                last_px=Price(raw=_px_raw(instrument, px), precision=instrument.price_precision),  # type: ignore[arg-type]
                 commission=Money.of("0.01", instrument.settlement), liquidity_side=LiquiditySide.TAKER,
             )  # fmt: skip
             assert lazy.on_fill(fill, instrument) == eager.on_fill(fill, instrument)
         elif action[0] == "mark":
             _, index, px = action
-            iid = INSTRUMENTS[index].id  # type: ignore[index]
-            lazy.on_mark(iid, int(px) * 10**7)  # type: ignore[call-overload]
-            eager.on_mark(iid, int(px) * 10**7)  # type: ignore[call-overload]
+            instrument = INSTRUMENTS[index]  # type: ignore[index]
+            lazy.on_mark(instrument.id, _px_raw(instrument, px))  # type: ignore[arg-type]
+            eager.on_mark(instrument.id, _px_raw(instrument, px))  # type: ignore[arg-type]
             eager.settle()
             for account_id in (MARGIN, CASH):
                 # The high-water mark follows every mark in both, settled or not.
