@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.model.commands import SubmitOrder, SubmitOrderList
-from nautilus_platform.model.serialization import encode
+from nautilus_platform.model.events import OrderFilled
+from nautilus_platform.model.serialization import decode_block, encode, encode_block
+from nautilus_platform.model.values import Money
 from nautilus_platform.service.demo import DemoConfig, run_demo
 from nautilus_platform.trading.journal import CompactJournal, InMemoryJournal
 from nautilus_platform.trading.replay import replay_journal
@@ -70,3 +73,17 @@ def test_background_compression_gives_the_same_blocks() -> None:
     assert [encode(e) for _, e in background.entries()] == [encode(e) for _, e in foreground.entries()]
     background.close()
     assert len(list(background.entries())) == len(entries)
+
+
+def test_a_block_with_an_amount_beyond_64_bits_falls_back_and_reads_back() -> None:
+    entries = [entry for _, entry in _session().entries()]
+    fill = next(entry for entry in entries if isinstance(entry, OrderFilled))
+    huge = msgspec.structs.replace(fill, commission=Money(raw=10**21, currency=fill.commission.currency))
+    messages = [*entries[:5], huge, *entries[5:9]]
+    data = encode_block(messages)  # type: ignore[arg-type]
+    assert data[0] in (0xC7, 0xC8, 0xC9)  # the one-payload-per-message extension, not a plain array
+    assert decode_block(data)[5] == huge
+    compact = CompactJournal(block_size=4, background=False)
+    for message in messages:
+        compact.append(message)
+    assert [entry for _, entry in compact.entries()][5] == huge
