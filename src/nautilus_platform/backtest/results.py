@@ -23,7 +23,8 @@ from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.model.enums import OrderSide
 from nautilus_platform.model.events import AccountState, OrderFilled, PositionEvent
 from nautilus_platform.model.instruments import Instrument
-from nautilus_platform.model.orders import Order
+from nautilus_platform.model.orders import Order, OrderSnapshot, average_price
+from nautilus_platform.model.values import Quantity
 from nautilus_platform.strategy.engine import StrategyError
 
 EXPORT_FORMATS = ("parquet", "csv", "json")
@@ -172,13 +173,21 @@ def _json_default(value: object) -> object:
 
 
 def summarise_order(order: Order) -> OrderSummary:
-    price = order.price if order.price is not None else order.trigger_price
-    avg = order.avg_px
+    """The order as it stands now, formatted for the results."""
+    return summarise_snapshot(order.snapshot())
+
+
+def summarise_snapshot(snapshot: OrderSnapshot) -> OrderSummary:
+    """An ``Order.snapshot()`` formatted for the results (a backtest snapshots each order as it
+    closes and formats them all once the run is over)."""
+    init, quantity, price, status, filled_raw, fill_notional = snapshot
+    avg = average_price(fill_notional, filled_raw)
     return OrderSummary(
-        client_order_id=str(order.client_order_id), strategy_id=str(order.strategy_id),
-        instrument_id=str(order.instrument_id), side=order.side.name, order_type=order.order_type.name,
-        quantity=str(order.quantity), price="" if price is None else str(price), status=order.status.name,
-        filled_qty=str(order.filled_qty), avg_px="" if avg is None else str(avg), ts_init=order.init.ts_init,
+        client_order_id=str(init.client_order_id), strategy_id=str(init.strategy_id),
+        instrument_id=str(init.instrument_id), side=init.side.name, order_type=init.order_type.name,
+        quantity=str(quantity), price="" if price is None else str(price), status=status.name,
+        filled_qty=str(Quantity(raw=filled_raw, precision=quantity.precision)), avg_px="" if avg is None else str(avg),
+        ts_init=init.ts_init,
     )  # fmt: skip
 
 

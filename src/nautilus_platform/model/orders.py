@@ -139,6 +139,18 @@ _I_REDUCE_ONLY: Final = _INIT_FIELDS.index("reduce_only")
 _I_CONTINGENCY_TYPE: Final = _INIT_FIELDS.index("contingency_type")
 _I_PARENT_ORDER_ID: Final = _INIT_FIELDS.index("parent_order_id")
 
+#: An order's figures at one moment (``Order.snapshot``): its ``OrderInitialized``, quantity, limit
+#: or trigger price, status, filled raw quantity and fill notional (sum of raw quantity * raw price).
+OrderSnapshot = tuple[OrderInitialized, Quantity, Price | None, OrderStatus, int, int]
+
+
+def average_price(fill_notional: int, filled_raw: int) -> Decimal | None:
+    """Exact average fill price from a fill notional (raw quantity * raw price summed) and the
+    filled raw quantity; ``None`` before the first fill."""
+    if not filled_raw:
+        return None
+    return (Decimal(fill_notional) / Decimal(filled_raw)).scaleb(-FIXED_PRECISION)
+
 
 class Order:
     """A mutable order whose state changes only through ``apply``."""
@@ -339,9 +351,16 @@ class Order:
     @property
     def avg_px(self) -> Decimal | None:
         """Exact average fill price, or ``None`` before the first fill."""
-        if not self.filled_raw:
-            return None
-        return (Decimal(self._fill_notional) / Decimal(self.filled_raw)).scaleb(-FIXED_PRECISION)
+        return average_price(self._fill_notional, self.filled_raw)
+
+    def snapshot(self) -> OrderSnapshot:
+        """The order's figures now, by reference and unformatted (cheap to take on every close):
+        ``(init, quantity, limit or trigger price, status, filled raw quantity, fill notional)``."""
+        price = self.price
+        return (
+            self.init, self.quantity, price if price is not None else self.trigger_price, self.status,
+            self.filled_raw, self._fill_notional,
+        )  # fmt: skip
 
     @property
     def is_buy(self) -> bool:
