@@ -133,10 +133,18 @@ class MarketDataEngine:
         self, quote: QuoteTick, instrument_id: InstrumentId, ts: int, bid: int, ask: int, bid_size: int, ask_size: int
     ) -> bool:
         """``process(quote)`` with the quote's fields already read (a columnar replay has them as ints)."""
-        key = (QuoteTick, instrument_id)
-        topic = self._topic_of(key, quote, instrument_id, ts)
+        topic = self._topic_of((QuoteTick, instrument_id), quote, instrument_id, ts)
         if topic is None:
             return False
+        self.process_quote_ordered(topic, quote, instrument_id, ts, bid, ask, bid_size, ask_size)
+        return True
+
+    def process_quote_ordered(
+        self, topic: str, quote: QuoteTick, instrument_id: InstrumentId, ts: int, bid: int, ask: int, bid_size: int,
+        ask_size: int,
+    ) -> None:  # fmt: skip
+        """``process_quote_raw`` without the per-item checks, for a replay that has checked its whole
+        stream itself (see ``stream_topic``)."""
         sink = self._raw_sink
         if sink is not None:
             sink.process_quote_raw(quote, instrument_id, ts, bid, ask, bid_size, ask_size)
@@ -146,7 +154,6 @@ class MarketDataEngine:
         self.processed += 1
         if self._aggregators:
             self._aggregate(QuoteTick, instrument_id, quote)
-        return True
 
     def process_bar_raw(
         self, bar: Bar, bar_type: BarType, instrument_id: InstrumentId, ts: int, o: int, h: int, low: int, c: int
@@ -155,6 +162,15 @@ class MarketDataEngine:
         topic = self._topic_of(bar_type, bar, instrument_id, ts)
         if topic is None:
             return False
+        self.process_bar_ordered(topic, bar, bar_type, instrument_id, ts, o, h, low, c)
+        return True
+
+    def process_bar_ordered(
+        self, topic: str, bar: Bar, bar_type: BarType, instrument_id: InstrumentId, ts: int, o: int, h: int, low: int,
+        c: int,
+    ) -> None:  # fmt: skip
+        """``process_bar_raw`` without the per-item checks, for a replay that has checked its whole
+        stream itself (see ``stream_topic``)."""
         sink = self._raw_sink
         if sink is not None:
             sink.process_bar_raw(bar, bar_type, instrument_id, ts, o, h, low, c)
@@ -162,7 +178,26 @@ class MarketDataEngine:
             self.core.process_bar_raw(bar, bar_type, instrument_id, ts, o, h, low, c)
         self.bus.publish(topic, bar)
         self.processed += 1
-        return True
+
+    def stream_topic(self, stream: BarType | InstrumentId) -> str | None:
+        """The topic of a bar stream (``BarType``) or an instrument's quote stream once one of its
+        items has passed ``process``; ``None`` before.
+
+        A replay that knows its remaining items are in time order (and their instrument is
+        known, as the first one's was) may feed them through ``process_bar_ordered`` or
+        ``process_quote_ordered`` with this topic, skipping the per-item checks, and must then
+        call ``end_stream`` with the last item's time so later items are checked against it."""
+        return self._topics.get(self._stream_key(stream))
+
+    def end_stream(self, stream: BarType | InstrumentId, last_ts: int) -> None:
+        """Record ``last_ts`` as the time of the last item of a stream fed in order (``stream_topic``)."""
+        key = self._stream_key(stream)
+        last = self._last_ts.get(key)
+        if last is None or last_ts > last:
+            self._last_ts[key] = last_ts
+
+    def _stream_key(self, stream: BarType | InstrumentId) -> object:
+        return stream if isinstance(stream, BarType) else (QuoteTick, stream)
 
     def _topic_of(self, key: object, item: MarketData, instrument_id: InstrumentId, ts: int) -> str | None:
         """The item's topic after the checks (known instrument, time not backwards), or ``None``
