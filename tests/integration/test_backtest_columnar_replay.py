@@ -8,8 +8,11 @@ the statistics must be identical, and so must the progress reports.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from decimal import Decimal
 
+import numpy as np
 import pytest
 from backtest_support import MINUTE, equity
 
@@ -17,7 +20,7 @@ from nautilus_platform.backtest.results import BacktestResult
 from nautilus_platform.core.identifiers import InstrumentId
 from nautilus_platform.data.loaders import LoadedData
 from nautilus_platform.data.simulator import simulate_bars, simulate_quotes
-from nautilus_platform.model.data import QuoteTick
+from nautilus_platform.model.data import Bar, QuoteTick
 from nautilus_platform.model.enums import AccountType, OrderSide
 from nautilus_platform.model.values import USD, Money, Quantity
 from nautilus_platform.service.backtest import BacktestConfig, DataSource, VenueSetup, build_backtest
@@ -147,3 +150,77 @@ def test_columnar_replay_shares_equal_prices() -> None:
         closes.setdefault(bar.close.raw, set()).add(id(bar.close))  # type: ignore[attr-defined]
     assert len(closes) < len(seen)  # prices repeat ...
     assert all(len(ids) == 1 for ids in closes.values())  # ... and a repeated price is one object
+
+
+def _with_ts(data: LoadedData, ts: list[int]) -> LoadedData:
+    columns = dict(data.columns)
+    columns["ts"] = np.array(ts, dtype=np.int64)
+    return dataclasses.replace(data, columns=columns)
+
+
+@pytest.mark.parametrize("make", [_bars, _quotes], ids=["bars", "quotes"])
+def test_columnar_source_out_of_time_order_is_checked_item_by_item(make: Callable[[], LoadedData]) -> None:
+    # An item dated before its predecessor is refused by the engine (time_backwards) and the run
+    # goes on; the columnar replay skips the per-item checks only for a source in time order.
+    data = make()
+    ts = data.columns["ts"].tolist()
+    ts[1500] = ts[1400]
+    data = _with_ts(data, ts)
+    strategy: Callable[[], Strategy] = (
+        QuoteFlipper
+        if data.bar_type is None
+        else lambda: MovingAverageCross(fast=5, slow=20, quantity=Decimal(10), bar_type=str(data.bar_type))
+    )
+    venue = VenueSetup(SimulatedVenueConfig(venue_id="SIM"), AccountType.MARGIN, USD, [Money.of(1_000_000, USD)])
+    config = BacktestConfig(venues=[venue], instruments=[equity()], data=[data], strategies=[strategy()])
+    backtest = build_backtest(config)
+    columnar = backtest.run()
+    assert backtest.data_engine.rejected == {"time_backwards": 1}
+    assert backtest.data_engine.processed == len(ts) - 1
+    items, _ = _run(data.to_objects(), strategy())  # type: ignore[arg-type]
+    _same(columnar, items)
+
+
+def test_columnar_replay_leaves_the_stream_time_for_later_items() -> None:
+    # After a replay that skipped the per-item checks, the engine still knows the stream's last
+    # time: an item from before it is refused, one at or after it is taken.
+    data = _bars()
+    venue = VenueSetup(SimulatedVenueConfig(venue_id="SIM"), AccountType.MARGIN, USD, [Money.of(1_000_000, USD)])
+    strategy = MovingAverageCross(fast=5, slow=20, quantity=Decimal(10), bar_type=str(data.bar_type))
+    backtest = build_backtest(
+        BacktestConfig(venues=[venue], instruments=[equity()], data=[data], strategies=[strategy])
+    )
+    backtest.run()
+    bars = data.to_objects()
+    engine = backtest.data_engine
+    assert engine.process(bars[-2]) is False
+    assert engine.rejected == {"time_backwards": 1}
+    assert engine.process(bars[-1]) is True
+
+
+def test_columnar_replay_shares_prices_far_from_the_first_and_off_the_tick() -> None:
+    # The first price centres a window of shared objects; prices beyond it and prices off the
+    # instrument's increment are still exact (an instrument's increments are not enforced here).
+    data = _bars()
+    columns = dict(data.columns)
+    close = columns["close"].copy()
+    close[100] = close[0] + 70_000 * 10**7  # 700.00 above: outside the window of 65,536 cents
+    close[101] = close[100]
+    close[102] = close[0] + 3  # a thousandth of a cent: off the 0.01 increment
+    high = np.maximum(columns["high"], close)
+    low = np.minimum(columns["low"], close)
+    columns.update(close=close, high=high, low=low)
+    data = dataclasses.replace(data, columns=columns)
+    seen: list[Bar] = []
+
+    class Recorder(Strategy):
+        def on_start(self) -> None:
+            self.subscribe_bars(data.bar_type)  # type: ignore[arg-type]
+
+        def on_bar(self, bar: Bar) -> None:
+            seen.append(bar)
+
+    _run(data, Recorder())
+    assert [bar.close.raw for bar in seen] == close.tolist()
+    assert seen[100].close is seen[101].close
+    assert seen[102].close.raw == close[102] and seen[102].close.precision == 2

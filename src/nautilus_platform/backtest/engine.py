@@ -20,12 +20,18 @@ from __future__ import annotations
 import heapq
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Final, Protocol
+from typing import Final, Protocol, cast
 
 import numpy as np
 
 from nautilus_platform.analytics.statistics import EquityCurve, RoundTrip, compute_statistics
-from nautilus_platform.backtest.results import BacktestResult, OrderSummary, round_trips, summarise_order
+from nautilus_platform.backtest.results import (
+    BacktestResult,
+    OrderSummary,
+    round_trips,
+    summarise_order,
+    summarise_snapshot,
+)
 from nautilus_platform.core.clock import SimulatedClock
 from nautilus_platform.core.errors import ConfigurationError, ValidationError
 from nautilus_platform.core.identifiers import InstrumentId
@@ -36,6 +42,7 @@ from nautilus_platform.data.loaders import LoadedData
 from nautilus_platform.data.objects import CHUNK, iter_objects
 from nautilus_platform.model.data import Bar, BarType, MarketData, QuoteTick
 from nautilus_platform.model.events import AccountState, OrderEvent, OrderFilled, PositionEvent
+from nautilus_platform.model.orders import OrderSnapshot
 from nautilus_platform.model.values import FIXED_PRECISION, FIXED_SCALAR, Price, Quantity
 from nautilus_platform.strategy.base import Strategy
 from nautilus_platform.strategy.engine import StrategyEngine, TradingCore
@@ -81,6 +88,7 @@ def stream_of(source: DataSource) -> Iterator[MarketData]:
 
 #: Distinct values a columnar replay keeps as shared objects before it starts afresh.
 INTERN_LIMIT: Final = 65_536
+SHARED_WINDOW: Final = 65_536  # consecutive price (size) steps shared through a list
 SAMPLE_BLOCK: Final = 4_096  # equity samples between copies into the curve's arrays
 _PROCESS: Final = 0  # what ``_enter`` says of an item
 _SKIP: Final = 1
@@ -123,31 +131,48 @@ class _Samples:
         return EquityCurve(ts=self._ts_out[:size], equity=self._equity_out[:size])
 
 
-def _price(cache: dict[int, Price], raw: int, precision: int, step: int) -> Price:
-    """The shared ``Price`` of ``raw``; ``step`` is its precision's increment (10**(9 - precision)):
-    keyed by ``raw // step``, consecutive small ints, which a dict hashes without collisions."""
-    if raw % step:
-        return Price(raw=raw, precision=precision)
-    key = raw // step
-    price = cache.get(key)
-    if price is None:
-        if len(cache) >= INTERN_LIMIT:
-            cache.clear()
-        price = cache[key] = Price(raw=raw, precision=precision)
-    return price
+class _Shared:
+    """One shared ``Price`` (or ``Quantity``) object per value of a replayed column.
 
+    Values on the precision's increment (``step``) are keyed by ``raw // step``: keys within a
+    window around the first one index a list (no hashing, no boxing), others a dict that is
+    emptied when it reaches ``INTERN_LIMIT``. Values off the increment get their own object."""
 
-def _quantity(cache: dict[int, Quantity], raw: int, precision: int, step: int) -> Quantity:
-    """The shared ``Quantity`` of ``raw`` (see ``_price``)."""
-    if raw % step:
-        return Quantity(raw=raw, precision=precision)
-    key = raw // step
-    quantity = cache.get(key)
-    if quantity is None:
-        if len(cache) >= INTERN_LIMIT:
-            cache.clear()
-        quantity = cache[key] = Quantity(raw=raw, precision=precision)
-    return quantity
+    def __init__(self, precision: int, is_price: bool) -> None:
+        self.precision = precision
+        self.is_price = is_price
+        self.step: int = 10 ** (FIXED_PRECISION - precision)
+        self.base = -1  # the key at the window's first slot, set by the first value
+        self.window: list[Price | Quantity | None] = [None] * SHARED_WINDOW
+        self.others: dict[int, Price | Quantity] = {}
+
+    def get(self, raw: int) -> Price | Quantity:
+        step = self.step
+        if raw % step:
+            return self._make(raw)
+        key = raw // step
+        if self.base < 0:
+            self.base = max(0, key - SHARED_WINDOW // 2)
+        slot = key - self.base
+        if 0 <= slot < SHARED_WINDOW:
+            shared = self.window[slot]
+            if shared is None:
+                shared = self._make(raw)
+                self.window[slot] = shared
+            return shared
+        others = self.others
+        other = others.get(key)
+        if other is None:
+            if len(others) >= INTERN_LIMIT:
+                others.clear()
+            other = self._make(raw)
+            others[key] = other
+        return other
+
+    def _make(self, raw: int) -> Price | Quantity:
+        if self.is_price:
+            return Price(raw=raw, precision=self.precision)
+        return Quantity(raw=raw, precision=self.precision)
 
 
 def _columnar(source: DataSource) -> tuple[DataKind, InstrumentId, int, int, BarType | None] | None:
@@ -241,7 +266,8 @@ class Backtest:
         if purge_every is not None and (type(purge_every) is not int or purge_every < 1):
             raise ValidationError("purge_every", purge_every, "must be a positive int or None")
         self.purge_every = purge_every
-        self.order_summaries: dict[str, OrderSummary] = {}
+        # Each order as it closed, unformatted (formatting is for the results: ``_orders``).
+        self._closed_orders: dict[str, OrderSnapshot] = {}
         self._order_index: dict[str, int] = {}  # client order id -> the order's place in creation order
         self.data_engine = MarketDataEngine(core)
         self.strategy_engine = StrategyEngine(core)
@@ -257,6 +283,8 @@ class Backtest:
         self._has_last = False
         self._next_sample = -(2**62)
         self._progress: Progress | None = None
+        self._in_order = False  # a columnar source's times never go backwards
+        self._stream_topic: str | None = None  # its topic once its first item passed the engine's checks
         self._progress_every = 10_000
         self.account_states: list[AccountState] = []
         bus = core.bus
@@ -277,7 +305,7 @@ class Backtest:
             index[cid] = len(index)
         order = self.core.cache.orders.get(cid)
         if order is not None and order.is_closed:
-            self.order_summaries[str(order.client_order_id)] = summarise_order(order)
+            self._closed_orders[cid] = order.snapshot()
 
     def _on_position_event(self, event: PositionEvent) -> None:
         self.positions[str(event.position_id)] = event
@@ -294,6 +322,7 @@ class Backtest:
         self._last_ts = 0
         self._has_last = False
         self._next_sample = -(2**62)
+        self._stream_topic = None
         self._progress = progress
         self._progress_every = progress_every
         started = time.perf_counter()
@@ -323,6 +352,8 @@ class Backtest:
             return _STOP
         if self._has_last:
             last = self._last_ts
+            if ts < last:
+                return _PROCESS  # out of time order: the engine refuses it (time_backwards) if its stream has moved on
             if ts != last and last >= self._next_sample:
                 account = self._account
                 assert account is not None
@@ -361,26 +392,37 @@ class Backtest:
         bar_type: BarType | None,
     ) -> None:  # fmt: skip
         columns = source.columns
-        prices: dict[int, Price] = {}
-        sizes: dict[int, Quantity] = {}
-        n = len(columns["ts"])
+        prices, sizes = _Shared(pp, is_price=True), _Shared(sp, is_price=False)
+        ts = columns["ts"]
+        n = len(ts)
+        # In time order throughout: once the first item has passed the engine's checks, the rest
+        # skip them (the instrument is the same and no time can go backwards).
+        self._in_order = n < 2 or bool((ts[1:] >= ts[:-1]).all())
+        try:
+            self._replay_chunks(columns, n, kind, iid, bar_type, prices, sizes)
+        finally:
+            if self._stream_topic is not None:
+                self.data_engine.end_stream(bar_type if bar_type is not None else iid, self._last_ts)
+
+    def _replay_chunks(
+        self, columns: dict[str, np.ndarray], n: int, kind: DataKind, iid: InstrumentId, bar_type: BarType | None,
+        prices: _Shared, sizes: _Shared,
+    ) -> None:  # fmt: skip
         for begin in range(0, n, CHUNK):
             chunk = {name: column[begin : begin + CHUNK].tolist() for name, column in columns.items()}
             if kind is DataKind.BARS:
                 assert bar_type is not None
-                stopped = self._replay_bars(chunk, bar_type, iid, pp, sp, prices, sizes)
+                stopped = self._replay_bars(chunk, bar_type, iid, prices, sizes)
             else:
-                stopped = self._replay_quotes(chunk, iid, pp, sp, prices, sizes)
+                stopped = self._replay_quotes(chunk, iid, prices, sizes)
             chunk.clear()  # before the next block is built: one block of Python ints alive at a time
             if stopped:
                 return
 
     def _replay_bars(
-        self, chunk: dict[str, list[int]], bar_type: BarType, iid: InstrumentId, pp: int, sp: int,
-        prices: dict[int, Price], sizes: dict[int, Quantity],
-    ) -> bool:  # fmt: skip
+        self, chunk: dict[str, list[int]], bar_type: BarType, iid: InstrumentId, prices: _Shared, sizes: _Shared
+    ) -> bool:
         engine = self.data_engine  # called as a method: a native call when compiled
-        ps, ss = 10 ** (FIXED_PRECISION - pp), 10 ** (FIXED_PRECISION - sp)
         ts_col, o_col, h_col = chunk["ts"], chunk["open"], chunk["high"]
         lo_col, c_col, v_col = chunk["low"], chunk["close"], chunk["volume"]
         for i in range(len(ts_col)):
@@ -392,20 +434,20 @@ class Backtest:
                 return True
             o, h, lo, c = o_col[i], h_col[i], lo_col[i], c_col[i]
             bar = Bar(
-                bar_type=bar_type, open=_price(prices, o, pp, ps), high=_price(prices, h, pp, ps),
-                low=_price(prices, lo, pp, ps), close=_price(prices, c, pp, ps), volume=_quantity(sizes, v_col[i], sp, ss),
-                ts_event=t, ts_init=t,
+                bar_type=bar_type, open=cast(Price, prices.get(o)), high=cast(Price, prices.get(h)),
+                low=cast(Price, prices.get(lo)), close=cast(Price, prices.get(c)),
+                volume=cast(Quantity, sizes.get(v_col[i])), ts_event=t, ts_init=t,
             )  # fmt: skip
-            engine.process_bar_raw(bar, bar_type, iid, t, o, h, lo, c)
+            topic = self._stream_topic
+            if topic is not None:
+                engine.process_bar_ordered(topic, bar, bar_type, iid, t, o, h, lo, c)
+            elif engine.process_bar_raw(bar, bar_type, iid, t, o, h, lo, c) and self._in_order:
+                self._stream_topic = engine.stream_topic(bar_type)
             self._leave()
         return False
 
-    def _replay_quotes(
-        self, chunk: dict[str, list[int]], iid: InstrumentId, pp: int, sp: int, prices: dict[int, Price],
-        sizes: dict[int, Quantity],
-    ) -> bool:  # fmt: skip
+    def _replay_quotes(self, chunk: dict[str, list[int]], iid: InstrumentId, prices: _Shared, sizes: _Shared) -> bool:
         engine = self.data_engine
-        ps, ss = 10 ** (FIXED_PRECISION - pp), 10 ** (FIXED_PRECISION - sp)
         ts_col, bid_col, ask_col = chunk["ts"], chunk["bid_price"], chunk["ask_price"]
         bsz_col, asz_col = chunk["bid_size"], chunk["ask_size"]
         for i in range(len(ts_col)):
@@ -417,18 +459,23 @@ class Backtest:
                 return True
             bid, ask, bsz, asz = bid_col[i], ask_col[i], bsz_col[i], asz_col[i]
             quote = QuoteTick(
-                instrument_id=iid, bid_price=_price(prices, bid, pp, ps), ask_price=_price(prices, ask, pp, ps),
-                bid_size=_quantity(sizes, bsz, sp, ss), ask_size=_quantity(sizes, asz, sp, ss), ts_event=t, ts_init=t,
+                instrument_id=iid, bid_price=cast(Price, prices.get(bid)), ask_price=cast(Price, prices.get(ask)),
+                bid_size=cast(Quantity, sizes.get(bsz)), ask_size=cast(Quantity, sizes.get(asz)), ts_event=t, ts_init=t,
             )  # fmt: skip
-            engine.process_quote_raw(quote, iid, t, bid, ask, bsz, asz)
+            topic = self._stream_topic
+            if topic is not None:
+                engine.process_quote_ordered(topic, quote, iid, t, bid, ask, bsz, asz)
+            elif engine.process_quote_raw(quote, iid, t, bid, ask, bsz, asz) and self._in_order:
+                self._stream_topic = engine.stream_topic(iid)
             self._leave()
         return False
 
     def _orders(self) -> list[OrderSummary]:
-        """Every order of the run, in creation order: closed ones as summarised when they closed."""
-        summaries = dict(self.order_summaries)
+        """Every order of the run, in creation order: closed ones as they stood when they closed."""
+        summaries = {cid: summarise_snapshot(snapshot) for cid, snapshot in self._closed_orders.items()}
         for order in self.core.cache.orders.values():
-            summaries.setdefault(str(order.client_order_id), summarise_order(order))
+            if order.client_order_id not in summaries:
+                summaries[order.client_order_id] = summarise_order(order)
         last = len(self._order_index)
         return sorted(summaries.values(), key=lambda summary: self._order_index.get(summary.client_order_id, last))
 
