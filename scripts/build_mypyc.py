@@ -52,6 +52,7 @@ HOT_MODULES = [
     "strategy/engine.py",
     "strategy/indicators.py",
     "backtest/engine.py",
+    "backtest/results.py",
     "routing/book.py",
     "routing/listings.py",
     "routing/decision.py",

@@ -93,6 +93,7 @@ SAMPLE_BLOCK: Final = 4_096  # equity samples between copies into the curve's ar
 _PROCESS: Final = 0  # what ``_enter`` says of an item
 _SKIP: Final = 1
 _STOP: Final = 2
+_VALUE_SCALE: Final = FIXED_SCALAR * FIXED_SCALAR  # raw quantity * raw price
 
 
 class _Samples:
@@ -483,7 +484,8 @@ class Backtest:
         core = self.core
         instruments = {str(iid): instrument for iid, instrument in core.cache.instruments.items()}
         trips = round_trips(self.fills, instruments)
-        notional = sum(float(f.last_qty.as_decimal() * f.last_px.as_decimal()) for f in self.fills)
+        # float(qty * price) per fill (exact product, one rounding), summed in fill order
+        notional = sum((f.last_qty.raw * f.last_px.raw) / _VALUE_SCALE for f in self.fills)
         statistics = compute_statistics(
             curve, trips, turnover_notional=notional, exposure_time_fraction=exposure(trips, curve, self.positions)
         )

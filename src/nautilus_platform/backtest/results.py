@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
+from typing import Final
 
+import msgspec
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -20,18 +22,19 @@ import pyarrow.parquet as pq
 
 from nautilus_platform.analytics.statistics import EquityCurve, RoundTrip, Statistics
 from nautilus_platform.core.errors import ValidationError
-from nautilus_platform.model.enums import OrderSide
+from nautilus_platform.model.enums import OrderSide, OrderStatus, OrderType
 from nautilus_platform.model.events import AccountState, OrderFilled, PositionEvent
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.orders import Order, OrderSnapshot, average_price
-from nautilus_platform.model.values import Quantity
+from nautilus_platform.model.values import FIXED_SCALAR, format_fixed
 from nautilus_platform.strategy.engine import StrategyError
 
 EXPORT_FORMATS = ("parquet", "csv", "json")
 
 
-@dataclass(frozen=True)
-class OrderSummary:
+class OrderSummary(msgspec.Struct, frozen=True, gc=False):
+    """One order of a run as text (exact decimals), as it stood when it closed or the run ended."""
+
     client_order_id: str
     strategy_id: str
     instrument_id: str
@@ -96,7 +99,7 @@ class BacktestResult:
             for b in s.balances
         ]  # fmt: skip
         return {
-            "orders": _table([asdict(o) for o in self.orders]),
+            "orders": _table([msgspec.structs.asdict(o) for o in self.orders]),
             "fills": _table(fills),
             "positions": _table(positions),
             "balances": _table(balances),
@@ -172,6 +175,13 @@ def _json_default(value: object) -> object:
     return str(value)
 
 
+#: Enum member names by member, one table per enum (they are int enums: values collide across
+#: them). ``Enum.name`` is a Python-level descriptor, slow per call.
+_SIDE_NAMES: Final = {member: member.name for member in OrderSide}
+_TYPE_NAMES: Final = {member: member.name for member in OrderType}
+_STATUS_NAMES: Final = {member: member.name for member in OrderStatus}
+
+
 def summarise_order(order: Order) -> OrderSummary:
     """The order as it stands now, formatted for the results."""
     return summarise_snapshot(order.snapshot())
@@ -184,62 +194,72 @@ def summarise_snapshot(snapshot: OrderSnapshot) -> OrderSummary:
     avg = average_price(fill_notional, filled_raw)
     return OrderSummary(
         client_order_id=str(init.client_order_id), strategy_id=str(init.strategy_id),
-        instrument_id=str(init.instrument_id), side=init.side.name, order_type=init.order_type.name,
-        quantity=str(quantity), price="" if price is None else str(price), status=status.name,
-        filled_qty=str(Quantity(raw=filled_raw, precision=quantity.precision)), avg_px="" if avg is None else str(avg),
+        instrument_id=str(init.instrument_id), side=_SIDE_NAMES[init.side], order_type=_TYPE_NAMES[init.order_type],
+        quantity=str(quantity), price="" if price is None else str(price), status=_STATUS_NAMES[status],
+        filled_qty=format_fixed(filled_raw, quantity.precision), avg_px="" if avg is None else str(avg),
         ts_init=init.ts_init,
     )  # fmt: skip
 
 
 def round_trips(fills: Sequence[OrderFilled], instruments: dict[str, Instrument]) -> list[RoundTrip]:
-    """Flat-to-flat trades per strategy and instrument, from fills, in exact decimals.
+    """Flat-to-flat trades per strategy and instrument, from fills, exact until the final floats.
 
     A trip opens when the net position leaves zero and closes when it returns to zero; a fill
     that flips the position closes one trip and opens the next with the rest. P&L is
     ``(exit value - entry value) * multiplier`` for a long (the opposite for a short) minus the
-    commissions of its fills in the settlement currency (a share of the flipping fill's).
+    commissions of its fills in the settlement currency (a share of the flipping fill's). The sums
+    run on the raw fixed-point integers (a flipping fill's fee share as an exact fraction); each
+    figure is rounded once, to the nearest float, when the trip closes.
     """
     open_trips: dict[tuple[str, str], _Trip] = {}
     done: list[RoundTrip] = []
     for fill in fills:
-        key = (str(fill.strategy_id), str(fill.instrument_id))
-        instrument = instruments[str(fill.instrument_id)]
-        qty = fill.last_qty.as_decimal()
+        iid = str(fill.instrument_id)
+        key = (str(fill.strategy_id), iid)
+        instrument = instruments[iid]
+        qty = fill.last_qty.raw
         signed = qty if fill.order_side is OrderSide.BUY else -qty
-        px = fill.last_px.as_decimal()
-        fee = fill.commission.as_decimal() if fill.commission.currency == instrument.settlement else Decimal(0)
+        px = fill.last_px.raw
+        commission = fill.commission
+        fee: int | Fraction = commission.raw if commission.currency == instrument.settlement else 0
         trip = open_trips.get(key)
         remaining = signed
         if trip is not None and (trip.position > 0) != (signed > 0):
-            closing = min(abs(signed), abs(trip.position))
-            share = closing / abs(signed)
-            trip.close(closing, px, fee * share, fill.ts_event)
+            closing = min(qty, abs(trip.position))
+            closing_fee = fee if closing == qty or not fee else fee * Fraction(closing, qty)
+            trip.close(closing, px, closing_fee, fill.ts_event)
             remaining = signed - (closing if signed > 0 else -closing)
-            fee = fee * (1 - share)
+            fee = fee - closing_fee
             if trip.position == 0:
                 done.append(trip.finish(instrument))
                 del open_trips[key]
                 trip = None
         if remaining:
             if trip is None:
-                trip = open_trips[key] = _Trip(str(fill.instrument_id), fill.ts_event)
+                trip = open_trips[key] = _Trip(iid, fill.ts_event)
             trip.open(remaining, px, fee)
     return done
 
 
+_VALUE_SCALE: Final = FIXED_SCALAR * FIXED_SCALAR  # raw quantity * raw price
+
+
 class _Trip:
+    """An open round trip: quantities, prices and fees as raw fixed-point integers (scaled by
+    ``FIXED_SCALAR``), values (quantity * price) by its square."""
+
     def __init__(self, instrument_id: str, ts: int) -> None:
         self.instrument_id = instrument_id
         self.entry_ts = ts
         self.exit_ts = ts
-        self.position = Decimal(0)
-        self.peak = Decimal(0)
-        self.entry_qty = self.entry_value = Decimal(0)
-        self.exit_qty = self.exit_value = Decimal(0)
-        self.fees = Decimal(0)
+        self.position = 0
+        self.peak = 0
+        self.entry_qty = self.entry_value = 0
+        self.exit_qty = self.exit_value = 0
+        self.fees: int | Fraction = 0
         self.long = True
 
-    def open(self, signed: Decimal, px: Decimal, fee: Decimal) -> None:
+    def open(self, signed: int, px: int, fee: int | Fraction) -> None:
         if self.position == 0:
             self.long = signed > 0
         self.position += signed
@@ -248,7 +268,7 @@ class _Trip:
         self.entry_value += abs(signed) * px
         self.fees += fee
 
-    def close(self, qty: Decimal, px: Decimal, fee: Decimal, ts: int) -> None:
+    def close(self, qty: int, px: int, fee: int | Fraction, ts: int) -> None:
         self.position += -qty if self.long else qty
         self.exit_qty += qty
         self.exit_value += qty * px
@@ -256,11 +276,18 @@ class _Trip:
         self.exit_ts = ts
 
     def finish(self, instrument: Instrument) -> RoundTrip:
-        multiplier = instrument.multiplier.as_decimal()
-        gross = (self.exit_value - self.entry_value) * multiplier
-        pnl = (gross if self.long else -gross) - self.fees
+        gross = (self.exit_value - self.entry_value) * instrument.multiplier.raw  # scaled by FIXED_SCALAR**3
+        fees = self.fees
+        scale = _VALUE_SCALE * FIXED_SCALAR
+        signed_gross = gross if self.long else -gross
+        if isinstance(fees, int):
+            pnl = (signed_gross - fees * _VALUE_SCALE) / scale  # int / int: exact, rounded once
+            fee_total = fees / FIXED_SCALAR
+        else:
+            pnl = float(Fraction(signed_gross, scale) - fees / FIXED_SCALAR)
+            fee_total = float(fees / FIXED_SCALAR)
         return RoundTrip(
-            instrument_id=self.instrument_id, side="LONG" if self.long else "SHORT", quantity=float(self.peak),
-            entry_ts=self.entry_ts, exit_ts=self.exit_ts, entry_price=float(self.entry_value / self.entry_qty),
-            exit_price=float(self.exit_value / self.exit_qty), pnl=float(pnl), fees=float(self.fees),
+            instrument_id=self.instrument_id, side="LONG" if self.long else "SHORT", quantity=self.peak / FIXED_SCALAR,
+            entry_ts=self.entry_ts, exit_ts=self.exit_ts, entry_price=self.entry_value / (self.entry_qty * FIXED_SCALAR),
+            exit_price=self.exit_value / (self.exit_qty * FIXED_SCALAR), pnl=pnl, fees=fee_total,
         )  # fmt: skip

@@ -55,6 +55,10 @@ class Strategy:
     def __init__(self, strategy_id: str | None = None, **params: object) -> None:
         for name, value in params.items():
             self.set_param(name, value)
+        for name, param in declared_params(type(self)).items():
+            # Defaults on the instance too, so every parameter read in a hot loop is a plain
+            # instance-dict hit rather than a call into ``Param.__get__``.
+            self.__dict__.setdefault(name, param.default)
         self.id = StrategyId(strategy_id or f"{type(self).__name__}-001")
         self.default_route: RoutingInstruction | None = None
         self.state = StrategyState.READY
