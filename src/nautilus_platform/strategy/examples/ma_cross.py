@@ -47,12 +47,13 @@ class MovingAverageCross(Strategy):
         fast, slow = self._fast_sma, self._slow_sma
         fast.update(close)
         slow.update(close)
-        if not slow.initialized:
-            return
-        if fast.value > slow.value + self.threshold:
+        # An SMA reads NaN until its window is full, and no comparison with NaN holds: no signal
+        # before the slow average is warm. Each attribute is read once (this runs on every bar).
+        fast_value, slow_value, threshold = fast.value, slow.value, self.threshold
+        if fast_value > slow_value + threshold:
             if self._position <= 0:
                 self._trade(OrderSide.BUY)
-        elif fast.value < slow.value - self.threshold and self._position >= 0:
+        elif fast_value < slow_value - threshold and self._position >= 0:
             if self._position > 0 or self.allow_short:
                 self._trade(OrderSide.SELL)
 
