@@ -121,8 +121,9 @@ class _Samples:
             grown = max(end, 2 * len(self._ts_out))
             self._ts_out = np.resize(self._ts_out, grown)
             self._equity_out = np.resize(self._equity_out, grown)
-        self._ts_out[begin:end] = self.ts
-        self._equity_out[begin:end] = self.equity
+        count = end - begin  # fromiter with a dtype skips the type discovery of a list assignment
+        self._ts_out[begin:end] = np.fromiter(self.ts, dtype=np.int64, count=count)
+        self._equity_out[begin:end] = np.fromiter(self.equity, dtype=np.float64, count=count)
         self._size = end
         self.ts, self.equity = [], []
 
