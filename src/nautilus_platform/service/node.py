@@ -201,7 +201,9 @@ class TradingNode(RawDataSink):
             iid = book.instrument_id
             if isinstance(book, OrderBookSnapshot):
                 cache.add_book(book)
-                self._mark(iid)
+            else:
+                cache.add_deltas(book)
+            self._mark(iid)
             venue = self._venue_of.get(iid)
             if venue is not None:
                 venue.process_book(book)

@@ -13,8 +13,16 @@ from typing import Final
 
 from nautilus_platform.core.errors import DuplicateError, NotFoundError
 from nautilus_platform.core.identifiers import AccountId, ClientOrderId, InstrumentId, PositionId, StrategyId, VenueId
-from nautilus_platform.model.data import Bar, BarType, OrderBookSnapshot, QuoteTick, TradeTick
-from nautilus_platform.model.enums import OrderSide, OrderStatus, PriceType
+from nautilus_platform.model.data import (
+    Bar,
+    BarType,
+    BookLevel,
+    OrderBookDeltas,
+    OrderBookSnapshot,
+    QuoteTick,
+    TradeTick,
+)
+from nautilus_platform.model.enums import BookAction, BookSide, OrderSide, OrderStatus, PriceType
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.orders import Order
 from nautilus_platform.model.values import FIXED_SCALAR, Currency
@@ -31,6 +39,9 @@ _CLOSED: Final = frozenset(
 )
 _INITIALIZED: Final = OrderStatus.INITIALIZED
 _BUY: Final = OrderSide.BUY
+_BID: Final = BookSide.BID
+_CLEAR: Final = BookAction.CLEAR
+_DELETE: Final = BookAction.DELETE
 
 
 class SideAggregate:
@@ -147,6 +158,42 @@ class Cache:
         self.books[book.instrument_id] = book
         if book.bids and book.asks:
             self.mid_raw[book.instrument_id] = (book.bids[0].price.raw + book.asks[0].price.raw) // 2
+
+    def add_deltas(self, deltas: OrderBookDeltas) -> OrderBookSnapshot:
+        """Apply a batch of book deltas to the instrument's cached book (an empty one if none)
+        and cache the result as a snapshot, mid included; returns it.
+
+        The rules are the simulated venue's (``L2Book``): ADD or UPDATE sets a level's size, DELETE
+        or a size of 0 removes it, CLEAR empties the book, and a new level that crosses the other
+        side removes the levels it crosses."""
+        iid = deltas.instrument_id
+        book = self.books.get(iid)
+        bids = {level.price.raw: level for level in book.bids} if book is not None else {}
+        asks = {level.price.raw: level for level in book.asks} if book is not None else {}
+        for delta in deltas.deltas:
+            if delta.action is _CLEAR:
+                bids.clear()
+                asks.clear()
+                continue
+            price = delta.price.raw
+            is_bid = delta.side is _BID
+            levels = bids if is_bid else asks
+            if delta.action is _DELETE or delta.size.raw <= 0:
+                levels.pop(price, None)
+                continue
+            if price not in levels:  # uncross, as a venue's book does
+                if is_bid:
+                    asks = {p: level for p, level in asks.items() if p > price}
+                else:
+                    bids = {p: level for p, level in bids.items() if p < price}
+            levels[price] = BookLevel(delta.price, delta.size)
+        snapshot = OrderBookSnapshot(
+            instrument_id=iid, bids=tuple(bids[p] for p in sorted(bids, reverse=True)),
+            asks=tuple(asks[p] for p in sorted(asks)), sequence=deltas.deltas[-1].sequence,
+            ts_event=deltas.ts_event, ts_init=deltas.ts_init,
+        )  # fmt: skip
+        self.add_book(snapshot)
+        return snapshot
 
     def price_raw(self, instrument_id: InstrumentId, price_type: PriceType = PriceType.MID) -> int | None:
         """Latest price by type; MID falls back to LAST and LAST to MID (a mark price)."""
