@@ -25,12 +25,14 @@ from nautilus_platform.model.values import USD, Money, Price, Quantity
 from nautilus_platform.service.backtest import BacktestConfig, VenueSetup, run_backtest
 from nautilus_platform.service.runtime import tune_gc
 from nautilus_platform.strategy.examples import MovingAverageCross
+from nautilus_platform.trading.journal import Journal
 from nautilus_platform.venues.simulated import SimulatedVenueConfig
 
 NAME = "bars"
 
 
-def main(n: int) -> None:
+def workload(n: int, journal: Journal | None = None) -> BacktestConfig:
+    """The ``bars`` backtest on ``n`` bars (``journal``: the backtest's default when ``None``)."""
     instrument = Equity(
         id=InstrumentId("BENCH.SIM"), price_precision=2, size_precision=0, tick_size=Price.of("0.01"),
         lot_size=Quantity.of(1), quote_currency=USD,
@@ -38,7 +40,11 @@ def main(n: int) -> None:
     data = simulate_bars(instrument, BarSpecification.from_str("1-MINUTE-LAST"), n, seed=42, volatility=0.0005)
     venue = VenueSetup(SimulatedVenueConfig(venue_id="SIM"), AccountType.MARGIN, USD, [Money.of(10**9, USD)])
     strategy = MovingAverageCross(fast=10, slow=30, quantity=Decimal(100), threshold=1e-6)
-    config = BacktestConfig(venues=[venue], instruments=[instrument], data=[data], strategies=[strategy])
+    return BacktestConfig(venues=[venue], instruments=[instrument], data=[data], strategies=[strategy], journal=journal)
+
+
+def main(n: int) -> None:
+    config = workload(n)
     gc.collect()
     gc.freeze()
     tune_gc()

@@ -14,25 +14,17 @@ from __future__ import annotations
 import sys
 import time
 from collections import defaultdict
-from decimal import Decimal
 from pathlib import Path
 
 import msgspec
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import compiled, cores, emit, scale_from_argv
+from bars import workload
 from nautilus_platform.core.errors import ValidationError
-from nautilus_platform.core.identifiers import InstrumentId
-from nautilus_platform.data.simulator import simulate_bars
-from nautilus_platform.model.data import BarSpecification
-from nautilus_platform.model.enums import AccountType
-from nautilus_platform.model.instruments import Equity
 from nautilus_platform.model.serialization import encode_block
-from nautilus_platform.model.values import USD, Money, Price, Quantity
-from nautilus_platform.service.backtest import BacktestConfig, VenueSetup, run_backtest
-from nautilus_platform.strategy.examples import MovingAverageCross
+from nautilus_platform.service.backtest import run_backtest
 from nautilus_platform.trading.journal import Entry, InMemoryJournal
-from nautilus_platform.venues.simulated import SimulatedVenueConfig
 
 NAME = "journal"
 REPEATS = 5
@@ -40,18 +32,8 @@ REPEATS = 5
 
 def journalled(n: int) -> list[Entry]:
     """The commands and events of the ``bars`` workload on ``n`` bars, in journal order."""
-    instrument = Equity(
-        id=InstrumentId("BENCH.SIM"), price_precision=2, size_precision=0, tick_size=Price.of("0.01"),
-        lot_size=Quantity.of(1), quote_currency=USD,
-    )  # fmt: skip
-    data = simulate_bars(instrument, BarSpecification.from_str("1-MINUTE-LAST"), n, seed=42, volatility=0.0005)
-    venue = VenueSetup(SimulatedVenueConfig(venue_id="SIM"), AccountType.MARGIN, USD, [Money.of(10**9, USD)])
-    strategy = MovingAverageCross(fast=10, slow=30, quantity=Decimal(100), threshold=1e-6)
     journal = InMemoryJournal()
-    config = BacktestConfig(
-        venues=[venue], instruments=[instrument], data=[data], strategies=[strategy], journal=journal
-    )
-    run_backtest(config)
+    run_backtest(workload(n, journal))
     return [entry for _, entry in journal.entries()]
 
 
