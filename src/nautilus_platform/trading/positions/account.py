@@ -22,10 +22,10 @@ Equity is remembered between changes while every amount is in the base currency.
 
 from __future__ import annotations
 
-from bisect import insort
+from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
-from typing import Final, Protocol
+from typing import Final, Protocol, cast
 
 from nautilus_platform.core.arith import ceil_div, round_half_even
 from nautilus_platform.core.identifiers import AccountId, InstrumentId
@@ -127,8 +127,11 @@ class Account:
         self.starting_balances: dict[Currency, int] = dict(self.balances)
         self.exposures: dict[Currency, CurrencyExposure] = {}
         self.margins: dict[InstrumentId, tuple[Currency, int, int]] = {}  # instrument -> (ccy, init, maint) 10**36
-        self._margin_balances: dict[InstrumentId, MarginBalance] = {}  # built lazily, dropped on change
         self._margin_order: list[InstrumentId] = []  # sorted keys of ``margins``
+        self._margin_list: list[MarginBalance | None] = []  # in ``_margin_order``; None until built
+        self._margin_dirty: list[InstrumentId] = []  # margins changed since ``_margin_list`` was built
+        self._currencies: list[Currency] = []  # keys of balances and exposures, by code (see ``state``)
+        self._currency_counts = (0, 0)
         self._balance_cache: dict[Currency, tuple[int, int, AccountBalance]] = {}  # the last state's balances
         self._margins_tuple: tuple[MarginBalance, ...] | None = ()
         self.order_locks: Mapping[Currency, int] = OpenOrderLocks()
@@ -176,15 +179,20 @@ class Account:
     def set_margin(self, instrument_id: InstrumentId, currency: Currency, init: int, maint: int) -> None:
         """Record the margins of ``instrument_id`` (scale 10**36); zero margins remove the entry."""
         margins = self.margins
+        order = self._margin_order
         if init or maint:
             if instrument_id not in margins:
-                insort(self._margin_order, instrument_id)
+                index = bisect_left(order, instrument_id)
+                order.insert(index, instrument_id)
+                self._margin_list.insert(index, None)
             margins[instrument_id] = (currency, init, maint)
+            self._margin_dirty.append(instrument_id)
         elif margins.pop(instrument_id, None) is None:
             return
         else:
-            self._margin_order.remove(instrument_id)
-        self._margin_balances.pop(instrument_id, None)
+            index = bisect_left(order, instrument_id)
+            del order[index]
+            del self._margin_list[index]
         self._margins_tuple = None
 
     def margin_balances(self) -> tuple[MarginBalance, ...]:
@@ -193,17 +201,19 @@ class Account:
         cached = self._margins_tuple
         if cached is not None:
             return cached
-        built = self._margin_balances
-        result = []
-        for iid in self._margin_order:
-            balance = built.get(iid)
-            if balance is None:
-                currency, init, maint = self.margins[iid]
-                balance = built[iid] = MarginBalance(
-                    instrument_id=iid, initial=_money_up(init, currency), maintenance=_money_up(maint, currency)
-                )
-            result.append(balance)
-        self._margins_tuple = cached = tuple(result)
+        built = self._margin_list
+        dirty = self._margin_dirty
+        if dirty:  # only the instruments whose margins moved are built again
+            order, margins = self._margin_order, self.margins
+            for iid in dirty:
+                entry = margins.get(iid)
+                if entry is not None:  # else removed since
+                    currency, init, maint = entry
+                    built[bisect_left(order, iid)] = MarginBalance(
+                        instrument_id=iid, initial=_money_up(init, currency), maintenance=_money_up(maint, currency)
+                    )
+            dirty.clear()
+        self._margins_tuple = cached = tuple(cast(list[MarginBalance], built))
         return cached
 
     def start_day(self) -> None:
@@ -343,9 +353,8 @@ class Account:
         """An ``AccountState`` with every balance (total, locked, free) and, for margin, the margins."""
         self.settle()
         balances = []
-        currencies = self.balances.keys() | self.exposures.keys()
         cache = self._balance_cache
-        for currency in sorted(currencies, key=_code) if len(currencies) > 1 else currencies:
+        for currency in self._state_currencies():
             total = self.balances.get(currency, 0)
             unit = unit_of(currency)
             locked = ceil_div(self.locked_raw(currency), unit) * unit
@@ -375,6 +384,15 @@ class Account:
             reason=reason,
         )
 
+    def _state_currencies(self) -> list[Currency]:
+        """The currencies of ``balances`` and ``exposures`` by code; keys are only ever added to
+        either, so the list is rebuilt when one of them grows."""
+        counts = len(self.balances), len(self.exposures)
+        if counts != self._currency_counts:
+            self._currencies = sorted(self.balances.keys() | self.exposures.keys(), key=_code)
+            self._currency_counts = counts
+        return self._currencies
+
     def balance(self, currency: Currency) -> Money:
         return Money(raw=self.balances.get(currency, 0), currency=currency)
 
@@ -387,9 +405,17 @@ def _code(currency: Currency) -> str:
     return currency.code
 
 
+_UP36: dict[Currency, tuple[int, int]] = {}  # currency -> (10**27 * unit, unit)
+
+
 def _money_up(exact36: int, currency: Currency) -> Money:
-    unit = unit_of(currency)
-    return Money(raw=ceil_div(exact36, SCALE27 * unit) * unit, currency=currency)
+    """An amount at scale 10**36 as ``Money``, rounded up to the smallest unit."""
+    scaled = _UP36.get(currency)
+    if scaled is None:
+        unit = unit_of(currency)
+        scaled = _UP36[currency] = (SCALE27 * unit, unit)
+    den, unit = scaled
+    return Money(raw=-(-exact36 // den) * unit, currency=currency)
 
 
 _REGISTRY: Final = Currency._registry  # code -> Currency (the registry the model keeps)

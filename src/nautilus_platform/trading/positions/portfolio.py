@@ -31,7 +31,7 @@ from nautilus_platform.model.enums import AccountType, OmsType, OrderSide
 from nautilus_platform.model.events import AccountState, Event, OrderFilled
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.values import Currency, Money
-from nautilus_platform.trading.positions.account import SCALE18, Account, rate_ppb, round_to_unit
+from nautilus_platform.trading.positions.account import SCALE18, Account, CurrencyExposure, rate_ppb, round_to_unit
 from nautilus_platform.trading.positions.position import Position
 from nautilus_platform.trading.positions.rates import ExchangeRates
 
@@ -174,7 +174,8 @@ class Portfolio:
             self.closed_positions.append(position)
             self._by_instrument[iid].remove(position)
         account.update_peak()
-        return [position.event(fill, opened, mark), account.state(fill.ts_event, fill.ts_init)]
+        unrealized = self._marked[position_id].unrealized  # what ``_remark`` just computed at ``mark``
+        return [position.event(fill, opened, mark, unrealized), account.state(fill.ts_event, fill.ts_init)]
 
     def _position_id(self, fill: OrderFilled) -> PositionId:
         position_id = fill.position_id
@@ -296,43 +297,58 @@ class Portfolio:
         marks, marked_by_id = self.marks, self._marked
         for account, position, info, marked in stale:
             if marked.stale and marked_by_id.get(position.id) is marked:
-                self._remark(account, position, info, marks[position.instrument_id])
+                # ``on_mark`` already moved unrealised P&L and value; net is ``k * mark`` exactly.
+                net = marked.k * marks[position.instrument_id]
+                self._book_exposure(account, position, info, marked, account.exposure(position.settlement), net)
         for account in self.accounts.values():
             account.stale = False
 
     def _remark(self, account: Account, position: Position, info: _InstrumentInfo, mark: int) -> None:
         marked = self._marked[position.id]
         exposure = account.exposure(position.settlement)
-        net = position.signed_raw * mark * position.mult
-        gross = net if net >= 0 else -net
+        k = position.signed_raw * position.mult
+        net = k * mark
         unrealized = position.unrealized_exact(mark)
         if account.account_type is _CASH:
             value = 0 if info.is_pair else net
         else:
             value = unrealized
-        m_init = gross * info.margin_init_ppb
-        m_maint = gross * info.margin_maint_ppb
         exposure.unrealized += unrealized - marked.unrealized
         exposure.value += value - marked.value
+        marked.unrealized, marked.value = unrealized, value
+        marked.k, marked.base = k, unrealized - net
+        self._book_exposure(account, position, info, marked, exposure, net)
+        account.values_changed()
+
+    @staticmethod
+    def _book_exposure(
+        account: Account,
+        position: Position,
+        info: _InstrumentInfo,
+        marked: _Marked,
+        exposure: CurrencyExposure,
+        net: int,
+    ) -> None:
+        """Move gross and net exposure and the margins of ``position`` to ``net`` (its market value)."""
+        gross = net if net >= 0 else -net
+        m_init = gross * info.margin_init_ppb
+        m_maint = gross * info.margin_maint_ppb
         exposure.gross += gross - marked.gross
         exposure.net += net - marked.net
         if account.account_type is not _CASH:
-            exposure.margin_init += m_init - marked.margin_init
-            exposure.margin_maint += m_maint - marked.margin_maint
             d_init, d_maint = m_init - marked.margin_init, m_maint - marked.margin_maint
             if d_init or d_maint:
+                exposure.margin_init += d_init
+                exposure.margin_maint += d_maint
                 iid = position.instrument_id
                 margin = account.margins.get(iid)
                 if margin is None:
                     account.set_margin(iid, position.settlement, d_init, d_maint)
                 else:
                     account.set_margin(iid, position.settlement, margin[1] + d_init, margin[2] + d_maint)
-        marked.unrealized, marked.value, marked.gross, marked.net = unrealized, value, gross, net
+        marked.gross, marked.net = gross, net
         marked.margin_init, marked.margin_maint = m_init, m_maint
         marked.stale = False
-        k = position.signed_raw * position.mult
-        marked.k, marked.base = k, unrealized - k * mark
-        account.values_changed()
 
     # -- queries ------------------------------------------------------------------------------
     def position(self, position_id: PositionId) -> Position:

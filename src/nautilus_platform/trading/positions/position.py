@@ -66,13 +66,14 @@ class _AvgMemo:
 
 
 _AVG_OPEN: Final = _AvgMemo()
-_AVG_CLOSE: Final = _AvgMemo()
 
 
 class Position:
     """The open quantity, entry cost, realised P&L and commissions of one position."""
 
     __slots__ = (
+        "_avg_close",
+        "_avg_close_qty",
         "_realized_cache",
         "account_id",
         "buy_raw",
@@ -127,6 +128,8 @@ class Position:
         self.realized_exact = 0
         self.realized_raw = 0
         self._realized_cache: Money | None = None
+        self._avg_close: Decimal | None = None  # ``avg_px_close`` while ``close_qty_raw`` is ``_avg_close_qty``
+        self._avg_close_qty = 0
         self.cash_exact = 0  # cumulative cash flow (+sells, -buys) * multiplier, scale 10**27 (cash accounts)
         self.close_qty_raw = 0
         self.close_value_exact = 0
@@ -252,8 +255,11 @@ class Position:
         return Money(raw=self.commissions.get(currency, 0), currency=currency)
 
     # -- events -------------------------------------------------------------------------------
-    def event(self, fill: OrderFilled, opened: bool, mark_raw: int | None) -> PositionEvent:
-        """The position event for ``fill``: opened, changed or closed."""
+    def event(
+        self, fill: OrderFilled, opened: bool, mark_raw: int | None, unrealized_exact: int | None = None
+    ) -> PositionEvent:
+        """The position event for ``fill``: opened, changed or closed (``unrealized_exact``: the
+        caller's ``unrealized_exact(mark_raw)`` when it has it already)."""
         signed = self.signed_raw
         size = signed if signed > 0 else -signed
         settle = self.settlement
@@ -261,9 +267,14 @@ class Position:
         mark = mark_raw if mark_raw is not None else self.last_px_raw
         quantity = Quantity(raw=size, precision=self.instrument.size_precision)
         avg_open = _AVG_OPEN.avg(self.cost_exact, size) if size else _ZERO
-        avg_close = _AVG_CLOSE.avg(self.close_value_exact, close_qty) if close_qty else None
+        avg_close = self._avg_close
+        if close_qty != self._avg_close_qty:  # only a reducing fill moves it (and always adds quantity)
+            avg_close = self._avg_close = _avg_decimal(self.close_value_exact, close_qty)
+            self._avg_close_qty = close_qty
         realized = self._realized_money()
-        unrealized = Money(raw=round_half_even(self.unrealized_exact(mark), self.unit_den) * self.unit, currency=settle)
+        if unrealized_exact is None:
+            unrealized_exact = self.unrealized_exact(mark)
+        unrealized = Money(raw=round_half_even(unrealized_exact, self.unit_den) * self.unit, currency=settle)
         if signed == 0:
             return PositionClosed(
                 ts_event=fill.ts_event, ts_init=fill.ts_init, position_id=self.id, instrument_id=self.instrument_id,
