@@ -43,16 +43,17 @@ _NETTING: Final = OmsType.NETTING
 class _Marked:
     """A position's last contribution to its account's exposure (so it can be taken back)."""
 
-    __slots__ = ("base", "gross", "k", "margin_init", "margin_maint", "net", "stale", "unrealized", "value")
+    __slots__ = ("base", "gross", "k", "net", "stale", "unrealized", "value")
 
     def __init__(self) -> None:
-        self.unrealized = self.value = self.gross = self.net = self.margin_init = self.margin_maint = 0
+        # Margins are ``gross`` times the instrument's rates, so they need no fields of their own.
+        self.unrealized = self.value = self.gross = self.net = 0
         self.stale = False  # unrealized/value follow the latest mark, gross/net/margins an earlier one
         # Until the position changes: net = k * mark and unrealised = k * mark + base (exact).
         self.k = self.base = 0
 
     def is_zero(self) -> bool:
-        return not (self.unrealized or self.value or self.gross or self.net or self.margin_init or self.margin_maint)
+        return not (self.unrealized or self.value or self.gross or self.net)
 
 
 class _InstrumentInfo:
@@ -90,7 +91,7 @@ class Portfolio:
         self._stale: list[tuple[Account, Position, _InstrumentInfo, _Marked]] = []  # see ``settle``
         self._info: dict[InstrumentId, _InstrumentInfo] = {}
         self._hedge_ids: dict[ClientOrderId, PositionId] = {}
-        self._netting_ids: dict[tuple[InstrumentId, StrategyId], PositionId] = {}
+        self._netting_ids: dict[InstrumentId, dict[StrategyId, PositionId]] = {}
 
     # -- setup --------------------------------------------------------------------------------
     def add_account(
@@ -188,10 +189,12 @@ class Portfolio:
         oms = self.oms_overrides.get(strategy_id, self.oms_type)
         if oms is _NETTING:
             instrument_id = fill.instrument_id
-            key = (instrument_id, strategy_id)
-            netting = self._netting_ids.get(key)
+            by_strategy = self._netting_ids.get(instrument_id)
+            if by_strategy is None:
+                by_strategy = self._netting_ids[instrument_id] = {}
+            netting = by_strategy.get(strategy_id)
             if netting is None:
-                netting = self._netting_ids[key] = unchecked(PositionId, f"{instrument_id}-{strategy_id}")
+                netting = by_strategy[strategy_id] = unchecked(PositionId, f"{instrument_id}-{strategy_id}")
             return netting
         known = self._hedge_ids.get(fill.client_order_id)
         if known is None:
@@ -331,12 +334,14 @@ class Portfolio:
     ) -> None:
         """Move gross and net exposure and the margins of ``position`` to ``net`` (its market value)."""
         gross = net if net >= 0 else -net
-        m_init = gross * info.margin_init_ppb
-        m_maint = gross * info.margin_maint_ppb
-        exposure.gross += gross - marked.gross
+        d_gross = gross - marked.gross
+        exposure.gross += d_gross
         exposure.net += net - marked.net
-        if account.account_type is not _CASH:
-            d_init, d_maint = m_init - marked.margin_init, m_maint - marked.margin_maint
+        if d_gross and account.account_type is not _CASH:
+            # Margins are gross * rate, so they move by exactly d_gross * rate.
+            d_init = d_gross * info.margin_init_ppb
+            maint_ppb = info.margin_maint_ppb
+            d_maint = d_gross * maint_ppb if maint_ppb else 0
             if d_init or d_maint:
                 exposure.margin_init += d_init
                 exposure.margin_maint += d_maint
@@ -347,7 +352,6 @@ class Portfolio:
                 else:
                     account.set_margin(iid, position.settlement, margin[1] + d_init, margin[2] + d_maint)
         marked.gross, marked.net = gross, net
-        marked.margin_init, marked.margin_maint = m_init, m_maint
         marked.stale = False
 
     # -- queries ------------------------------------------------------------------------------
