@@ -81,7 +81,7 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path: Path) -> None:
     results = tmp_path / "r"
     args = [
         sys.executable, "-m", "nautilus_platform.cli.main", "sweep", f"{SUPPORT}:Failing", *FILE_ARGS,
-        "--grid", "fast=4:9", "--param", "slow=40", "--param", "sleep_s=0.4", "--workers", "2",
+        "--grid", "fast=4:9", "--param", "slow=40", "--param", "sleep_s=1.5", "--workers", "2",
         "--results", str(results),
     ]  # fmt: skip
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
@@ -89,6 +89,9 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (journal.exists() and journal.read_text().count("\n") >= 1):
         time.sleep(0.05)
+    # Each run sleeps 1.5 s, so about 3 s of runs remain after the first result: enough for a
+    # test process starved by a loaded machine (0.4 s let the sweep finish first under load).
+    assert process.poll() is None, "the sweep finished before Ctrl-C could be sent"
     process.send_signal(signal.SIGINT)
     out, _ = process.communicate(timeout=60)
     assert process.returncode == 130, out
