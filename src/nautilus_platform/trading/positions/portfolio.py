@@ -338,19 +338,18 @@ class Portfolio:
         exposure.gross += d_gross
         exposure.net += net - marked.net
         if d_gross and account.account_type is not _CASH:
-            # Margins are gross * rate, so they move by exactly d_gross * rate.
+            # Margins are gross * rate, so they move by exactly d_gross * rate (rates are in (0, 1]
+            # and rounded up to whole parts per 10**9, so both moves are non-zero here).
             d_init = d_gross * info.margin_init_ppb
-            maint_ppb = info.margin_maint_ppb
-            d_maint = d_gross * maint_ppb if maint_ppb else 0
-            if d_init or d_maint:
-                exposure.margin_init += d_init
-                exposure.margin_maint += d_maint
-                iid = position.instrument_id
-                margin = account.margins.get(iid)
-                if margin is None:
-                    account.set_margin(iid, position.settlement, d_init, d_maint)
-                else:
-                    account.set_margin(iid, position.settlement, margin[1] + d_init, margin[2] + d_maint)
+            d_maint = d_gross * info.margin_maint_ppb
+            exposure.margin_init += d_init
+            exposure.margin_maint += d_maint
+            iid = position.instrument_id
+            margin = account.margins.get(iid)
+            if margin is None:
+                account.set_margin(iid, position.settlement, d_init, d_maint)
+            else:
+                account.set_margin(iid, position.settlement, margin[1] + d_init, margin[2] + d_maint)
         marked.gross, marked.net = gross, net
         marked.stale = False
 
