@@ -34,8 +34,12 @@ from nautilus_platform.model.events import AccountBalance, AccountState, MarginB
 from nautilus_platform.model.values import FIXED_SCALAR, Currency, Money
 from nautilus_platform.trading.positions.rates import ExchangeRates
 
-SCALE18 = FIXED_SCALAR * FIXED_SCALAR
-SCALE27 = SCALE18 * FIXED_SCALAR
+# Final: compiled code reads these as constants, not through the module's dict.
+SCALE18: Final = FIXED_SCALAR * FIXED_SCALAR
+SCALE27: Final = SCALE18 * FIXED_SCALAR
+_F18: Final = 1e18
+_F27: Final = 1e27
+_INF: Final = float("inf")
 _CASH: Final = AccountType.CASH
 
 
@@ -347,6 +351,74 @@ class Account:
             if exposure is not None and exposure.margin_init:
                 locked += -(-exposure.margin_init // SCALE27)
         return locked
+
+    # -- float bounds (the risk engine's screens; the exact views above decide near a limit) ----
+    # Each figure is the exact view's real-valued counterpart within a few float roundings
+    # (relative error below 1e-15). They raise ``OverflowError`` for amounts beyond the float range.
+    def approx_open_notional(self) -> float:
+        """``open_notional_raw`` as a float; ``inf`` when an amount is not in the base currency or negative."""
+        orders = self.open_orders
+        if orders is None:
+            return 0.0
+        base = self.base_currency
+        total = 0.0
+        for currency, exact in orders.notional_exact.items():
+            if exact:
+                if exact < 0 or (currency is not base and currency != base):
+                    return _INF
+                total += float(exact)
+        return total / _F18
+
+    def approx_gross_exposure(self) -> float:
+        """``gross_exposure_raw`` as a float; ``inf`` when an exposure is not in the base currency."""
+        self.settle()
+        base = self.base_currency
+        total = 0.0
+        for currency, exposure in self.exposures.items():
+            gross = exposure.gross
+            if gross:
+                if currency is not base and currency != base:
+                    return _INF
+                total += float(gross)
+        return total / _F18
+
+    def approx_net_exposure(self) -> float:
+        """``net_exposure_raw`` as a float (it can be 1 below: the view floors); ``inf`` when an
+        exposure is not in the base currency."""
+        self.settle()
+        base = self.base_currency
+        total = 0.0
+        for currency, exposure in self.exposures.items():
+            net = exposure.net
+            if net:
+                if currency is not base and currency != base:
+                    return _INF
+                total += float(net)
+        return total / _F18
+
+    def approx_free_floor(self, currency: Currency) -> float:
+        """A lower bound of ``free_raw(currency)``: the float sum of its terms, less 4 raw units
+        (the view's three roundings) and a relative 1e-12 of the amounts (the float roundings)."""
+        self.settle()
+        free = float(self.balances.get(currency, 0))
+        size = free if free >= 0.0 else -free
+        locks = self.order_locks.get(currency, 0)
+        if locks:
+            locked = float(locks) / _F18
+            free -= locked
+            size += locked if locked >= 0.0 else -locked
+        if self.account_type is not _CASH:
+            exposure = self.exposures.get(currency)
+            if exposure is not None:
+                unrealized = exposure.unrealized
+                if unrealized < 0:
+                    loss = float(unrealized) / _F18
+                    free += loss
+                    size -= loss
+                margin = float(exposure.margin_init) / _F27
+                free -= margin
+                size += margin if margin >= 0.0 else -margin
+        return free - size * 1e-12 - 4.0
 
     # -- events -------------------------------------------------------------------------------
     def state(self, ts_event: int, ts_init: int, reason: str = "") -> AccountState:

@@ -26,6 +26,7 @@ changes (see ``config`` for the precedence rules).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Final
@@ -102,13 +103,14 @@ def _ratio(value: Decimal) -> tuple[int, int]:
 class _MoneyLimit:
     """A money limit scaled to 10**27 for comparing exact notionals."""
 
-    __slots__ = ("currency", "name", "raw", "x")
+    __slots__ = ("currency", "lo", "name", "raw", "x")
 
     def __init__(self, name: str, raw: int, currency: Currency) -> None:
         self.name = name
         self.raw = raw
         self.currency = currency
         self.x = raw * _SCALE18
+        self.lo = _float_floor(raw)  # for the float screens
 
 
 class _Resolved:
@@ -118,6 +120,7 @@ class _Resolved:
         "allow_noref",
         "breaker_code",
         "cash_den",
+        "cash_k",
         "cash_num",
         "check_balance",
         "check_dup",
@@ -136,10 +139,12 @@ class _Resolved:
         "limits",
         "lot",
         "margin_den",
+        "margin_k",
         "margin_k_den",
         "margin_k_num",
         "margin_num",
         "max_dd_bps",
+        "max_notional_lo",
         "max_notional_raw",
         "max_open_orders",
         "max_position",
@@ -150,6 +155,7 @@ class _Resolved:
         "min_qty_name",
         "modify_throttles",
         "mult",
+        "mult_f",
         "needs_account",
         "needs_base",
         "needs_price",
@@ -189,6 +195,7 @@ class _Resolved:
         self.qty_unit = POW10[9 - instrument.size_precision]
         self.lot = instrument.lot_size.raw
         self.mult = instrument.multiplier.raw
+        self.mult_f = float(self.mult) / 1e18  # notional = qty * price * mult / 10**18 (raw units)
         self.settle = instrument.settlement
         self.settle_code: str = self.settle.code
         # The instrument is frozen (and ``r.instrument is instrument`` is checked before use), so
@@ -249,14 +256,18 @@ class _Resolved:
         self.throttle = submit_throttles[0] if len(submit_throttles) == 1 else None
         self.min_qty_fast = max(min_qty, 1)
         self.max_notional_raw = self.notional.raw if self.notional is not None else None
+        self.max_notional_lo = self.notional.lo if self.notional is not None else 0.0
         self.collar = self.collar_bps is not None or self.collar_band is not None
         self.needs_base = any(m is not None for m in (self.gross, self.net, self.open_notional, self.daily_loss))
+        self.cash_k = self.margin_k = 0.0
         if self.check_balance:
             fee_num, fee_den = self.fee_num, self.fee_den
             # Cash buy: notional * (1 + fee); margin: notional * (margin_init + fee), bounds with ceil slop.
             self.cash_num, self.cash_den = fee_den + fee_num, fee_den
             self.margin_k_num = self.margin_num * fee_den + fee_num * self.margin_den
             self.margin_k_den = self.margin_den * fee_den
+            self.cash_k = self.cash_num / self.cash_den  # the same factors as floats, for the screens
+            self.margin_k = self.margin_k_num / self.margin_k_den
 
 
 def _money(limits: RiskLimits, name: str) -> _MoneyLimit | None:
@@ -481,9 +492,15 @@ class RiskEngine:
             px_raw = price_raw if price is not None else trigger_raw if trigger is not None else ref
         else:
             px_raw = price_raw if price is not None else trigger_raw
-        # notional rounded up to raw (10**9) units: ``a + n27 / 10**18 > L  <=>  a + ceil(...) > L``
-        notional = -(-qty * px_raw * r.mult // _SCALE18)
-        if r.max_notional_raw is not None and notional > r.max_notional_raw:
+        # A float upper bound of the notional decides clear cases; the exact one is computed only
+        # where that bound reaches a limit.
+        notional_hi = _notional_hi(qty, px_raw, r.mult_f)
+        max_notional = r.max_notional_raw
+        if (
+            max_notional is not None
+            and notional_hi > r.max_notional_lo
+            and _notional(qty, px_raw, r.mult) > max_notional
+        ):
             return self._submit_full(order, account_id)
         buy = order.side is _BUY
         position = self._position(instrument_id, 0)
@@ -505,7 +522,10 @@ class RiskEngine:
             if account is None:
                 return self._submit_full(order, account_id)
             # The fast bounds read the core's own Account natively; any other view takes the exact path.
-            if not isinstance(account, Account) or not _account_fast(r, account, notional, buy):
+            if not isinstance(account, Account) or not (
+                _account_screen(r, account, notional_hi, buy)
+                or _account_fast(r, account, _notional(qty, px_raw, r.mult), buy)
+            ):
                 return self._submit_full(order, account_id)
         throttle = r.throttle
         if throttle is not None:
@@ -1039,6 +1059,96 @@ class RiskEngine:
         for reason, count in self.denials.items():
             out[f"denied_{reason.value.lower()}"] = count
         return out
+
+
+#: Relative slack of the float screens: far above their rounding error (a few 1e-16), far below
+#: any limit's precision that matters, so a screen passes only what the exact check passes.
+_REL: Final = 1e-12
+_INF: Final = float("inf")
+
+
+def _float_floor(raw: int) -> float:
+    """A float no greater than ``raw`` (beyond the float range: the largest float, or ``-inf``)."""
+    try:
+        x = float(raw)
+    except OverflowError:
+        return sys.float_info.max if raw > 0 else -_INF
+    return x - (x if x >= 0.0 else -x) * _REL
+
+
+def _sum_hi(a: float, b: float) -> float:
+    """An upper bound of the exact sum of the values ``a`` and ``b`` approximate (each within a
+    few roundings)."""
+    return a + b + ((a if a >= 0.0 else -a) + (b if b >= 0.0 else -b)) * _REL
+
+
+def _notional(qty: int, px_raw: int, mult: int) -> int:
+    """The exact notional in raw units, rounded up: ``a + n27 / 10**18 > L  <=>  a + ceil(...) > L``."""
+    return -(-qty * px_raw * mult // _SCALE18)
+
+
+def _notional_hi(qty: int, px_raw: int, mult_f: float) -> float:
+    """A float no less than ``_notional(qty, px_raw, mult)`` (``inf`` beyond the float range)."""
+    try:
+        n = float(qty) * float(px_raw) * mult_f
+    except OverflowError:
+        return _INF
+    return n + (n if n >= 0.0 else -n) * _REL + 1.0
+
+
+def _account_screen(r: _Resolved, account: Account, notional_hi: float, buy: bool) -> bool:
+    """The checks of ``_account_fast`` on float bounds of the account's figures: ``True`` only
+    where every exact check passes, ``False`` where one is too close to call (or fails).
+
+    Each figure is within a relative 1e-15 of its exact value (``Account.approx_*``), and every
+    comparison keeps a relative 1e-12 (``_REL``) plus the views' integer roundings on the safe
+    side, so a pass here is a pass of ``_account_fast``.
+    """
+    settle = r.settle
+    if r.needs_base:
+        base = account.base_currency
+        if base is not settle and base != settle:
+            return False
+    try:
+        if r.has_breakers:
+            limit = r.daily_loss
+            if limit is not None and -account.realized_pnl_today_raw > limit.raw:
+                return False
+            dd_bps = r.max_dd_bps
+            if dd_bps is not None:
+                peak = account.peak_equity_raw
+                drop = peak - account.equity_raw
+                # exact: drop * 10_000 > dd_bps * peak fails (all positive here)
+                if drop > 0 and float(drop) * 1e4 * (1.0 + _REL) > float(dd_bps) * float(peak) * (1.0 - _REL):
+                    return False
+        max_open = r.max_open_orders
+        if max_open is not None and account.open_order_count >= max_open:
+            return False
+        limit = r.open_notional
+        if limit is not None and _sum_hi(account.approx_open_notional(), notional_hi) > limit.lo:
+            return False
+        limit = r.gross
+        if limit is not None and _sum_hi(account.approx_gross_exposure(), notional_hi) > limit.lo:
+            return False
+        limit = r.net
+        if limit is not None:
+            net = account.approx_net_exposure()
+            # the view floors, so |view| <= |net| + 1
+            if _sum_hi((net if net >= 0.0 else -net) + 1.0, notional_hi) > limit.lo:
+                return False
+        if r.check_balance:
+            if account.account_type is _CASH:
+                if not buy:
+                    return False
+                k = r.cash_k
+            else:
+                k = r.margin_k
+            # exact: notional * k + 2 units (the bound's ceil slop) must not exceed what is free
+            if _sum_hi(notional_hi * k, 2.0) > account.approx_free_floor(settle):
+                return False
+    except OverflowError:
+        return False
+    return True
 
 
 def _account_fast(r: _Resolved, account: Account, notional: int, buy: bool) -> bool:

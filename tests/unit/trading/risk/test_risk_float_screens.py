@@ -1,0 +1,141 @@
+"""The risk engine's float screens on the core's ``Account``: a screen passes only what the exact
+checks pass, right up to one raw unit from a limit, and it decides the clear cases on its own.
+
+The account's figures are set directly to exact integers (scale 10**27 and 10**36, with arbitrary
+remainders below the raw unit) a few raw units either side of each limit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from risk_helpers import AAPL, ACCOUNT, B, equity
+
+from nautilus_platform.model.enums import AccountType
+from nautilus_platform.model.values import USD, Money, Quantity
+from nautilus_platform.trading.cache import AccountOrders
+from nautilus_platform.trading.positions.account import Account
+from nautilus_platform.trading.positions.rates import ExchangeRates
+from nautilus_platform.trading.risk import PriceSource, RiskLimits
+from nautilus_platform.trading.risk.engine import (
+    _account_fast,
+    _account_screen,
+    _notional,
+    _notional_hi,
+    _Resolved,
+)
+
+S18 = 10**18
+S27 = 10**27
+CENT = 10_000_000
+FIELDS = ("open_notional", "gross", "net", "free", "drawdown", "none")
+
+
+@dataclass(frozen=True)
+class Case:
+    field: str
+    account_type: AccountType
+    buy: bool
+    qty: int  # raw
+    px: int  # raw
+    limit_cents: int  # the limit, or the figure the boundary is built around
+    offset: int  # raw units from the boundary
+    remainder: int  # below the raw unit, at scale 10**18
+    locks: int  # scale 10**27
+    unrealized: int  # scale 10**27
+    peak: int  # raw
+
+
+cases = st.builds(
+    Case,
+    field=st.sampled_from(FIELDS),
+    account_type=st.sampled_from([AccountType.MARGIN, AccountType.CASH]),
+    buy=st.booleans(),
+    qty=st.integers(1, 10**6).map(lambda units: units * B),
+    px=st.integers(1, 10**7).map(lambda cents: cents * CENT),
+    limit_cents=st.integers(1, 10**14),
+    offset=st.integers(-3, 3) | st.integers(-(10**12), 10**12),
+    remainder=st.integers(0, S18 - 1),
+    locks=st.integers(0, 10**11 * B).map(lambda raw: raw * S18),
+    unrealized=st.integers(-(10**12) * B, 10**12 * B).map(lambda raw: raw * S18 + 12_345),
+    peak=st.integers(1, 10**12).map(lambda units: units * B),
+)
+
+
+def _resolved(limits: RiskLimits) -> _Resolved:
+    references = {source: (lambda iid: None) for source in PriceSource}
+    instrument = equity(taker_fee=Decimal("0.0005"), margin_init=Decimal("0.2"))
+    return _Resolved(instrument, limits, (), (), references)
+
+
+def _setup(case: Case) -> tuple[_Resolved, Account, int]:
+    account = Account(ACCOUNT, case.account_type, USD, ExchangeRates({}), {USD: 10**6 * B})
+    orders = account.open_orders = AccountOrders()
+    exposure = account.exposure(USD)
+    notional = _notional(case.qty, case.px, B)
+    limit_raw = case.limit_cents * CENT
+    figure = limit_raw - notional + case.offset  # what the account holds against the limit, in raw
+    limits = RiskLimits(check_balance=False)
+    if case.field == "open_notional":
+        orders.notional_exact[USD] = max(figure, 0) * S18 + case.remainder
+        limits = RiskLimits(max_open_notional=Money(raw=limit_raw, currency=USD), check_balance=False)
+    elif case.field == "gross":
+        exposure.gross = max(figure, 0) * S18 + case.remainder
+        limits = RiskLimits(max_gross_exposure=Money(raw=limit_raw, currency=USD), check_balance=False)
+    elif case.field == "net":
+        sign = 1 if case.buy else -1
+        exposure.net = sign * (figure * S18 + case.remainder)
+        limits = RiskLimits(max_net_exposure=Money(raw=limit_raw, currency=USD), check_balance=False)
+    elif case.field == "free":
+        account.order_locks = {USD: case.locks} if case.account_type is AccountType.CASH else {}
+        exposure.unrealized = case.unrealized
+        exposure.margin_init = case.limit_cents * CENT * S27 + case.remainder * 7
+        r = _resolved(RiskLimits(check_balance=True))
+        k_num, k_den = (
+            (r.cash_num, r.cash_den) if case.account_type is AccountType.CASH else (r.margin_k_num, r.margin_k_den)
+        )
+        need = -(-(notional * k_num + 2 * k_den) // k_den)  # the least free balance that passes
+        account.balances[USD] = 0
+        account.balances[USD] = need + case.offset - account.free_raw(USD)
+        limits = RiskLimits(check_balance=True)
+    elif case.field == "drawdown":
+        bps = max(1, case.limit_cents % 10_001)
+        account.peak_equity_raw = case.peak
+        drop = max(bps * case.peak // 10_000 + case.offset, 0)  # the exact check: drop * 10_000 > bps * peak
+        account.balances[USD] = case.peak - drop
+        account.values_changed()
+        limits = RiskLimits(max_drawdown_bps=bps, check_balance=False)
+    return _resolved(limits), account, notional
+
+
+@settings(max_examples=3_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=cases)
+def test_a_screen_passes_only_what_the_exact_checks_pass(case: Case) -> None:
+    r, account, notional = _setup(case)
+    exact = _account_fast(r, account, notional, case.buy)
+    screened = _account_screen(r, account, _notional_hi(case.qty, case.px, r.mult_f), case.buy)
+    assert not screened or exact, (case, notional)
+    # Clear cases are decided by the screen alone (the speed it exists for): a pass with a margin
+    # of a millionth of the limit's size is a screen pass too.
+    if exact and case.field in ("gross", "open_notional"):
+        held = account.gross_exposure_raw if case.field == "gross" else account.open_notional_raw
+        limit_raw = case.limit_cents * CENT
+        if limit_raw - (held + notional) > limit_raw // 10**6 + 10:
+            assert screened, (case, notional)
+
+
+def test_the_screen_decides_an_ordinary_order_and_leaves_one_at_the_limit_to_the_exact_check() -> None:
+    r = _resolved(RiskLimits(max_gross_exposure=Money.of(1_000, USD), check_balance=False))
+    assert r.instrument.id == AAPL
+    account = Account(ACCOUNT, AccountType.MARGIN, USD, ExchangeRates({}), {USD: 10**6 * B})
+    account.exposure(USD).gross = 1  # 1e-27 of a unit: the view floors it to 0
+    half, full, px = Quantity.of(5).raw, Quantity.of(10).raw, 100 * B  # notionals 500.00 and 1,000.00
+    assert _account_screen(r, account, _notional_hi(half, px, r.mult_f), True)
+    # exactly at the limit: the screen cannot tell, the exact check passes it
+    assert not _account_screen(r, account, _notional_hi(full, px, r.mult_f), True)
+    assert _account_fast(r, account, _notional(full, px, B), True)
+    account.exposure(USD).gross = S18  # one raw unit over
+    assert not _account_fast(r, account, _notional(full, px, B), True)
