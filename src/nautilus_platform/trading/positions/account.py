@@ -477,7 +477,7 @@ def _code(currency: Currency) -> str:
     return currency.code
 
 
-_UP36: dict[Currency, tuple[int, int]] = {}  # currency -> (10**27 * unit, unit)
+_UP36: Final[dict[Currency, tuple[int, int]]] = {}  # currency -> (10**27 * unit, unit)
 
 
 def _money_up(exact36: int, currency: Currency) -> Money:

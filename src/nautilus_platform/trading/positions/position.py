@@ -30,7 +30,9 @@ from nautilus_platform.model.values import FIXED_SCALAR, Currency, Money, Quanti
 
 SCALE18 = FIXED_SCALAR * FIXED_SCALAR
 _BUY: Final = OrderSide.BUY
-_LONG, _SHORT, _FLAT = PositionSide.LONG, PositionSide.SHORT, PositionSide.FLAT
+_LONG: Final = PositionSide.LONG
+_SHORT: Final = PositionSide.SHORT
+_FLAT: Final = PositionSide.FLAT
 
 
 _ZERO: Final = Decimal(0)
@@ -66,6 +68,26 @@ class _AvgMemo:
 
 
 _AVG_OPEN: Final = _AvgMemo()
+
+
+class _QtyMemo:
+    """The last ``_qty_decimal`` asked (position events repeat the same sizes)."""
+
+    __slots__ = ("last",)
+
+    def __init__(self) -> None:
+        self.last: tuple[int, Decimal] = (0, _ZERO)
+
+    def get(self, raw: int) -> Decimal:
+        last = self.last  # one tuple, replaced whole
+        if raw == last[0]:
+            return last[1]
+        result = _qty_decimal(raw)
+        self.last = (raw, result)
+        return result
+
+
+_SIGNED_QTY: Final = _QtyMemo()
 
 
 class Position:
@@ -287,7 +309,7 @@ class Position:
         return kind(
             ts_event=fill.ts_event, ts_init=fill.ts_init, position_id=self.id, instrument_id=self.instrument_id,
             strategy_id=self.strategy_id, account_id=self.account_id, opening_order_id=self.opening_order_id,
-            side=_LONG if signed > 0 else _SHORT, signed_qty=Decimal(signed).scaleb(-9), quantity=quantity,
+            side=_LONG if signed > 0 else _SHORT, signed_qty=_SIGNED_QTY.get(signed), quantity=quantity,
             avg_px_open=avg_open, avg_px_close=avg_close, realized_pnl=realized, unrealized_pnl=unrealized,
             last_trade_id=fill.trade_id, ts_opened=self.ts_opened,
         )  # fmt: skip

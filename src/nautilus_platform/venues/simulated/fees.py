@@ -89,7 +89,7 @@ class InstrumentFees:
     """A fee model compiled for one instrument: ``commission`` is exact integer arithmetic."""
 
     __slots__ = (
-        "_den", "_fixed", "_maker", "_mult", "_per_contract", "_taker", "_unit", "currency", "is_zero",
+        "_den_unit", "_fixed", "_maker_k", "_per_contract", "_taker_k", "_unit", "currency", "is_zero",
         "maker_rate", "taker_rate", "zero",
     )  # fmt: skip
 
@@ -107,24 +107,29 @@ class InstrumentFees:
         self.zero = Money(raw=0, currency=self.currency)
         self._unit = self.currency.unit_raw
         den = lcm(maker_rate.denominator, taker_rate.denominator, per_contract.denominator, fixed_raw.denominator)
-        self._maker = maker_rate.numerator * (den // maker_rate.denominator)
-        self._taker = taker_rate.numerator * (den // taker_rate.denominator)
+        maker = maker_rate.numerator * (den // maker_rate.denominator)
+        taker = taker_rate.numerator * (den // taker_rate.denominator)
+        # qty_raw * px_raw * k: the notional (qty * price * multiplier, scale 10**27) times the rate
+        mult = instrument.multiplier.raw
+        self._maker_k = mult * maker
+        self._taker_k = mult * taker
         # per unit: qty_raw * pc is a raw amount; bring it to the notional's 10**18 extra scale
         self._per_contract = per_contract.numerator * (den // per_contract.denominator) * _SCALE2
         self._fixed = fixed_raw.numerator * (den // fixed_raw.denominator) * _SCALE2
-        self._den = den * _SCALE2
-        self._mult = instrument.multiplier.raw
-        self.is_zero = not (self._maker or self._taker or self._per_contract or self._fixed)
+        self._den_unit = den * _SCALE2 * self._unit  # the result is rounded to whole units of the currency
+        self.is_zero = not (maker or taker or self._per_contract or self._fixed)
 
     def commission(self, qty_raw: int, px_raw: int, maker: bool, first_fill: bool) -> Money:
         """Commission of one fill of ``qty_raw`` at ``px_raw`` (raw ints)."""
         if self.is_zero:
             return self.zero
-        numerator = qty_raw * px_raw * self._mult * (self._maker if maker else self._taker)
-        numerator += qty_raw * self._per_contract
-        if first_fill:
-            numerator += self._fixed
+        numerator = qty_raw * px_raw * (self._maker_k if maker else self._taker_k)
+        per_contract = self._per_contract
+        if per_contract:
+            numerator += qty_raw * per_contract
+        fixed = self._fixed
+        if first_fill and fixed:
+            numerator += fixed
         if not numerator:
             return self.zero
-        unit = self._unit
-        return Money(raw=round_half_even(numerator, self._den * unit) * unit, currency=self.currency)
+        return Money(raw=round_half_even(numerator, self._den_unit) * self._unit, currency=self.currency)
