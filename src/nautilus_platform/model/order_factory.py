@@ -39,6 +39,14 @@ _ORDER_TYPE_TRAILING_STOP_MARKET: Final = OrderType.TRAILING_STOP_MARKET
 _TIME_IN_FORCE_FOK: Final = TimeInForce.FOK
 _TIME_IN_FORCE_GTD: Final = TimeInForce.GTD
 _TIME_IN_FORCE_IOC: Final = TimeInForce.IOC
+# Final aliases of imported names: compiled code reads them as constants, not through the module dict.
+_PRICED: Final = PRICED_TYPES
+_TRIGGERED: Final = TRIGGERED_TYPES
+_TRAILING: Final = TRAILING_TYPES
+_QUANTITY: Final = Quantity
+_PRICE: Final = Price
+_SIDE: Final = OrderSide
+_INITIALIZED: Final = OrderInitialized
 
 
 class OrderList(msgspec.Struct, frozen=True, gc=False):
@@ -72,23 +80,23 @@ def _validate(
     post_only: bool,
 ) -> None:
     """``validate_order`` on the fields themselves (the factory has them at hand: no struct reads)."""
-    if not isinstance(quantity, Quantity) or quantity.raw <= 0:
+    if not isinstance(quantity, _QUANTITY) or quantity.raw <= 0:
         raise ValidationError("quantity", quantity, "must be a positive Quantity")
-    if not isinstance(side, OrderSide):
+    if not isinstance(side, _SIDE):
         raise ValidationError("side", side, "must be an OrderSide")
-    if kind in PRICED_TYPES and kind not in TRAILING_TYPES and price is None:
+    if kind in _PRICED and kind not in _TRAILING and price is None:
         raise ValidationError("price", None, f"is required for {kind.name} orders")
-    if kind not in PRICED_TYPES and price is not None:
+    if kind not in _PRICED and price is not None:
         raise ValidationError("price", str(price), f"is not allowed on {kind.name} orders")
-    if kind in TRIGGERED_TYPES and kind not in TRAILING_TYPES and trigger_price is None:
+    if kind in _TRIGGERED and kind not in _TRAILING and trigger_price is None:
         raise ValidationError("trigger_price", None, f"is required for {kind.name} orders")
-    if kind not in TRIGGERED_TYPES and trigger_price is not None:
+    if kind not in _TRIGGERED and trigger_price is not None:
         raise ValidationError("trigger_price", str(trigger_price), f"is not allowed on {kind.name} orders")
-    if price is not None and (not isinstance(price, Price) or price.raw <= 0):
+    if price is not None and (not isinstance(price, _PRICE) or price.raw <= 0):
         raise ValidationError("price", price, "must be a positive Price")
-    if trigger_price is not None and (not isinstance(trigger_price, Price) or trigger_price.raw <= 0):
+    if trigger_price is not None and (not isinstance(trigger_price, _PRICE) or trigger_price.raw <= 0):
         raise ValidationError("trigger_price", trigger_price, "must be a positive Price")
-    if kind in TRAILING_TYPES:
+    if kind in _TRAILING:
         offset = trailing_offset
         if not isinstance(offset, Decimal) or offset <= 0:
             raise ValidationError("trailing_offset", offset, "must be a positive Decimal")
@@ -157,7 +165,7 @@ class OrderFactory:
     ) -> Order:
         """Create any order type; the named helpers below are the usual entry points."""
         now = self.clock.timestamp_ns()
-        init = OrderInitialized(
+        init = _INITIALIZED(
             ts_event=now,
             ts_init=now,
             strategy_id=self.strategy_id,

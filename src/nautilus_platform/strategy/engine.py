@@ -15,7 +15,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from nautilus_platform.core.bus import MessageBus
 from nautilus_platform.core.clock import Clock, TimeCallback, TimeEvent
@@ -56,7 +56,7 @@ class LogRecord:
     message: str
 
 
-_CALLBACKS = {"bars": "on_bar", "quotes": "on_quote", "trades": "on_trade", "book": "on_book"}
+_CALLBACKS: Final = {"bars": "on_bar", "quotes": "on_quote", "trades": "on_trade", "book": "on_book"}
 
 
 class StrategyEngine:

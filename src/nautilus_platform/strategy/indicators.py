@@ -19,14 +19,15 @@ Conventions:
 from __future__ import annotations
 
 import math
+from typing import Final
 
 from nautilus_platform.core.errors import ValidationError
 
 __all__ = ["ATR", "EMA", "MACD", "RSI", "SMA", "VWAP", "WMA", "BollingerBands", "Indicator", "RollingStd"]
 
-_NAN = math.nan
-_FINITE = "must be a finite number"
-_RESYNC_UPDATES = 1024
+_NAN: Final = math.nan
+_FINITE: Final = "must be a finite number"
+_RESYNC_UPDATES: Final = 1024
 
 
 def _check_period(field: str, period: object, minimum: int = 1) -> int:

@@ -57,6 +57,11 @@ from nautilus_platform.trading.risk.engine import RiskEngine
 from nautilus_platform.trading.router import InstrumentVenueRouter, Router
 from nautilus_platform.venues.client import VenueClient
 
+# Final aliases of imported classes: compiled code reads them as constants, not via the module dict.
+_ORDER_SUBMITTED_CLS: Final = OrderSubmitted
+_ORDER_PENDING_CANCEL_CLS: Final = OrderPendingCancel
+_ORDER_CANCELED_CLS: Final = OrderCanceled
+
 _DENY_REASON_DUPLICATE_CLIENT_ORDER_ID: Final = DenyReason.DUPLICATE_CLIENT_ORDER_ID
 _DENY_REASON_NO_VENUE: Final = DenyReason.NO_VENUE
 _DENY_REASON_ORDER_NOT_FOUND: Final = DenyReason.ORDER_NOT_FOUND
@@ -225,7 +230,7 @@ class ExecutionEngine:
             self._apply(order, self._denied(order, _DENY_REASON_NO_VENUE, f"no venue for {order.instrument_id}"))
             return
         now = self.clock.timestamp_ns()
-        submitted = OrderSubmitted(
+        submitted = _ORDER_SUBMITTED_CLS(
             ts_event=now,
             ts_init=now,
             strategy_id=order.strategy_id,
@@ -331,7 +336,7 @@ class ExecutionEngine:
         if order.status is _INITIALIZED:
             self._apply(
                 order,
-                OrderCanceled(
+                _ORDER_CANCELED_CLS(
                     ts_event=now,
                     ts_init=now,
                     strategy_id=order.strategy_id,
@@ -348,7 +353,7 @@ class ExecutionEngine:
             return
         self._apply(
             order,
-            OrderPendingCancel(
+            _ORDER_PENDING_CANCEL_CLS(
                 ts_event=now,
                 ts_init=now,
                 strategy_id=order.strategy_id,

@@ -34,6 +34,12 @@ from nautilus_platform.model.events import AccountBalance, AccountState, MarginB
 from nautilus_platform.model.values import FIXED_SCALAR, Currency, Money
 from nautilus_platform.trading.positions.rates import ExchangeRates
 
+# Final aliases of imported classes: compiled code reads them as constants, not via the module dict.
+_MONEY_CLS: Final = Money
+_ACCOUNT_BALANCE_CLS: Final = AccountBalance
+_ACCOUNT_STATE_CLS: Final = AccountState
+_MARGIN_BALANCE_CLS: Final = MarginBalance
+
 # Final: compiled code reads these as constants, not through the module's dict.
 SCALE18: Final = FIXED_SCALAR * FIXED_SCALAR
 SCALE27: Final = SCALE18 * FIXED_SCALAR
@@ -49,17 +55,17 @@ def rate_ppb(rate: Decimal) -> int:
     return ceil_div(num * FIXED_SCALAR, den)
 
 
-_UNITS: dict[Currency, int] = {}
+_UNITS: Final[dict[Currency, int]] = {}
 
 
-_ZEROS: dict[Currency, Money] = {}
+_ZEROS: Final[dict[Currency, Money]] = {}
 
 
 def zero_of(currency: Currency) -> Money:
     """A shared zero ``Money`` of ``currency`` (immutable, so one object serves every state)."""
     zero = _ZEROS.get(currency)
     if zero is None:
-        zero = _ZEROS[currency] = Money(raw=0, currency=currency)
+        zero = _ZEROS[currency] = _MONEY_CLS(raw=0, currency=currency)
     return zero
 
 
@@ -213,7 +219,7 @@ class Account:
                 entry = margins.get(iid)
                 if entry is not None:  # else removed since
                     currency, init, maint = entry
-                    built[bisect_left(order, iid)] = MarginBalance(
+                    built[bisect_left(order, iid)] = _MARGIN_BALANCE_CLS(
                         instrument_id=iid, initial=_money_up(init, currency), maintenance=_money_up(maint, currency)
                     )
             dirty.clear()
@@ -434,18 +440,18 @@ class Account:
             if cached is not None and cached[0] == total and cached[1] == locked:
                 balances.append(cached[2])  # unchanged: the same immutable balance
                 continue
-            total_money = Money(raw=total, currency=currency)
+            total_money = _MONEY_CLS(raw=total, currency=currency)
             if locked:
-                locked_money = Money(raw=locked, currency=currency)
-                free_money = Money(raw=total - locked, currency=currency)
+                locked_money = _MONEY_CLS(raw=locked, currency=currency)
+                free_money = _MONEY_CLS(raw=total - locked, currency=currency)
             else:
                 locked_money = zero_of(currency)
                 free_money = total_money
-            balance = AccountBalance(currency=currency, total=total_money, locked=locked_money, free=free_money)
+            balance = _ACCOUNT_BALANCE_CLS(currency=currency, total=total_money, locked=locked_money, free=free_money)
             cache[currency] = (total, locked, balance)
             balances.append(balance)
         margins = self.margin_balances() if self.margins else ()
-        return AccountState(
+        return _ACCOUNT_STATE_CLS(
             ts_event=ts_event,
             ts_init=ts_init,
             account_id=self.id,
@@ -466,7 +472,7 @@ class Account:
         return self._currencies
 
     def balance(self, currency: Currency) -> Money:
-        return Money(raw=self.balances.get(currency, 0), currency=currency)
+        return _MONEY_CLS(raw=self.balances.get(currency, 0), currency=currency)
 
     def __repr__(self) -> str:
         parts = ", ".join(str(self.balance(c)) for c in sorted(self.balances, key=lambda c: c.code))
@@ -487,7 +493,7 @@ def _money_up(exact36: int, currency: Currency) -> Money:
         unit = unit_of(currency)
         scaled = _UP36[currency] = (SCALE27 * unit, unit)
     den, unit = scaled
-    return Money(raw=-(-exact36 // den) * unit, currency=currency)
+    return _MONEY_CLS(raw=-(-exact36 // den) * unit, currency=currency)
 
 
 _REGISTRY: Final = Currency._registry  # code -> Currency (the registry the model keeps)

@@ -28,7 +28,14 @@ from nautilus_platform.model.events import OrderFilled, PositionChanged, Positio
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.values import FIXED_SCALAR, Currency, Money, Quantity
 
-SCALE18 = FIXED_SCALAR * FIXED_SCALAR
+# Final aliases of imported classes: compiled code reads them as constants, not via the module dict.
+_QUANTITY_CLS: Final = Quantity
+_MONEY_CLS: Final = Money
+_POSITION_CLOSED_CLS: Final = PositionClosed
+_POSITION_OPENED_CLS: Final = PositionOpened
+_POSITION_CHANGED_CLS: Final = PositionChanged
+
+SCALE18: Final = FIXED_SCALAR * FIXED_SCALAR
 _BUY: Final = OrderSide.BUY
 _LONG: Final = PositionSide.LONG
 _SHORT: Final = PositionSide.SHORT
@@ -230,7 +237,7 @@ class Position:
     @property
     def quantity(self) -> Quantity:
         size = self.signed_raw if self.signed_raw > 0 else -self.signed_raw
-        return Quantity(raw=size, precision=self.instrument.size_precision)
+        return _QUANTITY_CLS(raw=size, precision=self.instrument.size_precision)
 
     @property
     def signed_qty(self) -> Decimal:
@@ -252,7 +259,7 @@ class Position:
     @property
     def realized_pnl(self) -> Money:
         """Realised P&L before commissions, in the settlement currency."""
-        return Money(raw=self.realized_raw, currency=self.settlement)
+        return _MONEY_CLS(raw=self.realized_raw, currency=self.settlement)
 
     def unrealized_exact(self, mark_raw: int) -> int:
         """Unrealised P&L at ``mark_raw`` (scale 10**27, settlement currency)."""
@@ -267,14 +274,14 @@ class Position:
         """Unrealised P&L at ``mark_raw`` (the last fill price when there is no mark)."""
         mark = mark_raw if mark_raw is not None else self.last_px_raw
         exact = self.unrealized_exact(mark)
-        return Money(raw=round_half_even(exact, self.unit_den) * self.unit, currency=self.settlement)
+        return _MONEY_CLS(raw=round_half_even(exact, self.unit_den) * self.unit, currency=self.settlement)
 
     def notional_exact(self, mark_raw: int) -> int:
         """Signed market value ``signed * mark * multiplier`` (scale 10**27)."""
         return self.signed_raw * mark_raw * self.mult
 
     def commission(self, currency: Currency) -> Money:
-        return Money(raw=self.commissions.get(currency, 0), currency=currency)
+        return _MONEY_CLS(raw=self.commissions.get(currency, 0), currency=currency)
 
     # -- events -------------------------------------------------------------------------------
     def event(
@@ -287,7 +294,7 @@ class Position:
         settle = self.settlement
         close_qty = self.close_qty_raw
         mark = mark_raw if mark_raw is not None else self.last_px_raw
-        quantity = Quantity(raw=size, precision=self.instrument.size_precision)
+        quantity = _QUANTITY_CLS(raw=size, precision=self.instrument.size_precision)
         avg_open = _AVG_OPEN.avg(self.cost_exact, size) if size else _ZERO
         avg_close = self._avg_close
         if close_qty != self._avg_close_qty:  # only a reducing fill moves it (and always adds quantity)
@@ -296,16 +303,16 @@ class Position:
         realized = self._realized_money()
         if unrealized_exact is None:
             unrealized_exact = self.unrealized_exact(mark)
-        unrealized = Money(raw=round_half_even(unrealized_exact, self.unit_den) * self.unit, currency=settle)
+        unrealized = _MONEY_CLS(raw=round_half_even(unrealized_exact, self.unit_den) * self.unit, currency=settle)
         if signed == 0:
-            return PositionClosed(
+            return _POSITION_CLOSED_CLS(
                 ts_event=fill.ts_event, ts_init=fill.ts_init, position_id=self.id, instrument_id=self.instrument_id,
                 strategy_id=self.strategy_id, account_id=self.account_id, opening_order_id=self.opening_order_id,
                 side=_FLAT, signed_qty=_ZERO, quantity=quantity, avg_px_open=avg_open, avg_px_close=avg_close,
                 realized_pnl=realized, unrealized_pnl=unrealized, last_trade_id=fill.trade_id,
                 ts_opened=self.ts_opened, ts_closed=fill.ts_event,
             )  # fmt: skip
-        kind: type[PositionOpened | PositionChanged] = PositionOpened if opened else PositionChanged
+        kind: type[PositionOpened | PositionChanged] = _POSITION_OPENED_CLS if opened else _POSITION_CHANGED_CLS
         return kind(
             ts_event=fill.ts_event, ts_init=fill.ts_init, position_id=self.id, instrument_id=self.instrument_id,
             strategy_id=self.strategy_id, account_id=self.account_id, opening_order_id=self.opening_order_id,
@@ -318,7 +325,7 @@ class Position:
         """``realized_pnl``, reusing the last object while the amount is unchanged."""
         money = self._realized_cache
         if money is None or money.raw != self.realized_raw:
-            money = self._realized_cache = Money(raw=self.realized_raw, currency=self.settlement)
+            money = self._realized_cache = _MONEY_CLS(raw=self.realized_raw, currency=self.settlement)
         return money
 
     def __repr__(self) -> str:

@@ -26,6 +26,9 @@ from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.values import FIXED_SCALAR, Money, NumberLike, to_decimal
 
+# Final aliases of imported classes: compiled code reads them as constants, not via the module dict.
+_MONEY_CLS: Final = Money
+
 _BPS: Final = Fraction(1, 10_000)
 _SCALE2: Final = FIXED_SCALAR * FIXED_SCALAR
 
@@ -104,7 +107,7 @@ class InstrumentFees:
         self.currency = instrument.settlement
         self.maker_rate = maker_rate  # of notional (a negative maker rate is a rebate)
         self.taker_rate = taker_rate
-        self.zero = Money(raw=0, currency=self.currency)
+        self.zero = _MONEY_CLS(raw=0, currency=self.currency)
         self._unit = self.currency.unit_raw
         den = lcm(maker_rate.denominator, taker_rate.denominator, per_contract.denominator, fixed_raw.denominator)
         maker = maker_rate.numerator * (den // maker_rate.denominator)
@@ -132,4 +135,4 @@ class InstrumentFees:
             numerator += fixed
         if not numerator:
             return self.zero
-        return Money(raw=round_half_even(numerator, self._den_unit) * self._unit, currency=self.currency)
+        return _MONEY_CLS(raw=round_half_even(numerator, self._den_unit) * self._unit, currency=self.currency)

@@ -82,6 +82,15 @@ from nautilus_platform.model.values import FIXED_SCALAR, Price, Quantity
 from nautilus_platform.venues.simulated.book import UNLIMITED, L1Book, L2Book
 from nautilus_platform.venues.simulated.fees import InstrumentFees
 
+# Final aliases of imported classes: compiled code reads them as constants, not via the module dict.
+_PRICE_CLS: Final = Price
+_TRADE_ID_CLS: Final = TradeId
+_QUANTITY_CLS: Final = Quantity
+_ORDER_FILLED_CLS: Final = OrderFilled
+_VENUE_ORDER_ID_CLS: Final = VenueOrderId
+_ORDER_ACCEPTED_CLS: Final = OrderAccepted
+_ORDER_CANCELED_CLS: Final = OrderCanceled
+
 _ORDER_SIDE_BUY: Final = OrderSide.BUY
 _ORDER_TYPE_LIMIT: Final = OrderType.LIMIT
 _ORDER_TYPE_LIMIT_IF_TOUCHED: Final = OrderType.LIMIT_IF_TOUCHED
@@ -137,11 +146,11 @@ class IdGenerator:
 
     def next_venue_order_id(self) -> VenueOrderId:
         self.order_count += 1
-        return str.__new__(VenueOrderId, f"{self.prefix}{self.order_count}")
+        return str.__new__(_VENUE_ORDER_ID_CLS, f"{self.prefix}{self.order_count}")
 
     def next_trade_id(self) -> TradeId:
         self.trade_count += 1
-        return str.__new__(TradeId, f"{self.trade_prefix}{self.trade_count}")
+        return str.__new__(_TRADE_ID_CLS, f"{self.trade_prefix}{self.trade_count}")
 
 
 #: ``WorkingOrder``'s fields in order (its repr, like the msgspec struct it was, lists them all).
@@ -319,7 +328,7 @@ class MatchingEngine:
         self._ids = ids
         self._fees = fees
         self._tradable = instrument.tradable
-        self._last_px = Price(raw=0, precision=instrument.price_precision)  # one-entry cache of fill prices
+        self._last_px = _PRICE_CLS(raw=0, precision=instrument.price_precision)  # one-entry cache of fill prices
         self._last_px_raw = 0
         self._price_precision = instrument.price_precision
         self._size_precision = instrument.size_precision
@@ -383,10 +392,10 @@ class MatchingEngine:
         # accept
         ids = self._ids
         ids.order_count += 1
-        venue_order_id = rec.venue_order_id = str.__new__(VenueOrderId, f"{ids.prefix}{ids.order_count}")
+        venue_order_id = rec.venue_order_id = str.__new__(_VENUE_ORDER_ID_CLS, f"{ids.prefix}{ids.order_count}")
         self._orders[rec.client_order_id] = rec
         self.emit(
-            OrderAccepted(
+            _ORDER_ACCEPTED_CLS(
                 ts_event=self.ts_event,
                 ts_init=self.ts_init,
                 strategy_id=rec.strategy_id,
@@ -684,13 +693,13 @@ class MatchingEngine:
         if price_raw == self._last_px_raw:
             last_px = self._last_px
         else:
-            last_px = self._last_px = Price(raw=price_raw, precision=self._price_precision)
+            last_px = self._last_px = _PRICE_CLS(raw=price_raw, precision=self._price_precision)
             self._last_px_raw = price_raw
         fees = self._fees
         ids = self._ids
         ids.trade_count += 1
         self.emit(
-            OrderFilled(
+            _ORDER_FILLED_CLS(
                 ts_event=self.ts_event,
                 ts_init=self.ts_init,
                 strategy_id=rec.strategy_id,
@@ -698,13 +707,13 @@ class MatchingEngine:
                 client_order_id=rec.client_order_id,
                 venue_order_id=venue_order_id,
                 account_id=self.account_id,
-                trade_id=str.__new__(TradeId, f"{ids.trade_prefix}{ids.trade_count}"),
+                trade_id=str.__new__(_TRADE_ID_CLS, f"{ids.trade_prefix}{ids.trade_count}"),
                 order_side=rec.side,
                 order_type=rec.order_type,
                 # a partial fill is stated at the instrument's size precision (the order's may be coarser)
                 last_qty=rec.quantity
                 if qty_raw == rec.quantity_raw
-                else Quantity(raw=qty_raw, precision=max(rec.quantity.precision, self._size_precision)),
+                else _QUANTITY_CLS(raw=qty_raw, precision=max(rec.quantity.precision, self._size_precision)),
                 last_px=last_px,
                 commission=fees.zero
                 if fees.is_zero
@@ -938,8 +947,8 @@ class MatchingEngine:
                 client_order_id=rec.client_order_id,
                 venue_order_id=rec.venue_order_id,
                 quantity=rec.quantity,
-                price=None if price is None else Price(raw=price, precision=precision),
-                trigger_price=None if trigger is None else Price(raw=trigger, precision=precision),
+                price=None if price is None else _PRICE_CLS(raw=price, precision=precision),
+                trigger_price=None if trigger is None else _PRICE_CLS(raw=trigger, precision=precision),
             )
         )
 
@@ -961,7 +970,7 @@ class MatchingEngine:
         self._detach(rec)
         self._close(rec)
         self.emit(
-            OrderCanceled(
+            _ORDER_CANCELED_CLS(
                 ts_event=self.ts_event,
                 ts_init=self.ts_init,
                 strategy_id=rec.strategy_id,
