@@ -6,11 +6,12 @@ partial fill in between must fall back to recomputing. Each step is checked agai
 
 from __future__ import annotations
 
-from exec_support import AAPL, SIM_ACCOUNT, Harness, px, qty
+from exec_support import AAPL, SIM_ACCOUNT, Harness, equity, px, qty
 
-from nautilus_platform.model.enums import OrderSide, OrderStatus
-from nautilus_platform.model.values import USD
+from nautilus_platform.model.enums import AccountType, OrderSide, OrderStatus
+from nautilus_platform.model.values import USD, Money
 from nautilus_platform.trading.positions.account import rate_ppb
+from nautilus_platform.venues.simulated import SimulatedVenueConfig
 
 BUY, SELL = OrderSide.BUY, OrderSide.SELL
 
@@ -36,8 +37,14 @@ def _check(h: Harness) -> None:
     account = cache.account_orders(SIM_ACCOUNT)
     assert account.count == count
     assert account.notional_exact.get(USD, 0) == notional
-    assert account.buy_notional_exact.get(USD, 0) == buys
-    assert account.margin_exact.get(USD, 0) == margin
+    # What the orders lock: a cash account's buys lock notional, a margin account's orders margin;
+    # each account keeps only its own kind.
+    if account.cash:
+        assert account.buy_notional_exact.get(USD, 0) == buys
+        assert not account.margin_exact
+    else:
+        assert account.margin_exact.get(USD, 0) == margin
+        assert not account.buy_notional_exact
     for side in (BUY, SELL):
         agg = cache.side_aggregate(AAPL, side)
         assert agg.leaves_raw == side_leaves[side]
@@ -76,3 +83,22 @@ def test_aggregates_return_to_zero_after_many_open_close_cycles() -> None:
         market = h.submit(h.factory.market(AAPL, BUY if i % 2 else SELL, qty(5)))
         assert market.status is OrderStatus.FILLED
         _check(h)
+
+
+def test_a_cash_account_keeps_the_notional_its_buy_orders_lock() -> None:
+    h = Harness(add_default_venue=False)
+    h.node.add_venue(SimulatedVenueConfig(venue_id="SIM"), AccountType.CASH, USD, [Money.of(1_000_000, USD)])
+    h.node.add_instrument(equity(AAPL))
+    h.quote("100.00", "100.10")
+    assert h.node.cache.account_orders(SIM_ACCOUNT).cash is True
+    orders = [h.submit(h.factory.limit(AAPL, BUY, qty(10 + i), px("99.00"))) for i in range(3)]
+    _check(h)
+    assert h.node.cache.account_orders(SIM_ACCOUNT).buy_notional_exact[USD] > 0
+    h.modify(orders[0], price=px("98.50"))
+    _check(h)
+    bought = h.submit(h.factory.market(AAPL, BUY, qty(5)))
+    assert bought.status is OrderStatus.FILLED
+    for order in orders:
+        h.cancel(order)
+        _check(h)
+    assert h.node.cache.account_orders(SIM_ACCOUNT).buy_notional_exact[USD] == 0

@@ -47,6 +47,8 @@ _QUANTITY: Final = Quantity
 _PRICE: Final = Price
 _SIDE: Final = OrderSide
 _INITIALIZED: Final = OrderInitialized
+_CLIENT_ORDER_ID: Final = ClientOrderId
+_NEW_STR: Final = str.__new__
 
 
 class OrderList(msgspec.Struct, frozen=True, gc=False):
@@ -133,7 +135,7 @@ class OrderFactory:
 
     def next_id(self) -> ClientOrderId:
         self._order_count += 1
-        return str.__new__(ClientOrderId, f"{self._prefix}{self._order_count}")  # ``unchecked``, inlined
+        return _NEW_STR(_CLIENT_ORDER_ID, f"{self._prefix}{self._order_count}")  # ``unchecked``, inlined
 
     def next_list_id(self) -> OrderListId:
         self._list_count += 1

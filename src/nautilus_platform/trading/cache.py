@@ -39,6 +39,7 @@ _CLOSED: Final = frozenset(
 )
 _INITIALIZED: Final = OrderStatus.INITIALIZED
 _BUY: Final = OrderSide.BUY
+_FIXED_SCALAR: Final = FIXED_SCALAR  # a constant to compiled code, not a module-dict lookup
 _BID: Final = BookSide.BID
 _CLEAR: Final = BookAction.CLEAR
 _DELETE: Final = BookAction.DELETE
@@ -71,9 +72,12 @@ class _Terms:
 class AccountOrders:
     """Open orders of one account: count, notional and what they lock, per currency."""
 
-    __slots__ = ("buy_notional_exact", "count", "margin_exact", "notional_exact", "sell_base_exact")
+    __slots__ = ("buy_notional_exact", "cash", "count", "margin_exact", "notional_exact", "sell_base_exact")
 
     def __init__(self) -> None:
+        # The account's type once bound (``None`` before): a cash account's orders lock notional
+        # and base, a margin account's lock margin, so only those aggregates are kept.
+        self.cash: bool | None = None
         self.count = 0
         self.notional_exact: dict[Currency, int] = {}  # sum of leaves * price * multiplier (scale 10**27)
         self.buy_notional_exact: dict[Currency, int] = {}  # the same, buy orders only
@@ -303,11 +307,16 @@ class Cache:
             value = notional * terms.multiplier
             totals = account.notional_exact
             totals[currency] = totals.get(currency, 0) + value
-            margin = account.margin_exact
-            margin_value = value * terms.margin_ppb
-            margin[currency] = margin.get(currency, 0) + margin_value
+            cash = account.cash
+            margin_value = 0
+            if cash is not True:
+                margin = account.margin_exact
+                margin_value = value * terms.margin_ppb
+                margin[currency] = margin.get(currency, 0) + margin_value
             if keep is not None:
                 keep.leaves, keep.notional, keep.value, keep.margin = leaves, notional, value, margin_value
+            if cash is False:
+                return
             if order.side is _BUY:
                 buys = account.buy_notional_exact
                 buys[currency] = buys.get(currency, 0) + value
@@ -315,7 +324,7 @@ class Cache:
                 base = terms.base
                 if base is not None:
                     sells = account.sell_base_exact
-                    sells[base] = sells.get(base, 0) + leaves * terms.multiplier * FIXED_SCALAR
+                    sells[base] = sells.get(base, 0) + leaves * terms.multiplier * _FIXED_SCALAR
 
     def _remove_opening(self, order: Order, entry: _OpenEntry) -> None:
         """``_account_delta(order, -1, -entry.leaves, entry.px_raw, 0)`` from the products the opening kept."""
@@ -337,8 +346,12 @@ class Cache:
             value = entry.value
             totals = account.notional_exact
             totals[currency] = totals.get(currency, 0) - value
-            margin = account.margin_exact
-            margin[currency] = margin.get(currency, 0) - entry.margin
+            cash = account.cash
+            if cash is not True:
+                margin = account.margin_exact
+                margin[currency] = margin.get(currency, 0) - entry.margin
+            if cash is False:
+                return
             if order.side is _BUY:
                 buys = account.buy_notional_exact
                 buys[currency] = buys.get(currency, 0) - value
@@ -346,7 +359,7 @@ class Cache:
                 base = terms.base
                 if base is not None:
                     sells = account.sell_base_exact
-                    sells[base] = sells.get(base, 0) - leaves * terms.multiplier * FIXED_SCALAR
+                    sells[base] = sells.get(base, 0) - leaves * terms.multiplier * _FIXED_SCALAR
 
     def account_orders(self, account_id: AccountId) -> AccountOrders:
         """The live open-order aggregate of ``account_id`` (created empty on first use)."""

@@ -19,6 +19,7 @@ from nautilus_platform.trading.positions import Account, Portfolio
 from nautilus_platform.trading.risk.state import AccountView, PriceSource
 
 _BUY: Final = OrderSide.BUY
+_FIXED_SCALAR: Final = FIXED_SCALAR  # a constant to compiled code, not a module-dict lookup
 
 
 class OrderLocks(Mapping[Currency, int]):
@@ -38,7 +39,7 @@ class OrderLocks(Mapping[Currency, int]):
         orders = self._orders
         if self._cash:
             return orders.buy_notional_exact.get(currency, 0) + orders.sell_base_exact.get(currency, 0)
-        return orders.margin_exact.get(currency, 0) // FIXED_SCALAR
+        return orders.margin_exact.get(currency, 0) // _FIXED_SCALAR
 
     def get(self, currency: Currency, default: int | None = None) -> int:  # type: ignore[override]
         return self[currency]
@@ -74,6 +75,7 @@ class CoreRiskState:
     def bind_account(self, account: Account, venue_id: VenueId) -> None:
         """Make ``account`` (trading at ``venue_id``) visible to risk, with its open-order aggregate."""
         orders = self.cache.account_orders(account.id)
+        orders.cash = account.account_type is AccountType.CASH
         account.open_orders = orders
         account.order_locks = OrderLocks(orders, account.account_type)
         self._accounts[account.id] = account
