@@ -23,9 +23,11 @@ from nautilus_platform.trading.risk import PriceSource, RiskLimits
 from nautilus_platform.trading.risk.engine import (
     _account_fast,
     _account_screen,
+    _float_floor,
     _notional,
     _notional_hi,
     _Resolved,
+    _sum_hi,
 )
 
 S18 = 10**18
@@ -139,3 +141,25 @@ def test_the_screen_decides_an_ordinary_order_and_leaves_one_at_the_limit_to_the
     assert _account_fast(r, account, _notional(full, px, B), True)
     account.exposure(USD).gross = S18  # one raw unit over
     assert not _account_fast(r, account, _notional(full, px, B), True)
+
+
+@settings(max_examples=2_000, deadline=None)
+@given(
+    qty=st.integers(1, 10**24),
+    px=st.integers(-(10**20), 10**20),
+    mult=st.integers(1, 10**15),
+    limit=st.integers(-(10**40), 10**40),
+)
+def test_the_bounds_err_on_the_safe_side(qty: int, px: int, mult: int, limit: int) -> None:
+    notional = _notional(qty, px, mult)
+    hi = _notional_hi(qty, px, float(mult) / 1e18)
+    assert notional <= hi
+    assert _float_floor(limit) <= limit
+    held = limit // 3  # two amounts known to within a few roundings: the bound covers their exact sum
+    assert held + notional <= _sum_hi(float(held), hi)
+
+
+def test_amounts_beyond_the_float_range_go_to_the_exact_path() -> None:
+    assert _notional_hi(10**400, 10**9, 1.0) == float("inf")
+    assert _float_floor(10**400) < 10**400
+    assert _float_floor(-(10**400)) == float("-inf")
