@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Final, NoReturn
+
 import msgspec
 
 from nautilus_platform.core.errors import ValidationError
@@ -21,7 +23,14 @@ from nautilus_platform.model.values import Price, Quantity
 
 def _require(value: object, kind: type, field: str) -> None:
     if not isinstance(value, kind):
-        raise ValidationError(field, value, f"must be a {kind.__name__}")
+        _invalid(value, kind, field)
+
+
+def _invalid(value: object, kind: type, field: str) -> NoReturn:
+    raise ValidationError(field, value, f"must be a {kind.__name__}")
+
+
+_INITIALIZED: Final = OrderStatus.INITIALIZED
 
 
 class Command(msgspec.Struct, frozen=True, gc=False, kw_only=True, tag=True):
@@ -41,16 +50,21 @@ class SubmitOrder(Command, frozen=True, gc=False, kw_only=True, tag=True):
     route: RoutingInstruction | None = None  # smart order routing instead of one venue
 
     def __post_init__(self) -> None:
-        _require(self.strategy_id, StrategyId, "strategy_id")
-        _require(self.order, Order, "order")
-        if self.route is not None:
-            _require(self.route, RoutingInstruction, "route")
+        # Built for every order: checks inline, each field read once.
+        strategy_id, order = self.strategy_id, self.order
+        if not isinstance(strategy_id, StrategyId):
+            _invalid(strategy_id, StrategyId, "strategy_id")
+        if not isinstance(order, Order):
+            _invalid(order, Order, "order")
+        route = self.route
+        if route is not None:
+            _require(route, RoutingInstruction, "route")
             if self.venue is not None:
                 raise ValidationError("venue", self.venue, "cannot be given with route (the router picks venues)")
-        if self.order.strategy_id != self.strategy_id:
-            raise ValidationError("order.strategy_id", self.order.strategy_id, f"must be {self.strategy_id}")
-        if self.order.status is not OrderStatus.INITIALIZED:
-            raise ValidationError("order.status", self.order.status.name, "must be INITIALIZED to submit")
+        if order.strategy_id != strategy_id:
+            raise ValidationError("order.strategy_id", order.strategy_id, f"must be {strategy_id}")
+        if order.status is not _INITIALIZED:
+            raise ValidationError("order.status", order.status.name, "must be INITIALIZED to submit")
 
 
 class SubmitOrderList(Command, frozen=True, gc=False, kw_only=True, tag=True):
@@ -107,9 +121,13 @@ class CancelOrder(Command, frozen=True, gc=False, kw_only=True, tag=True):
     client_order_id: ClientOrderId
 
     def __post_init__(self) -> None:
-        _require(self.strategy_id, StrategyId, "strategy_id")
-        _require(self.instrument_id, InstrumentId, "instrument_id")
-        _require(self.client_order_id, ClientOrderId, "client_order_id")
+        # Built for every cancel: checks inline.
+        if not isinstance(self.strategy_id, StrategyId):
+            _invalid(self.strategy_id, StrategyId, "strategy_id")
+        if not isinstance(self.instrument_id, InstrumentId):
+            _invalid(self.instrument_id, InstrumentId, "instrument_id")
+        if not isinstance(self.client_order_id, ClientOrderId):
+            _invalid(self.client_order_id, ClientOrderId, "client_order_id")
 
 
 class CancelAllOrders(Command, frozen=True, gc=False, kw_only=True, tag=True):
