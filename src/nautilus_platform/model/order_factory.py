@@ -43,11 +43,11 @@ _TIME_IN_FORCE_IOC: Final = TimeInForce.IOC
 _PRICED: Final = PRICED_TYPES
 _TRIGGERED: Final = TRIGGERED_TYPES
 _TRAILING: Final = TRAILING_TYPES
-_QUANTITY: Final = Quantity
-_PRICE: Final = Price
-_SIDE: Final = OrderSide
-_INITIALIZED: Final = OrderInitialized
-_CLIENT_ORDER_ID: Final = ClientOrderId
+_QUANTITY_CLS: Final = Quantity
+_PRICE_CLS: Final = Price
+_ORDER_SIDE_CLS: Final = OrderSide
+_ORDER_INITIALIZED_CLS: Final = OrderInitialized
+_CLIENT_ORDER_ID_CLS: Final = ClientOrderId
 _NEW_STR: Final = str.__new__
 
 
@@ -82,9 +82,9 @@ def _validate(
     post_only: bool,
 ) -> None:
     """``validate_order`` on the fields themselves (the factory has them at hand: no struct reads)."""
-    if not isinstance(quantity, _QUANTITY) or quantity.raw <= 0:
+    if not isinstance(quantity, _QUANTITY_CLS) or quantity.raw <= 0:
         raise ValidationError("quantity", quantity, "must be a positive Quantity")
-    if not isinstance(side, _SIDE):
+    if not isinstance(side, _ORDER_SIDE_CLS):
         raise ValidationError("side", side, "must be an OrderSide")
     if kind in _PRICED and kind not in _TRAILING and price is None:
         raise ValidationError("price", None, f"is required for {kind.name} orders")
@@ -94,9 +94,9 @@ def _validate(
         raise ValidationError("trigger_price", None, f"is required for {kind.name} orders")
     if kind not in _TRIGGERED and trigger_price is not None:
         raise ValidationError("trigger_price", str(trigger_price), f"is not allowed on {kind.name} orders")
-    if price is not None and (not isinstance(price, _PRICE) or price.raw <= 0):
+    if price is not None and (not isinstance(price, _PRICE_CLS) or price.raw <= 0):
         raise ValidationError("price", price, "must be a positive Price")
-    if trigger_price is not None and (not isinstance(trigger_price, _PRICE) or trigger_price.raw <= 0):
+    if trigger_price is not None and (not isinstance(trigger_price, _PRICE_CLS) or trigger_price.raw <= 0):
         raise ValidationError("trigger_price", trigger_price, "must be a positive Price")
     if kind in _TRAILING:
         offset = trailing_offset
@@ -135,7 +135,7 @@ class OrderFactory:
 
     def next_id(self) -> ClientOrderId:
         self._order_count += 1
-        return _NEW_STR(_CLIENT_ORDER_ID, f"{self._prefix}{self._order_count}")  # ``unchecked``, inlined
+        return _NEW_STR(_CLIENT_ORDER_ID_CLS, f"{self._prefix}{self._order_count}")  # ``unchecked``, inlined
 
     def next_list_id(self) -> OrderListId:
         self._list_count += 1
@@ -167,7 +167,7 @@ class OrderFactory:
     ) -> Order:
         """Create any order type; the named helpers below are the usual entry points."""
         now = self.clock.timestamp_ns()
-        init = _INITIALIZED(
+        init = _ORDER_INITIALIZED_CLS(
             ts_event=now,
             ts_init=now,
             strategy_id=self.strategy_id,

@@ -58,8 +58,8 @@ _SIDE_BUY: Final = OrderSide.BUY
 _TYPE_MARKET: Final = OrderType.MARKET
 _PREVIOUS: Final = "PREVIOUS"  # return to the status before PENDING_*
 _ASTUPLE: Final = astuple  # Final aliases: compiled code reads them as constants, not via the module dict
-_ORDER_FILLED: Final = OrderFilled
-_ORDER_STATUS: Final = OrderStatus
+_ORDER_FILLED_CLS: Final = OrderFilled
+_ORDER_STATUS_CLS: Final = OrderStatus
 _SAME: Final = "SAME"  # status unchanged
 _ACK: Final = "ACK"  # accepted while a cancel/modify is pending: stay pending, return to ACCEPTED after
 
@@ -231,7 +231,7 @@ class Order:
             raise InvalidStateTransition(
                 f"order {self.client_order_id}", self.status.name, f"{type(event).__name__} of {event.client_order_id}"
             )
-        if type(event) is _ORDER_FILLED:
+        if type(event) is _ORDER_FILLED_CLS:
             self._apply_fill(event)
         else:
             kind = _KIND.get(type(event))
@@ -276,7 +276,7 @@ class Order:
         if target is _ACK:
             self._previous_status = _S_ACCEPTED
             return
-        assert isinstance(target, _ORDER_STATUS)
+        assert isinstance(target, _ORDER_STATUS_CLS)
         if target is _S_PENDING_UPDATE or target is _S_PENDING_CANCEL:
             if status is not _S_PENDING_UPDATE and status is not _S_PENDING_CANCEL:
                 self._previous_status = status
