@@ -377,29 +377,23 @@ class Account:
 
     def approx_gross_exposure(self) -> float:
         """``gross_exposure_raw`` as a float; ``inf`` when an exposure is not in the base currency."""
-        self.settle()
-        base = self.base_currency
-        total = 0.0
-        for currency, exposure in self.exposures.items():
-            gross = exposure.gross
-            if gross:
-                if currency is not base and currency != base:
-                    return _INF
-                total += float(gross)
-        return total / _F18
+        return self._approx_exposure(net=False)
 
     def approx_net_exposure(self) -> float:
         """``net_exposure_raw`` as a float (it can be 1 below: the view floors); ``inf`` when an
         exposure is not in the base currency."""
+        return self._approx_exposure(net=True)
+
+    def _approx_exposure(self, net: bool) -> float:
         self.settle()
         base = self.base_currency
         total = 0.0
         for currency, exposure in self.exposures.items():
-            net = exposure.net
-            if net:
+            amount = exposure.net if net else exposure.gross
+            if amount:
                 if currency is not base and currency != base:
                     return _INF
-                total += float(net)
+                total += float(amount)
         return total / _F18
 
     def approx_free_floor(self, currency: Currency) -> float:

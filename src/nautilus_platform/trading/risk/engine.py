@@ -522,10 +522,7 @@ class RiskEngine:
             if account is None:
                 return self._submit_full(order, account_id)
             # The fast bounds read the core's own Account natively; any other view takes the exact path.
-            if not isinstance(account, Account) or not (
-                _account_screen(r, account, notional_hi, buy)
-                or _account_fast(r, account, _notional(qty, px_raw, r.mult), buy)
-            ):
+            if not isinstance(account, Account) or not _account_fast(r, account, qty, px_raw, notional_hi, buy):
                 return self._submit_full(order, account_id)
         throttle = r.throttle
         if throttle is not None:
@@ -1096,13 +1093,15 @@ def _notional_hi(qty: int, px_raw: int, mult_f: float) -> float:
     return n + (n if n >= 0.0 else -n) * _REL + 1.0
 
 
-def _account_screen(r: _Resolved, account: Account, notional_hi: float, buy: bool) -> bool:
-    """The checks of ``_account_fast`` on float bounds of the account's figures: ``True`` only
-    where every exact check passes, ``False`` where one is too close to call (or fails).
+def _account_fast(r: _Resolved, account: Account, qty: int, px_raw: int, notional_hi: float, buy: bool) -> bool:
+    """Sufficient bounds for the account checks on the core's ``Account`` (typed, so compiled code
+    reads it natively); ``False``: take the full, exact path.
 
-    Each figure is within a relative 1e-15 of its exact value (``Account.approx_*``), and every
-    comparison keeps a relative 1e-12 (``_REL``) plus the views' integer roundings on the safe
-    side, so a pass here is a pass of ``_account_fast``.
+    Each check compares float bounds first: the account's figures (``Account.approx_*``) and the
+    order's notional (``notional_hi``) are within a relative 1e-15 of the exact values, and the
+    comparison keeps a relative 1e-12 (``_REL``) plus the exact views' integer roundings to spare,
+    so a bound that passes proves the exact check passes. A bound that comes within that margin
+    of its limit is decided on the exact integers (the order's exact notional is computed then).
     """
     settle = r.settle
     if r.needs_base:
@@ -1118,88 +1117,58 @@ def _account_screen(r: _Resolved, account: Account, notional_hi: float, buy: boo
             if dd_bps is not None:
                 peak = account.peak_equity_raw
                 drop = peak - account.equity_raw
-                # exact: drop * 10_000 > dd_bps * peak fails (all positive here)
-                if drop > 0 and float(drop) * 1e4 * (1.0 + _REL) > float(dd_bps) * float(peak) * (1.0 - _REL):
+                if (  # exact: a drop of more than dd_bps of a positive peak fails
+                    drop > 0
+                    and float(drop) * 1e4 * (1.0 + _REL) > float(dd_bps) * float(peak) * (1.0 - _REL)
+                    and peak > 0
+                    and drop * 10_000 > dd_bps * peak
+                ):
                     return False
         max_open = r.max_open_orders
         if max_open is not None and account.open_order_count >= max_open:
             return False
+        notional: int | None = None  # exact, rounded up to raw units; only where a bound cannot decide
         limit = r.open_notional
         if limit is not None and _sum_hi(account.approx_open_notional(), notional_hi) > limit.lo:
-            return False
+            notional = _notional(qty, px_raw, r.mult)
+            if account.open_notional_raw + notional > limit.raw:
+                return False
+        # exposures: bounded by |current| + this order's notional (exact in the full check)
         limit = r.gross
         if limit is not None and _sum_hi(account.approx_gross_exposure(), notional_hi) > limit.lo:
-            return False
+            if notional is None:
+                notional = _notional(qty, px_raw, r.mult)
+            if account.gross_exposure_raw + notional > limit.raw:
+                return False
         limit = r.net
         if limit is not None:
-            net = account.approx_net_exposure()
-            # the view floors, so |view| <= |net| + 1
-            if _sum_hi((net if net >= 0.0 else -net) + 1.0, notional_hi) > limit.lo:
-                return False
+            net_f = account.approx_net_exposure()
+            # the exact view floors, so |view| <= |net| + 1
+            if _sum_hi((net_f if net_f >= 0.0 else -net_f) + 1.0, notional_hi) > limit.lo:
+                if notional is None:
+                    notional = _notional(qty, px_raw, r.mult)
+                net = account.net_exposure_raw
+                if (net if net > 0 else -net) + notional > limit.raw:
+                    return False
         if r.check_balance:
             if account.account_type is _CASH:
                 if not buy:
                     return False
-                k = r.cash_k
+                k, k_num, k_den = r.cash_k, r.cash_num, r.cash_den
             else:
-                k = r.margin_k
-            # exact: notional * k + 2 units (the bound's ceil slop) must not exceed what is free
-            if _sum_hi(notional_hi * k, 2.0) > account.approx_free_floor(settle):
+                k, k_num, k_den = r.margin_k, r.margin_k_num, r.margin_k_den
+            currency = _CURRENCIES.get(r.settle_code)  # what ``Account.free`` resolves codes with
+            if currency is None:
                 return False
-    except OverflowError:
+            # need <= notional * k_num / k_den + 2 units of rounding: a sufficient bound
+            if _sum_hi(notional_hi * k, 2.0) > account.approx_free_floor(currency):
+                if notional is None:
+                    notional = _notional(qty, px_raw, r.mult)
+                if notional * k_num + 2 * k_den > account.free_raw(currency) * k_den:
+                    return False
+    except OverflowError:  # an amount beyond the float range: the full path decides
         return False
     return True
-
-
-def _account_fast(r: _Resolved, account: Account, notional: int, buy: bool) -> bool:
-    """Sufficient bounds for the account checks on the core's ``Account`` (typed, so compiled code
-    reads it natively); ``False``: take the full, exact path."""
-    settle = r.settle
-    if r.needs_base:
-        base = account.base_currency
-        if base is not settle and base != settle:
-            return False
-    if r.has_breakers:
-        limit = r.daily_loss
-        if limit is not None and -account.realized_pnl_today_raw > limit.raw:
-            return False
-        dd_bps = r.max_dd_bps
-        if dd_bps is not None:
-            peak = account.peak_equity_raw
-            if peak > 0 and (peak - account.equity_raw) * 10_000 > dd_bps * peak:
-                return False
-    max_open = r.max_open_orders
-    if max_open is not None and account.open_order_count >= max_open:
-        return False
-    limit = r.open_notional
-    if limit is not None and account.open_notional_raw + notional > limit.raw:
-        return False
-    # exposures: bounded by |current| + this order's notional (exact in the full check)
-    limit = r.gross
-    if limit is not None and account.gross_exposure_raw + notional > limit.raw:
-        return False
-    limit = r.net
-    if limit is not None:
-        net = account.net_exposure_raw
-        if (net if net > 0 else -net) + notional > limit.raw:
-            return False
-    if r.check_balance:
-        if account.account_type is _CASH:
-            if not buy:
-                return False
-            k_num, k_den = r.cash_num, r.cash_den
-        else:
-            k_num, k_den = r.margin_k_num, r.margin_k_den
-        # need <= notional * k_num / k_den + 2 units of rounding: a sufficient bound
-        if notional * k_num + 2 * k_den > _free_raw(r, account) * k_den:
-            return False
-    return True
-
-
-def _free_raw(r: _Resolved, account: Account) -> int:
-    """``account.free.get(settle.code, 0)`` without the mapping (``FreeBalances.get``)."""
-    currency = _CURRENCIES.get(r.settle_code)
-    return account.free_raw(currency) if currency is not None else 0
 
 
 def _bps_str(diff: int, ref: int) -> str:

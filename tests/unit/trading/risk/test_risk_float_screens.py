@@ -1,5 +1,6 @@
-"""The risk engine's float screens on the core's ``Account``: a screen passes only what the exact
-checks pass, right up to one raw unit from a limit, and it decides the clear cases on its own.
+"""The risk engine's account checks on the core's ``Account``: float bounds decide the clear
+cases, exact integers the rest, and the result equals the exact rules right up to one raw unit
+from a limit.
 
 The account's figures are set directly to exact integers (scale 10**27 and 10**36, with arbitrary
 remainders below the raw unit) a few raw units either side of each limit.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,7 +24,6 @@ from nautilus_platform.trading.positions.rates import ExchangeRates
 from nautilus_platform.trading.risk import PriceSource, RiskLimits
 from nautilus_platform.trading.risk.engine import (
     _account_fast,
-    _account_screen,
     _float_floor,
     _notional,
     _notional_hi,
@@ -33,6 +34,8 @@ from nautilus_platform.trading.risk.engine import (
 S18 = 10**18
 S27 = 10**27
 CENT = 10_000_000
+TAKER_FEE = Fraction(5, 10_000)
+MARGIN_INIT = Fraction(2, 10)
 FIELDS = ("open_notional", "gross", "net", "free", "drawdown", "none")
 
 
@@ -56,20 +59,22 @@ cases = st.builds(
     field=st.sampled_from(FIELDS),
     account_type=st.sampled_from([AccountType.MARGIN, AccountType.CASH]),
     buy=st.booleans(),
-    qty=st.integers(1, 10**6).map(lambda units: units * B),
-    px=st.integers(1, 10**7).map(lambda cents: cents * CENT),
-    limit_cents=st.integers(1, 10**14),
+    # Small amounts as often as large ones: there the float slack is far below a raw unit, and
+    # only the bounds' integer roundings keep them on the safe side.
+    qty=(st.integers(1, 10) | st.integers(1, 10**6)).map(lambda units: units * B),
+    px=(st.integers(1, 100) | st.integers(1, 10**7)).map(lambda cents: cents * CENT),
+    limit_cents=st.integers(1, 100) | st.integers(1, 10**14),
     offset=st.integers(-3, 3) | st.integers(-(10**12), 10**12),
     remainder=st.integers(0, S18 - 1),
-    locks=st.integers(0, 10**11 * B).map(lambda raw: raw * S18),
-    unrealized=st.integers(-(10**12) * B, 10**12 * B).map(lambda raw: raw * S18 + 12_345),
+    locks=st.integers(0, 10 * B * S18) | st.integers(0, 10**11 * B * S18),  # scale 10**27: any fraction
+    unrealized=st.integers(-10 * B * S18, 10 * B * S18) | st.integers(-(10**12) * B * S18, 10**12 * B * S18),
     peak=st.integers(1, 10**12).map(lambda units: units * B),
 )
 
 
 def _resolved(limits: RiskLimits) -> _Resolved:
     references = {source: (lambda iid: None) for source in PriceSource}
-    instrument = equity(taker_fee=Decimal("0.0005"), margin_init=Decimal("0.2"))
+    instrument = equity(taker_fee=Decimal(TAKER_FEE.numerator) / TAKER_FEE.denominator, margin_init=Decimal("0.2"))
     return _Resolved(instrument, limits, (), (), references)
 
 
@@ -94,7 +99,7 @@ def _setup(case: Case) -> tuple[_Resolved, Account, int]:
     elif case.field == "free":
         account.order_locks = {USD: case.locks} if case.account_type is AccountType.CASH else {}
         exposure.unrealized = case.unrealized
-        exposure.margin_init = case.limit_cents * CENT * S27 + case.remainder * 7
+        exposure.margin_init = case.limit_cents * CENT * S27 + case.remainder * 10**9 + case.qty % 997
         r = _resolved(RiskLimits(check_balance=True))
         k_num, k_den = (
             (r.cash_num, r.cash_den) if case.account_type is AccountType.CASH else (r.margin_k_num, r.margin_k_den)
@@ -113,34 +118,58 @@ def _setup(case: Case) -> tuple[_Resolved, Account, int]:
     return _resolved(limits), account, notional
 
 
+def _oracle(case: Case, account: Account, notional: int) -> bool:
+    """The account check of ``case.field`` on exact integers and fractions, from the rules."""
+    limit_raw = case.limit_cents * CENT
+    if case.field == "open_notional":
+        return account.open_notional_raw + notional <= limit_raw
+    if case.field == "gross":
+        return account.gross_exposure_raw + notional <= limit_raw
+    if case.field == "net":
+        return abs(account.net_exposure_raw) + notional <= limit_raw
+    if case.field == "free":
+        if case.account_type is AccountType.CASH:
+            if not case.buy:
+                return False  # the fast path leaves cash sells to the full check
+            rate = 1 + TAKER_FEE
+        else:
+            rate = MARGIN_INIT + TAKER_FEE
+        return notional * rate + 2 <= account.free_raw(USD)
+    if case.field == "drawdown":
+        peak = account.peak_equity_raw
+        return not (peak > 0 and (peak - account.equity_raw) * 10_000 > (case.limit_cents % 10_001 or 1) * peak)
+    return True
+
+
 @settings(max_examples=3_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=cases)
-def test_a_screen_passes_only_what_the_exact_checks_pass(case: Case) -> None:
+def test_the_account_checks_equal_the_exact_rules_at_every_distance_from_a_limit(case: Case) -> None:
     r, account, notional = _setup(case)
-    exact = _account_fast(r, account, notional, case.buy)
-    screened = _account_screen(r, account, _notional_hi(case.qty, case.px, r.mult_f), case.buy)
-    assert not screened or exact, (case, notional)
-    # Clear cases are decided by the screen alone (the speed it exists for): a pass with a margin
-    # of a millionth of the limit's size is a screen pass too.
-    if exact and case.field in ("gross", "open_notional"):
+    notional_hi = _notional_hi(case.qty, case.px, r.mult_f)
+    assert _account_fast(r, account, case.qty, case.px, notional_hi, case.buy) == _oracle(case, account, notional)
+    # Clear cases are decided by the float bounds alone (the speed they exist for): a pass with a
+    # margin of a millionth of the limit's size passes on the bound.
+    if case.field in ("gross", "open_notional"):
         held = account.gross_exposure_raw if case.field == "gross" else account.open_notional_raw
         limit_raw = case.limit_cents * CENT
         if limit_raw - (held + notional) > limit_raw // 10**6 + 10:
-            assert screened, (case, notional)
+            approx = account.approx_gross_exposure() if case.field == "gross" else account.approx_open_notional()
+            limit = r.gross if case.field == "gross" else r.open_notional
+            assert limit is not None and _sum_hi(approx, notional_hi) <= limit.lo, case
 
 
-def test_the_screen_decides_an_ordinary_order_and_leaves_one_at_the_limit_to_the_exact_check() -> None:
+def test_a_bound_decides_an_ordinary_order_and_the_exact_figures_one_at_the_limit() -> None:
     r = _resolved(RiskLimits(max_gross_exposure=Money.of(1_000, USD), check_balance=False))
-    assert r.instrument.id == AAPL
+    assert r.instrument.id == AAPL and r.gross is not None
     account = Account(ACCOUNT, AccountType.MARGIN, USD, ExchangeRates({}), {USD: 10**6 * B})
     account.exposure(USD).gross = 1  # 1e-27 of a unit: the view floors it to 0
     half, full, px = Quantity.of(5).raw, Quantity.of(10).raw, 100 * B  # notionals 500.00 and 1,000.00
-    assert _account_screen(r, account, _notional_hi(half, px, r.mult_f), True)
-    # exactly at the limit: the screen cannot tell, the exact check passes it
-    assert not _account_screen(r, account, _notional_hi(full, px, r.mult_f), True)
-    assert _account_fast(r, account, _notional(full, px, B), True)
+    assert _sum_hi(account.approx_gross_exposure(), _notional_hi(half, px, r.mult_f)) <= r.gross.lo
+    # exactly at the limit: the bound cannot tell, the exact figures pass it
+    assert _sum_hi(account.approx_gross_exposure(), _notional_hi(full, px, r.mult_f)) > r.gross.lo
+    assert _account_fast(r, account, full, px, _notional_hi(full, px, r.mult_f), True)
     account.exposure(USD).gross = S18  # one raw unit over
-    assert not _account_fast(r, account, _notional(full, px, B), True)
+    assert not _account_fast(r, account, full, px, _notional_hi(full, px, r.mult_f), True)
 
 
 @settings(max_examples=2_000, deadline=None)
@@ -163,3 +192,19 @@ def test_amounts_beyond_the_float_range_go_to_the_exact_path() -> None:
     assert _notional_hi(10**400, 10**9, 1.0) == float("inf")
     assert _float_floor(10**400) < 10**400
     assert _float_floor(-(10**400)) == float("-inf")
+
+
+def test_the_free_balance_bound_covers_the_views_roundings() -> None:
+    # A sliver of loss (floored to a whole raw unit) and a sliver of margin (rounded up to one):
+    # the float figure sits two units above the exact free balance.
+    r = _resolved(RiskLimits(check_balance=True))
+    qty, px = Quantity.of(1).raw, CENT  # notional: one cent
+    need = _notional(qty, px, B) * (MARGIN_INIT + TAKER_FEE) + 2
+    assert need.denominator == 1
+    for offset, passes in ((-1, False), (0, True)):
+        account = Account(ACCOUNT, AccountType.MARGIN, USD, ExchangeRates({}), {USD: 0})
+        exposure = account.exposure(USD)
+        exposure.unrealized, exposure.margin_init = -1, 1
+        account.balances[USD] = int(need) + offset - account.free_raw(USD)
+        assert account.free_raw(USD) == int(need) + offset
+        assert _account_fast(r, account, qty, px, _notional_hi(qty, px, r.mult_f), True) is passes
