@@ -94,6 +94,8 @@ _PROCESS: Final = 0  # what ``_enter`` says of an item
 _SKIP: Final = 1
 _STOP: Final = 2
 _VALUE_SCALE: Final = FIXED_SCALAR * FIXED_SCALAR  # raw quantity * raw price
+_FIXED_SCALAR: Final = FIXED_SCALAR  # Final aliases: constants to compiled code, not module-dict lookups
+_BAR_CLS: Final = Bar
 
 
 class _Samples:
@@ -336,7 +338,7 @@ class Backtest:
             self._replay_items(merged(self.sources))
         self.strategy_engine.stop()
         if self._has_last:
-            samples.add(self._last_ts, account.equity_raw / FIXED_SCALAR)
+            samples.add(self._last_ts, account.equity_raw / _FIXED_SCALAR)
         count = self._count
         if progress is not None:
             progress(count)
@@ -359,7 +361,7 @@ class Backtest:
             if ts != last and last >= self._next_sample:
                 account = self._account
                 assert account is not None
-                self._samples.add(last, account.equity_raw / FIXED_SCALAR)
+                self._samples.add(last, account.equity_raw / _FIXED_SCALAR)
                 interval = self.equity_interval_ns
                 if interval is not None:
                     self._next_sample = last + interval
@@ -435,7 +437,7 @@ class Backtest:
             if action == _STOP:
                 return True
             o, h, lo, c = o_col[i], h_col[i], lo_col[i], c_col[i]
-            bar = Bar(
+            bar = _BAR_CLS(
                 bar_type=bar_type, open=cast(Price, prices.get(o)), high=cast(Price, prices.get(h)),
                 low=cast(Price, prices.get(lo)), close=cast(Price, prices.get(c)),
                 volume=cast(Quantity, sizes.get(v_col[i])), ts_event=t, ts_init=t,

@@ -56,6 +56,10 @@ class LogRecord:
     message: str
 
 
+_READY: Final = StrategyState.READY  # Final: constants to compiled code, not module-dict lookups
+_RUNNING: Final = StrategyState.RUNNING
+_STOPPED: Final = StrategyState.STOPPED
+_FAULTED: Final = StrategyState.FAULTED
 _CALLBACKS: Final = {"bars": "on_bar", "quotes": "on_quote", "trades": "on_trade", "book": "on_book"}
 
 
@@ -92,17 +96,17 @@ class StrategyEngine:
     def start(self) -> None:
         """Start every READY strategy (``on_start``)."""
         for strategy in list(self.strategies.values()):
-            if strategy.state is StrategyState.READY:
-                strategy.state = StrategyState.RUNNING
+            if strategy.state is _READY:
+                strategy.state = _RUNNING
                 self._call(strategy, "on_start")
 
     def stop(self) -> None:
         """Stop every running strategy (``on_stop``), keeping its orders and positions."""
         for strategy in list(self.strategies.values()):
-            if strategy.state is StrategyState.RUNNING:
+            if strategy.state is _RUNNING:
                 self._call(strategy, "on_stop")
-                if strategy.state is StrategyState.RUNNING:
-                    strategy.state = StrategyState.STOPPED
+                if strategy.state is _RUNNING:
+                    strategy.state = _STOPPED
                     self._detach(strategy)
 
     # -- what strategies call -----------------------------------------------------------------
@@ -110,7 +114,7 @@ class StrategyEngine:
         self._listen(strategy, f"data.{kind}.{key}", _CALLBACKS[kind])
 
     def execute(self, strategy: Strategy, command: Command) -> None:
-        if strategy.state is not StrategyState.RUNNING:
+        if strategy.state is not _RUNNING:
             raise ConfigurationError(
                 f"strategy {strategy.id} is {strategy.state.value}: it cannot send {type(command).__name__}"
             )
@@ -138,7 +142,7 @@ class StrategyEngine:
         def handler(message: Any) -> None:
             # Data handlers are unsubscribed when the strategy stops; event handlers stay (events
             # of its orders keep coming) and check the state.
-            if strategy.state is not StrategyState.RUNNING:
+            if strategy.state is not _RUNNING:
                 return
             try:
                 method(message)
@@ -157,7 +161,7 @@ class StrategyEngine:
 
     def _contained_timer(self, strategy: Strategy, name: str, callback: TimeCallback) -> TimeCallback:
         def fire(event: TimeEvent) -> None:
-            if strategy.state is not StrategyState.RUNNING:
+            if strategy.state is not _RUNNING:
                 return
             try:
                 callback(event)
@@ -178,7 +182,7 @@ class StrategyEngine:
         self.errors.append(
             StrategyError(strategy.id, callback, f"{type(exc).__name__}: {exc}", text, self.clock.timestamp_ns())
         )
-        strategy.state = StrategyState.FAULTED
+        strategy.state = _FAULTED
         self._detach(strategy)
         for order in self.cache.orders_open(strategy_id=strategy.id):
             try:

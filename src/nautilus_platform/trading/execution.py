@@ -61,6 +61,8 @@ from nautilus_platform.venues.client import VenueClient
 _ORDER_SUBMITTED_CLS: Final = OrderSubmitted
 _ORDER_PENDING_CANCEL_CLS: Final = OrderPendingCancel
 _ORDER_CANCELED_CLS: Final = OrderCanceled
+_ORDER_FILLED_CLS: Final = OrderFilled
+_ACCOUNT_STATE_CLS: Final = AccountState
 
 _DENY_REASON_DUPLICATE_CLIENT_ORDER_ID: Final = DenyReason.DUPLICATE_CLIENT_ORDER_ID
 _DENY_REASON_NO_VENUE: Final = DenyReason.NO_VENUE
@@ -454,7 +456,7 @@ class ExecutionEngine:
 
     def _apply(self, order: Order, event: OrderEvent) -> None:
         cache = self.cache
-        if type(event) is OrderFilled:
+        if type(event) is _ORDER_FILLED_CLS:
             why = self._fill_error(event)
             if why is not None:
                 self._refuse(event, why)
@@ -468,7 +470,7 @@ class ExecutionEngine:
         self._record(event)
         cache.after_change(order, before)
         self._publish_order_event(event)
-        if type(event) is OrderFilled:
+        if type(event) is _ORDER_FILLED_CLS:
             self._on_fill(order, event)
         if order.is_contingent:  # ``init.contingency_type or init.parent_order_id is not None``
             self.contingency.on_event(order, event)
@@ -491,7 +493,7 @@ class ExecutionEngine:
             events = portfolio.on_fill(fill, instrument)
         for event in events:
             self._record(event)
-            if type(event) is AccountState:
+            if type(event) is _ACCOUNT_STATE_CLS:
                 topic = self._account_topics.get(event.account_id)
                 if topic is None:
                     topic = self._account_topics[event.account_id] = f"events.account.{event.account_id}"

@@ -47,6 +47,7 @@ _F18: Final = 1e18
 _F27: Final = 1e27
 _INF: Final = float("inf")
 _CASH: Final = AccountType.CASH
+_BISECT_LEFT: Final = bisect_left
 
 
 def rate_ppb(rate: Decimal) -> int:
@@ -192,7 +193,7 @@ class Account:
         order = self._margin_order
         if init or maint:
             if instrument_id not in margins:
-                index = bisect_left(order, instrument_id)
+                index = _BISECT_LEFT(order, instrument_id)
                 order.insert(index, instrument_id)
                 self._margin_list.insert(index, None)
             margins[instrument_id] = (currency, init, maint)
@@ -200,7 +201,7 @@ class Account:
         elif margins.pop(instrument_id, None) is None:
             return
         else:
-            index = bisect_left(order, instrument_id)
+            index = _BISECT_LEFT(order, instrument_id)
             del order[index]
             del self._margin_list[index]
         self._margins_tuple = None
@@ -219,7 +220,7 @@ class Account:
                 entry = margins.get(iid)
                 if entry is not None:  # else removed since
                     currency, init, maint = entry
-                    built[bisect_left(order, iid)] = _MARGIN_BALANCE_CLS(
+                    built[_BISECT_LEFT(order, iid)] = _MARGIN_BALANCE_CLS(
                         instrument_id=iid, initial=_money_up(init, currency), maintenance=_money_up(maint, currency)
                     )
             dirty.clear()
