@@ -179,6 +179,7 @@ class Order:
         "post_only",
         "price",
         "quantity",
+        "quantity_raw",
         "reduce_only",
         "side",
         "status",
@@ -199,6 +200,7 @@ class Order:
         self.side: OrderSide = fields[_I_SIDE]
         self.order_type: OrderType = fields[_I_ORDER_TYPE]
         self.quantity: Quantity = fields[_I_QUANTITY]
+        self.quantity_raw: int = self.quantity.raw  # ``quantity.raw``, read natively on the hot path
         self.price: Price | None = fields[_I_PRICE]
         self.trigger_price: Price | None = fields[_I_TRIGGER_PRICE]
         self.time_in_force: TimeInForce = fields[_I_TIME_IN_FORCE]
@@ -251,11 +253,12 @@ class Order:
             elif kind == "OrderUpdated":
                 assert isinstance(event, OrderUpdated)
                 self.quantity = event.quantity
+                self.quantity_raw = event.quantity.raw
                 if event.price is not None:
                     self.price = event.price
                 if event.trigger_price is not None:
                     self.trigger_price = event.trigger_price
-                if self.filled_raw and self.filled_raw == event.quantity.raw:
+                if self.filled_raw and self.filled_raw == self.quantity_raw:
                     self.status = S.FILLED  # reduced to what is already filled: nothing is left to work
             elif kind == "OrderTriggered":
                 self.is_triggered = True
@@ -294,12 +297,12 @@ class Order:
         filled = self.filled_raw + last_qty_raw
         if last_qty_raw <= 0:
             raise OverfillError(f"order {self.client_order_id}: fill quantity {last_qty} must be positive")
-        if filled > self.quantity.raw:
+        if filled > self.quantity_raw:
             raise OverfillError(
                 f"order {self.client_order_id}: fill of {last_qty} would overfill "
                 f"(filled {self.filled_qty} of {self.quantity})"
             )
-        self._transition("Fill" if filled == self.quantity.raw else "PartialFill")
+        self._transition("Fill" if filled == self.quantity_raw else "PartialFill")
         if first_trade_id is None:
             self._first_trade_id = trade_id
         elif self._trade_ids is None:
@@ -345,11 +348,11 @@ class Order:
 
     @property
     def leaves_raw(self) -> int:
-        return self.quantity.raw - self.filled_raw
+        return self.quantity_raw - self.filled_raw
 
     @property
     def leaves_qty(self) -> Quantity:
-        return Quantity(raw=self.quantity.raw - self.filled_raw, precision=self.quantity.precision)
+        return Quantity(raw=self.quantity_raw - self.filled_raw, precision=self.quantity.precision)
 
     @property
     def avg_px(self) -> Decimal | None:

@@ -241,7 +241,7 @@ class Cache:
     def before_change(self, order: Order) -> int:
         """Snapshot for ``after_change``: the leaves counted as open, or -1 if not open."""
         if order.client_order_id in self._open:
-            return order.quantity.raw - order.filled_raw
+            return order.quantity_raw - order.filled_raw
         return -1
 
     def after_change(self, order: Order, before: int) -> None:
@@ -262,7 +262,7 @@ class Cache:
             return
         if status is _INITIALIZED:
             return
-        leaves = order.quantity.raw - order.filled_raw
+        leaves = order.quantity_raw - order.filled_raw
         if before < 0:  # newly open
             if cid in held:
                 del held[cid]

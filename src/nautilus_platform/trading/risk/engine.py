@@ -602,7 +602,7 @@ class RiskEngine:
             )
         own_leaves = own_px = 0
         if is_counted_open(order):
-            own_leaves = order.quantity.raw - filled
+            own_leaves = order.quantity_raw - filled
             px = order.price or order.trigger_price
             own_px = px.raw if px is not None else (resolved.reference(instrument_id) or 0)
         return self._check(

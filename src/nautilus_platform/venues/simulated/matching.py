@@ -286,7 +286,7 @@ def snapshot_order(order: Order) -> WorkingOrder:
         side is _BUY,
         order.order_type,
         quantity,
-        quantity.raw,
+        order.quantity_raw,
         None if price is None else price.raw,
         None if trigger is None else trigger.raw,
         order.time_in_force,
