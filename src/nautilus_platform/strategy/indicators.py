@@ -2,7 +2,8 @@
 
 Plain Python floats (indicators are analytics, not accounting) and ``__slots__`` classes; nothing on the
 hot path touches NumPy. Every indicator has ``value`` (a plain attribute, ``math.nan`` until ``initialized``),
-``initialized``, ``count`` (inputs seen) and ``reset()``. Non-finite inputs raise ``ValidationError`` naming the
+``initialized``, ``count`` (inputs seen) and ``reset()``; ``update`` returns the new ``value``, so a
+strategy reads it without a second attribute lookup. Non-finite inputs raise ``ValidationError`` naming the
 field and leave the state unchanged.
 
 Conventions:
@@ -94,7 +95,7 @@ class SMA(_Window):
         self._sum = 0.0
         self._div = _NAN  # the sum divided by NaN is NaN: no warm-up branch on the hot path
 
-    def update(self, value: float) -> None:
+    def update(self, value: float) -> float:
         if value - value != 0.0:
             raise ValidationError("value", value, _FINITE)
         buf = self._buf
@@ -110,7 +111,8 @@ class SMA(_Window):
         self._sum = s
         self._i = i
         self.count += 1
-        self.value = s / self._div
+        mean = self.value = s / self._div
+        return mean
 
 
 class WMA(_Window):
@@ -127,7 +129,7 @@ class WMA(_Window):
         self._sum = 0.0
         self._wsum = 0.0
 
-    def update(self, value: float) -> None:
+    def update(self, value: float) -> float:
         if value - value != 0.0:
             raise ValidationError("value", value, _FINITE)
         n = self.period
@@ -149,6 +151,7 @@ class WMA(_Window):
         self.count += 1
         if self.initialized:
             self.value = self._wsum / self._denom
+        return self.value
 
 
 class RollingStd(_Window):
@@ -167,7 +170,7 @@ class RollingStd(_Window):
         self.mean = self._mean = _NAN
         self._m2 = 0.0
 
-    def update(self, value: float) -> None:
+    def update(self, value: float) -> float:
         if value - value != 0.0:
             raise ValidationError("value", value, _FINITE)
         n = self.period
@@ -195,6 +198,7 @@ class RollingStd(_Window):
         if self.initialized:
             self.mean = self._mean
             self.value = math.sqrt(max(self._m2, 0.0) / (n - self.ddof))
+        return self.value
 
 
 class EMA(Indicator):
@@ -211,7 +215,7 @@ class EMA(Indicator):
         super().reset()
         self._seed = 0.0
 
-    def update(self, value: float) -> None:
+    def update(self, value: float) -> float:
         if value - value != 0.0:
             raise ValidationError("value", value, _FINITE)
         self.count += 1
@@ -222,6 +226,7 @@ class EMA(Indicator):
             if self.count == self.period:
                 self.value = self._seed / self.period
                 self.initialized = True
+        return self.value
 
 
 class RSI(Indicator):
@@ -239,13 +244,13 @@ class RSI(Indicator):
         self.avg_loss = 0.0
         self._prev = _NAN
 
-    def update(self, value: float) -> None:
+    def update(self, value: float) -> float:
         if value - value != 0.0:
             raise ValidationError("value", value, _FINITE)
         self.count += 1
         if self.count == 1:
             self._prev = value
-            return
+            return self.value
         change = value - self._prev
         self._prev = value
         gain = change if change > 0.0 else 0.0
@@ -258,7 +263,7 @@ class RSI(Indicator):
             self.avg_gain += gain
             self.avg_loss += loss
             if self.count <= n:
-                return
+                return self.value
             self.avg_gain /= n
             self.avg_loss /= n
             self.initialized = True
@@ -266,6 +271,7 @@ class RSI(Indicator):
             self.value = 100.0 if self.avg_gain > 0.0 else 50.0
         else:
             self.value = 100.0 - 100.0 / (1.0 + self.avg_gain / self.avg_loss)
+        return self.value
 
 
 class MACD(Indicator):
@@ -292,14 +298,14 @@ class MACD(Indicator):
         self._signal.reset()
         self.macd = self.signal = self.histogram = _NAN
 
-    def update(self, value: float) -> None:
+    def update(self, value: float) -> float:
         if value - value != 0.0:
             raise ValidationError("value", value, _FINITE)
         self.count += 1
         self._fast.update(value)
         self._slow.update(value)
         if not self._slow.initialized:
-            return
+            return self.value
         line = self._fast.value - self._slow.value
         sig = self._signal
         sig.update(line)
@@ -308,6 +314,7 @@ class MACD(Indicator):
             self.value = self.macd = line
             self.signal = sig.value
             self.histogram = line - sig.value
+        return self.value
 
 
 class BollingerBands(Indicator):
@@ -328,7 +335,7 @@ class BollingerBands(Indicator):
         self._std.reset()
         self.upper = self.middle = self.lower = _NAN
 
-    def update(self, value: float) -> None:
+    def update(self, value: float) -> float:
         std = self._std
         std.update(value)  # validates first, so a bad input changes nothing
         self.count += 1
@@ -338,6 +345,7 @@ class BollingerBands(Indicator):
             width = self.k * std.value
             self.upper = mid + width
             self.lower = mid - width
+        return self.value
 
 
 class ATR(Indicator):
@@ -354,7 +362,7 @@ class ATR(Indicator):
         self._prev_close = _NAN
         self._sum = 0.0
 
-    def update(self, high: float, low: float, close: float) -> None:
+    def update(self, high: float, low: float, close: float) -> float:
         for field, x in (("high", high), ("low", low), ("close", close)):
             if x - x != 0.0:
                 raise ValidationError(field, x, _FINITE)
@@ -372,6 +380,7 @@ class ATR(Indicator):
             if self.count == n:
                 self.value = self._sum / n
                 self.initialized = True
+        return self.value
 
 
 class VWAP(Indicator):
@@ -387,7 +396,7 @@ class VWAP(Indicator):
         self._pv = 0.0
         self._volume = 0.0
 
-    def update(self, price: float, volume: float) -> None:
+    def update(self, price: float, volume: float) -> float:
         if price - price != 0.0:
             raise ValidationError("price", price, _FINITE)
         if volume - volume != 0.0 or volume < 0.0:
@@ -398,3 +407,4 @@ class VWAP(Indicator):
         if self._volume > 0.0:
             self.value = self._pv / self._volume
             self.initialized = True
+        return self.value

@@ -347,7 +347,7 @@ def test_rsi_is_between_0_and_100(xs: list[float], period: int) -> None:
         assert (0.0 <= rsi.value <= 100.0) if rsi.initialized else math.isnan(rsi.value)
 
 
-FACTORIES: list[tuple[str, Callable[[], Indicator], Callable[[Any, float], None]]] = [
+FACTORIES: list[tuple[str, Callable[[], Indicator], Callable[[Any, float], float]]] = [
     ("sma", lambda: SMA(5), lambda i, x: i.update(x)),
     ("wma", lambda: WMA(5), lambda i, x: i.update(x)),
     ("std", lambda: RollingStd(5), lambda i, x: i.update(x)),
@@ -383,6 +383,17 @@ def test_reset_returns_to_the_initial_state(
         step(ind, x)
         replay.append(_outputs(ind))
     assert replay == first
+
+
+@pytest.mark.parametrize(("make", "step"), [f[1:] for f in FACTORIES], ids=[f[0] for f in FACTORIES])
+@given(xs=prices)
+def test_update_returns_the_new_value(
+    make: Callable[[], Indicator], step: Callable[..., float], xs: list[float]
+) -> None:
+    ind = make()
+    for x in xs:
+        returned = step(ind, x)
+        assert repr(returned) == repr(ind.value)  # repr: NaN before the indicator is initialized
 
 
 # ---------------------------------------------------------------- validation

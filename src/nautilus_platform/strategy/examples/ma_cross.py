@@ -44,12 +44,12 @@ class MovingAverageCross(Strategy):
 
     def on_bar(self, bar: Bar) -> None:
         close = bar.close.raw / FIXED_SCALAR
-        fast, slow = self._fast_sma, self._slow_sma
-        fast.update(close)
-        slow.update(close)
         # An SMA reads NaN until its window is full, and no comparison with NaN holds: no signal
-        # before the slow average is warm. Each attribute is read once (this runs on every bar).
-        fast_value, slow_value, threshold = fast.value, slow.value, self.threshold
+        # before the slow average is warm. ``update`` returns the new value; each attribute is
+        # read once (this runs on every bar).
+        fast_value = self._fast_sma.update(close)
+        slow_value = self._slow_sma.update(close)
+        threshold = self.threshold
         if fast_value > slow_value + threshold:
             if self._position <= 0:
                 self._trade(OrderSide.BUY)
