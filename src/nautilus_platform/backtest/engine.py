@@ -20,7 +20,7 @@ from __future__ import annotations
 import heapq
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Final, Protocol, cast
+from typing import Any, Final, Protocol, cast
 
 import numpy as np
 
@@ -96,6 +96,7 @@ _STOP: Final = 2
 _VALUE_SCALE: Final = FIXED_SCALAR * FIXED_SCALAR  # raw quantity * raw price
 _FIXED_SCALAR: Final = FIXED_SCALAR  # Final aliases: constants to compiled code, not module-dict lookups
 _BAR_CLS: Final = Bar
+_QUOTE_CLS: Final = QuoteTick
 
 
 class _Samples:
@@ -429,8 +430,12 @@ class Backtest:
         engine = self.data_engine  # called as a method: a native call when compiled
         ts_col, o_col, h_col = chunk["ts"], chunk["open"], chunk["high"]
         lo_col, c_col, v_col = chunk["low"], chunk["close"], chunk["volume"]
+        ts_objects = cast(list[Any], ts_col)
         for i in range(len(ts_col)):
-            t = ts_col[i]
+            # The time as the list's own int object for the bar's two fields (a native int would be
+            # boxed into a new object for each) and as a native int for the core.
+            ts_object = ts_objects[i]
+            t = cast(int, ts_object)
             action = self._enter(t)
             if action == _SKIP:
                 continue
@@ -440,7 +445,7 @@ class Backtest:
             bar = _BAR_CLS(
                 bar_type=bar_type, open=cast(Price, prices.get(o)), high=cast(Price, prices.get(h)),
                 low=cast(Price, prices.get(lo)), close=cast(Price, prices.get(c)),
-                volume=cast(Quantity, sizes.get(v_col[i])), ts_event=t, ts_init=t,
+                volume=cast(Quantity, sizes.get(v_col[i])), ts_event=ts_object, ts_init=ts_object,
             )  # fmt: skip
             topic = self._stream_topic
             if topic is not None:
@@ -454,17 +459,20 @@ class Backtest:
         engine = self.data_engine
         ts_col, bid_col, ask_col = chunk["ts"], chunk["bid_price"], chunk["ask_price"]
         bsz_col, asz_col = chunk["bid_size"], chunk["ask_size"]
+        ts_objects = cast(list[Any], ts_col)
         for i in range(len(ts_col)):
-            t = ts_col[i]
+            ts_object = ts_objects[i]  # one int object for both fields (see ``_replay_bars``)
+            t = cast(int, ts_object)
             action = self._enter(t)
             if action == _SKIP:
                 continue
             if action == _STOP:
                 return True
             bid, ask, bsz, asz = bid_col[i], ask_col[i], bsz_col[i], asz_col[i]
-            quote = QuoteTick(
+            quote = _QUOTE_CLS(
                 instrument_id=iid, bid_price=cast(Price, prices.get(bid)), ask_price=cast(Price, prices.get(ask)),
-                bid_size=cast(Quantity, sizes.get(bsz)), ask_size=cast(Quantity, sizes.get(asz)), ts_event=t, ts_init=t,
+                bid_size=cast(Quantity, sizes.get(bsz)), ask_size=cast(Quantity, sizes.get(asz)),
+                ts_event=ts_object, ts_init=ts_object,
             )  # fmt: skip
             topic = self._stream_topic
             if topic is not None:
