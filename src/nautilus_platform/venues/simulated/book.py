@@ -23,7 +23,7 @@ levels there (the newest data wins; in a snapshot the asks are applied after the
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from typing import Final
+from typing import Any, Final
 
 from nautilus_platform.model.data import OrderBookDeltas, OrderBookSnapshot, QuoteTick
 from nautilus_platform.model.enums import BookAction, BookSide
@@ -61,10 +61,11 @@ class L1Book:
 
     def apply_last(self, price_raw: int) -> bool:
         """Record a traded price; returns whether the bid/ask changed (only before any quote)."""
-        self.last = price_raw
+        boxed: Any = price_raw  # one int object for the three fields (compiled, each would box its own)
+        self.last = boxed
         if self.has_quotes:
             return False
-        self.bid = self.ask = price_raw
+        self.bid = self.ask = boxed
         self.bid_size = self.ask_size = UNLIMITED
         return True
 
