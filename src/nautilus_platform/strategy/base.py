@@ -60,7 +60,7 @@ class Strategy:
             # instance attribute rather than a call into ``Param.__get__``. ``setattr``, never
             # ``self.__dict__``: touching ``__dict__`` turns the instance's inline attribute values
             # into a real dict, and every ``self.x`` in the strategy then takes CPython's slow
-            # path (about three times slower).
+            # path (about 2.5 times slower in CPython 3.11).
             if name not in params:
                 setattr(self, name, param.default)
         self.id = StrategyId(strategy_id or f"{type(self).__name__}-001")
