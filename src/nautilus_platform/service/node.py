@@ -225,8 +225,10 @@ class TradingNode(RawDataSink):
     ) -> None:
         """``process(bar)`` with the bar's fields already read (a columnar replay has them as ints)."""
         self._advance_clock(ts)
-        self.cache.add_bar_raw(bar, bar_type, instrument_id, c)
-        self._mark(instrument_id)
+        cache = self.cache
+        cache.add_bar_raw(bar, bar_type, instrument_id, c)
+        mid = cache.mid_raw.get(instrument_id)  # ``cache.mark_raw``, knowing the last price is ``c``
+        self.portfolio.on_mark(instrument_id, c if mid is None else mid)
         venue = self._venue_of.get(instrument_id)
         if venue is not None:
             venue.process_bar_raw(instrument_id, ts, o, h, low, c)
