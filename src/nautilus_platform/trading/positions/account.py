@@ -170,6 +170,17 @@ class Account:
         """Forget the remembered equity (the portfolio calls it after moving an exposure)."""
         self._equity_fresh = False
 
+    def shift_equity(self, delta: int) -> bool:
+        """Move the remembered equity by exactly ``delta`` raw units and update the high-water
+        mark; ``False`` (nothing moved) when no equity is remembered."""
+        if not self._equity_fresh:
+            return False
+        equity = self._equity_memo + delta
+        self._equity_memo = equity
+        if equity > self.peak_equity_raw:
+            self.peak_equity_raw = equity
+        return True
+
     @property
     def is_cash(self) -> bool:
         return self.account_type is _CASH
@@ -252,6 +263,7 @@ class Account:
         """Balances plus what positions add (market value in cash accounts, else unrealised P&L)."""
         if self._equity_fresh:
             return self._equity_memo
+        self.settle()  # positions marked since their exposure was booked
         total = 0
         base = self.base_currency
         in_base = True  # only then is the figure independent of exchange rates, and remembered

@@ -43,14 +43,19 @@ _NETTING: Final = OmsType.NETTING
 class _Marked:
     """A position's last contribution to its account's exposure (so it can be taken back)."""
 
-    __slots__ = ("base", "gross", "k", "net", "stale", "unrealized", "value")
+    __slots__ = ("base", "equity_k", "exact_equity", "gross", "k", "mark", "net", "stale", "unrealized", "value")
 
     def __init__(self) -> None:
         # Margins are ``gross`` times the instrument's rates, so they need no fields of their own.
         self.unrealized = self.value = self.gross = self.net = 0
-        self.stale = False  # unrealized/value follow the latest mark, gross/net/margins an earlier one
+        self.stale = False  # marked since its figures were booked into the exposure (see ``settle``)
         # Until the position changes: net = k * mark and unrealised = k * mark + base (exact).
         self.k = self.base = 0
+        self.mark = 0  # the mark at which the account's remembered equity counts this position
+        # With ``exact_equity``, a mark move of d moves the account's equity by exactly
+        # ``equity_k * d`` raw units (the position's value moves by a whole multiple of 10**18).
+        self.exact_equity = False
+        self.equity_k = 0
 
     def is_zero(self) -> bool:
         return not (self.unrealized or self.value or self.gross or self.net)
@@ -255,7 +260,8 @@ class Portfolio:
 
     # -- marks --------------------------------------------------------------------------------
     def on_mark(self, instrument_id: InstrumentId, mark_raw: int) -> None:
-        """Mark the open positions of ``instrument_id`` to ``mark_raw``."""
+        """Mark the open positions of ``instrument_id`` to ``mark_raw``: the account's equity and
+        high-water mark move at once, the exposures are booked when a view reads them (``settle``)."""
         self.marks[instrument_id] = mark_raw
         positions = self._by_instrument.get(instrument_id)
         if not positions:
@@ -263,7 +269,6 @@ class Portfolio:
         info = self._info[instrument_id]
         accounts = self.accounts
         marked_by_id = self._marked
-        stale = self._stale
         for position in positions:
             marked = marked_by_id[position.id]
             account = accounts[position.account_id]
@@ -271,9 +276,32 @@ class Portfolio:
                 if marked.is_zero():
                     continue  # flat and already marked flat: the account's figures do not move
                 self._remark(account, position, info, mark_raw)
-            else:
-                # What equity needs now; gross, net and margins when a view reads them (``settle``).
-                net = marked.k * mark_raw
+                account.update_peak()
+                continue
+            # The exposure is booked when a view reads it (``settle``); the remembered equity
+            # moves now, exactly, when the position allows it, else it is computed afresh.
+            if not marked.stale:
+                marked.stale = True
+                self._stale.append((account, position, info, marked))  # not a local: settling replaces it
+            account.stale = True
+            if not (marked.exact_equity and account.shift_equity(marked.equity_k * (mark_raw - marked.mark))):
+                account.values_changed()
+                account.update_peak()  # settles (books this mark) and computes the equity afresh
+            marked.mark = mark_raw
+
+    def settle(self) -> None:
+        """Book the unrealised P&L, value, gross/net exposure and margins of positions marked since
+        they were last booked (an account view calls it before reading them; the result equals
+        marking them in full)."""
+        stale = self._stale
+        if not stale:
+            return
+        self._stale = []
+        marks, marked_by_id = self.marks, self._marked
+        for account, position, info, marked in stale:
+            if marked.stale and marked_by_id.get(position.id) is marked:
+                mark = marks[position.instrument_id]
+                net = marked.k * mark
                 unrealized = net + marked.base
                 if account.account_type is _CASH:
                     value = 0 if info.is_pair else net
@@ -282,27 +310,9 @@ class Portfolio:
                 exposure = account.exposure(position.settlement)
                 exposure.unrealized += unrealized - marked.unrealized
                 exposure.value += value - marked.value
-                marked.unrealized, marked.value = unrealized, value
-                if not marked.stale:
-                    marked.stale = True
-                    stale.append((account, position, info, marked))
-                account.stale = True
-                account.values_changed()
-            account.update_peak()
-
-    def settle(self) -> None:
-        """Book the gross/net exposure and margins of positions marked since they were last booked
-        (an account view calls it before reading them; the result equals marking them in full)."""
-        stale = self._stale
-        if not stale:
-            return
-        self._stale = []
-        marks, marked_by_id = self.marks, self._marked
-        for account, position, info, marked in stale:
-            if marked.stale and marked_by_id.get(position.id) is marked:
-                # ``on_mark`` already moved unrealised P&L and value; net is ``k * mark`` exactly.
-                net = marked.k * marks[position.instrument_id]
-                self._book_exposure(account, position, info, marked, account.exposure(position.settlement), net)
+                marked.unrealized, marked.value, marked.mark = unrealized, value, mark
+                # The account's remembered equity already counts this mark (``on_mark``).
+                self._book_exposure(account, position, info, marked, exposure, net)
         for account in self.accounts.values():
             account.stale = False
 
@@ -319,7 +329,11 @@ class Portfolio:
         exposure.unrealized += unrealized - marked.unrealized
         exposure.value += value - marked.value
         marked.unrealized, marked.value = unrealized, value
-        marked.k, marked.base = k, unrealized - net
+        marked.k, marked.base, marked.mark = k, unrealized - net, mark
+        # Value moves by k * d per mark move d (cash pairs: not at all); equity counts value // 10**18.
+        equity_k = 0 if account.account_type is _CASH and info.is_pair else k
+        marked.exact_equity = equity_k % SCALE18 == 0 and position.settlement == account.base_currency
+        marked.equity_k = equity_k // SCALE18
         self._book_exposure(account, position, info, marked, exposure, net)
         account.values_changed()
 
