@@ -14,10 +14,9 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import plotly.graph_objects as go
 from numpy.typing import NDArray
 
 from nautilus_platform.analytics.statistics import (
@@ -28,6 +27,12 @@ from nautilus_platform.analytics.statistics import (
     monthly_returns,
 )
 from nautilus_platform.core.errors import ValidationError
+from nautilus_platform.core.lazy import LazyModule
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+else:  # imported when a report is drawn: a backtest or a sweep worker never needs Plotly
+    go = LazyModule("plotly.graph_objects")
 
 MAX_PLOT_POINTS = 5_000
 HISTOGRAM_BINS = 60

@@ -12,13 +12,10 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import msgspec
 import numpy as np
-import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from nautilus_platform.analytics.statistics import EquityCurve, RoundTrip, Statistics
 from nautilus_platform.core.errors import ValidationError
@@ -28,6 +25,9 @@ from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.orders import Order, OrderSnapshot, average_price
 from nautilus_platform.model.values import FIXED_SCALAR, format_fixed
 from nautilus_platform.strategy.engine import StrategyError
+
+if TYPE_CHECKING:  # imported by the exports only: a backtest itself never needs PyArrow
+    import pyarrow as pa
 
 EXPORT_FORMATS = ("parquet", "csv", "json")
 
@@ -72,6 +72,8 @@ class BacktestResult:
 
     def tables(self) -> dict[str, pa.Table]:
         """The results as Arrow tables (one per kind of record)."""
+        import pyarrow as pa
+
         fills = [
             {
                 "ts": f.ts_event, "trade_id": str(f.trade_id), "client_order_id": str(f.client_order_id),
@@ -144,6 +146,9 @@ class BacktestResult:
         unknown = [f for f in formats if f not in EXPORT_FORMATS]
         if unknown:
             raise ValidationError("formats", unknown, f"must be among {list(EXPORT_FORMATS)}")
+        import pyarrow.csv as pacsv
+        import pyarrow.parquet as pq
+
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
         written = []
@@ -164,6 +169,8 @@ class BacktestResult:
 
 
 def _table(rows: list[dict[str, object]]) -> pa.Table:
+    import pyarrow as pa
+
     return pa.Table.from_pylist(rows) if rows else pa.table({})
 
 

@@ -17,21 +17,29 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import msgspec
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from nautilus_platform.core.errors import NotFoundError, ValidationError
 from nautilus_platform.core.identifiers import InstrumentId
+from nautilus_platform.core.lazy import LazyModule
 from nautilus_platform.data.layouts import DataKind
 from nautilus_platform.data.loaders import LoadedData
 from nautilus_platform.data.objects import build_objects
 from nautilus_platform.data.parsing import Int64Array
 from nautilus_platform.model.data import BarType, MarketData
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+else:  # imported on first use: a backtest on simulated or loaded columns never needs PyArrow
+    pa = LazyModule("pyarrow")
+    pc = LazyModule("pyarrow.compute")
+    pq = LazyModule("pyarrow.parquet")
 
 _HOUR_NS = 3_600_000_000_000
 _META = "_meta.json"

@@ -7,15 +7,22 @@ repairs change the column arrays in place.
 from __future__ import annotations
 
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_EVEN, Context, Decimal
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
+from nautilus_platform.core.lazy import LazyModule
 from nautilus_platform.data.parsing import Int64Array, raw_to_text
 from nautilus_platform.data.validation import Check, Policy, RowStates, round_to_multiple
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.values import FIXED_PRECISION, POW10
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+else:  # imported on first use: a backtest on simulated or loaded columns never needs PyArrow
+    pa = LazyModule("pyarrow")
+    pc = LazyModule("pyarrow.compute")
 
 PRICE_FIELDS = ("open", "high", "low", "close", "bid_price", "ask_price", "price")
 SIZE_FIELDS = ("bid_size", "ask_size", "size")

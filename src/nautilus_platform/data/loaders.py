@@ -13,13 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from nautilus_platform.core.errors import ValidationError
+from nautilus_platform.core.lazy import LazyModule
 from nautilus_platform.data import checks
 from nautilus_platform.data.layouts import FIELDS, DataKind, Layout
 from nautilus_platform.data.objects import DELTA_ROW, SNAPSHOT_ROW, book_items, build_objects
@@ -28,6 +27,15 @@ from nautilus_platform.data.validation import Check, RowStates, ValidationPolicy
 from nautilus_platform.model.data import BarSpecification, BarType, MarketData
 from nautilus_platform.model.enums import BarAggregation
 from nautilus_platform.model.instruments import Instrument
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+else:  # imported on first use: a backtest on simulated or loaded columns never needs PyArrow
+    pa = LazyModule("pyarrow")
+    pacsv = LazyModule("pyarrow.csv")
+    pq = LazyModule("pyarrow.parquet")
 
 _NUMERIC = frozenset(
     {"open", "high", "low", "close", "volume", "bid_price", "ask_price", "bid_size", "ask_size", "price", "size"}

@@ -12,20 +12,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import numpy.typing as npt
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from nautilus_platform.core.errors import ValidationError
+from nautilus_platform.core.lazy import LazyModule
 from nautilus_platform.model.values import FIXED_PRECISION, FIXED_SCALAR
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+else:  # imported on first use: a backtest on simulated or loaded columns never needs PyArrow
+    pa = LazyModule("pyarrow")
+    pc = LazyModule("pyarrow.compute")
 
 Int64Array = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-_DECIMAL = pa.decimal128(38, FIXED_PRECISION)
 _UNIT_NS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
 _INT64_MAX = 2**63 - 1
 _EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
@@ -109,7 +115,7 @@ def decimals(column: pa.ChunkedArray) -> Parsed:
         raise ValidationError("column", str(kind), "must hold numbers (text, integers or floats)")
     parsed.missing = pc.is_null(column).to_numpy(zero_copy_only=False) & ~parsed.invalid
     try:
-        low, high = _decimal_words(pc.cast(column, _DECIMAL))
+        low, high = _decimal_words(pc.cast(column, pa.decimal128(38, FIXED_PRECISION)))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return _decimals_row_by_row(column, parsed)
     overflow = (high != (low >> 63)) & ~parsed.missing & ~parsed.invalid
