@@ -1,4 +1,4 @@
-"""A backtest on simulated columns loads neither PyArrow nor Plotly; exporting and reporting still work.
+"""A backtest on simulated columns loads neither PyArrow nor Plotly, and exporting its results still works.
 
 PyArrow alone is about 46 MiB of resident memory, a sixth of the ``bars`` workload's budget. The
 check runs in a fresh interpreter: the test process has imported both long ago.
