@@ -171,14 +171,11 @@ class Account:
         self._equity_fresh = False
 
     def shift_equity(self, delta: int) -> bool:
-        """Move the remembered equity by exactly ``delta`` raw units and update the high-water
-        mark; ``False`` (nothing moved) when no equity is remembered."""
+        """Move the remembered equity by exactly ``delta`` raw units; ``False`` (nothing moved)
+        when no equity is remembered. The caller records the high-water mark (``update_peak``)."""
         if not self._equity_fresh:
             return False
-        equity = self._equity_memo + delta
-        self._equity_memo = equity
-        if equity > self.peak_equity_raw:
-            self.peak_equity_raw = equity
+        self._equity_memo += delta
         return True
 
     @property

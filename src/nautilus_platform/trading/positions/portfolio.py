@@ -273,21 +273,25 @@ class Portfolio:
             marked = marked_by_id[position.id]
             account = accounts[position.account_id]
             if not position.signed_raw:
-                if marked.is_zero():
-                    continue  # flat and already marked flat: the account's figures do not move
-                self._remark(account, position, info, mark_raw)
-                account.update_peak()
+                if not marked.is_zero():  # else flat and already marked flat: nothing moves
+                    self._remark(account, position, info, mark_raw)
                 continue
             # The exposure is booked when a view reads it (``settle``); the remembered equity
             # moves now, exactly, when the position allows it, else it is computed afresh.
             if not marked.stale:
                 marked.stale = True
-                self._stale.append((account, position, info, marked))  # not a local: settling replaces it
+                self._stale.append((account, position, info, marked))
             account.stale = True
             if not (marked.exact_equity and account.shift_equity(marked.equity_k * (mark_raw - marked.mark))):
                 account.values_changed()
-                account.update_peak()  # settles (books this mark) and computes the equity afresh
             marked.mark = mark_raw
+        # The high-water mark sees each account once the mark has reached all its positions:
+        # opposite positions in one account (hedging, or two strategies) move no equity together.
+        if len(positions) == 1:
+            accounts[positions[0].account_id].update_peak()
+        else:
+            for account in {accounts[position.account_id] for position in positions}:
+                account.update_peak()
 
     def settle(self) -> None:
         """Book the unrealised P&L, value, gross/net exposure and margins of positions marked since
@@ -311,7 +315,8 @@ class Portfolio:
                 exposure.unrealized += unrealized - marked.unrealized
                 exposure.value += value - marked.value
                 marked.unrealized, marked.value, marked.mark = unrealized, value, mark
-                # The account's remembered equity already counts this mark (``on_mark``).
+                # The account's remembered equity already counts this mark: ``on_mark`` reads no
+                # view (and so never settles) until it has marked every position of the instrument.
                 self._book_exposure(account, position, info, marked, exposure, net)
         for account in self.accounts.values():
             account.stale = False

@@ -108,6 +108,29 @@ def _views(account: Account) -> tuple[object, ...]:
     hedging=True,
     usdt_rate=None,
 )
+# A settle from within a mark (the cash account's equity is not remembered) books another
+# account's position at the new mark before the mark reaches it: that account's remembered
+# equity must still move by this mark.
+@example(
+    steps=[
+        ("fill", CASH, 0, False, 1, 9000, "A"),
+        ("fill", MARGIN, 0, False, 1, 9000, "A"),
+        ("mark", 0, 8001),
+        ("mark", 0, 8000),
+    ],
+    hedging=False,
+    usdt_rate=None,
+)
+@example(
+    steps=[
+        ("fill", CASH, 0, False, 1, 9000, "A"),
+        ("fill", MARGIN, 0, False, 1, 9000, "A"),
+        ("mark", 0, 8000),
+        ("mark", 0, 8001),
+    ],
+    hedging=False,
+    usdt_rate=None,
+)
 def test_lazy_marks_equal_full_marking(steps: list[tuple[object, ...]], hedging: bool, usdt_rate: str | None) -> None:
     oms = OmsType.HEDGING if hedging else OmsType.NETTING
     lazy, eager = _portfolio(oms, usdt_rate), _portfolio(oms, usdt_rate)

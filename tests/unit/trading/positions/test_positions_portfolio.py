@@ -200,3 +200,20 @@ def test_reconciliation_is_exact_over_any_fill_sequence(
     assert account.balances[USD] - start == realized - fees  # to the cent, always
     assert account.realized_total_raw == realized - fees
     assert account.equity_raw == account.balances[USD]  # flat: nothing unrealised
+
+
+@pytest.mark.parametrize("oms", [OmsType.HEDGING, OmsType.NETTING])
+def test_opposite_positions_in_one_account_leave_the_high_water_mark_alone(oms: OmsType) -> None:
+    # Long and short 100 in one account (two orders under hedging, two strategies under netting):
+    # a mark moves one by +100 and the other by -100, and no equity peak is seen in between.
+    pf, _ = portfolio(AccountType.MARGIN, oms=oms)
+    pf.on_fill(fill(AAPL, OrderSide.BUY, "100", "50.00", strategy="LONG", order_id="L"), AAPL)
+    pf.on_fill(fill(AAPL, OrderSide.SELL, "100", "50.00", strategy="SHORT", order_id="S"), AAPL)
+    assert len(pf.open_positions()) == 2
+    account = pf.accounts[ACC]
+    equity = account.equity_raw
+    assert account.peak_equity_raw == equity
+    for mark in ("51.00", "49.00", "53.00"):
+        pf.on_mark(AAPL.id, Price.of(mark, 2).raw)
+        assert account.equity_raw == equity
+        assert account.peak_equity_raw == equity
