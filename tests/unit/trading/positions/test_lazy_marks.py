@@ -92,7 +92,7 @@ def _views(account: Account) -> tuple[object, ...]:
     )  # fmt: skip
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(
     steps=st.lists(step, min_size=1, max_size=60), hedging=st.booleans(), usdt_rate=st.sampled_from([None, "0.9990"])
 )
