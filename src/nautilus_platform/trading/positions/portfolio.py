@@ -290,8 +290,8 @@ class Portfolio:
         if len(positions) == 1:
             accounts[positions[0].account_id].update_peak()
         else:
-            for account in {accounts[position.account_id] for position in positions}:
-                account.update_peak()
+            for account in dict.fromkeys(accounts[position.account_id] for position in positions):
+                account.update_peak()  # each account once, in the positions' (deterministic) order
 
     def settle(self) -> None:
         """Book the unrealised P&L, value, gross/net exposure and margins of positions marked since
