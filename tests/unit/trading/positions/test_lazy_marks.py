@@ -92,6 +92,13 @@ def _views(account: Account) -> tuple[object, ...]:
     )  # fmt: skip
 
 
+# Both accounts short one share of instrument 0 at 90.00, the cash account first.
+_CASH_THEN_MARGIN_SHORT: list[tuple[object, ...]] = [
+    ("fill", CASH, 0, False, 1, 9000, "A"),
+    ("fill", MARGIN, 0, False, 1, 9000, "A"),
+]
+
+
 @settings(max_examples=400, deadline=None)
 @given(
     steps=st.lists(step, min_size=1, max_size=60), hedging=st.booleans(), usdt_rate=st.sampled_from([None, "0.9990"])
@@ -108,29 +115,11 @@ def _views(account: Account) -> tuple[object, ...]:
     hedging=True,
     usdt_rate=None,
 )
-# A settle from within a mark (the cash account's equity is not remembered) books another
-# account's position at the new mark before the mark reaches it: that account's remembered
-# equity must still move by this mark.
-@example(
-    steps=[
-        ("fill", CASH, 0, False, 1, 9000, "A"),
-        ("fill", MARGIN, 0, False, 1, 9000, "A"),
-        ("mark", 0, 8001),
-        ("mark", 0, 8000),
-    ],
-    hedging=False,
-    usdt_rate=None,
-)
-@example(
-    steps=[
-        ("fill", CASH, 0, False, 1, 9000, "A"),
-        ("fill", MARGIN, 0, False, 1, 9000, "A"),
-        ("mark", 0, 8000),
-        ("mark", 0, 8001),
-    ],
-    hedging=False,
-    usdt_rate=None,
-)
+# A settle from within a mark (the cash account's equity is not remembered) booked another
+# account's position at the new mark before the mark reached it: that account's remembered
+# equity must still move by this mark, whichever way the price goes.
+@example(steps=[*_CASH_THEN_MARGIN_SHORT, ("mark", 0, 8001), ("mark", 0, 8000)], hedging=False, usdt_rate=None)
+@example(steps=[*_CASH_THEN_MARGIN_SHORT, ("mark", 0, 8000), ("mark", 0, 8001)], hedging=False, usdt_rate=None)
 def test_lazy_marks_equal_full_marking(steps: list[tuple[object, ...]], hedging: bool, usdt_rate: str | None) -> None:
     oms = OmsType.HEDGING if hedging else OmsType.NETTING
     lazy, eager = _portfolio(oms, usdt_rate), _portfolio(oms, usdt_rate)
