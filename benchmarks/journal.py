@@ -2,11 +2,11 @@
 
 Runs the ``bars`` workload (``benchmarks/bars.py``) on N bars (default 100,000) with an
 ``InMemoryJournal``, groups the journalled commands and events by type and times
-``encode_block`` (the ``CompactJournal``'s block encoder) over each group, best of 5. It then
-times the same messages with every identifier replaced by a plain ``str`` of the same text:
-identifiers are ``str`` subclasses, which msgspec hands to the encode hook one by one, and the
-difference is what that costs (commands, which check their identifiers' types when built, are
-counted at their real cost in both per-order totals). ``python benchmarks/journal.py [N]``.
+``encode_block`` (the ``CompactJournal``'s block encoder: field values without names,
+identifiers handed to msgspec as plain strings) over each group, best of 5. For comparison it
+times the same messages encoded as one msgpack array of tagged maps, as ``encode`` writes each
+message (field names, and every identifier, a ``str`` subclass, passed to the encode hook one
+by one): the block format before 2026-12-06. ``python benchmarks/journal.py [N]``.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
@@ -21,13 +22,14 @@ import msgspec
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import compiled, cores, emit, scale_from_argv
 from bars import workload
-from nautilus_platform.core.errors import ValidationError
+from nautilus_platform.model.packing import encode_hook
 from nautilus_platform.model.serialization import encode_block
 from nautilus_platform.service.backtest import run_backtest
 from nautilus_platform.trading.journal import Entry, InMemoryJournal
 
 NAME = "journal"
 REPEATS = 5
+_MAPS = msgspec.msgpack.Encoder(enc_hook=encode_hook)
 
 
 def journalled(n: int) -> list[Entry]:
@@ -37,21 +39,19 @@ def journalled(n: int) -> list[Entry]:
     return [entry for _, entry in journal.entries()]
 
 
-def with_plain_ids(message: Entry) -> Entry:
-    """A copy of ``message`` whose identifier fields are plain ``str`` (same text, same encoding)."""
-    fields = {name: getattr(message, name) for name in message.__struct_fields__}
-    plain = {name: str.__str__(v) if isinstance(v, str) and type(v) is not str else v for name, v in fields.items()}
-    return msgspec.structs.replace(message, **plain)
-
-
-def encode_ns(messages: list[Entry]) -> float:
-    """Best-of-``REPEATS`` nanoseconds per message of ``encode_block`` over ``messages``."""
+def encode_ns(encoder: Callable[[list[Entry]], bytes], messages: list[Entry]) -> float:
+    """Best-of-``REPEATS`` nanoseconds per message of ``encoder`` over ``messages``."""
     best = float("inf")
     for _ in range(REPEATS):
         started = time.perf_counter_ns()
-        encode_block(messages)
+        encoder(messages)
         best = min(best, (time.perf_counter_ns() - started) / len(messages))
     return best
+
+
+def as_tagged_maps(messages: list[Entry]) -> bytes:
+    """``messages`` as one msgpack array of the maps ``encode`` writes."""
+    return _MAPS.encode(messages)
 
 
 def main(n: int) -> None:
@@ -59,20 +59,17 @@ def main(n: int) -> None:
     for message in journalled(n):
         by_type[type(message).__name__].append(message)
     orders = len(by_type["SubmitOrder"])
-    total = total_plain = 0.0
+    total = total_maps = 0.0
     for name, messages in sorted(by_type.items()):
-        ns = encode_ns(messages)
+        ns = encode_ns(encode_block, messages)  # type: ignore[arg-type]
+        maps_ns = encode_ns(as_tagged_maps, messages)
         emit(NAME, f"encode_ns_{name}", round(ns), "ns/message")
-        try:
-            plain_ns = encode_ns([with_plain_ids(m) for m in messages])
-            emit(NAME, f"encode_ns_{name}_plain_ids", round(plain_ns), "ns/message")
-        except ValidationError:  # a command checks its identifiers' types when built: counted as is
-            plain_ns = ns
+        emit(NAME, f"encode_ns_{name}_tagged_maps", round(maps_ns), "ns/message")
         total += ns * len(messages)
-        total_plain += plain_ns * len(messages)
+        total_maps += maps_ns * len(messages)
     emit(NAME, "messages_per_order", round(sum(map(len, by_type.values())) / orders, 2), "messages")
     emit(NAME, "encode_ns_per_order", round(total / orders), "ns/order")
-    emit(NAME, "encode_ns_per_order_plain_ids", round(total_plain / orders), "ns/order")
+    emit(NAME, "encode_ns_per_order_tagged_maps", round(total_maps / orders), "ns/order")
     emit(NAME, "cores", cores(), "cores")
     emit(NAME, "compiled", compiled(), "bool")
 

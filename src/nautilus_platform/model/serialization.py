@@ -17,7 +17,8 @@ no such limit. ``decode`` reads both. Bad input raises ``ValidationError`` namin
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Final, TypeAlias, get_args
+from types import UnionType
+from typing import Any, Final, TypeAlias, Union, get_args, get_origin, get_type_hints
 
 import msgspec
 
@@ -52,7 +53,7 @@ from nautilus_platform.model.events import (
     PositionOpened,
 )
 from nautilus_platform.model.orders import Order
-from nautilus_platform.model.packing import encode_hook
+from nautilus_platform.model.packing import FlatPlan, encode_hook, flatten_block, row_fields
 
 OrderEventMessage: TypeAlias = (
     OrderInitialized
@@ -178,31 +179,76 @@ def decode_many(payloads: Iterable[bytes]) -> list[Message]:
 
 
 # -- blocks ----------------------------------------------------------------------------------------
-_BLOCK_DECODER: Final[msgspec.msgpack.Decoder[list[Message]]] = msgspec.msgpack.Decoder(
-    list[Message], dec_hook=_dec_hook
-)
 _BLOCK_OF_PAYLOADS: Final[msgspec.msgpack.Decoder[list[bytes]]] = msgspec.msgpack.Decoder(list[bytes])
+_BLOCK_OF_ROWS: Final[msgspec.msgpack.Decoder[tuple[list[str], list[list[Any]]]]] = msgspec.msgpack.Decoder(
+    tuple[list[str], list[list[Any]]]
+)
 _PAYLOADS_EXT_CODE: Final = 2
 
 
+def _flat_plan(cls: type[msgspec.Struct]) -> FlatPlan:
+    hints = get_type_hints(cls)
+    names = cls.__struct_fields__
+    identifiers: list[int] = []
+    orders: list[int] = []
+    for index, name in enumerate(names):
+        hint = hints[name]
+        members = get_args(hint) if get_origin(hint) in (Union, UnionType) else (hint,)
+        if any(isinstance(m, type) and issubclass(m, Identifier) for m in members):
+            identifiers.append(index)
+        if Order in members:
+            orders.append(index)
+    tag = cls.__struct_config__.tag
+    assert isinstance(tag, str)
+    return tag, names, tuple(identifiers), tuple(orders)
+
+
+#: How ``encode_block`` writes each message class (``packing.FlatPlan``).
+FLAT_PLANS: Final[dict[type, FlatPlan]] = {cls: _flat_plan(cls) for cls in MESSAGE_TYPES.values()}
+
+
 def encode_block(messages: list[Message]) -> bytes:
-    """Many messages as one msgpack array (the fast path of a journal block)."""
+    """Many messages as one msgpack array (the fast path of a journal block).
+
+    The block is two arrays (``packing.flatten_block``): the messages' tags, and their field
+    values in declaration order: no field names, and identifiers written as the plain strings they
+    are, which msgspec encodes without calling the hook. A block holding an amount beyond 64 bits
+    is written as one ``encode`` payload per message instead, inside a msgpack extension."""
     try:
-        return _MSGPACK_ENCODER.encode(messages)
+        flat = flatten_block(messages, FLAT_PLANS)
+    except KeyError as exc:
+        raise ValidationError("message", exc.args[0].__name__, "is not an event or command the codec knows") from exc
+    try:
+        return _MSGPACK_ENCODER.encode(flat)
     except OverflowError:  # a raw amount beyond 64 bits: fall back to one payload per message
         payloads = msgspec.msgpack.encode([encode(message) for message in messages])
         return msgspec.msgpack.encode(msgspec.msgpack.Ext(_PAYLOADS_EXT_CODE, payloads))
 
 
+def _unflatten(tags: list[str], rows: list[list[Any]]) -> list[Message]:
+    if len(tags) != len(rows):
+        raise ValidationError("data", len(rows), f"must be one row per tag ({len(tags)})")
+    init_plan = FLAT_PLANS[OrderInitialized]
+    messages: list[Message] = []
+    for tag, row in zip(tags, rows, strict=True):
+        cls = MESSAGE_TYPES.get(tag)
+        if cls is None:
+            raise ValidationError("data", tag, "is not the tag of an event or command the codec knows")
+        # converting to the message's own class is about five times faster than to the union
+        messages.append(msgspec.convert(row_fields(row, FLAT_PLANS[cls], init_plan), cls, dec_hook=_dec_hook))  # type: ignore[arg-type]
+    return messages
+
+
 def decode_block(data: bytes) -> list[Message]:
-    """The messages ``encode_block`` wrote, in order; raises ``ValidationError`` on bad input."""
+    """The messages ``encode_block`` wrote, in order, validated as they are rebuilt; raises
+    ``ValidationError`` on bad input."""
     try:
         if data and data[0] in (0xC7, 0xC8, 0xC9):
             ext = msgspec.msgpack.decode(data)
             if not isinstance(ext, msgspec.msgpack.Ext) or ext.code != _PAYLOADS_EXT_CODE:
                 raise ValidationError("data", data[:80], "is an unknown msgpack extension")
             return [decode(payload) for payload in _BLOCK_OF_PAYLOADS.decode(ext.data)]
-        return _BLOCK_DECODER.decode(data)
+        return _unflatten(*_BLOCK_OF_ROWS.decode(data))
     except (msgspec.DecodeError, msgspec.ValidationError, NautilusError) as exc:
         if isinstance(exc, ValidationError) and exc.field == "data":
             raise

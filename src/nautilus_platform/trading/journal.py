@@ -6,11 +6,11 @@ layer, behind the same protocol):
 - ``InMemoryJournal`` keeps the entry objects in a list: the fastest, and memory grows with
   every entry (about 1.5 KB per order of a typical order flow).
 - ``CompactJournal`` keeps the latest block of entries as objects and packs every full block
-  into zlib-compressed msgpack (the codec's block format, ``model.serialization``): about 10
-  bytes per entry; encoding costs about half a microsecond per entry when a block is packed, and
-  the compression runs on a worker thread. Reading decodes the blocks
-  back to equal entries (an ``Order`` inside a command comes back rebuilt from its
-  ``OrderInitialized``).
+  into zlib-compressed msgpack (the codec's block format, ``model.serialization.encode_block``:
+  each entry's tag and field values, identifiers as plain strings): about 10-16 bytes per entry;
+  encoding costs well under a microsecond per entry when a block is packed, and the compression
+  runs on a worker thread. Reading decodes the blocks back to equal entries, validated again
+  (an ``Order`` inside a command comes back rebuilt from its ``OrderInitialized``).
 """
 
 from __future__ import annotations

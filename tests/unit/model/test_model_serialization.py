@@ -34,13 +34,17 @@ from nautilus_platform.model.commands import Command, SubmitOrder, SubmitOrderLi
 from nautilus_platform.model.enums import LiquiditySide, OrderSide, OrderStatus, OrderType
 from nautilus_platform.model.events import Event, OrderFilled
 from nautilus_platform.model.orders import Order
+from nautilus_platform.model.packing import flatten_block
 from nautilus_platform.model.serialization import (
     BIG_INT_EXT_CODE,
+    FLAT_PLANS,
     MESSAGE_TYPES,
     decode,
+    decode_block,
     decode_many,
     decode_order,
     encode,
+    encode_block,
     encode_many,
     encode_order,
     from_json,
@@ -188,6 +192,82 @@ def test_values_beyond_64_bits_round_trip_through_the_extension() -> None:
     assert isinstance(msgspec.msgpack.decode(encode(submitted())), dict)
 
 
+# -- journal blocks --------------------------------------------------------------------------------
+
+
+def _rows(data: bytes) -> tuple[list[str], list[list[Any]]]:
+    tags, rows = msgspec.msgpack.decode(data)
+    return tags, rows
+
+
+def test_every_message_round_trips_through_a_block() -> None:
+    journal: list[Any] = [*every_command(), *every_event(), *every_command()]
+    back = decode_block(encode_block(journal))
+    assert [type(m) for m in back] == [type(m) for m in journal]
+    assert [fingerprint(m) for m in back] == [fingerprint(m) for m in journal]
+    assert encode_block(back) == encode_block(journal)
+
+
+def test_a_block_writes_field_values_without_names_and_identifiers_as_plain_strings() -> None:
+    journal: list[Any] = [*every_command(), *every_event()]
+    tags, rows = _rows(encode_block(journal))
+    assert tags == [type(m).__name__ for m in journal]
+    for message, row in zip(journal, rows, strict=True):
+        assert len(row) == len(message.__struct_fields__)  # values only, in declaration order
+        for name, value in zip(message.__struct_fields__, row, strict=True):
+            original = getattr(message, name)
+            if isinstance(original, Identifier):
+                assert value == str(original)
+            elif isinstance(original, Order):  # the values of its OrderInitialized
+                assert len(value) == len(original.init.__struct_fields__)
+                assert value[0] == original.init.ts_event
+    # the identifiers msgspec is handed are exact ``str``: it encodes them without the hook
+    flat = flatten_block(journal, FLAT_PLANS)
+    for message, row in zip(journal, flat[1], strict=True):
+        for name, value in zip(message.__struct_fields__, row, strict=True):
+            if isinstance(getattr(message, name), Identifier):
+                assert type(value) is str, (type(message).__name__, name)
+
+
+def test_a_block_keeps_an_order_as_issued_not_as_it_is_later() -> None:
+    command = next(c for c in every_command() if isinstance(c, SubmitOrder))
+    data = encode_block([command])
+    order = command.order
+    later = msgspec.structs.replace(
+        submitted(),
+        strategy_id=order.strategy_id,
+        instrument_id=order.instrument_id,
+        client_order_id=order.client_order_id,
+    )
+    order.apply(later)  # the live order moves on after the block is written
+    assert order.status is OrderStatus.SUBMITTED
+    back = decode_block(data)[0]
+    assert isinstance(back, SubmitOrder)
+    assert back.order.status is OrderStatus.INITIALIZED and back.order.init == command.order.init
+
+
+@pytest.mark.parametrize(
+    "blob",
+    [
+        ([], [[1]]),  # one row too many
+        (["Unknown"], [[1]]),
+        (["OrderSubmitted"], [[1, 2]]),  # too few fields
+        ([7], [[1]]),
+        (["OrderSubmitted"], [[1, 2, "S-1", "AAPL.XNAS", "O-1", "no account"]]),
+    ],
+)
+def test_a_bad_block_raises_validation_error(blob: Any) -> None:
+    with pytest.raises(ValidationError) as info:
+        decode_block(msgspec.msgpack.encode(blob))
+    assert info.value.field == "data"
+
+
+def test_a_block_refuses_what_is_not_an_event_or_command() -> None:
+    with pytest.raises(ValidationError) as info:
+        encode_block([submitted(), Price.of("1.0")])  # type: ignore[list-item]
+    assert info.value.field == "message"
+
+
 # -- orders ----------------------------------------------------------------------------------------
 
 
@@ -325,7 +405,9 @@ messages = st.one_of(fills, st.sampled_from(every_event() + every_command()))
 
 @settings(max_examples=100, deadline=None)
 @given(st.lists(messages, max_size=8))
-def test_random_journals_round_trip_in_both_formats(journal: list[Any]) -> None:
+def test_random_journals_round_trip_in_both_formats_and_as_a_block(journal: list[Any]) -> None:
     for enc, dec in CODECS:
         back = [dec(enc(m)) for m in journal]
         assert [fingerprint(m) for m in back] == [fingerprint(m) for m in journal]
+    back = decode_block(encode_block(journal))
+    assert [fingerprint(m) for m in back] == [fingerprint(m) for m in journal]
