@@ -1,5 +1,5 @@
-"""The codec's encode hook and the journal's block rows, in their own module so the hot path
-(journal blocks) can compile them."""
+"""The codec's encoders and hook and the journal's block entries, in their own module so the hot
+path (a journal appending an entry) can compile them."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.model.orders import Order
 
 _ASTUPLE: Final = msgspec.structs.astuple
+
+#: msgpack extension code of a message written as JSON because an integer exceeds 64 bits.
+BIG_INT_EXT_CODE: Final = 1
 
 
 def encode_hook(obj: object) -> object:
@@ -26,13 +29,22 @@ def encode_hook(obj: object) -> object:
     raise NotImplementedError(f"cannot encode objects of type {type(obj).__name__}")
 
 
+#: The codec's encoders (``serialization`` uses them too).
+MSGPACK_ENCODER: Final = msgspec.msgpack.Encoder(enc_hook=encode_hook)
+JSON_ENCODER: Final = msgspec.json.Encoder(enc_hook=encode_hook)
+_ENCODE_INTO: Final = MSGPACK_ENCODER.encode_into
+_EXT: Final = msgspec.msgpack.Ext
+
+
 #: How a journal block writes one message class: its tag, the names of its fields (in ``astuple``
 #: order), and the positions of the fields that hold an identifier and of those that hold an
 #: ``Order``. ``serialization`` derives them from the type annotations.
 FlatPlan = tuple[str, tuple[str, ...], tuple[int, ...], tuple[int, ...]]
 
 
-def _row(struct: Any, plan: FlatPlan, plans: dict[type, FlatPlan], plain: dict[str, str]) -> list[object]:
+def block_row(struct: Any, plan: FlatPlan, plans: dict[type, FlatPlan], plain: dict[str, str]) -> list[object]:
+    """A message's field values in declaration order as a journal block writes them (see
+    ``append_entry``)."""
     values: list[object] = list(_ASTUPLE(struct))
     # msgspec encodes only exact ``str`` natively: an identifier left as it is goes through the
     # hook, about 900 instructions each (most of them msgspec's own type checks before the call).
@@ -49,30 +61,48 @@ def _row(struct: Any, plan: FlatPlan, plans: dict[type, FlatPlan], plain: dict[s
         order = values[index]
         if isinstance(order, Order):
             init = order.init
-            values[index] = _row(init, plans[type(init)], plans, plain)
+            values[index] = block_row(init, plans[type(init)], plans, plain)
     return values
 
 
-def flatten_block(messages: list[Any], plans: dict[type, FlatPlan]) -> list[list[Any]]:
-    """A journal block as two parallel lists: the messages' tags, and each message's field values
-    in declaration order (``msgspec.structs.astuple``), with identifiers as plain strings and an
-    ``Order`` as the values of its ``OrderInitialized``.
+def append_entry(message: Any, plans: dict[type, FlatPlan], plain: dict[str, str], buffer: bytearray) -> None:
+    """Append one journal block entry for ``message`` to ``buffer``: the msgpack array
+    ``[tag, *field values]``, the values in declaration order (``astuple``) with identifiers as
+    plain strings and an ``Order`` as the values of its ``OrderInitialized`` (``block_row``).
 
     ``plans`` maps each message class to its ``FlatPlan`` (a class without one raises
-    ``KeyError``). Values that are structs themselves (prices, money, balances) stay as they are;
-    an identifier nested inside one still goes through ``encode_hook``."""
+    ``KeyError``); ``plain`` keeps one plain copy of each identifier (the caller empties it now and
+    then). Values that are structs themselves (prices, money, balances) stay as they are; an
+    identifier nested inside one still goes through ``encode_hook``. A message with an amount
+    beyond 64 bits is written as a ``BIG_INT_EXT_CODE`` extension holding its JSON instead."""
+    plan = plans[type(message)]
+    item = block_row(message, plan, plans, plain)
+    item.insert(0, plan[0])
+    start = len(buffer)
+    try:
+        _ENCODE_INTO(item, buffer, -1)
+    except OverflowError:
+        del buffer[start:]
+        _ENCODE_INTO(_EXT(BIG_INT_EXT_CODE, JSON_ENCODER.encode(message)), buffer, -1)
+    except Exception:
+        del buffer[start:]  # nothing half-written stays behind
+        raise
+
+
+def append_entries(messages: list[Any], plans: dict[type, FlatPlan], buffer: bytearray) -> None:
+    """``append_entry`` for each of ``messages``, in order, sharing one ``plain``."""
     plain: dict[str, str] = {}
-    tags: list[str] = []
-    rows: list[list[object]] = []
     for message in messages:
-        plan = plans[type(message)]
-        tags.append(plan[0])
-        rows.append(_row(message, plan, plans, plain))
-    return [tags, rows]
+        append_entry(message, plans, plain, buffer)
+
+
+def block_header(count: int) -> bytes:
+    """The msgpack array header that makes ``count`` appended entries one array (array 32)."""
+    return b"\xdd" + count.to_bytes(4, "big")
 
 
 def row_fields(row: list[Any], plan: FlatPlan, init_plan: FlatPlan) -> dict[str, Any]:
-    """The tagged map of the message ``flatten_block`` wrote as ``row`` (``plan`` its class's,
+    """The tagged map of the message written as ``row`` (``block_row``; ``plan`` its class's,
     ``init_plan`` ``OrderInitialized``'s): what msgspec converts back to the message. A row of
     the wrong length raises ``ValidationError`` naming ``data``."""
     names = plan[1]

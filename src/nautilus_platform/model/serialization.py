@@ -53,7 +53,15 @@ from nautilus_platform.model.events import (
     PositionOpened,
 )
 from nautilus_platform.model.orders import Order
-from nautilus_platform.model.packing import FlatPlan, encode_hook, flatten_block, row_fields
+from nautilus_platform.model.packing import (
+    BIG_INT_EXT_CODE,
+    JSON_ENCODER,
+    MSGPACK_ENCODER,
+    FlatPlan,
+    append_entries,
+    block_header,
+    row_fields,
+)
 
 OrderEventMessage: TypeAlias = (
     OrderInitialized
@@ -80,9 +88,6 @@ Message: TypeAlias = EventMessage | CommandMessage
 MESSAGE_TYPES: Final[dict[str, type[msgspec.Struct]]] = {cls.__name__: cls for cls in get_args(Message)}
 _MESSAGE_CLASSES: Final = frozenset(MESSAGE_TYPES.values())
 
-#: msgpack extension code of a message written as JSON because an integer exceeds 64 bits.
-BIG_INT_EXT_CODE: Final = 1
-
 
 def _dec_hook(type_: type, obj: Any) -> Any:
     # msgspec's hook protocol: NotImplementedError means "not a type this hook handles".
@@ -95,8 +100,8 @@ def _dec_hook(type_: type, obj: Any) -> Any:
     raise NotImplementedError(f"cannot decode objects of type {type_.__name__}")
 
 
-_MSGPACK_ENCODER: Final = msgspec.msgpack.Encoder(enc_hook=encode_hook)
-_JSON_ENCODER: Final = msgspec.json.Encoder(enc_hook=encode_hook)
+_MSGPACK_ENCODER: Final = MSGPACK_ENCODER
+_JSON_ENCODER: Final = JSON_ENCODER
 _MSGPACK_DECODER: Final[msgspec.msgpack.Decoder[Message]] = msgspec.msgpack.Decoder(Message, dec_hook=_dec_hook)
 _JSON_DECODER: Final[msgspec.json.Decoder[Message]] = msgspec.json.Decoder(Message, dec_hook=_dec_hook)
 _MSGPACK_ORDER_DECODER: Final[msgspec.msgpack.Decoder[list[OrderEventMessage]]] = msgspec.msgpack.Decoder(
@@ -179,13 +184,6 @@ def decode_many(payloads: Iterable[bytes]) -> list[Message]:
 
 
 # -- blocks ----------------------------------------------------------------------------------------
-_BLOCK_OF_PAYLOADS: Final[msgspec.msgpack.Decoder[list[bytes]]] = msgspec.msgpack.Decoder(list[bytes])
-_BLOCK_OF_ROWS: Final[msgspec.msgpack.Decoder[tuple[list[str], list[list[Any]]]]] = msgspec.msgpack.Decoder(
-    tuple[list[str], list[list[Any]]]
-)
-_PAYLOADS_EXT_CODE: Final = 2
-
-
 def _flat_plan(cls: type[msgspec.Struct]) -> FlatPlan:
     hints = get_type_hints(cls)
     names = cls.__struct_fields__
@@ -203,52 +201,49 @@ def _flat_plan(cls: type[msgspec.Struct]) -> FlatPlan:
     return tag, names, tuple(identifiers), tuple(orders)
 
 
-#: How ``encode_block`` writes each message class (``packing.FlatPlan``).
+#: How a journal block writes each message class (``packing.FlatPlan``).
 FLAT_PLANS: Final[dict[type, FlatPlan]] = {cls: _flat_plan(cls) for cls in MESSAGE_TYPES.values()}
 
 
 def encode_block(messages: list[Message]) -> bytes:
-    """Many messages as one msgpack array (the fast path of a journal block).
+    """Many messages as one journal block: a msgpack array with one entry per message, ``[tag,
+    *field values]`` in declaration order (no field names), identifiers written as the plain
+    strings they are (msgspec encodes them without calling the hook), and a message holding an
+    amount beyond 64 bits as the extension ``encode`` writes for it.
 
-    The block is two arrays (``packing.flatten_block``): the messages' tags, and their field
-    values in declaration order: no field names, and identifiers written as the plain strings they
-    are, which msgspec encodes without calling the hook. A block holding an amount beyond 64 bits
-    is written as one ``encode`` payload per message instead, inside a msgpack extension."""
+    ``CompactJournal`` writes the same entries one at a time as they are appended."""
+    buffer = bytearray(block_header(len(messages)))
     try:
-        flat = flatten_block(messages, FLAT_PLANS)
+        append_entries(messages, FLAT_PLANS, buffer)
     except KeyError as exc:
         raise ValidationError("message", exc.args[0].__name__, "is not an event or command the codec knows") from exc
-    try:
-        return _MSGPACK_ENCODER.encode(flat)
-    except OverflowError:  # a raw amount beyond 64 bits: fall back to one payload per message
-        payloads = msgspec.msgpack.encode([encode(message) for message in messages])
-        return msgspec.msgpack.encode(msgspec.msgpack.Ext(_PAYLOADS_EXT_CODE, payloads))
+    return bytes(buffer)
 
 
-def _unflatten(tags: list[str], rows: list[list[Any]]) -> list[Message]:
-    if len(tags) != len(rows):
-        raise ValidationError("data", len(rows), f"must be one row per tag ({len(tags)})")
-    init_plan = FLAT_PLANS[OrderInitialized]
-    messages: list[Message] = []
-    for tag, row in zip(tags, rows, strict=True):
-        cls = MESSAGE_TYPES.get(tag)
-        if cls is None:
-            raise ValidationError("data", tag, "is not the tag of an event or command the codec knows")
-        # converting to the message's own class is about five times faster than to the union
-        messages.append(msgspec.convert(row_fields(row, FLAT_PLANS[cls], init_plan), cls, dec_hook=_dec_hook))  # type: ignore[arg-type]
-    return messages
+def _from_entry(entry: object, init_plan: FlatPlan) -> Message:
+    if isinstance(entry, msgspec.msgpack.Ext):
+        if entry.code != BIG_INT_EXT_CODE:
+            raise ValidationError("data", entry.code, "is an unknown msgpack extension")
+        return _JSON_DECODER.decode(entry.data)
+    if not isinstance(entry, list) or not entry:
+        raise ValidationError("data", type(entry).__name__, "must be a journal entry [tag, *fields]")
+    tag, row = entry[0], entry[1:]
+    cls = MESSAGE_TYPES.get(tag) if isinstance(tag, str) else None
+    if cls is None:
+        raise ValidationError("data", tag, "is not the tag of an event or command the codec knows")
+    # converting to the message's own class is about five times faster than to the union
+    return msgspec.convert(row_fields(row, FLAT_PLANS[cls], init_plan), cls, dec_hook=_dec_hook)  # type: ignore[return-value]
 
 
 def decode_block(data: bytes) -> list[Message]:
-    """The messages ``encode_block`` wrote, in order, validated as they are rebuilt; raises
-    ``ValidationError`` on bad input."""
+    """The messages ``encode_block`` (or a ``CompactJournal``) wrote, in order, validated again as
+    they are rebuilt; raises ``ValidationError`` naming ``data`` on bad input."""
     try:
-        if data and data[0] in (0xC7, 0xC8, 0xC9):
-            ext = msgspec.msgpack.decode(data)
-            if not isinstance(ext, msgspec.msgpack.Ext) or ext.code != _PAYLOADS_EXT_CODE:
-                raise ValidationError("data", data[:80], "is an unknown msgpack extension")
-            return [decode(payload) for payload in _BLOCK_OF_PAYLOADS.decode(ext.data)]
-        return _unflatten(*_BLOCK_OF_ROWS.decode(data))
+        entries = msgspec.msgpack.decode(data)
+        if not isinstance(entries, list):
+            raise ValidationError("data", type(entries).__name__, "must be a journal block (an array of entries)")
+        init_plan = FLAT_PLANS[OrderInitialized]
+        return [_from_entry(entry, init_plan) for entry in entries]
     except (msgspec.DecodeError, msgspec.ValidationError, NautilusError) as exc:
         if isinstance(exc, ValidationError) and exc.field == "data":
             raise

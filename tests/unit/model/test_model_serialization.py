@@ -34,7 +34,7 @@ from nautilus_platform.model.commands import Command, SubmitOrder, SubmitOrderLi
 from nautilus_platform.model.enums import LiquiditySide, OrderSide, OrderStatus, OrderType
 from nautilus_platform.model.events import Event, OrderFilled
 from nautilus_platform.model.orders import Order
-from nautilus_platform.model.packing import flatten_block
+from nautilus_platform.model.packing import block_row
 from nautilus_platform.model.serialization import (
     BIG_INT_EXT_CODE,
     FLAT_PLANS,
@@ -195,9 +195,10 @@ def test_values_beyond_64_bits_round_trip_through_the_extension() -> None:
 # -- journal blocks --------------------------------------------------------------------------------
 
 
-def _rows(data: bytes) -> tuple[list[str], list[list[Any]]]:
-    tags, rows = msgspec.msgpack.decode(data)
-    return tags, rows
+def _entries(data: bytes) -> list[Any]:
+    entries = msgspec.msgpack.decode(data)
+    assert isinstance(entries, list)
+    return entries
 
 
 def test_every_message_round_trips_through_a_block() -> None:
@@ -210,9 +211,9 @@ def test_every_message_round_trips_through_a_block() -> None:
 
 def test_a_block_writes_field_values_without_names_and_identifiers_as_plain_strings() -> None:
     journal: list[Any] = [*every_command(), *every_event()]
-    tags, rows = _rows(encode_block(journal))
-    assert tags == [type(m).__name__ for m in journal]
-    for message, row in zip(journal, rows, strict=True):
+    entries = _entries(encode_block(journal))
+    assert [entry[0] for entry in entries] == [type(m).__name__ for m in journal]
+    for message, (_, *row) in zip(journal, entries, strict=True):
         assert len(row) == len(message.__struct_fields__)  # values only, in declaration order
         for name, value in zip(message.__struct_fields__, row, strict=True):
             original = getattr(message, name)
@@ -222,8 +223,9 @@ def test_a_block_writes_field_values_without_names_and_identifiers_as_plain_stri
                 assert len(value) == len(original.init.__struct_fields__)
                 assert value[0] == original.init.ts_event
     # the identifiers msgspec is handed are exact ``str``: it encodes them without the hook
-    flat = flatten_block(journal, FLAT_PLANS)
-    for message, row in zip(journal, flat[1], strict=True):
+    plain: dict[str, str] = {}
+    for message in journal:
+        row = block_row(message, FLAT_PLANS[type(message)], FLAT_PLANS, plain)
         for name, value in zip(message.__struct_fields__, row, strict=True):
             if isinstance(getattr(message, name), Identifier):
                 assert type(value) is str, (type(message).__name__, name)
@@ -249,11 +251,14 @@ def test_a_block_keeps_an_order_as_issued_not_as_it_is_later() -> None:
 @pytest.mark.parametrize(
     "blob",
     [
-        ([], [[1]]),  # one row too many
-        (["Unknown"], [[1]]),
-        (["OrderSubmitted"], [[1, 2]]),  # too few fields
-        ([7], [[1]]),
-        (["OrderSubmitted"], [[1, 2, "S-1", "AAPL.XNAS", "O-1", "no account"]]),
+        {"not": "a block"},
+        [["Unknown", 1]],
+        [["OrderSubmitted", 1, 2]],  # too few fields
+        [[7, 1]],
+        [[]],
+        [5],
+        [["OrderSubmitted", 1, 2, "S-1", "AAPL.XNAS", "O-1", "no account"]],
+        [msgspec.msgpack.Ext(7, b"{}")],
     ],
 )
 def test_a_bad_block_raises_validation_error(blob: Any) -> None:

@@ -8,8 +8,9 @@ import pytest
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.model.commands import SubmitOrder, SubmitOrderList
 from nautilus_platform.model.events import OrderFilled
+from nautilus_platform.model.packing import BIG_INT_EXT_CODE
 from nautilus_platform.model.serialization import decode_block, encode, encode_block
-from nautilus_platform.model.values import Money
+from nautilus_platform.model.values import USD, Money
 from nautilus_platform.service.demo import DemoConfig, run_demo
 from nautilus_platform.trading.journal import CompactJournal, InMemoryJournal
 from nautilus_platform.trading.replay import replay_journal
@@ -54,7 +55,12 @@ def test_compact_journal_replays_to_the_same_state() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "field"), [({"block_size": 0}, "block_size"), ({"compression_level": 10}, "compression_level")]
+    ("kwargs", "field"),
+    [
+        ({"block_size": 0}, "block_size"),
+        ({"block_size": 2**32}, "block_size"),
+        ({"compression_level": 10}, "compression_level"),
+    ],
 )
 def test_compact_journal_rejects_bad_settings(kwargs: dict[str, int], field: str) -> None:
     with pytest.raises(ValidationError) as info:
@@ -81,9 +87,38 @@ def test_a_block_with_an_amount_beyond_64_bits_falls_back_and_reads_back() -> No
     huge = msgspec.structs.replace(fill, commission=Money(raw=10**21, currency=fill.commission.currency))
     messages = [*entries[:5], huge, *entries[5:9]]
     data = encode_block(messages)  # type: ignore[arg-type]
-    assert data[0] in (0xC7, 0xC8, 0xC9)  # the one-payload-per-message extension, not a plain array
+    written = msgspec.msgpack.decode(data)
+    assert isinstance(written[5], msgspec.msgpack.Ext) and written[5].code == BIG_INT_EXT_CODE  # that entry alone
+    assert all(isinstance(entry, list) for i, entry in enumerate(written) if i != 5)
+    assert [encode(m) for m in decode_block(data)] == [encode(m) for m in messages]  # orders as issued
     assert decode_block(data)[5] == huge
     compact = CompactJournal(block_size=4, background=False)
     for message in messages:
         compact.append(message)
-    assert [entry for _, entry in compact.entries()][5] == huge
+    assert [encode(entry) for _, entry in compact.entries()] == [encode(m) for m in messages]
+
+
+def test_compact_journal_refuses_what_is_not_an_event_or_command_and_loses_nothing() -> None:
+    entries = [entry for _, entry in _session().entries()][:10]
+    compact = CompactJournal(block_size=4, background=False)
+    for entry in entries[:6]:
+        compact.append(entry)
+    with pytest.raises(ValidationError) as info:
+        compact.append(Money.of(1, USD))  # type: ignore[arg-type]
+    assert info.value.field == "message"
+    for entry in entries[6:]:
+        compact.append(entry)
+    assert len(compact) == len(entries)
+    assert [seq for seq, _ in compact.entries()] == list(range(1, len(entries) + 1))
+
+
+def test_compact_journal_keeps_an_order_as_it_was_issued() -> None:
+    """An entry is encoded when appended: later changes to a live order do not reach the journal."""
+    journal = _session()
+    submit = next(entry for _, entry in journal.entries() if isinstance(entry, SubmitOrder))
+    compact = CompactJournal(block_size=4096, background=False)
+    compact.append(submit)
+    assert submit.order.status.name != "INITIALIZED"  # the live order has moved on since (the session ran)
+    ((_, back),) = compact.entries()
+    assert isinstance(back, SubmitOrder) and back.order.status.name == "INITIALIZED"
+    assert back.order.init == submit.order.init
