@@ -7,7 +7,6 @@ from typing import Any, Final
 
 import msgspec
 
-from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.model.orders import Order
 
 _ASTUPLE: Final = msgspec.structs.astuple
@@ -99,20 +98,3 @@ def append_entries(messages: list[Any], plans: dict[type, FlatPlan], buffer: byt
 def block_header(count: int) -> bytes:
     """The msgpack array header that makes ``count`` appended entries one array (array 32)."""
     return b"\xdd" + count.to_bytes(4, "big")
-
-
-def row_fields(row: list[Any], plan: FlatPlan, init_plan: FlatPlan) -> dict[str, Any]:
-    """The tagged map of the message written as ``row`` (``block_row``; ``plan`` its class's,
-    ``init_plan`` ``OrderInitialized``'s): what msgspec converts back to the message. A row of
-    the wrong length raises ``ValidationError`` naming ``data``."""
-    names = plan[1]
-    if len(row) != len(names):
-        raise ValidationError("data", len(row), f"must be the {len(names)} fields of {plan[0]}")
-    fields: dict[str, Any] = {"type": plan[0]}
-    for index in range(len(names)):
-        fields[names[index]] = row[index]
-    for index in plan[3]:
-        init = row[index]
-        if isinstance(init, list):
-            fields[names[index]] = row_fields(init, init_plan, init_plan)
-    return fields
