@@ -99,7 +99,7 @@ def _dec_hook(type_: type, obj: Any) -> Any:
     raise NotImplementedError(f"cannot decode objects of type {type_.__name__}")
 
 
-_MSGPACK_ENCODER: Final = MSGPACK_ENCODER
+_MSGPACK_ENCODER: Final = MSGPACK_ENCODER  # the journal's encoder (``packing``)
 _JSON_ENCODER: Final = JSON_ENCODER
 _MSGPACK_DECODER: Final[msgspec.msgpack.Decoder[Message]] = msgspec.msgpack.Decoder(Message, dec_hook=_dec_hook)
 _JSON_DECODER: Final[msgspec.json.Decoder[Message]] = msgspec.json.Decoder(Message, dec_hook=_dec_hook)
@@ -183,14 +183,18 @@ def decode_many(payloads: Iterable[bytes]) -> list[Message]:
 
 
 # -- blocks ----------------------------------------------------------------------------------------
+def _members(hint: Any) -> tuple[Any, ...]:
+    """The types a field's annotation admits: a union's members, else the annotation itself."""
+    return get_args(hint) if get_origin(hint) in (Union, UnionType) else (hint,)
+
+
 def _flat_plan(cls: type[msgspec.Struct]) -> FlatPlan:
     hints = get_type_hints(cls)
     names = cls.__struct_fields__
     identifiers: list[int] = []
     orders: list[int] = []
     for index, name in enumerate(names):
-        hint = hints[name]
-        members = get_args(hint) if get_origin(hint) in (Union, UnionType) else (hint,)
+        members = _members(hints[name])
         if any(isinstance(m, type) and issubclass(m, Identifier) for m in members):
             identifiers.append(index)
         if Order in members:
@@ -226,16 +230,16 @@ def _row_type(
     tag when not ``tagged``) with msgspec's typed decoder: the same fields and types, an ``Order``
     read as the values of its ``OrderInitialized`` (``init_row``, untagged)."""
     hints = get_type_hints(cls)
+    tag, names, _, orders = FLAT_PLANS[cls]
     fields: list[tuple[str, Any]] = []
-    for name in cls.__struct_fields__:
+    for index, name in enumerate(names):
         hint = hints[name]
-        if init_row is not None and hint is Order:
-            hint = init_row
-        elif init_row is not None and get_origin(hint) in (Union, UnionType) and Order in get_args(hint):
-            hint = Union[tuple(init_row if m is Order else m for m in get_args(hint))]  # noqa: UP007
+        if index in orders and init_row is not None:
+            hint = Union[tuple(init_row if m is Order else m for m in _members(hint))]  # noqa: UP007
         fields.append((name, hint))
-    tag = FLAT_PLANS[cls][0] if tagged else None
-    return msgspec.defstruct(f"{cls.__name__}Row", fields, array_like=True, tag=tag, frozen=True, gc=False)
+    return msgspec.defstruct(
+        f"{cls.__name__}Row", fields, array_like=True, tag=tag if tagged else None, frozen=True, gc=False
+    )
 
 
 _INIT_ROW: Final = _row_type(OrderInitialized, None, tagged=False)
