@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Final
+
+from mypy_extensions import i64
+
 
 def round_half_even(numerator: int, denominator: int) -> int:
     """``numerator / denominator`` rounded to the nearest integer, ties to even (exact)."""
@@ -17,3 +21,24 @@ def round_half_even(numerator: int, denominator: int) -> int:
 def ceil_div(numerator: int, denominator: int) -> int:
     """``numerator / denominator`` rounded up (toward positive infinity), for a positive denominator."""
     return -(-numerator // denominator)
+
+
+# Below 2**62 with room for the float rounding of the screen in ``mul``.
+_WORD_PRODUCT: Final = 4.0e18
+
+
+def mul(a: int, b: int) -> int:
+    """``a * b``, exactly. Compiled code multiplies through Python int objects whenever an operand
+    is negative or at least 2**30 (mypyc's conservative overflow test); this takes the machine
+    multiply whenever a float screen shows the product fits a machine word."""
+    try:
+        product = float(a) * float(b)
+    except OverflowError:  # an operand beyond the float range
+        return a * b
+    if product == 0.0:  # a or b is 0 (a nonzero int is at least 1 in size: no underflow)
+        return 0
+    if -_WORD_PRODUCT < product < _WORD_PRODUCT:
+        # Both operands are below 2**63 in size (the other is at least 1) and the exact product
+        # below 2**62: no machine overflow.
+        return i64(a) * i64(b)
+    return a * b

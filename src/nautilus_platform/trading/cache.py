@@ -25,8 +25,8 @@ from nautilus_platform.model.data import (
 from nautilus_platform.model.enums import BookAction, BookSide, OrderSide, OrderStatus, PriceType
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.orders import Order
-from nautilus_platform.model.values import FIXED_SCALAR, Currency
-from nautilus_platform.trading.positions.account import rate_ppb
+from nautilus_platform.model.values import FIXED_SCALAR
+from nautilus_platform.trading.positions.account import AccountOrders, rate_ppb
 
 _ORDER_STATUS_CANCELED: Final = OrderStatus.CANCELED
 _ORDER_STATUS_DENIED: Final = OrderStatus.DENIED
@@ -67,22 +67,6 @@ class _Terms:
         self.base = instrument.base
         self.multiplier = instrument.multiplier.raw
         self.margin_ppb = rate_ppb(instrument.margin_init)
-
-
-class AccountOrders:
-    """Open orders of one account: count, notional and what they lock, per currency."""
-
-    __slots__ = ("buy_notional_exact", "cash", "count", "margin_exact", "notional_exact", "sell_base_exact")
-
-    def __init__(self) -> None:
-        # The account's type once bound (``None`` before): a cash account's orders lock notional
-        # and base, a margin account's lock margin, so only those aggregates are kept.
-        self.cash: bool | None = None
-        self.count = 0
-        self.notional_exact: dict[Currency, int] = {}  # sum of leaves * price * multiplier (scale 10**27)
-        self.buy_notional_exact: dict[Currency, int] = {}  # the same, buy orders only
-        self.sell_base_exact: dict[Currency, int] = {}  # sells of spot pairs: leaves * multiplier in base (10**27)
-        self.margin_exact: dict[Currency, int] = {}  # notional * margin_init in parts per 10**9 (scale 10**36)
 
 
 class _OpenEntry:

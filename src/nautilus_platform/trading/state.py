@@ -6,55 +6,20 @@ engine reads current values in O(1) without copies.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Final
 
 from nautilus_platform.core.identifiers import AccountId, ClientOrderId, InstrumentId, VenueId
-from nautilus_platform.model.enums import AccountType, OrderSide
+from nautilus_platform.model.enums import OrderSide
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.orders import Order
 from nautilus_platform.model.values import FIXED_SCALAR, Currency
-from nautilus_platform.trading.cache import AccountOrders, Cache, SideAggregate
+from nautilus_platform.trading.cache import Cache, SideAggregate
 from nautilus_platform.trading.positions import Account, Portfolio
 from nautilus_platform.trading.risk.state import AccountView, PriceSource
 
 _BUY: Final = OrderSide.BUY
 _FIXED_SCALAR: Final = FIXED_SCALAR  # a constant to compiled code, not a module-dict lookup
-
-
-class OrderLocks(Mapping[Currency, int]):
-    """What an account's open orders lock per currency (scale 10**27), read live from the cache.
-
-    Cash accounts: buy orders lock their notional in the settlement currency, sells of a spot
-    pair their base quantity. Margin accounts: every open order locks its initial margin.
-    """
-
-    __slots__ = ("_cash", "_orders")
-
-    def __init__(self, orders: AccountOrders, account_type: AccountType) -> None:
-        self._orders = orders
-        self._cash = account_type is AccountType.CASH
-
-    def __getitem__(self, currency: Currency) -> int:
-        orders = self._orders
-        if self._cash:
-            return orders.buy_notional_exact.get(currency, 0) + orders.sell_base_exact.get(currency, 0)
-        return orders.margin_exact.get(currency, 0) // _FIXED_SCALAR
-
-    def get(self, currency: Currency, default: int | None = None) -> int:  # type: ignore[override]
-        return self[currency]
-
-    def _currencies(self) -> set[Currency]:
-        orders = self._orders
-        if self._cash:
-            return set(orders.buy_notional_exact) | set(orders.sell_base_exact)
-        return set(orders.margin_exact)
-
-    def __iter__(self) -> Iterator[Currency]:
-        return iter(sorted(self._currencies(), key=lambda c: c.code))
-
-    def __len__(self) -> int:
-        return len(self._currencies())
 
 
 class CoreRiskState:
@@ -66,7 +31,7 @@ class CoreRiskState:
         self.venue_accounts: dict[VenueId, AccountId] = {}
         self._instrument_accounts: dict[InstrumentId, AccountId | None] = {}
         self._accounts: dict[AccountId, AccountView] = {}
-        self._prices: dict[PriceSource, Mapping[InstrumentId, int]] = {
+        self._prices: dict[PriceSource, dict[InstrumentId, int]] = {
             PriceSource.LAST: cache.last_raw,
             PriceSource.MID: cache.mid_raw,
             PriceSource.MARK: portfolio.marks,
@@ -74,32 +39,29 @@ class CoreRiskState:
 
     def bind_account(self, account: Account, venue_id: VenueId) -> None:
         """Make ``account`` (trading at ``venue_id``) visible to risk, with its open-order aggregate."""
-        orders = self.cache.account_orders(account.id)
-        orders.cash = account.account_type is AccountType.CASH
-        account.open_orders = orders
-        account.order_locks = OrderLocks(orders, account.account_type)
+        account.bind_open_orders(self.cache.account_orders(account.id))
         self._accounts[account.id] = account
         self.venue_accounts[venue_id] = account.id
         self._instrument_accounts.clear()
 
     # -- RiskState ----------------------------------------------------------------------------
     @property
-    def instruments(self) -> Mapping[InstrumentId, Instrument]:
+    def instruments(self) -> dict[InstrumentId, Instrument]:
         return self.cache.instruments
 
     @property
-    def orders(self) -> Mapping[ClientOrderId, Order]:
+    def orders(self) -> dict[ClientOrderId, Order]:
         return self.cache.orders
 
     @property
-    def net_positions(self) -> Mapping[InstrumentId, int]:
+    def net_positions(self) -> dict[InstrumentId, int]:
         return self.portfolio.net_positions
 
     @property
-    def accounts(self) -> Mapping[AccountId, AccountView]:
+    def accounts(self) -> dict[AccountId, AccountView]:
         return self._accounts
 
-    def reference_prices(self, source: PriceSource) -> Mapping[InstrumentId, int]:
+    def reference_prices(self, source: PriceSource) -> dict[InstrumentId, int]:
         return self._prices[source]
 
     def open_orders(self, side: OrderSide) -> Mapping[InstrumentId, SideAggregate]:

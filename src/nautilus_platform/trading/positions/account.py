@@ -25,7 +25,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
-from typing import Final, Protocol, cast
+from typing import Final, cast
 
 from nautilus_platform.core.arith import ceil_div, round_half_even
 from nautilus_platform.core.identifiers import AccountId, InstrumentId
@@ -48,6 +48,7 @@ _F27: Final = 1e27
 _INF: Final = float("inf")
 _CASH: Final = AccountType.CASH
 _BISECT_LEFT: Final = bisect_left
+_FIXED_SCALAR: Final = FIXED_SCALAR
 
 
 def rate_ppb(rate: Decimal) -> int:
@@ -92,15 +93,29 @@ class CurrencyExposure:
         self.margin_maint = 0
 
 
-class OpenOrdersSummary(Protocol):
-    """The open orders of an account as the cache aggregates them."""
+class AccountOrders:
+    """Open orders of one account (the cache keeps it up to date): count, notional and what they
+    lock, per currency."""
 
-    @property
-    def count(self) -> int: ...
+    __slots__ = ("buy_notional_exact", "cash", "count", "margin_exact", "notional_exact", "sell_base_exact")
 
-    @property
-    def notional_exact(self) -> Mapping[Currency, int]:
-        """Sum of leaves * price * multiplier per settlement currency (scale 10**27)."""
+    def __init__(self) -> None:
+        # The account's type once bound (``None`` before): a cash account's orders lock notional
+        # and base, a margin account's lock margin, so only those aggregates are kept.
+        self.cash: bool | None = None
+        self.count = 0
+        self.notional_exact: dict[Currency, int] = {}  # sum of leaves * price * multiplier (scale 10**27)
+        self.buy_notional_exact: dict[Currency, int] = {}  # the same, buy orders only
+        self.sell_base_exact: dict[Currency, int] = {}  # sells of spot pairs: leaves * multiplier in base (10**27)
+        self.margin_exact: dict[Currency, int] = {}  # notional * margin_init in parts per 10**9 (scale 10**36)
+
+
+def order_lock(orders: AccountOrders, currency: Currency) -> int:
+    """What ``orders`` lock in ``currency`` (scale 10**27): a cash account's buy notional and spot
+    sells' base, a margin account's initial margin."""
+    if orders.cash:
+        return orders.buy_notional_exact.get(currency, 0) + orders.sell_base_exact.get(currency, 0)
+    return orders.margin_exact.get(currency, 0) // _FIXED_SCALAR
 
 
 class OpenOrderLocks(Mapping[Currency, int]):
@@ -117,6 +132,34 @@ class OpenOrderLocks(Mapping[Currency, int]):
 
     def __len__(self) -> int:
         return 0
+
+
+class OrderLocks(OpenOrderLocks):
+    """What an account's open orders lock per currency (scale 10**27), read live from its
+    ``AccountOrders`` (see ``order_lock``)."""
+
+    __slots__ = ("_orders",)
+
+    def __init__(self, orders: AccountOrders) -> None:
+        self._orders = orders
+
+    def __getitem__(self, currency: Currency) -> int:
+        return order_lock(self._orders, currency)
+
+    def get(self, currency: Currency, default: int | None = None) -> int:  # type: ignore[override]
+        return order_lock(self._orders, currency)
+
+    def _currencies(self) -> set[Currency]:
+        orders = self._orders
+        if orders.cash:
+            return set(orders.buy_notional_exact) | set(orders.sell_base_exact)
+        return set(orders.margin_exact)
+
+    def __iter__(self) -> Iterator[Currency]:
+        return iter(sorted(self._currencies(), key=lambda c: c.code))
+
+    def __len__(self) -> int:
+        return len(self._currencies())
 
 
 class Account:
@@ -146,7 +189,8 @@ class Account:
         self._balance_cache: dict[Currency, tuple[int, int, AccountBalance]] = {}  # the last state's balances
         self._margins_tuple: tuple[MarginBalance, ...] | None = ()
         self.order_locks: Mapping[Currency, int] = OpenOrderLocks()
-        self.open_orders: OpenOrdersSummary | None = None  # bound to the cache's live aggregate
+        self.open_orders: AccountOrders | None = None  # bound to the cache's live aggregate
+        self._live_locks: Mapping[Currency, int] | None = None  # ``order_locks`` while it reads ``open_orders``
         self.realized_today_raw = 0
         self.realized_total_raw = 0
         self.commissions: dict[Currency, int] = {}
@@ -157,6 +201,33 @@ class Account:
         self._equity_fresh = False  # ``_equity_memo`` is the equity (cleared by every change)
         self.peak_equity_raw = self.equity_raw
         self.free = FreeBalances(self)
+
+    def bind_open_orders(self, orders: AccountOrders) -> None:
+        """Read the open orders' count, notional and locks live from ``orders`` (the cache's aggregate)."""
+        orders.cash = self.account_type is _CASH
+        self.open_orders = orders
+        self.order_locks = self._live_locks = OrderLocks(orders)
+
+    def _order_lock(self, currency: Currency) -> int:
+        """``order_locks.get(currency, 0)``, read natively while the locks are the live view."""
+        locks = self.order_locks
+        orders = self.open_orders
+        if orders is not None and locks is self._live_locks:
+            return order_lock(orders, currency)
+        return locks.get(currency, 0)
+
+    def _order_lock_approx(self, currency: Currency) -> float:
+        """``_order_lock(currency) / 10**18`` as a float, within a relative 1e-15 plus 1e-18 (the
+        aggregates are read without the exact view's floor division)."""
+        locks = self.order_locks
+        orders = self.open_orders
+        if orders is not None and locks is self._live_locks:
+            if orders.cash:
+                buy = orders.buy_notional_exact.get(currency, 0)
+                sell = orders.sell_base_exact.get(currency, 0)
+                return (float(buy) + float(sell)) / _F18
+            return float(orders.margin_exact.get(currency, 0)) / _F27
+        return float(locks.get(currency, 0)) / _F18
 
     def settle(self) -> None:
         """Bring gross/net exposure and margins up to the latest marks (views call it first)."""
@@ -344,7 +415,7 @@ class Account:
         margin and unrealised *losses* (unrealised gains are not lent against)."""
         self.settle()
         balance = self.balances.get(currency, 0)
-        locks = self.order_locks.get(currency, 0)
+        locks = self._order_lock(currency)
         if locks:
             balance -= -(-locks // SCALE18)
         if self.account_type is _CASH:
@@ -360,7 +431,7 @@ class Account:
     def locked_raw(self, currency: Currency) -> int:
         """Tied up in ``currency``: order locks, and initial margin of positions in margin accounts."""
         self.settle()
-        locks = self.order_locks.get(currency, 0)
+        locks = self._order_lock(currency)
         locked = -(-locks // SCALE18) if locks else 0
         if self.account_type is not _CASH:
             exposure = self.exposures.get(currency)
@@ -412,9 +483,8 @@ class Account:
         self.settle()
         free = float(self.balances.get(currency, 0))
         size = free if free >= 0.0 else -free
-        locks = self.order_locks.get(currency, 0)
-        if locks:
-            locked = float(locks) / _F18
+        locked = self._order_lock_approx(currency)
+        if locked:
             free -= locked
             size += locked if locked >= 0.0 else -locked
         if self.account_type is not _CASH:

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Final
 
+from nautilus_platform.core.arith import mul
 from nautilus_platform.core.clock import Clock
 from nautilus_platform.core.errors import DuplicateError, NotFoundError, ValidationError
 from nautilus_platform.core.identifiers import AccountId, ClientOrderId, InstrumentId, PositionId, StrategyId, unchecked
@@ -282,7 +283,7 @@ class Portfolio:
                 marked.stale = True
                 self._stale.append((account, position, info, marked))
             account.stale = True
-            if not (marked.exact_equity and account.shift_equity(marked.equity_k * (mark_raw - marked.mark))):
+            if not (marked.exact_equity and account.shift_equity(mul(marked.equity_k, mark_raw - marked.mark))):
                 account.values_changed()
             marked.mark = mark_raw
         # The high-water mark sees each account once the mark has reached all its positions:

@@ -34,6 +34,7 @@ from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.model.enums import TradingState
 from nautilus_platform.model.values import Money, Price, Quantity
 from nautilus_platform.trading.risk.state import PriceSource
+from nautilus_platform.trading.risk.throttle import MAX_INTERVAL_NS
 
 
 class RiskScope(Enum):
@@ -58,8 +59,10 @@ class RateLimit(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     def __post_init__(self) -> None:
         if type(self.limit) is not int or not 0 < self.limit <= MAX_RATE_LIMIT:
             raise ValidationError("limit", self.limit, f"must be an int in 1..{MAX_RATE_LIMIT}")
-        if type(self.interval_ns) is not int or self.interval_ns <= 0:
-            raise ValidationError("interval_ns", self.interval_ns, "must be a positive int of nanoseconds")
+        if type(self.interval_ns) is not int or not 0 < self.interval_ns <= MAX_INTERVAL_NS:
+            raise ValidationError(
+                "interval_ns", self.interval_ns, f"must be an int of nanoseconds in 1..{MAX_INTERVAL_NS}"
+            )
 
 
 class RiskLimits(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

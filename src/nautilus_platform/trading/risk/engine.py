@@ -27,7 +27,7 @@ changes (see ``config`` for the precedence rules).
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Final
 
@@ -165,8 +165,8 @@ class _Resolved:
         "open_notional",
         "price_precision",
         "price_unit",
+        "prices",
         "qty_unit",
-        "reference",
         "settle",
         "settle_code",
         "size_precision",
@@ -183,7 +183,7 @@ class _Resolved:
         limits: RiskLimits,
         submit_throttles: tuple[Throttle, ...],
         modify_throttles: tuple[Throttle, ...],
-        references: Mapping[PriceSource, Callable[[InstrumentId], int | None]],
+        references: Mapping[PriceSource, dict[InstrumentId, int]],
     ) -> None:
         self.instrument = instrument
         self.limits = limits
@@ -248,7 +248,7 @@ class _Resolved:
         )
         # A check that values the order is on: a market order then needs a reference price.
         self.needs_price = self.notional is not None or self.needs_account
-        self.reference = references[self.source]
+        self.prices = references[self.source]  # the reference prices: ``prices.get(instrument_id)``
         # The fast path (a sufficient condition of passing; anything else takes the full path).
         settle = self.settle
         moneys = (self.notional, self.gross, self.net, self.open_notional, self.daily_loss)
@@ -298,14 +298,15 @@ class RiskEngine:
         self._state = state
         self._clock = clock
         self._now = clock.timestamp_ns
-        self._instrument = state.instruments.get
+        # The state's live dicts, read natively by compiled code (a bound ``get`` is a generic call).
+        self._instruments = state.instruments
         self._account_id_for = state.account_id_for
-        self._account = state.accounts.get
-        self._position = state.net_positions.get
+        self._accounts = state.accounts
+        self._positions = state.net_positions
         self._buy_orders = state.open_orders(_BUY).get
         self._sell_orders = state.open_orders(OrderSide.SELL).get
-        self._references = {source: state.reference_prices(source).get for source in PriceSource}
-        self._order = state.orders.get
+        self._references = {source: state.reference_prices(source) for source in PriceSource}
+        self._orders = state.orders
         self._is_known = state.is_known
         self._defaults = config.defaults
         self._layers: dict[RiskScope, dict[str, RiskLimits]] = {
@@ -439,7 +440,7 @@ class RiskEngine:
         if self._global_code or self._account_codes:
             return self._submit_full(order, account_id)
         instrument_id = order.instrument_id
-        instrument = self._instrument(instrument_id)
+        instrument = self._instruments.get(instrument_id)
         if instrument is None:
             return self._submit_full(order, account_id)
         key = (account_id, order.strategy_id, instrument_id)
@@ -450,7 +451,7 @@ class RiskEngine:
             return self._submit_full(order, account_id)
         if r.check_dup:
             cid = order.client_order_id
-            if self._order(cid) is not order and self._is_known(cid):
+            if self._orders.get(cid) is not order and self._is_known(cid):
                 return self._submit_full(order, account_id)
         quantity = order.quantity
         qty = quantity.raw
@@ -471,7 +472,7 @@ class RiskEngine:
         if qty < r.min_qty_fast or (max_qty is not None and qty > max_qty):
             return self._submit_full(order, account_id)
         if (price is None and trigger is None) or r.collar:
-            ref = r.reference(instrument_id)
+            ref = r.prices.get(instrument_id)
             if ref is None:
                 return self._submit_full(order, account_id)
             if r.collar:
@@ -481,13 +482,13 @@ class RiskEngine:
                     diff = price_raw - ref
                     if diff < 0:
                         diff = -diff
-                    if (bps is not None and diff * 10_000 > bps * ref) or (band is not None and diff > band):
+                    if (bps is not None and _beyond_bps(diff, bps, ref)) or (band is not None and diff > band):
                         return self._submit_full(order, account_id)
                 if trigger is not None:
                     diff = trigger_raw - ref
                     if diff < 0:
                         diff = -diff
-                    if (bps is not None and diff * 10_000 > bps * ref) or (band is not None and diff > band):
+                    if (bps is not None and _beyond_bps(diff, bps, ref)) or (band is not None and diff > band):
                         return self._submit_full(order, account_id)
             px_raw = price_raw if price is not None else trigger_raw if trigger is not None else ref
         else:
@@ -503,7 +504,7 @@ class RiskEngine:
         ):
             return self._submit_full(order, account_id)
         buy = order.side is _BUY
-        position = self._position(instrument_id, 0)
+        position = self._positions.get(instrument_id, 0)
         max_position = r.max_position
         if max_position is not None:
             side_orders = (self._buy_orders if buy else self._sell_orders)(instrument_id)
@@ -518,7 +519,7 @@ class RiskEngine:
             if projected > max_position or -projected > max_position:
                 return self._submit_full(order, account_id)
         if r.needs_account:
-            account = self._account(account_id) if account_id is not None else None
+            account = self._accounts.get(account_id) if account_id is not None else None
             if account is None:
                 return self._submit_full(order, account_id)
             # The fast bounds read the core's own Account natively; any other view takes the exact path.
@@ -547,7 +548,7 @@ class RiskEngine:
         if code == _HALTED:
             return self._deny(_R_HALTED, "trading is HALTED")
         instrument_id = order.instrument_id
-        instrument = self._instrument(instrument_id)
+        instrument = self._instruments.get(instrument_id)
         if instrument is None:
             return self._deny(_R_UNKNOWN, f"instrument {instrument_id} is unknown")
         key = (account_id, order.strategy_id, instrument_id)
@@ -556,7 +557,7 @@ class RiskEngine:
             resolved = self._resolve(key, instrument)
         if resolved.check_dup:
             cid = order.client_order_id
-            if self._order(cid) is not order and self._is_known(cid):
+            if self._orders.get(cid) is not order and self._is_known(cid):
                 return self._deny(_R_DUPLICATE, f"client_order_id {cid} is already used")
         quantity = order.quantity
         return self._check(
@@ -584,7 +585,7 @@ class RiskEngine:
         if code == _HALTED:
             return self._deny(_R_HALTED, "trading is HALTED")
         instrument_id = order.instrument_id
-        instrument = self._instrument(instrument_id)
+        instrument = self._instruments.get(instrument_id)
         if instrument is None:
             return self._deny(_R_UNKNOWN, f"instrument {instrument_id} is unknown")
         key = (account_id, order.strategy_id, instrument_id)
@@ -604,7 +605,7 @@ class RiskEngine:
         if is_counted_open(order):
             own_leaves = order.quantity_raw - filled
             px = order.price or order.trigger_price
-            own_px = px.raw if px is not None else (resolved.reference(instrument_id) or 0)
+            own_px = px.raw if px is not None else (resolved.prices.get(instrument_id) or 0)
         return self._check(
             resolved, instrument, order, account_id, code, new_quantity, new_quantity.raw - filled,
             price if price is not None else order.price,
@@ -674,7 +675,7 @@ class RiskEngine:
         px = price if price is not None else trigger
         ref: int | None = None
         if r.collar_bps is not None or r.collar_band is not None or px is None:
-            ref = r.reference(instrument_id)
+            ref = r.prices.get(instrument_id)
             if ref is None and not r.allow_noref and (px is not None or r.needs_price):
                 return self._deny(_R_NO_REF, f"no {r.source.name} reference price for {instrument_id}")
             if ref is not None and px is not None:
@@ -697,7 +698,7 @@ class RiskEngine:
                         f"notional {_money_str(value, limit.currency)} exceeds {_limit_str(limit)}",
                     )
         # -- position, breakers, trading state, reduce-only, position limit ------------------
-        position = self._position(instrument_id, 0)
+        position = self._positions.get(instrument_id, 0)
         side_orders = (self._buy_orders if buy else self._sell_orders)(instrument_id)
         same_side = (side_orders.leaves_raw if side_orders is not None else 0) - own_leaves
         if buy:
@@ -715,7 +716,7 @@ class RiskEngine:
         reduces = reducible > 0 and leaves + same_side <= reducible
         account: AccountView | None = None
         if r.needs_account and account_id is not None:
-            account = self._account(account_id)
+            account = self._accounts.get(account_id)
         if account is not None and code < r.breaker_code and r.has_breakers:
             assert account_id is not None  # an account view is fetched only by id
             trip = self._breakers(r, account, account_id)
@@ -1082,6 +1083,19 @@ def _sum_hi(a: float, b: float) -> float:
 def _notional(qty: int, px_raw: int, mult: int) -> int:
     """The exact notional in raw units, rounded up: ``a + n27 / 10**18 > L  <=>  a + ceil(...) > L``."""
     return -(-qty * px_raw * mult // _SCALE18)
+
+
+def _beyond_bps(diff: int, bps: int, ref: int) -> bool:
+    """``diff * 10_000 > bps * ref`` for ``diff >= 0``: decided on floats unless within a relative
+    ``_REL`` of the edge (compiled code multiplies ints of 2**30 or more through Python objects)."""
+    lhs = float(diff) * 1e4
+    rhs = float(bps) * float(ref)
+    tol = (lhs + (rhs if rhs >= 0.0 else -rhs)) * _REL
+    if lhs < rhs - tol:
+        return False
+    if lhs > rhs + tol:
+        return True
+    return diff * 10_000 > bps * ref
 
 
 def _notional_hi(qty: int, px_raw: int, mult_f: float) -> float:

@@ -91,27 +91,28 @@ class AccountView(Protocol):
 class RiskState(Protocol):
     """What pre-trade risk reads of the trading core; every lookup is O(1).
 
-    The mappings are live: the engine binds each one's ``get`` once, so a state must keep
-    returning the same mapping objects (update them in place, never replace them).
+    The dicts are live: the engine keeps a reference to each (compiled code reads a ``dict``
+    natively), so a state must keep returning the same objects (update them in place, never
+    replace them).
     """
 
     @property
-    def instruments(self) -> Mapping[InstrumentId, Instrument]:
+    def instruments(self) -> dict[InstrumentId, Instrument]:
         """Known instruments by id."""
 
     @property
-    def orders(self) -> Mapping[ClientOrderId, Order]:
+    def orders(self) -> dict[ClientOrderId, Order]:
         """Orders held in memory by client order id."""
 
     @property
-    def net_positions(self) -> Mapping[InstrumentId, int]:
+    def net_positions(self) -> dict[InstrumentId, int]:
         """Signed net position quantity per instrument (all strategies), raw; absent means flat."""
 
     @property
-    def accounts(self) -> Mapping[AccountId, AccountView]:
+    def accounts(self) -> dict[AccountId, AccountView]:
         """Live account views; absent until the account's first state arrives."""
 
-    def reference_prices(self, source: PriceSource) -> Mapping[InstrumentId, int]:
+    def reference_prices(self, source: PriceSource) -> dict[InstrumentId, int]:
         """Latest raw price per instrument for ``source`` (absent: no price yet)."""
 
     def open_orders(self, side: OrderSide) -> Mapping[InstrumentId, OpenOrdersView]:

@@ -6,7 +6,10 @@ from typing import Final
 
 from nautilus_platform.core.errors import ValidationError
 
-_NEVER: Final = -(1 << 62)
+# An empty slot's time: far enough back that any allowed interval has passed since it, near
+# enough that ``now - _NEVER`` stays a small int (compiled code does big-int arithmetic slowly).
+MAX_INTERVAL_NS: Final = 1 << 60  # about 36.5 years
+_NEVER: Final = -MAX_INTERVAL_NS
 
 
 class Throttle:
@@ -24,6 +27,8 @@ class Throttle:
             raise ValidationError("limit", limit, "must be a positive int")
         if type(interval_ns) is not int or interval_ns <= 0:
             raise ValidationError("interval_ns", interval_ns, "must be a positive int of nanoseconds")
+        if interval_ns > MAX_INTERVAL_NS:
+            raise ValidationError("interval_ns", interval_ns, f"must be at most {MAX_INTERVAL_NS} ns (about 36 years)")
         self.limit = limit
         self.interval_ns = interval_ns
         self.name = name

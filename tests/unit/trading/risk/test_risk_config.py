@@ -30,6 +30,7 @@ def test_rate_limit_accepts_positive_ints() -> None:
         ({"limit": 1, "interval_ns": 0}, "interval_ns"),
         ({"limit": 1, "interval_ns": -5}, "interval_ns"),
         ({"limit": 1, "interval_ns": 1.0}, "interval_ns"),
+        ({"limit": 1, "interval_ns": 2**60 + 1}, "interval_ns"),
     ],
 )
 def test_rate_limit_rejects_invalid_values(kwargs: dict[str, Any], field: str) -> None:

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from risk_helpers import AAPL, ACCOUNT, B, equity
 
+from nautilus_platform.core.identifiers import InstrumentId
 from nautilus_platform.model.enums import AccountType
 from nautilus_platform.model.values import USD, Money, Quantity
 from nautilus_platform.trading.cache import AccountOrders
@@ -52,6 +53,7 @@ class Case:
     locks: int  # scale 10**27
     unrealized: int  # scale 10**27
     peak: int  # raw
+    live_locks: bool  # the locks read from the bound open-order aggregate (else a plain mapping)
 
 
 cases = st.builds(
@@ -69,11 +71,12 @@ cases = st.builds(
     locks=st.integers(0, 10 * B * S18) | st.integers(0, 10**11 * B * S18),  # scale 10**27: any fraction
     unrealized=st.integers(-10 * B * S18, 10 * B * S18) | st.integers(-(10**12) * B * S18, 10**12 * B * S18),
     peak=st.integers(1, 10**12).map(lambda units: units * B),
+    live_locks=st.booleans(),
 )
 
 
 def _resolved(limits: RiskLimits) -> _Resolved:
-    references = {source: (lambda iid: None) for source in PriceSource}
+    references: dict[PriceSource, dict[InstrumentId, int]] = {source: {} for source in PriceSource}
     instrument = equity(taker_fee=Decimal(TAKER_FEE.numerator) / TAKER_FEE.denominator, margin_init=Decimal("0.2"))
     return _Resolved(instrument, limits, (), (), references)
 
@@ -97,7 +100,15 @@ def _setup(case: Case) -> tuple[_Resolved, Account, int]:
         exposure.net = sign * (figure * S18 + case.remainder)
         limits = RiskLimits(max_net_exposure=Money(raw=limit_raw, currency=USD), check_balance=False)
     elif case.field == "free":
-        account.order_locks = {USD: case.locks} if case.account_type is AccountType.CASH else {}
+        if case.live_locks:  # as a node binds it: cash orders lock notional and base, margin orders margin
+            account.bind_open_orders(orders)
+            if case.account_type is AccountType.CASH:
+                orders.buy_notional_exact[USD] = case.locks // 3
+                orders.sell_base_exact[USD] = case.locks - case.locks // 3
+            else:  # scale 10**36: the view floors it to 10**27 first
+                orders.margin_exact[USD] = case.locks * 10**9 + case.remainder % 10**9
+        else:
+            account.order_locks = {USD: case.locks} if case.account_type is AccountType.CASH else {}
         exposure.unrealized = case.unrealized
         exposure.margin_init = case.limit_cents * CENT * S27 + case.remainder * 10**9 + case.qty % 997
         r = _resolved(RiskLimits(check_balance=True))

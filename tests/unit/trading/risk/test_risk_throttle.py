@@ -20,6 +20,7 @@ from nautilus_platform.trading.risk import Throttle
         ((True, 10), "limit"),
         ((1, 0), "interval_ns"),
         ((1, 1.5), "interval_ns"),
+        ((1, 2**60 + 1), "interval_ns"),
     ],
 )
 def test_throttle_rejects_invalid_construction(args: tuple[Any, Any], field: str) -> None:
@@ -48,6 +49,14 @@ def test_throttle_window_slides_exactly() -> None:
     assert throttle.used(150) == 2
     assert throttle.used(250) == 0
     assert throttle.retry_after_ns(250) == 0
+
+
+def test_an_empty_slot_has_left_the_longest_window_at_time_zero() -> None:
+    throttle = Throttle(1, 2**60)  # the longest interval allowed, about 36 years
+    assert throttle.used(0) == 0
+    assert throttle.try_acquire(0)
+    assert not throttle.allows(2**60 - 1)
+    assert throttle.allows(2**60)
 
 
 def test_throttle_allows_records_nothing() -> None:
