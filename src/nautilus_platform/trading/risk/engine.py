@@ -454,7 +454,7 @@ class RiskEngine:
             if self._orders.get(cid) is not order and self._is_known(cid):
                 return self._submit_full(order, account_id)
         quantity = order.quantity
-        qty = quantity.raw
+        qty = order.quantity_raw  # the order's own native copy of ``quantity.raw``
         price = order.price
         trigger = order.trigger_price
         # Each struct field is read once (compiled code reads msgspec fields generically).

@@ -1,4 +1,5 @@
-"""``arith.mul``: the machine multiply where the product fits a word, Python's elsewhere; always exact."""
+"""Exact integer helpers: ``mul``, the machine multiply where the product fits a word, Python's
+elsewhere; always exact."""
 
 from __future__ import annotations
 
