@@ -297,7 +297,6 @@ class RiskEngine:
         self.config = config
         self._state = state
         self._clock = clock
-        self._now = clock.timestamp_ns
         # The state's live dicts, read natively by compiled code (a bound ``get`` is a generic call).
         self._instruments = state.instruments
         self._account_id_for = state.account_id_for
@@ -316,6 +315,11 @@ class RiskEngine:
         }
         self._throttles: dict[tuple[RiskScope, str, str], Throttle] = {}
         self._resolved: dict[tuple[AccountId | None, StrategyId, InstrumentId], _Resolved] = {}
+        # ``check_submit``'s memo of the last entry of ``_resolved`` it used, by the ids' identity.
+        self._last_resolved: _Resolved | None = None
+        self._last_account: AccountId | None = None
+        self._last_strategy: StrategyId | None = None
+        self._last_instrument: InstrumentId | None = None
         self._global_code = _ACTIVE
         self._account_codes: dict[AccountId | None, int] = {}
         #: Checks run, denials by reason, breaker trips and state changes (for metrics).
@@ -360,6 +364,7 @@ class RiskEngine:
             if old_rate != new_rate:
                 self._throttles.pop((scope, name, kind), None)
         self._resolved.clear()
+        self._last_resolved = None
 
     def effective_limits(
         self, account_id: AccountId | None, strategy_id: StrategyId, instrument_id: InstrumentId
@@ -443,10 +448,21 @@ class RiskEngine:
         instrument = self._instruments.get(instrument_id)
         if instrument is None:
             return self._submit_full(order, account_id)
-        key = (account_id, order.strategy_id, instrument_id)
-        r = self._resolved.get(key)
-        if r is None or r.instrument is not instrument:
-            r = self._resolve(key, instrument)
+        strategy_id = order.strategy_id
+        r = self._last_resolved  # the last order's limits: the same ids again skip the tuple lookup
+        if (
+            r is None
+            or account_id is not self._last_account
+            or strategy_id is not self._last_strategy
+            or instrument_id is not self._last_instrument
+            or r.instrument is not instrument
+        ):
+            key = (account_id, strategy_id, instrument_id)
+            r = self._resolved.get(key)
+            if r is None or r.instrument is not instrument:
+                r = self._resolve(key, instrument)
+            self._last_resolved = r
+            self._last_account, self._last_strategy, self._last_instrument = account_id, strategy_id, instrument_id
         if not r.fast or order.reduce_only:
             return self._submit_full(order, account_id)
         if r.check_dup:
@@ -527,10 +543,10 @@ class RiskEngine:
                 return self._submit_full(order, account_id)
         throttle = r.throttle
         if throttle is not None:
-            if not throttle.try_acquire(self._now()):
+            if not throttle.try_acquire(self._clock.timestamp_ns()):
                 return self._submit_full(order, account_id)
         elif r.submit_throttles:
-            now = self._now()
+            now = self._clock.timestamp_ns()
             for throttle in r.submit_throttles:
                 if not throttle.allows(now):
                     return self._submit_full(order, account_id)
@@ -778,7 +794,7 @@ class RiskEngine:
                     return denial
         # -- throttles ---------------------------------------------------------------------------
         if throttles:
-            now = self._now()
+            now = self._clock.timestamp_ns()
             for throttle in throttles:
                 if not throttle.allows(now):
                     return self._deny(_R_THROTTLED, f"{throttle.name} exceeded")

@@ -52,6 +52,19 @@ def test_strictest_of_all_scopes_applies() -> None:
     assert _max_qty_denial(s, 61, OTHER_ACCOUNT) == "quantity 61 exceeds max_quantity 60"
 
 
+def test_alternating_strategies_and_equal_ids_get_their_own_limits() -> None:
+    # check_submit remembers the last (account, strategy, instrument) by identity: an equal id
+    # object, or a change of any of the three, must still find the right limits.
+    s = Setup(RiskConfig(strategies={str(OTHER_STRATEGY): RiskLimits(max_quantity=qty(5))}))
+    other = OrderFactory(OTHER_STRATEGY, s.clock)
+    twin = OrderFactory(StrategyId(str(OTHER_STRATEGY)), s.clock)  # equal, not the same object
+    for _ in range(2):
+        assert _max_qty_denial(s, 6) is None
+        assert _max_qty_denial(s, 6, factory=other) == "quantity 6 exceeds max_quantity 5"
+        assert _max_qty_denial(s, 6, factory=twin) == "quantity 6 exceeds max_quantity 5"
+        assert _max_qty_denial(s, 5, factory=other) is None
+
+
 def test_a_scope_only_applies_to_its_own_key() -> None:
     s = Setup(RiskConfig(strategies={str(OTHER_STRATEGY): RiskLimits(max_quantity=qty(5))}))
     assert _max_qty_denial(s, 6) is None
