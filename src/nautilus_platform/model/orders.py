@@ -6,7 +6,7 @@ errors *before* touching any state, and records the event.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 from typing import Final
 
 from msgspec.structs import astuple
@@ -147,12 +147,17 @@ _I_PARENT_ORDER_ID: Final = _INIT_FIELDS.index("parent_order_id")
 OrderSnapshot = tuple[OrderInitialized, Quantity, Price | None, OrderStatus, int, int]
 
 
+#: Python's default decimal context, fixed: an average price does not depend on the decimal
+#: context a strategy may have changed on its thread.
+_AVERAGE: Final = Context(prec=28, rounding=ROUND_HALF_EVEN, Emax=999_999, Emin=-999_999)
+
+
 def average_price(fill_notional: int, filled_raw: int) -> Decimal | None:
-    """Exact average fill price from a fill notional (raw quantity * raw price summed) and the
-    filled raw quantity; ``None`` before the first fill."""
+    """The average fill price from a fill notional (raw quantity * raw price summed) and the
+    filled raw quantity, to 28 significant digits (half-even); ``None`` before the first fill."""
     if not filled_raw:
         return None
-    return (Decimal(fill_notional) / Decimal(filled_raw)).scaleb(-FIXED_PRECISION)
+    return _AVERAGE.divide(Decimal(fill_notional), Decimal(filled_raw)).scaleb(-FIXED_PRECISION, _AVERAGE)
 
 
 class Order:
