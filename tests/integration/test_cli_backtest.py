@@ -53,16 +53,33 @@ def test_backtest_catalog_data(tmp_path: Path) -> None:
     [
         (
             ["backtest", "ma-cross", "-d", "missing.csv", "-l", "yahoo", "-i", "X.Y", "--bar", "1-DAY-LAST"],
-            "is not a file",
+            "no such file",
         ),
         (["backtest", "nope", "-d", "x.csv"], "must be MODULE:CLASS"),
-        (["backtest", "ma-cross", "-d", "x.csv"], "needs --layout (or --type) and --instrument"),
+        (["backtest", "ma-cross", "-d", "x.csv"], "invalid data=['x.csv']: no such file"),
         (["backtest", "ma-cross", "-d", "catalog:bad"], "must be catalog:DATA_TYPE/INSTRUMENT"),
     ],
 )
 def test_errors_name_the_problem(args: list[str], message: str, tmp_path: Path) -> None:
     code, out = run(*args)
     assert code == 2 and message in out, out
+
+
+def test_a_file_needs_its_layout_and_instrument(tmp_path: Path) -> None:
+    data = tmp_path / "bars.csv"
+    data.write_text("Date,Open,High,Low,Close,Volume\n")
+    code, out = run("backtest", "ma-cross", "-d", str(data))
+    out = " ".join(out.split())  # the console wraps long lines
+    assert code == 2 and "needs --layout (or --type) and --instrument" in out, out
+
+
+@needs_data
+def test_every_missing_file_is_named_before_any_is_loaded(tmp_path: Path) -> None:
+    gone = [str(tmp_path / "a.csv"), str(tmp_path / "b.csv")]
+    code, out = run("backtest", "ma-cross", "-d", str(NVDA), "-d", gone[0], "-d", gone[1], *FILE_ARGS)
+    out = "".join(out.split())  # the console wraps long lines (paths included)
+    assert code == 2 and "nosuchfile" in out and "/a.csv" in out and "/b.csv" in out, out
+    assert "rows" not in out  # the report of a loaded file would say how many rows it read
 
 
 @needs_data

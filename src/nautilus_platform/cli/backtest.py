@@ -266,6 +266,9 @@ def prepare(
     sources: list[DataSource] = []
     instruments: dict[InstrumentId, Instrument] = {}
     files = [item for item in data if not item.startswith("catalog:")]
+    missing = [item for item in files if not Path(item).is_file()]
+    if missing:  # before any file is loaded, whatever else is missing
+        raise ValidationError("data", missing, "no such file (catalog data is catalog:DATA_TYPE/INSTRUMENT)")
     if len(instrument_ids) > 1 and len(instrument_ids) != len(files):
         raise ValidationError(
             "instrument", instrument_ids, f"give one --instrument for all files or one per file ({len(files)} files)"
