@@ -7,12 +7,17 @@ import pytest
 from nautilus_platform.core.clock import SimulatedClock, TimeEvent
 from nautilus_platform.core.errors import ConfigurationError, DuplicateError
 from nautilus_platform.core.identifiers import InstrumentId
-from nautilus_platform.model.enums import OrderSide
-from nautilus_platform.model.values import Quantity
+from nautilus_platform.model.data import QuoteTick
+from nautilus_platform.model.enums import AccountType, OrderSide
+from nautilus_platform.model.events import OrderEvent, PositionEvent
+from nautilus_platform.model.instruments import Equity
+from nautilus_platform.model.values import USD, Money, Price, Quantity
 from nautilus_platform.service.node import TradingNode
 from nautilus_platform.strategy import Strategy, StrategyEngine, StrategyState
+from nautilus_platform.venues.simulated import SimulatedVenueConfig
 
 S = 1_000_000_000
+AAPL = InstrumentId("AAPL.SIM")
 
 
 class Ticker(Strategy):
@@ -76,3 +81,58 @@ def test_registration_rules_and_a_stopped_strategy_cannot_trade() -> None:
     assert strategy.state is StrategyState.STOPPED
     with pytest.raises(ConfigurationError, match="stopped: it cannot send SubmitOrder"):
         strategy.submit(strategy.orders.market(InstrumentId("X.SIM"), OrderSide.BUY, Quantity.of(1)))
+
+
+class Listener(Strategy):
+    def on_start(self) -> None:
+        self.seen: list[str] = []
+
+    def on_order_event(self, event: OrderEvent) -> None:
+        self.seen.append(type(event).__name__)
+
+    def on_position_event(self, event: PositionEvent) -> None:
+        self.seen.append(type(event).__name__)
+
+
+def trading_engine() -> StrategyEngine:
+    node, eng = engine()
+    node.add_venue(SimulatedVenueConfig(venue_id="SIM"), AccountType.MARGIN, USD, [Money.of(1_000_000, USD)])
+    node.add_instrument(
+        Equity(
+            id=AAPL, price_precision=2, size_precision=0, tick_size=Price.of("0.01"), lot_size=Quantity.of(1),
+            quote_currency=USD,
+        )
+    )  # fmt: skip
+    node.process(QuoteTick(instrument_id=AAPL, bid_price=Price.of("99.99"), ask_price=Price.of("100.01"),
+                           bid_size=Quantity.of(100), ask_size=Quantity.of(100), ts_event=0, ts_init=0))  # fmt: skip
+    return eng
+
+
+def event_topics(eng: StrategyEngine, strategy: Strategy) -> list[str]:
+    return [topic for topic, _ in eng._subscriptions[strategy.id] if topic.startswith("events.")]
+
+
+def test_order_and_position_events_reach_the_strategies_that_handle_them() -> None:
+    eng = trading_engine()
+    listener, quiet = Listener("listener"), Strategy("quiet")
+    eng.add(listener)
+    eng.add(quiet)
+    # A strategy that keeps the base class's (empty) event callbacks has no event handlers on the bus.
+    assert event_topics(eng, quiet) == []
+    assert event_topics(eng, listener) == ["events.order.listener", "events.position.listener"]
+    eng.start()
+    listener.submit(listener.orders.market(AAPL, OrderSide.BUY, Quantity.of(10)))
+    quiet.submit(quiet.orders.market(AAPL, OrderSide.BUY, Quantity.of(5)))
+    assert listener.seen == ["OrderSubmitted", "OrderAccepted", "OrderFilled", "PositionOpened"]
+    assert quiet.is_flat(AAPL) is False  # its order went through all the same
+
+
+def test_an_event_callback_set_on_the_instance_is_called() -> None:
+    eng = trading_engine()
+    strategy = Strategy("patched")
+    seen: list[OrderEvent] = []
+    strategy.on_order_event = seen.append  # type: ignore[method-assign]
+    eng.add(strategy)
+    eng.start()
+    strategy.submit(strategy.orders.market(AAPL, OrderSide.SELL, Quantity.of(1)))
+    assert [type(event).__name__ for event in seen] == ["OrderSubmitted", "OrderAccepted", "OrderFilled"]
