@@ -224,3 +224,27 @@ def test_columnar_replay_shares_prices_far_from_the_first_and_off_the_tick() -> 
     assert [bar.close.raw for bar in seen] == close.tolist()
     assert seen[100].close is seen[101].close
     assert seen[102].close.raw == close[102] and seen[102].close.precision == 2
+
+
+@pytest.mark.parametrize("window", [{}, {"start": 301, "end": 2701}], ids=["whole", "start-end"])
+def test_columnar_quotes_with_repeated_times_sample_each_time_once(window: dict[str, int]) -> None:
+    # Quotes in time order with runs of equal times (one to four long): the curve has one sample
+    # per distinct time, at the end of that time, its times taken from the column; the item path
+    # agrees. The window's edges fall inside runs of equal times.
+    data = _quotes()
+    ts = data.columns["ts"].tolist()
+    repeated = [ts[i - i % (1 + (i // 100) % 4)] for i in range(len(ts))]
+    assert repeated == sorted(repeated) and len(set(repeated)) < len(repeated) * 0.7
+    data = _with_ts(data, repeated)
+    bounds = {f"{key}_ns": repeated[index] for key, index in window.items()}
+    venue = VenueSetup(SimulatedVenueConfig(venue_id="SIM"), AccountType.MARGIN, USD, [Money.of(1_000_000, USD)])
+    config = BacktestConfig(venues=[venue], instruments=[equity()], data=[data], strategies=[QuoteFlipper()], **bounds)  # type: ignore[arg-type]
+    backtest = build_backtest(config)
+    reports: list[int] = []
+    columnar = backtest.run(reports.append, progress_every=97)
+    assert backtest._samples.implicit_ts  # the times came from the column
+    items, item_reports = _run(data.to_objects(), QuoteFlipper(), **bounds)  # type: ignore[arg-type]
+    _same(columnar, items)
+    assert reports == item_reports
+    lo, hi = bounds.get("start_ns", repeated[0]), bounds.get("end_ns", repeated[-1] + 1)
+    assert columnar.equity.ts.tolist() == sorted({t for t in repeated if lo <= t < hi})

@@ -102,12 +102,17 @@ _QUOTE_CLS: Final = QuoteTick
 class _Samples:
     """The equity curve as it is sampled: Python lists (cheap appends) copied into NumPy arrays
     every ``SAMPLE_BLOCK`` samples. The arrays are sized for ``capacity`` samples up front (pages
-    are only touched as they fill) and grow if a run takes more."""
+    are only touched as they fill) and grow if a run takes more.
 
-    def __init__(self, capacity: int = SAMPLE_BLOCK) -> None:
+    With ``implicit_ts`` the caller samples once per distinct time of an ordered column and adds
+    the equity alone (``add_equity``); it hands the times over as an array at the end (``curve``),
+    which spares a Python int per sample."""
+
+    def __init__(self, capacity: int = SAMPLE_BLOCK, implicit_ts: bool = False) -> None:
+        self.implicit_ts = implicit_ts
         self.ts: list[int] = []
         self.equity: list[float] = []
-        self._ts_out = np.empty(max(capacity, 1), dtype=np.int64)
+        self._ts_out = np.empty(1 if implicit_ts else max(capacity, 1), dtype=np.int64)
         self._equity_out = np.empty(max(capacity, 1), dtype=np.float64)
         self._size = 0
 
@@ -117,23 +122,46 @@ class _Samples:
         if len(self.ts) >= SAMPLE_BLOCK:
             self._flush()
 
+    def add_equity(self, equity: float) -> None:
+        self.equity.append(equity)
+        if len(self.equity) >= SAMPLE_BLOCK:
+            self._flush()
+
     def _flush(self) -> None:
         begin = self._size
-        end = begin + len(self.ts)
-        if end > len(self._ts_out):
-            grown = max(end, 2 * len(self._ts_out))
-            self._ts_out = np.resize(self._ts_out, grown)
+        end = begin + len(self.equity)
+        if end > len(self._equity_out):
+            grown = max(end, 2 * len(self._equity_out))
             self._equity_out = np.resize(self._equity_out, grown)
+            if not self.implicit_ts:
+                self._ts_out = np.resize(self._ts_out, grown)
         count = end - begin  # fromiter with a dtype skips the type discovery of a list assignment
-        self._ts_out[begin:end] = np.fromiter(self.ts, dtype=np.int64, count=count)
+        if not self.implicit_ts:
+            self._ts_out[begin:end] = np.fromiter(self.ts, dtype=np.int64, count=count)
         self._equity_out[begin:end] = np.fromiter(self.equity, dtype=np.float64, count=count)
         self._size = end
         self.ts, self.equity = [], []
 
-    def curve(self) -> EquityCurve:
+    def curve(self, ts: np.ndarray | None = None) -> EquityCurve:
+        """The curve; with ``implicit_ts``, ``ts`` are the sample times (one per equity sample)."""
         self._flush()
         size = self._size
+        if self.implicit_ts:
+            if ts is None or len(ts) != size:
+                raise RuntimeError(f"equity curve: {size} samples but {None if ts is None else len(ts)} times")
+            return EquityCurve(ts=ts, equity=self._equity_out[:size])
         return EquityCurve(ts=self._ts_out[:size], equity=self._equity_out[:size])
+
+
+def _distinct_times(ts: np.ndarray, start_ns: int | None, end_ns: int | None) -> np.ndarray:
+    """The distinct times of an ordered time column within ``[start_ns, end_ns)``, in order: the
+    times a replay of that column samples the equity at."""
+    begin = 0 if start_ns is None else int(np.searchsorted(ts, start_ns, side="left"))
+    finish = len(ts) if end_ns is None else int(np.searchsorted(ts, end_ns, side="left"))
+    window = np.asarray(ts[begin : max(begin, finish)], dtype=np.int64)
+    if len(window) < 2:
+        return window.copy()
+    return window[np.concatenate(([True], window[1:] != window[:-1]))]
 
 
 class _Shared:
@@ -322,7 +350,20 @@ class Backtest:
         if account is None:
             raise ConfigurationError("the equity curve needs an account with a base currency")
         self._account = account
-        samples = self._samples = _Samples(self.total_items + 1)
+        started = time.perf_counter()
+        source = self.sources[0]
+        columnar = _columnar(source) if len(self.sources) == 1 else None
+        column_ts: np.ndarray | None = None
+        self._in_order = False
+        if columnar is not None and isinstance(source, LoadedData | CatalogData):
+            column_ts = source.columns["ts"]
+            # In time order throughout: once the first item has passed the engine's checks, the
+            # rest skip them (the instrument is the same and no time can go backwards).
+            self._in_order = len(column_ts) < 2 or bool((column_ts[1:] >= column_ts[:-1]).all())
+        # Then every distinct time of the column is a sample time: the curve takes them from the
+        # column instead of a Python int per sample.
+        implicit = column_ts is not None and self._in_order and self.equity_interval_ns is None
+        samples = self._samples = _Samples(self.total_items + 1, implicit_ts=implicit)
         self._count = 0
         self._last_ts = 0
         self._has_last = False
@@ -330,20 +371,22 @@ class Backtest:
         self._stream_topic = None
         self._progress = progress
         self._progress_every = progress_every
-        started = time.perf_counter()
         self.strategy_engine.start()
-        columnar = _columnar(self.sources[0]) if len(self.sources) == 1 else None
         if columnar is not None:
-            self._replay_columns(self.sources[0], *columnar)  # type: ignore[arg-type]
+            self._replay_columns(source, *columnar)  # type: ignore[arg-type]
         else:
             self._replay_items(merged(self.sources))
         self.strategy_engine.stop()
         if self._has_last:
-            samples.add(self._last_ts, account.equity_raw / _FIXED_SCALAR)
+            self._sample(self._last_ts, account.equity_raw / _FIXED_SCALAR)
         count = self._count
         if progress is not None:
             progress(count)
-        curve = samples.curve()
+        if implicit:
+            assert column_ts is not None
+            curve = samples.curve(_distinct_times(column_ts, self.start_ns, self.end_ns))
+        else:
+            curve = samples.curve()
         wall = time.perf_counter() - started
         return self._result(count, wall, curve)
 
@@ -362,13 +405,20 @@ class Backtest:
             if ts != last and last >= self._next_sample:
                 account = self._account
                 assert account is not None
-                self._samples.add(last, account.equity_raw / _FIXED_SCALAR)
+                self._sample(last, account.equity_raw / _FIXED_SCALAR)
                 interval = self.equity_interval_ns
                 if interval is not None:
                     self._next_sample = last + interval
         self._last_ts = ts
         self._has_last = True
         return _PROCESS
+
+    def _sample(self, ts: int, equity: float) -> None:
+        samples = self._samples
+        if samples.implicit_ts:
+            samples.add_equity(equity)
+        else:
+            samples.add(ts, equity)
 
     def _leave(self) -> None:
         """After an item: count it, report progress, purge closed orders now and then."""
@@ -398,11 +448,7 @@ class Backtest:
     ) -> None:  # fmt: skip
         columns = source.columns
         prices, sizes = _Shared(pp, is_price=True), _Shared(sp, is_price=False)
-        ts = columns["ts"]
-        n = len(ts)
-        # In time order throughout: once the first item has passed the engine's checks, the rest
-        # skip them (the instrument is the same and no time can go backwards).
-        self._in_order = n < 2 or bool((ts[1:] >= ts[:-1]).all())
+        n = len(columns["ts"])
         try:
             self._replay_chunks(columns, n, kind, iid, bar_type, prices, sizes)
         finally:
