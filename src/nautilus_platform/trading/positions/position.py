@@ -46,7 +46,7 @@ _ZERO: Final = Decimal(0)
 _FIXED: Final = 10**9
 _DECIMAL: Final = Decimal
 # Shifting the exponent under this context never rounds, whatever the thread's current context
-# says, and naming it skips the thread-local context lookup (a third of the cost of ``scaleb``).
+# says (a strategy may narrow it; the default's 28 digits would round a long average price).
 _EXACT: Final = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 
