@@ -299,8 +299,10 @@ class Account:
                 entry = margins.get(iid)
                 if entry is not None:  # else removed since
                     currency, init, maint = entry
+                    initial = _money_up(init, currency)  # equal rates (the default) give equal margins
+                    maintenance = initial if maint == init else _money_up(maint, currency)
                     built[_BISECT_LEFT(order, iid)] = _MARGIN_BALANCE_CLS(
-                        instrument_id=iid, initial=_money_up(init, currency), maintenance=_money_up(maint, currency)
+                        instrument_id=iid, initial=initial, maintenance=maintenance
                     )
             dirty.clear()
         self._margins_tuple = cached = tuple(cast(list[MarginBalance], built))

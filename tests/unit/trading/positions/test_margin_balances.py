@@ -38,6 +38,7 @@ INSTRUMENTS: list[Instrument] = [
     _equity("MMM", "0.2", "0.1"),
     _equity("AAA", "0.5", "0.25"),
     _equity("ZZZ", "0.3333", "0.0001"),
+    _equity("EEE", "0.4", "0.4"),  # equal rates: one rounding serves both margins
     Future(
         id=InstrumentId("ESZ6.SIM"),
         price_precision=2,
