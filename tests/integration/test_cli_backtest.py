@@ -65,6 +65,15 @@ def test_errors_name_the_problem(args: list[str], message: str, tmp_path: Path) 
     assert code == 2 and message in out, out
 
 
+def test_bar_data_needs_its_bar_option(tmp_path: Path) -> None:
+    data = tmp_path / "bars.csv"
+    data.write_text("Date,Open,High,Low,Close,Adj Close,Volume\n")
+    for command in (["backtest", "ma-cross", "-d", str(data)], ["data", "import", str(data)]):
+        code, out = run(*command, "-l", "yahoo", "-i", "X.Y")
+        out = " ".join(out.split())  # the console wraps long lines
+        assert code == 2 and "invalid bar=None: give --bar with bar data" in out, out
+
+
 def test_a_file_needs_its_layout_and_instrument(tmp_path: Path) -> None:
     data = tmp_path / "bars.csv"
     data.write_text("Date,Open,High,Low,Close,Volume\n")

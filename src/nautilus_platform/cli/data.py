@@ -14,7 +14,7 @@ from nautilus_platform.core.errors import NautilusError, ValidationError
 from nautilus_platform.core.identifiers import InstrumentId
 from nautilus_platform.data import LoadedData, ValidationPolicy, ValidationReport, layout_named, load_market_data
 from nautilus_platform.data.catalog import CatalogData, ParquetCatalog
-from nautilus_platform.data.layouts import FIELDS
+from nautilus_platform.data.layouts import FIELDS, DataKind
 from nautilus_platform.model.data import BarSpecification
 from nautilus_platform.model.instruments import Equity
 from nautilus_platform.model.values import Currency, Price, Quantity, format_fixed
@@ -87,6 +87,8 @@ def _load(
         lot_size=Quantity.of(lot) if lot else Quantity(raw=10 ** (9 - size_precision), precision=size_precision),
         quote_currency=Currency.from_str(currency),
     )
+    if chosen.kind is DataKind.BARS and not bar:
+        raise ValidationError("bar", None, "give --bar with bar data, e.g. --bar 1-DAY-LAST")
     spec = BarSpecification.from_str(bar) if bar else None
     checks = ValidationPolicy.defaults(chosen.kind).with_policies(ValidationPolicy.parse(policy))
     return load_market_data(path, chosen, equity, bar_spec=spec, tz=tz, policy=checks)
