@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -32,6 +33,9 @@ def test_backtest_a_file_with_params_report_and_export(tmp_path: Path) -> None:
     assert code == 0, out
     assert "Backtest summary" in out and "sharpe" in out and "round trips" in out
     assert "4012 rows, 3870 accepted, 142 flagged, 0 repaired, 0 rejected" in out
+    # amounts in the base currency, to its precision: not "1e+06"
+    assert re.search(r"start equity \(USD\) +│ +1,000,000\.00 │", out), out
+    assert re.search(r"fees paid \(USD\) +│ +[0-9,]+\.[0-9]{2} │", out), out
     assert (tmp_path / "r.html").stat().st_size > 10_000
     assert (tmp_path / "out" / "fills.parquet").exists() and (tmp_path / "out" / "summary.json").exists()
 

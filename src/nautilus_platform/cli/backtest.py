@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Final
 
 import typer
 from rich.console import Console
@@ -140,21 +142,33 @@ def venue_setup(
     return VenueSetup(config, AccountType.CASH if kind == "cash" else AccountType.MARGIN, balance.currency, [balance])
 
 
+#: Statistics that are amounts of the account's base currency (shown to its precision).
+_AMOUNTS: Final = frozenset({"expectancy", "average_win", "average_loss", "fees_paid", "start_equity", "end_equity"})
+
+
 def summary_table(result: BacktestResult) -> Table:
+    """The statistics of a run: amounts in the base currency to its precision, with thousands
+    separators and the currency named; other figures to six significant digits."""
     table = Table(title="Backtest summary", title_justify="left")
     table.add_column("metric")
     table.add_column("value", justify="right")
     stats = result.statistics.to_dict()
+    base = next((state.base_currency for state in result.account_states if state.base_currency is not None), None)
     rows: list[tuple[str, object]] = [
         ("items processed", result.items),
         ("orders", len(result.orders)),
         ("fills", len(result.fills)),
         ("round trips", len(result.round_trips)),
         ("wall time (s)", f"{result.wall_seconds:.3f}"),
-        *[(name.replace("_", " "), stats[name]) for name in stats],
     ]
-    for name, value in rows:
-        table.add_row(name, f"{value:.6g}" if isinstance(value, float) else str(value))
+    for name, value in stats.items():
+        label = name.replace("_", " ")
+        if base is not None and name in _AMOUNTS and isinstance(value, float) and math.isfinite(value):
+            rows.append((f"{label} ({base.code})", f"{value:,.{base.precision}f}"))
+        else:
+            rows.append((label, value))
+    for label, value in rows:
+        table.add_row(label, f"{value:.6g}" if isinstance(value, float) else str(value))
     return table
 
 
