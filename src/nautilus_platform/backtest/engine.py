@@ -64,7 +64,7 @@ class BacktestCore(TradingCore, Protocol):
     ) -> None: ...
 
     def process_bar_raw(
-        self, bar: Bar, bar_type: BarType, instrument_id: InstrumentId, ts: int, o: int, h: int, low: int, c: int
+        self, bar: Bar, bar_type: BarType, instrument_id: InstrumentId, ts: int, close: int
     ) -> None: ...
 
     def housekeeping(self, freeze_gc: bool = True) -> int: ...
@@ -169,7 +169,8 @@ class _Shared:
 
     Values on the precision's increment (``step``) are keyed by ``raw // step``: keys within a
     window around the first one index a list (no hashing, no boxing), others a dict that is
-    emptied when it reaches ``INTERN_LIMIT``. Values off the increment get their own object."""
+    emptied when it reaches ``INTERN_LIMIT``. Values off the increment get their own object.
+    ``objects`` resolves a whole block of a column at once (NumPy gathers from the window)."""
 
     def __init__(self, precision: int, is_price: bool) -> None:
         self.precision = precision
@@ -178,6 +179,42 @@ class _Shared:
         self.base = -1  # the key at the window's first slot, set by the first value
         self.window: list[Price | Quantity | None] = [None] * SHARED_WINDOW
         self.others: dict[int, Price | Quantity] = {}
+        # The window's objects as a NumPy object array, and which slots it holds (``objects``).
+        self._table: np.ndarray | None = None
+        self._held: np.ndarray | None = None
+
+    def objects(self, raws: np.ndarray) -> list[Any]:
+        """The shared object of each value of the int64 column ``raws``, in order (``get`` of each).
+
+        When every value is on the increment and inside the window (the usual case) the objects
+        are gathered from the window with NumPy: no Python int, hash or call per value."""
+        if raws.dtype != np.int64:
+            return [self.get(raw) for raw in raws.tolist()]
+        if not len(raws):
+            return []
+        step = self.step
+        keys = raws // step
+        if self.base < 0:
+            self.base = max(0, int(keys[0]) - SHARED_WINDOW // 2)
+        slots = keys - self.base
+        if not (bool((keys * step == raws).all()) and int(slots.min()) >= 0 and int(slots.max()) < SHARED_WINDOW):
+            return [self.get(raw) for raw in raws.tolist()]
+        table, held = self._table, self._held
+        if table is None or held is None:
+            table = self._table = np.empty(SHARED_WINDOW, dtype=object)
+            held = self._held = np.zeros(SHARED_WINDOW, dtype=bool)
+        wanted = np.zeros(SHARED_WINDOW, dtype=bool)
+        wanted[slots] = True
+        missing = np.flatnonzero(wanted & ~held)
+        if len(missing):  # values new to the table: the window's objects, made if need be
+            window, base = self.window, self.base
+            for slot in missing.tolist():
+                shared = window[slot]
+                if shared is None:
+                    shared = window[slot] = self._make((base + slot) * step)
+                table[slot] = shared
+            held[missing] = True
+        return cast(list[Any], table[slots].tolist())
 
     def get(self, raw: int) -> Price | Quantity:
         step = self.step
@@ -460,22 +497,29 @@ class Backtest:
         prices: _Shared, sizes: _Shared,
     ) -> None:  # fmt: skip
         for begin in range(0, n, CHUNK):
-            chunk = {name: column[begin : begin + CHUNK].tolist() for name, column in columns.items()}
+            end = begin + CHUNK
             if kind is DataKind.BARS:
                 assert bar_type is not None
-                stopped = self._replay_bars(chunk, bar_type, iid, prices, sizes)
+                # Python ints for the time and the close (the core reads them natively), the shared
+                # objects for the bar's fields; one block alive at a time.
+                close = columns["close"][begin:end]
+                stopped = self._replay_bars(
+                    columns["ts"][begin:end].tolist(), close.tolist(), prices.objects(columns["open"][begin:end]),
+                    prices.objects(columns["high"][begin:end]), prices.objects(columns["low"][begin:end]),
+                    prices.objects(close), sizes.objects(columns["volume"][begin:end]), bar_type, iid,
+                )  # fmt: skip
             else:
+                chunk = {name: column[begin:end].tolist() for name, column in columns.items()}
                 stopped = self._replay_quotes(chunk, iid, prices, sizes)
-            chunk.clear()  # before the next block is built: one block of Python ints alive at a time
+                chunk.clear()  # before the next block is built: one block of Python ints alive at a time
             if stopped:
                 return
 
     def _replay_bars(
-        self, chunk: dict[str, list[int]], bar_type: BarType, iid: InstrumentId, prices: _Shared, sizes: _Shared
-    ) -> bool:
+        self, ts_col: list[int], c_col: list[int], opens: list[Any], highs: list[Any], lows: list[Any],
+        closes: list[Any], volumes: list[Any], bar_type: BarType, iid: InstrumentId,
+    ) -> bool:  # fmt: skip
         engine = self.data_engine  # called as a method: a native call when compiled
-        ts_col, o_col, h_col = chunk["ts"], chunk["open"], chunk["high"]
-        lo_col, c_col, v_col = chunk["low"], chunk["close"], chunk["volume"]
         ts_objects = cast(list[Any], ts_col)
         for i in range(len(ts_col)):
             # The time as the list's own int object for the bar's two fields (a native int would be
@@ -487,16 +531,15 @@ class Backtest:
                 continue
             if action == _STOP:
                 return True
-            o, h, lo, c = o_col[i], h_col[i], lo_col[i], c_col[i]
+            c = c_col[i]
             bar = _BAR_CLS(
-                bar_type=bar_type, open=cast(Price, prices.get(o)), high=cast(Price, prices.get(h)),
-                low=cast(Price, prices.get(lo)), close=cast(Price, prices.get(c)),
-                volume=cast(Quantity, sizes.get(v_col[i])), ts_event=ts_object, ts_init=ts_object,
+                bar_type=bar_type, open=opens[i], high=highs[i], low=lows[i], close=closes[i], volume=volumes[i],
+                ts_event=ts_object, ts_init=ts_object,
             )  # fmt: skip
             topic = self._stream_topic
             if topic is not None:
-                engine.process_bar_ordered(topic, bar, bar_type, iid, t, o, h, lo, c)
-            elif engine.process_bar_raw(bar, bar_type, iid, t, o, h, lo, c) and self._in_order:
+                engine.process_bar_ordered(topic, bar, bar_type, iid, t, c)
+            elif engine.process_bar_raw(bar, bar_type, iid, t, c) and self._in_order:
                 self._stream_topic = engine.stream_topic(bar_type)
             self._leave()
         return False

@@ -54,7 +54,7 @@ class DataSink(Protocol):
     ) -> None: ...
 
     def process_bar_raw(
-        self, bar: Bar, bar_type: BarType, instrument_id: InstrumentId, ts: int, o: int, h: int, low: int, c: int
+        self, bar: Bar, bar_type: BarType, instrument_id: InstrumentId, ts: int, close: int
     ) -> None: ...
 
 
@@ -67,9 +67,7 @@ class RawDataSink:
     ) -> None:
         raise NotImplementedError
 
-    def process_bar_raw(
-        self, bar: Bar, bar_type: BarType, instrument_id: InstrumentId, ts: int, o: int, h: int, low: int, c: int
-    ) -> None:
+    def process_bar_raw(self, bar: Bar, bar_type: BarType, instrument_id: InstrumentId, ts: int, close: int) -> None:
         raise NotImplementedError
 
 
@@ -110,10 +108,7 @@ class MarketDataEngine:
         if kind is Bar:
             bar: Bar = item  # type: ignore[assignment]
             bar_type = bar.bar_type
-            return self.process_bar_raw(
-                bar, bar_type, bar_type.instrument_id, bar.ts_event, bar.open.raw, bar.high.raw, bar.low.raw,
-                bar.close.raw,
-            )  # fmt: skip
+            return self.process_bar_raw(bar, bar_type, bar_type.instrument_id, bar.ts_event, bar.close.raw)
         if kind is TradeTick or kind is OrderBookSnapshot or kind is OrderBookDeltas:
             instrument_id = item.instrument_id
             key: object = (kind, instrument_id)
@@ -155,27 +150,26 @@ class MarketDataEngine:
         if self._aggregators:
             self._aggregate(QuoteTick, instrument_id, quote)
 
-    def process_bar_raw(
-        self, bar: Bar, bar_type: BarType, instrument_id: InstrumentId, ts: int, o: int, h: int, low: int, c: int
-    ) -> bool:
-        """``process(bar)`` with the bar's fields already read (a columnar replay has them as ints)."""
+    def process_bar_raw(self, bar: Bar, bar_type: BarType, instrument_id: InstrumentId, ts: int, close: int) -> bool:
+        """``process(bar)`` with the bar's type, instrument, time and raw close already read (a
+        columnar replay has them as ints; the open, high and low are read from the bar only when
+        a venue has orders they could fill)."""
         topic = self._topic_of(bar_type, bar, instrument_id, ts)
         if topic is None:
             return False
-        self.process_bar_ordered(topic, bar, bar_type, instrument_id, ts, o, h, low, c)
+        self.process_bar_ordered(topic, bar, bar_type, instrument_id, ts, close)
         return True
 
     def process_bar_ordered(
-        self, topic: str, bar: Bar, bar_type: BarType, instrument_id: InstrumentId, ts: int, o: int, h: int, low: int,
-        c: int,
-    ) -> None:  # fmt: skip
+        self, topic: str, bar: Bar, bar_type: BarType, instrument_id: InstrumentId, ts: int, close: int
+    ) -> None:
         """``process_bar_raw`` without the per-item checks, for a replay that has checked its whole
         stream itself (see ``stream_topic``)."""
         sink = self._raw_sink
         if sink is not None:
-            sink.process_bar_raw(bar, bar_type, instrument_id, ts, o, h, low, c)
+            sink.process_bar_raw(bar, bar_type, instrument_id, ts, close)
         else:
-            self.core.process_bar_raw(bar, bar_type, instrument_id, ts, o, h, low, c)
+            self.core.process_bar_raw(bar, bar_type, instrument_id, ts, close)
         self.bus.publish(topic, bar)
         self.processed += 1
 

@@ -179,10 +179,7 @@ class TradingNode(RawDataSink):
         if kind is Bar:
             bar: Bar = data  # type: ignore[assignment]
             bar_type = bar.bar_type
-            self.process_bar_raw(
-                bar, bar_type, bar_type.instrument_id, bar.ts_event, bar.open.raw, bar.high.raw, bar.low.raw,
-                bar.close.raw,
-            )  # fmt: skip
+            self.process_bar_raw(bar, bar_type, bar_type.instrument_id, bar.ts_event, bar.close.raw)
             return
         if kind not in _DATA_KINDS:
             raise ValidationError("data", kind.__name__, "must be a QuoteTick, TradeTick, Bar or order book")
@@ -220,18 +217,17 @@ class TradingNode(RawDataSink):
         if venue is not None:
             venue.process_quote_raw(instrument_id, ts, bid, ask, bid_size, ask_size)
 
-    def process_bar_raw(
-        self, bar: Bar, bar_type: BarType, instrument_id: InstrumentId, ts: int, o: int, h: int, low: int, c: int
-    ) -> None:
-        """``process(bar)`` with the bar's fields already read (a columnar replay has them as ints)."""
+    def process_bar_raw(self, bar: Bar, bar_type: BarType, instrument_id: InstrumentId, ts: int, close: int) -> None:
+        """``process(bar)`` with the bar's type, instrument, time and raw close already read (a
+        columnar replay has them as ints)."""
         self._advance_clock(ts)
         cache = self.cache
-        cache.add_bar_raw(bar, bar_type, instrument_id, c)
-        mid = cache.mid_raw.get(instrument_id)  # ``cache.mark_raw``, knowing the last price is ``c``
-        self.portfolio.on_mark(instrument_id, c if mid is None else mid)
+        cache.add_bar_raw(bar, bar_type, instrument_id, close)
+        mid = cache.mid_raw.get(instrument_id)  # ``cache.mark_raw``, knowing the last price is ``close``
+        self.portfolio.on_mark(instrument_id, close if mid is None else mid)
         venue = self._venue_of.get(instrument_id)
         if venue is not None:
-            venue.process_bar_raw(instrument_id, ts, o, h, low, c)
+            venue.process_bar_raw(instrument_id, ts, bar, close)
 
     def _advance_clock(self, ts: int) -> None:
         clock = self._sim_clock

@@ -30,8 +30,7 @@ class FakeCore:
         self.processed.append(quote)
 
     def process_bar_raw(self, bar: Bar, *fields: object) -> None:
-        assert fields == (bar.bar_type, bar.bar_type.instrument_id, bar.ts_event, bar.open.raw, bar.high.raw,
-                          bar.low.raw, bar.close.raw)  # fmt: skip
+        assert fields == (bar.bar_type, bar.bar_type.instrument_id, bar.ts_event, bar.close.raw)
         self.processed.append(bar)
 
 

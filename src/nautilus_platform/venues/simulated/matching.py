@@ -526,6 +526,16 @@ class MatchingEngine:
         """Process the bar's four price points (see the module docstring)."""
         self.on_bar_raw(bar.open.raw, bar.high.raw, bar.low.raw, bar.close.raw)
 
+    def on_bar_close(self, bar: Bar, close: int) -> None:
+        """``on_bar`` with the bar's raw close already read: the open, high and low are read only
+        when an order rests, waits or is held (otherwise nothing can fill on the way)."""
+        if not (self._conditionals or self._held or self._bid_keys or self._ask_keys):
+            book = self.book
+            book.apply_last(close)
+            self._bar_driven = isinstance(book, L1Book) and not book.has_quotes
+            return
+        self.on_bar_raw(bar.open.raw, bar.high.raw, bar.low.raw, close)
+
     def on_bar_raw(self, o: int, h: int, low: int, c: int) -> None:
         """``on_bar`` from the raw open, high, low and close."""
         book = self.book

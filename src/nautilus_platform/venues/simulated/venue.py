@@ -286,19 +286,17 @@ class SimulatedVenue:
 
     def process_bar(self, bar: Bar) -> None:
         """A bar, as four price points: open, nearer of high/low, the other, close."""
-        self.process_bar_raw(
-            bar.bar_type.instrument_id, bar.ts_event, bar.open.raw, bar.high.raw, bar.low.raw, bar.close.raw
-        )
+        self.process_bar_raw(bar.bar_type.instrument_id, bar.ts_event, bar, bar.close.raw)
 
-    def process_bar_raw(self, instrument_id: InstrumentId, ts: int, o: int, h: int, low: int, c: int) -> None:
-        """``process_bar`` from the bar's raw fields."""
+    def process_bar_raw(self, instrument_id: InstrumentId, ts: int, bar: Bar, close: int) -> None:
+        """``process_bar`` with the bar's instrument, time and raw close already read."""
         if self._heap and self._heap[0][0] <= ts:
             self._advance(ts)
         engine = self._engines.get(instrument_id)
         if engine is not None:
             engine.ts_event = ts
             engine.ts_init = self._clock.timestamp_ns()
-            engine.on_bar_raw(o, h, low, c)
+            engine.on_bar_close(bar, close)
 
     def process_book(self, data: OrderBookSnapshot | OrderBookDeltas) -> None:
         """Update the instrument's L2 book from a snapshot or deltas and match."""
