@@ -203,16 +203,19 @@ class _Shared:
         if table is None or held is None:
             table = self._table = np.empty(SHARED_WINDOW, dtype=object)
             held = self._held = np.zeros(SHARED_WINDOW, dtype=bool)
-        wanted = np.zeros(SHARED_WINDOW, dtype=bool)
-        wanted[slots] = True
-        missing = np.flatnonzero(wanted & ~held)
-        if len(missing):  # values new to the table: the window's objects, made if need be
+        present = held[slots]
+        if not bool(present.all()):  # values new to the table: the window's objects, made if need be
+            wanted = np.zeros(SHARED_WINDOW, dtype=bool)
+            wanted[slots[~present]] = True
+            missing = np.flatnonzero(wanted)
             window, base = self.window, self.base
+            fresh: list[Price | Quantity] = []
             for slot in missing.tolist():
                 shared = window[slot]
                 if shared is None:
                     shared = window[slot] = self._make((base + slot) * step)
-                table[slot] = shared
+                fresh.append(shared)
+            table[missing] = np.fromiter(fresh, dtype=object, count=len(fresh))
             held[missing] = True
         return cast(list[Any], table[slots].tolist())
 
@@ -501,23 +504,27 @@ class Backtest:
             if kind is DataKind.BARS:
                 assert bar_type is not None
                 # Python ints for the time and the close (the core reads them natively), the shared
-                # objects for the bar's fields; one block alive at a time.
-                close = columns["close"][begin:end]
+                # objects of the open, high, low and volume gathered at once (a Python int and a
+                # lookup each would cost more); one block alive at a time.
                 stopped = self._replay_bars(
-                    columns["ts"][begin:end].tolist(), close.tolist(), prices.objects(columns["open"][begin:end]),
-                    prices.objects(columns["high"][begin:end]), prices.objects(columns["low"][begin:end]),
-                    prices.objects(close), sizes.objects(columns["volume"][begin:end]), bar_type, iid,
+                    columns["ts"][begin:end].tolist(), columns["close"][begin:end].tolist(),
+                    prices.objects(columns["open"][begin:end]), prices.objects(columns["high"][begin:end]),
+                    prices.objects(columns["low"][begin:end]), sizes.objects(columns["volume"][begin:end]),
+                    bar_type, iid, prices,
                 )  # fmt: skip
             else:
-                chunk = {name: column[begin:end].tolist() for name, column in columns.items()}
-                stopped = self._replay_quotes(chunk, iid, prices, sizes)
-                chunk.clear()  # before the next block is built: one block of Python ints alive at a time
+                # Every field of a quote is read as an int by the core: Python ints, then one lookup each.
+                stopped = self._replay_quotes(
+                    columns["ts"][begin:end].tolist(), columns["bid_price"][begin:end].tolist(),
+                    columns["ask_price"][begin:end].tolist(), columns["bid_size"][begin:end].tolist(),
+                    columns["ask_size"][begin:end].tolist(), iid, prices, sizes,
+                )  # fmt: skip
             if stopped:
                 return
 
     def _replay_bars(
         self, ts_col: list[int], c_col: list[int], opens: list[Any], highs: list[Any], lows: list[Any],
-        closes: list[Any], volumes: list[Any], bar_type: BarType, iid: InstrumentId,
+        volumes: list[Any], bar_type: BarType, iid: InstrumentId, prices: _Shared,
     ) -> bool:  # fmt: skip
         engine = self.data_engine  # called as a method: a native call when compiled
         ts_objects = cast(list[Any], ts_col)
@@ -533,8 +540,8 @@ class Backtest:
                 return True
             c = c_col[i]
             bar = _BAR_CLS(
-                bar_type=bar_type, open=opens[i], high=highs[i], low=lows[i], close=closes[i], volume=volumes[i],
-                ts_event=ts_object, ts_init=ts_object,
+                bar_type=bar_type, open=opens[i], high=highs[i], low=lows[i], close=cast(Price, prices.get(c)),
+                volume=volumes[i], ts_event=ts_object, ts_init=ts_object,
             )  # fmt: skip
             topic = self._stream_topic
             if topic is not None:
@@ -544,10 +551,11 @@ class Backtest:
             self._leave()
         return False
 
-    def _replay_quotes(self, chunk: dict[str, list[int]], iid: InstrumentId, prices: _Shared, sizes: _Shared) -> bool:
+    def _replay_quotes(
+        self, ts_col: list[int], bid_col: list[int], ask_col: list[int], bsz_col: list[int], asz_col: list[int],
+        iid: InstrumentId, prices: _Shared, sizes: _Shared,
+    ) -> bool:  # fmt: skip
         engine = self.data_engine
-        ts_col, bid_col, ask_col = chunk["ts"], chunk["bid_price"], chunk["ask_price"]
-        bsz_col, asz_col = chunk["bid_size"], chunk["ask_size"]
         ts_objects = cast(list[Any], ts_col)
         for i in range(len(ts_col)):
             ts_object = ts_objects[i]  # one int object for both fields (see ``_replay_bars``)
