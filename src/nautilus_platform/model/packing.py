@@ -7,6 +7,7 @@ from typing import Any, Final
 
 import msgspec
 
+from nautilus_platform.model.commands import SubmitOrder
 from nautilus_platform.model.orders import Order
 
 _ASTUPLE: Final = msgspec.structs.astuple
@@ -64,18 +65,45 @@ def block_row(struct: Any, plan: FlatPlan, plans: dict[type, FlatPlan], plain: d
     return values
 
 
-def append_entry(message: Any, plans: dict[type, FlatPlan], plain: dict[str, str], buffer: bytearray) -> None:
+#: The tag of the entry ``[SAME_INIT_TAG]``: the ``OrderInitialized`` of the order that the entry
+#: before it, a ``SubmitOrder``, carries (the execution engine journals that event right after the
+#: command; the row would repeat the command's order).
+SAME_INIT_TAG: Final = "^init"
+_SAME_INIT_ENTRY: Final = MSGPACK_ENCODER.encode([SAME_INIT_TAG])
+_SUBMIT_ORDER: Final = SubmitOrder
+
+
+class BlockState:
+    """What a block's encoder keeps between its entries: one plain copy of each identifier
+    (``block_row``) and the ``OrderInitialized`` the next entry may stand for (``SAME_INIT_TAG``).
+    A new block starts with a new state."""
+
+    __slots__ = ("pending_init", "plain")
+
+    def __init__(self) -> None:
+        self.plain: dict[str, str] = {}
+        self.pending_init: object = None
+
+
+def append_entry(message: Any, plans: dict[type, FlatPlan], state: BlockState, buffer: bytearray) -> None:
     """Append one journal block entry for ``message`` to ``buffer``: the msgpack array
     ``[tag, *field values]``, the values in declaration order (``astuple``) with identifiers as
-    plain strings and an ``Order`` as the values of its ``OrderInitialized`` (``block_row``).
+    plain strings and an ``Order`` as the values of its ``OrderInitialized`` (``block_row``); the
+    ``OrderInitialized`` of the order the previous entry (a ``SubmitOrder``) carries is written as
+    ``[SAME_INIT_TAG]``.
 
     ``plans`` maps each message class to its ``FlatPlan`` (a class without one raises
-    ``KeyError``); ``plain`` keeps one plain copy of each identifier (the caller empties it now and
-    then). Values that are structs themselves (prices, money, balances) stay as they are; an
-    identifier nested inside one still goes through ``encode_hook``. A message with an amount
-    beyond 64 bits is written as a ``BIG_INT_EXT_CODE`` extension holding its JSON instead."""
+    ``KeyError``); ``state`` is the block's (``BlockState``). Values that are structs themselves
+    (prices, money, balances) stay as they are; an identifier nested inside one still goes
+    through ``encode_hook``. A message with an amount beyond 64 bits is written as a
+    ``BIG_INT_EXT_CODE`` extension holding its JSON instead."""
+    pending = state.pending_init
+    state.pending_init = None
+    if message is pending and pending is not None:
+        buffer += _SAME_INIT_ENTRY
+        return
     plan = plans[type(message)]
-    item = block_row(message, plan, plans, plain)
+    item = block_row(message, plan, plans, state.plain)
     item.insert(0, plan[0])
     start = len(buffer)
     try:
@@ -86,13 +114,15 @@ def append_entry(message: Any, plans: dict[type, FlatPlan], plain: dict[str, str
     except Exception:
         del buffer[start:]  # nothing half-written stays behind
         raise
+    if type(message) is _SUBMIT_ORDER:
+        state.pending_init = message.order.init
 
 
 def append_entries(messages: list[Any], plans: dict[type, FlatPlan], buffer: bytearray) -> None:
-    """``append_entry`` for each of ``messages``, in order, sharing one ``plain``."""
-    plain: dict[str, str] = {}
+    """``append_entry`` for each of ``messages``, in order, as one block."""
+    state = BlockState()
     for message in messages:
-        append_entry(message, plans, plain, buffer)
+        append_entry(message, plans, state, buffer)
 
 
 def block_header(count: int) -> bytes:

@@ -57,6 +57,7 @@ from nautilus_platform.model.packing import (
     BIG_INT_EXT_CODE,
     JSON_ENCODER,
     MSGPACK_ENCODER,
+    SAME_INIT_TAG,
     FlatPlan,
     append_entries,
     block_header,
@@ -211,8 +212,9 @@ FLAT_PLANS: Final[dict[type, FlatPlan]] = {cls: _flat_plan(cls) for cls in MESSA
 def encode_block(messages: list[Message]) -> bytes:
     """Many messages as one journal block: a msgpack array with one entry per message, ``[tag,
     *field values]`` in declaration order (no field names), identifiers written as the plain
-    strings they are (msgspec encodes them without calling the hook), and a message holding an
-    amount beyond 64 bits as the extension ``encode`` writes for it.
+    strings they are (msgspec encodes them without calling the hook), a message holding an
+    amount beyond 64 bits as the extension ``encode`` writes for it, and the ``OrderInitialized``
+    of the order a ``SubmitOrder`` just before it carries as ``[SAME_INIT_TAG]``.
 
     ``CompactJournal`` writes the same entries one at a time as they are appended."""
     buffer = bytearray(block_header(len(messages)))
@@ -249,8 +251,10 @@ _ROW_CLASSES: Final[dict[type, type[msgspec.Struct]]] = {row: cls for cls, row i
 _ORDER_FIELDS: Final[dict[type, tuple[str, ...]]] = {
     row: tuple(FLAT_PLANS[cls][1][index] for index in FLAT_PLANS[cls][3]) for cls, row in _ROW_TYPES.items()
 }
+#: ``[SAME_INIT_TAG]``: the ``OrderInitialized`` of the order of the ``SubmitOrder`` before it.
+_SAME_INIT_ROW: Final = msgspec.defstruct("SameInitRow", [], array_like=True, tag=SAME_INIT_TAG, frozen=True, gc=False)
 _BLOCK_DECODER: Final = msgspec.msgpack.Decoder(
-    list[Union[(*_ROW_TYPES.values(), msgspec.msgpack.Ext)]],  # type: ignore[misc]
+    list[Union[(*_ROW_TYPES.values(), _SAME_INIT_ROW, msgspec.msgpack.Ext)]],  # type: ignore[misc]
     dec_hook=_dec_hook,
 )
 _ASDICT: Final = msgspec.structs.asdict
@@ -274,7 +278,18 @@ def decode_block(data: bytes) -> list[Message]:
     """The messages ``encode_block`` (or a ``CompactJournal``) wrote, in order, validated again as
     they are rebuilt; raises ``ValidationError`` naming ``data`` on bad input."""
     try:
-        return [_from_entry(entry) for entry in _BLOCK_DECODER.decode(data)]
+        messages: list[Message] = []
+        for entry in _BLOCK_DECODER.decode(data):
+            if type(entry) is _SAME_INIT_ROW:
+                previous = messages[-1] if messages else None
+                if not isinstance(previous, SubmitOrder):
+                    raise ValidationError(
+                        "data", SAME_INIT_TAG, "must follow a SubmitOrder (it stands for its order's OrderInitialized)"
+                    )
+                messages.append(previous.order.init)
+            else:
+                messages.append(_from_entry(entry))
+        return messages
     except (msgspec.DecodeError, msgspec.ValidationError, NautilusError) as exc:
         if isinstance(exc, ValidationError) and exc.field == "data":
             raise

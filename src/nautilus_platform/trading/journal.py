@@ -7,6 +7,7 @@ layer, behind the same protocol):
   every entry (about 2.4 KB of resident memory per order of the ``orders`` benchmark flow).
 - ``CompactJournal`` encodes each entry as it is appended (the codec's block format,
   ``model.serialization.encode_block``: its tag and field values, identifiers as plain strings)
+  (an ``OrderInitialized`` right after its ``SubmitOrder`` as a reference to the command's order)
   and compresses every full block with zlib on a worker thread: about 10-16 bytes per entry.
   Reading decodes the blocks back to equal entries, validated again (an ``Order`` inside a
   command comes back rebuilt from its ``OrderInitialized`` as it was issued).
@@ -22,7 +23,7 @@ from typing import Final, Protocol
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.model.commands import Command
 from nautilus_platform.model.events import Event
-from nautilus_platform.model.packing import append_entry, block_header
+from nautilus_platform.model.packing import BlockState, append_entry, block_header
 from nautilus_platform.model.serialization import FLAT_PLANS, decode_block
 
 Entry = Command | Event
@@ -76,7 +77,7 @@ class CompactJournal:
     trading. The compressed bytes are the same either way.
     """
 
-    __slots__ = ("_blocks", "_buffer", "_count", "_executor", "_in_buffer", "_level", "_plain", "block_size")
+    __slots__ = ("_blocks", "_buffer", "_count", "_executor", "_in_buffer", "_level", "_state", "block_size")
 
     def __init__(self, block_size: int = 4096, compression_level: int = 1, background: bool = True) -> None:
         if type(block_size) is not int or not 0 < block_size < 2**32:
@@ -88,7 +89,7 @@ class CompactJournal:
         self._blocks: list[bytes | Future[bytes]] = []
         self._buffer = bytearray()  # the entries of the block being written
         self._in_buffer = 0
-        self._plain: dict[str, str] = {}  # the block's plain copies of identifiers
+        self._state = BlockState()  # what the block's encoder keeps between entries
         self._count = 0
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal-zlib") if background else None
 
@@ -96,7 +97,7 @@ class CompactJournal:
         """Append ``entry`` and return its sequence number; an object that is not an event or
         command raises ``ValidationError`` and leaves the journal as it was."""
         try:
-            append_entry(entry, _PLANS, self._plain, self._buffer)
+            append_entry(entry, _PLANS, self._state, self._buffer)
         except KeyError as exc:
             raise ValidationError(
                 "message", type(entry).__name__, "is not an event or command the codec knows"
@@ -112,7 +113,7 @@ class CompactJournal:
         body = self._buffer
         self._buffer = bytearray()
         self._in_buffer = 0
-        self._plain = {}
+        self._state = BlockState()
         executor = self._executor
         if executor is None:
             self._blocks.append(_compress(header, body, self._level))

@@ -259,6 +259,8 @@ def test_a_block_keeps_an_order_as_issued_not_as_it_is_later() -> None:
         [5],
         [["OrderSubmitted", 1, 2, "S-1", "AAPL.XNAS", "O-1", "no account"]],
         [msgspec.msgpack.Ext(7, b"{}")],
+        [["^init"]],  # the OrderInitialized of a SubmitOrder that is not there
+        [["^init", 1]],
     ],
 )
 def test_a_bad_block_raises_validation_error(blob: Any) -> None:

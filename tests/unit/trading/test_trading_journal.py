@@ -7,8 +7,8 @@ import pytest
 
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.model.commands import SubmitOrder, SubmitOrderList
-from nautilus_platform.model.events import OrderFilled
-from nautilus_platform.model.packing import BIG_INT_EXT_CODE
+from nautilus_platform.model.events import OrderFilled, OrderInitialized
+from nautilus_platform.model.packing import BIG_INT_EXT_CODE, SAME_INIT_TAG
 from nautilus_platform.model.serialization import decode_block, encode, encode_block
 from nautilus_platform.model.values import USD, Money
 from nautilus_platform.service.demo import DemoConfig, run_demo
@@ -40,6 +40,27 @@ def test_compact_journal_gives_back_equal_entries_in_order(block_size: int) -> N
             assert after == before
     middle = len(original) // 2 + 1
     assert [seq for seq, _ in compact.entries(middle)] == list(range(middle, len(original) + 1))
+
+
+def test_the_order_initialized_after_its_submit_order_is_written_as_a_reference() -> None:
+    entries = [entry for _, entry in _session().entries()]
+    k = next(i for i, entry in enumerate(entries) if isinstance(entry, SubmitOrder))
+    submit, init, after = entries[k], entries[k + 1], entries[k + 2]
+    assert isinstance(submit, SubmitOrder) and init is submit.order.init  # what the engine journals
+    data = encode_block([submit, init, after])
+    assert msgspec.msgpack.decode(data)[1] == [SAME_INIT_TAG]
+    back = decode_block(data)
+    assert type(back[1]) is OrderInitialized and back[1] == init and back[2] == after
+    # an equal event that is not the command's own, or one that does not follow it, is written in full
+    copy = msgspec.structs.replace(init)
+    assert msgspec.msgpack.decode(encode_block([submit, copy]))[1][0] == "OrderInitialized"
+    assert msgspec.msgpack.decode(encode_block([submit, after, init]))[2][0] == "OrderInitialized"
+    # a block never refers to the one before it: the event opening a block is written in full
+    compact = CompactJournal(block_size=k + 1, background=False)
+    for entry in entries[: k + 3]:
+        compact.append(entry)
+    assert compact.packed_bytes > 0  # the first block, ending with the SubmitOrder, is packed
+    assert [entry for _, entry in compact.entries()][k + 1] == init
 
 
 def test_compact_journal_replays_to_the_same_state() -> None:
