@@ -16,6 +16,7 @@ layer, behind the same protocol):
 from __future__ import annotations
 
 import zlib
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Final, Protocol
@@ -28,6 +29,8 @@ from nautilus_platform.model.serialization import FLAT_PLANS, decode_block
 
 Entry = Command | Event
 _PLANS: Final = FLAT_PLANS
+#: Full blocks a ``CompactJournal`` lets wait for its compression thread before it waits itself.
+MAX_COMPRESSING_BLOCKS: Final = 4
 
 
 class Journal(Protocol):
@@ -62,9 +65,14 @@ class InMemoryJournal:
             yield index + 1, self._entries[index]
 
 
+def _done(block: bytes | Future[bytes]) -> bool:
+    return not isinstance(block, Future) or block.done()
+
+
 def _compress(header: bytes, body: bytearray, level: int) -> bytes:
-    compressor = zlib.compressobj(level)
-    return compressor.compress(header) + compressor.compress(body) + compressor.flush()
+    # One call that releases the GIL: on the worker thread each call that takes it back again
+    # waits for the trading thread's switch interval.
+    return zlib.compress(header + body, level)
 
 
 class CompactJournal:
@@ -74,10 +82,15 @@ class CompactJournal:
     the same for every entry), so the entry objects are not kept and no append stalls to encode
     a whole block (before 2026-12-06 the append that completed a block of 4,096 took 3-7 ms). With ``background=True`` (the default) the zlib compression
     of a full block, which releases the GIL, runs on one worker thread, so it overlaps with
-    trading. The compressed bytes are the same either way.
+    trading. The compressed bytes are the same either way. At most ``MAX_COMPRESSING_BLOCKS``
+    full blocks wait for that thread (each holds its uncompressed bytes): the thread needs the
+    GIL to start and finish each block, so a fast trading thread can outrun it, and the journal
+    then waits for the oldest instead of letting the backlog grow.
     """
 
-    __slots__ = ("_blocks", "_buffer", "_count", "_executor", "_in_buffer", "_level", "_state", "block_size")
+    __slots__ = (
+        "_blocks", "_buffer", "_compressing", "_count", "_executor", "_in_buffer", "_level", "_state", "block_size",
+    )  # fmt: skip
 
     def __init__(self, block_size: int = 4096, compression_level: int = 1, background: bool = True) -> None:
         if type(block_size) is not int or not 0 < block_size < 2**32:
@@ -87,6 +100,7 @@ class CompactJournal:
         self.block_size = block_size
         self._level = compression_level
         self._blocks: list[bytes | Future[bytes]] = []
+        self._compressing: deque[int] = deque()  # indices of the blocks sent to the worker, oldest first
         self._buffer = bytearray()  # the entries of the block being written
         self._in_buffer = 0
         self._state = BlockState()  # what the block's encoder keeps between entries
@@ -117,8 +131,18 @@ class CompactJournal:
         executor = self._executor
         if executor is None:
             self._blocks.append(_compress(header, body, self._level))
-        else:
-            self._blocks.append(executor.submit(_compress, header, body, self._level))
+            return
+        blocks, compressing = self._blocks, self._compressing
+        blocks.append(executor.submit(_compress, header, body, self._level))
+        compressing.append(len(blocks) - 1)
+        while compressing and (len(compressing) > MAX_COMPRESSING_BLOCKS or _done(blocks[compressing[0]])):
+            self._block(compressing.popleft())  # the oldest: done, or waited for
+
+    @property
+    def compressing(self) -> int:
+        """Full blocks handed to the compression thread and not yet collected (at most
+        ``MAX_COMPRESSING_BLOCKS`` after each append)."""
+        return len(self._compressing)
 
     def __len__(self) -> int:
         return self._count
@@ -138,6 +162,7 @@ class CompactJournal:
         """Finish compressions in flight and stop the worker thread."""
         for index in range(len(self._blocks)):
             self._block(index)
+        self._compressing.clear()
         if self._executor is not None:
             self._executor.shutdown(wait=True)
             self._executor = None

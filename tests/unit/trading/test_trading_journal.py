@@ -12,7 +12,7 @@ from nautilus_platform.model.packing import BIG_INT_EXT_CODE, SAME_INIT_TAG
 from nautilus_platform.model.serialization import decode_block, encode, encode_block
 from nautilus_platform.model.values import USD, Money
 from nautilus_platform.service.demo import DemoConfig, run_demo
-from nautilus_platform.trading.journal import CompactJournal, InMemoryJournal
+from nautilus_platform.trading.journal import MAX_COMPRESSING_BLOCKS, CompactJournal, InMemoryJournal
 from nautilus_platform.trading.replay import replay_journal
 
 
@@ -100,6 +100,19 @@ def test_background_compression_gives_the_same_blocks() -> None:
     assert [encode(e) for _, e in background.entries()] == [encode(e) for _, e in foreground.entries()]
     background.close()
     assert len(list(background.entries())) == len(entries)
+
+
+def test_blocks_waiting_for_compression_are_bounded() -> None:
+    entries = [entry for _, entry in _session().entries()][:300]
+    journal = CompactJournal(block_size=1)  # a full block with every entry: the worker falls behind
+    waiting = []
+    for entry in entries:
+        journal.append(entry)
+        waiting.append(journal.compressing)
+    assert 1 <= max(waiting) <= MAX_COMPRESSING_BLOCKS
+    assert [encode(e) for _, e in journal.entries()] == [encode(e) for e in entries]
+    journal.close()
+    assert journal.compressing == 0
 
 
 def test_a_block_with_an_amount_beyond_64_bits_falls_back_and_reads_back() -> None:
