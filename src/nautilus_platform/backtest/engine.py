@@ -59,9 +59,7 @@ class BacktestCore(TradingCore, Protocol):
 
     def process(self, data: MarketData) -> None: ...
 
-    def process_quote_raw(
-        self, quote: QuoteTick, instrument_id: InstrumentId, ts: int, bid: int, ask: int, bid_size: int, ask_size: int
-    ) -> None: ...
+    def process_quote_raw(self, quote: QuoteTick, instrument_id: InstrumentId, ts: int, bid: int, ask: int) -> None: ...
 
     def process_bar_raw(
         self, bar: Bar, bar_type: BarType, instrument_id: InstrumentId, ts: int, close: int
@@ -513,11 +511,13 @@ class Backtest:
                     bar_type, iid, prices,
                 )  # fmt: skip
             else:
-                # Every field of a quote is read as an int by the core: Python ints, then one lookup each.
+                # The time and prices as Python ints (the core reads them natively) with one lookup
+                # each for their objects; the sizes, read from the quote when an order needs them,
+                # as objects gathered at once.
                 stopped = self._replay_quotes(
                     columns["ts"][begin:end].tolist(), columns["bid_price"][begin:end].tolist(),
-                    columns["ask_price"][begin:end].tolist(), columns["bid_size"][begin:end].tolist(),
-                    columns["ask_size"][begin:end].tolist(), iid, prices, sizes,
+                    columns["ask_price"][begin:end].tolist(), sizes.objects(columns["bid_size"][begin:end]),
+                    sizes.objects(columns["ask_size"][begin:end]), iid, prices,
                 )  # fmt: skip
             if stopped:
                 return
@@ -552,8 +552,8 @@ class Backtest:
         return False
 
     def _replay_quotes(
-        self, ts_col: list[int], bid_col: list[int], ask_col: list[int], bsz_col: list[int], asz_col: list[int],
-        iid: InstrumentId, prices: _Shared, sizes: _Shared,
+        self, ts_col: list[int], bid_col: list[int], ask_col: list[int], bid_sizes: list[Any], ask_sizes: list[Any],
+        iid: InstrumentId, prices: _Shared,
     ) -> bool:  # fmt: skip
         engine = self.data_engine
         ts_objects = cast(list[Any], ts_col)
@@ -565,16 +565,15 @@ class Backtest:
                 continue
             if action == _STOP:
                 return True
-            bid, ask, bsz, asz = bid_col[i], ask_col[i], bsz_col[i], asz_col[i]
+            bid, ask = bid_col[i], ask_col[i]
             quote = _QUOTE_CLS(
                 instrument_id=iid, bid_price=cast(Price, prices.get(bid)), ask_price=cast(Price, prices.get(ask)),
-                bid_size=cast(Quantity, sizes.get(bsz)), ask_size=cast(Quantity, sizes.get(asz)),
-                ts_event=ts_object, ts_init=ts_object,
+                bid_size=bid_sizes[i], ask_size=ask_sizes[i], ts_event=ts_object, ts_init=ts_object,
             )  # fmt: skip
             topic = self._stream_topic
             if topic is not None:
-                engine.process_quote_ordered(topic, quote, iid, t, bid, ask, bsz, asz)
-            elif engine.process_quote_raw(quote, iid, t, bid, ask, bsz, asz) and self._in_order:
+                engine.process_quote_ordered(topic, quote, iid, t, bid, ask)
+            elif engine.process_quote_raw(quote, iid, t, bid, ask) and self._in_order:
                 self._stream_topic = engine.stream_topic(iid)
             self._leave()
         return False

@@ -49,9 +49,7 @@ class DataSink(Protocol):
 
     def process(self, data: MarketData) -> None: ...
 
-    def process_quote_raw(
-        self, quote: QuoteTick, instrument_id: InstrumentId, ts: int, bid: int, ask: int, bid_size: int, ask_size: int
-    ) -> None: ...
+    def process_quote_raw(self, quote: QuoteTick, instrument_id: InstrumentId, ts: int, bid: int, ask: int) -> None: ...
 
     def process_bar_raw(
         self, bar: Bar, bar_type: BarType, instrument_id: InstrumentId, ts: int, close: int
@@ -62,9 +60,7 @@ class RawDataSink:
     """A ``DataSink`` base whose raw entry points a compiled engine calls natively (the trading
     node derives from it); any other sink is called through the protocol."""
 
-    def process_quote_raw(
-        self, quote: QuoteTick, instrument_id: InstrumentId, ts: int, bid: int, ask: int, bid_size: int, ask_size: int
-    ) -> None:
+    def process_quote_raw(self, quote: QuoteTick, instrument_id: InstrumentId, ts: int, bid: int, ask: int) -> None:
         raise NotImplementedError
 
     def process_bar_raw(self, bar: Bar, bar_type: BarType, instrument_id: InstrumentId, ts: int, close: int) -> None:
@@ -102,9 +98,8 @@ class MarketDataEngine:
         if kind is QuoteTick:
             quote: QuoteTick = item  # type: ignore[assignment]
             return self.process_quote_raw(
-                quote, quote.instrument_id, quote.ts_event, quote.bid_price.raw, quote.ask_price.raw,
-                quote.bid_size.raw, quote.ask_size.raw,
-            )  # fmt: skip
+                quote, quote.instrument_id, quote.ts_event, quote.bid_price.raw, quote.ask_price.raw
+            )
         if kind is Bar:
             bar: Bar = item  # type: ignore[assignment]
             bar_type = bar.bar_type
@@ -124,27 +119,26 @@ class MarketDataEngine:
             self._aggregate(kind, instrument_id, item)
         return True
 
-    def process_quote_raw(
-        self, quote: QuoteTick, instrument_id: InstrumentId, ts: int, bid: int, ask: int, bid_size: int, ask_size: int
-    ) -> bool:
-        """``process(quote)`` with the quote's fields already read (a columnar replay has them as ints)."""
+    def process_quote_raw(self, quote: QuoteTick, instrument_id: InstrumentId, ts: int, bid: int, ask: int) -> bool:
+        """``process(quote)`` with the quote's instrument, time and raw prices already read (a
+        columnar replay has them as ints; the sizes are read from the quote when an order needs
+        them)."""
         topic = self._topic_of((QuoteTick, instrument_id), quote, instrument_id, ts)
         if topic is None:
             return False
-        self.process_quote_ordered(topic, quote, instrument_id, ts, bid, ask, bid_size, ask_size)
+        self.process_quote_ordered(topic, quote, instrument_id, ts, bid, ask)
         return True
 
     def process_quote_ordered(
-        self, topic: str, quote: QuoteTick, instrument_id: InstrumentId, ts: int, bid: int, ask: int, bid_size: int,
-        ask_size: int,
-    ) -> None:  # fmt: skip
+        self, topic: str, quote: QuoteTick, instrument_id: InstrumentId, ts: int, bid: int, ask: int
+    ) -> None:
         """``process_quote_raw`` without the per-item checks, for a replay that has checked its whole
         stream itself (see ``stream_topic``)."""
         sink = self._raw_sink
         if sink is not None:
-            sink.process_quote_raw(quote, instrument_id, ts, bid, ask, bid_size, ask_size)
+            sink.process_quote_raw(quote, instrument_id, ts, bid, ask)
         else:
-            self.core.process_quote_raw(quote, instrument_id, ts, bid, ask, bid_size, ask_size)
+            self.core.process_quote_raw(quote, instrument_id, ts, bid, ask)
         self.bus.publish(topic, quote)
         self.processed += 1
         if self._aggregators:

@@ -171,10 +171,7 @@ class TradingNode(RawDataSink):
         kind = type(data)
         if kind is QuoteTick:
             quote: QuoteTick = data  # type: ignore[assignment]
-            self.process_quote_raw(
-                quote, quote.instrument_id, quote.ts_event, quote.bid_price.raw, quote.ask_price.raw,
-                quote.bid_size.raw, quote.ask_size.raw,
-            )  # fmt: skip
+            self.process_quote_raw(quote, quote.instrument_id, quote.ts_event, quote.bid_price.raw, quote.ask_price.raw)
             return
         if kind is Bar:
             bar: Bar = data  # type: ignore[assignment]
@@ -205,17 +202,16 @@ class TradingNode(RawDataSink):
             if venue is not None:
                 venue.process_book(book)
 
-    def process_quote_raw(
-        self, quote: QuoteTick, instrument_id: InstrumentId, ts: int, bid: int, ask: int, bid_size: int, ask_size: int
-    ) -> None:
-        """``process(quote)`` with the quote's fields already read (a columnar replay has them as ints)."""
+    def process_quote_raw(self, quote: QuoteTick, instrument_id: InstrumentId, ts: int, bid: int, ask: int) -> None:
+        """``process(quote)`` with the quote's instrument, time and raw prices already read (a
+        columnar replay has them as ints)."""
         self._advance_clock(ts)
         cache = self.cache
         cache.add_quote_raw(quote, instrument_id, bid, ask)
         self.portfolio.on_mark(instrument_id, (bid + ask) // 2)
         venue = self._venue_of.get(instrument_id)
         if venue is not None:
-            venue.process_quote_raw(instrument_id, ts, bid, ask, bid_size, ask_size)
+            venue.process_quote_raw(instrument_id, ts, bid, ask, quote)
 
     def process_bar_raw(self, bar: Bar, bar_type: BarType, instrument_id: InstrumentId, ts: int, close: int) -> None:
         """``process(bar)`` with the bar's type, instrument, time and raw close already read (a

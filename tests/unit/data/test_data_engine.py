@@ -25,8 +25,7 @@ class FakeCore:
         self.processed.append(data)
 
     def process_quote_raw(self, quote: QuoteTick, *fields: object) -> None:
-        assert fields == (quote.instrument_id, quote.ts_event, quote.bid_price.raw, quote.ask_price.raw,
-                          quote.bid_size.raw, quote.ask_size.raw)  # fmt: skip
+        assert fields == (quote.instrument_id, quote.ts_event, quote.bid_price.raw, quote.ask_price.raw)
         self.processed.append(quote)
 
     def process_bar_raw(self, bar: Bar, *fields: object) -> None:

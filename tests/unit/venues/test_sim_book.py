@@ -31,6 +31,19 @@ def test_l1_from_quote_takes_displayed_size_then_nothing() -> None:
     assert book.available(False, raw("99.99")) == qty(10).raw
 
 
+def test_l1_sizes_come_from_the_latest_quote_and_what_was_taken() -> None:
+    book = L1Book()
+    book.apply_quote(quote("99", "101", 10, 20))
+    book.apply_quote(quote("98", "102", 7, 8))  # replaced before anything read the sizes
+    assert (book.bid_size, book.ask_size) == (qty(7).raw, qty(8).raw)
+    assert book.take(False, None, qty(3).raw) == [(raw("98"), qty(3).raw)]
+    assert (book.bid_size, book.ask_size) == (qty(4).raw, qty(8).raw)
+    book.apply_quote(quote("97", "103", 5, 6))
+    book.ask_size = qty(1).raw  # set before the quote's sizes were read: the bid keeps the quote's
+    assert (book.bid_size, book.ask_size) == (qty(5).raw, qty(1).raw)
+    assert book.levels(BookSide.BID) == [(raw("97"), qty(5).raw)]
+
+
 def test_l1_from_trades_is_unlimited_until_a_quote() -> None:
     book = L1Book()
     assert book.apply_last(raw("50"))

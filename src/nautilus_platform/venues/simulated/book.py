@@ -33,30 +33,64 @@ UNLIMITED: Final = 1 << 100
 
 
 class L1Book:
-    """Top of book: one bid and one ask level, plus the last traded price."""
+    """Top of book: one bid and one ask level, plus the last traded price.
 
-    __slots__ = ("ask", "ask_size", "bid", "bid_size", "has_quotes", "last")
+    A quote's sizes are read from it when first needed (``bid_size``/``ask_size``): most quotes
+    are replaced before any order takes from them."""
+
+    __slots__ = ("_ask_size", "_bid_size", "_sizes_of", "ask", "bid", "has_quotes", "last")
 
     is_l2: Final = False
 
     def __init__(self) -> None:
         self.bid: int | None = None
         self.ask: int | None = None
-        self.bid_size = 0
-        self.ask_size = 0
+        self._bid_size = 0
+        self._ask_size = 0
+        self._sizes_of: QuoteTick | None = None  # the quote whose sizes the levels have, not read yet
         self.last: int | None = None
         self.has_quotes = False
 
+    @property
+    def bid_size(self) -> int:
+        if self._sizes_of is not None:
+            self._read_sizes()
+        return self._bid_size
+
+    @bid_size.setter
+    def bid_size(self, size: int) -> None:
+        if self._sizes_of is not None:
+            self._read_sizes()
+        self._bid_size = size
+
+    @property
+    def ask_size(self) -> int:
+        if self._sizes_of is not None:
+            self._read_sizes()
+        return self._ask_size
+
+    @ask_size.setter
+    def ask_size(self, size: int) -> None:
+        if self._sizes_of is not None:
+            self._read_sizes()
+        self._ask_size = size
+
+    def _read_sizes(self) -> None:
+        quote = self._sizes_of
+        assert quote is not None
+        self._sizes_of = None
+        self._bid_size = quote.bid_size.raw
+        self._ask_size = quote.ask_size.raw
+
     def apply_quote(self, quote: QuoteTick) -> None:
         """Replace both levels with the quote's prices and displayed sizes."""
-        self.apply_quote_raw(quote.bid_price.raw, quote.ask_price.raw, quote.bid_size.raw, quote.ask_size.raw)
+        self.apply_quote_raw(quote.bid_price.raw, quote.ask_price.raw, quote)
 
-    def apply_quote_raw(self, bid: int, ask: int, bid_size: int, ask_size: int) -> None:
-        """``apply_quote`` from raw prices and sizes."""
+    def apply_quote_raw(self, bid: int, ask: int, quote: QuoteTick) -> None:
+        """``apply_quote`` with the quote's raw prices already read (its sizes are read when needed)."""
         self.bid = bid
         self.ask = ask
-        self.bid_size = bid_size
-        self.ask_size = ask_size
+        self._sizes_of = quote
         self.has_quotes = True
 
     def apply_last(self, price_raw: int) -> bool:
@@ -66,7 +100,7 @@ class L1Book:
         if self.has_quotes:
             return False
         self.bid = self.ask = boxed
-        self.bid_size = self.ask_size = UNLIMITED
+        self._bid_size = self._ask_size = UNLIMITED
         return True
 
     def take(self, is_buy: bool, limit_raw: int | None, qty_raw: int) -> list[tuple[int, int]]:

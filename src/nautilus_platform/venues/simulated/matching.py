@@ -504,14 +504,15 @@ class MatchingEngine:
     # -- market data -------------------------------------------------------------------------
     def on_quote(self, quote: QuoteTick) -> None:
         """Update an L1 book from a quote (an L2 book ignores quotes), then match."""
-        self.on_quote_raw(quote.bid_price.raw, quote.ask_price.raw, quote.bid_size.raw, quote.ask_size.raw)
+        self.on_quote_raw(quote.bid_price.raw, quote.ask_price.raw, quote)
 
-    def on_quote_raw(self, bid: int, ask: int, bid_size: int, ask_size: int) -> None:
-        """``on_quote`` from raw prices and sizes."""
+    def on_quote_raw(self, bid: int, ask: int, quote: QuoteTick) -> None:
+        """``on_quote`` with the quote's raw prices already read (the book reads its sizes when an
+        order needs them)."""
         book = self.book
         if isinstance(book, L2Book):
             return
-        book.apply_quote_raw(bid, ask, bid_size, ask_size)
+        book.apply_quote_raw(bid, ask, quote)
         self._bar_driven = False
         if self._conditionals:
             self._check_conditionals(False, True)

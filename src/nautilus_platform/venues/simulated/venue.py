@@ -256,22 +256,17 @@ class SimulatedVenue:
     # -- market data and time ----------------------------------------------------------------
     def process_quote(self, quote: QuoteTick) -> None:
         """Update the instrument's L1 book from a quote and match."""
-        self.process_quote_raw(
-            quote.instrument_id, quote.ts_event, quote.bid_price.raw, quote.ask_price.raw, quote.bid_size.raw,
-            quote.ask_size.raw,
-        )  # fmt: skip
+        self.process_quote_raw(quote.instrument_id, quote.ts_event, quote.bid_price.raw, quote.ask_price.raw, quote)
 
-    def process_quote_raw(
-        self, instrument_id: InstrumentId, ts: int, bid: int, ask: int, bid_size: int, ask_size: int
-    ) -> None:
-        """``process_quote`` from the quote's raw fields."""
+    def process_quote_raw(self, instrument_id: InstrumentId, ts: int, bid: int, ask: int, quote: QuoteTick) -> None:
+        """``process_quote`` with the quote's instrument, time and raw prices already read."""
         if self._heap and self._heap[0][0] <= ts:
             self._advance(ts)
         engine = self._engines.get(instrument_id)
         if engine is not None:
             engine.ts_event = ts
             engine.ts_init = self._clock.timestamp_ns()
-            engine.on_quote_raw(bid, ask, bid_size, ask_size)
+            engine.on_quote_raw(bid, ask, quote)
 
     def process_trade(self, trade: TradeTick) -> None:
         """A trade print: LAST triggers, trade-through fills, and the L1 book before any quote."""
