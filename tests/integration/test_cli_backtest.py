@@ -41,6 +41,13 @@ def test_backtest_a_file_with_params_report_and_export(tmp_path: Path) -> None:
 
 
 @needs_data
+def test_a_run_without_fills_shows_its_amounts_in_the_base_currency() -> None:
+    code, out = run("backtest", "ma-cross", "-d", str(NVDA), *FILE_ARGS, "--end", "1999-02-01", "--cash", "5000 EUR")
+    assert code == 0 and re.search(r"fills +│ +0 │", out), out
+    assert re.search(r"end equity \(EUR\) +│ +5,000\.00 │", out), out
+
+
+@needs_data
 def test_backtest_catalog_data(tmp_path: Path) -> None:
     catalog = str(tmp_path / "cat")
     code, out = run("data", "import", str(NVDA), *FILE_ARGS, "--catalog", catalog)

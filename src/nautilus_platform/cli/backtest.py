@@ -146,14 +146,16 @@ def venue_setup(
 _AMOUNTS: Final = frozenset({"expectancy", "average_win", "average_loss", "fees_paid", "start_equity", "end_equity"})
 
 
-def summary_table(result: BacktestResult) -> Table:
-    """The statistics of a run: amounts in the base currency to its precision, with thousands
-    separators and the currency named; other figures to six significant digits."""
+def summary_table(result: BacktestResult, base: Currency | None = None) -> Table:
+    """The statistics of a run: amounts in the base currency (``base``, else that of the run's
+    first account state) to its precision, with thousands separators and the currency named;
+    other figures to six significant digits."""
     table = Table(title="Backtest summary", title_justify="left")
     table.add_column("metric")
     table.add_column("value", justify="right")
     stats = result.statistics.to_dict()
-    base = next((state.base_currency for state in result.account_states if state.base_currency is not None), None)
+    if base is None:
+        base = next((state.base_currency for state in result.account_states if state.base_currency is not None), None)
     rows: list[tuple[str, object]] = [
         ("items processed", result.items),
         ("orders", len(result.orders)),
@@ -232,7 +234,8 @@ def backtest(
     except NautilusError as exc:
         raise data_cli._fail(exc) from None
     print_data_reports(sources)
-    console.print(summary_table(result))
+    # the equity curve is the first venue's account's (a run without fills has no account state)
+    console.print(summary_table(result, prepared.venues[0].base_currency if prepared.venues else None))
     if result.execution_quality:
         console.print(quality_table(result))
     for error in result.strategy_errors:
