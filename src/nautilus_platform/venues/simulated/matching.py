@@ -530,21 +530,27 @@ class MatchingEngine:
     def on_bar_close(self, bar: Bar, close: int) -> None:
         """``on_bar`` with the bar's raw close already read: the open, high and low are read only
         when an order rests, waits or is held (otherwise nothing can fill on the way)."""
-        if not (self._conditionals or self._held or self._bid_keys or self._ask_keys):
-            book = self.book
-            book.apply_last(close)
-            self._bar_driven = isinstance(book, L1Book) and not book.has_quotes
-            return
-        self.on_bar_raw(bar.open.raw, bar.high.raw, bar.low.raw, close)
+        if self._nothing_waits():
+            self._close_only(close)
+        else:
+            self.on_bar_raw(bar.open.raw, bar.high.raw, bar.low.raw, close)
+
+    def _nothing_waits(self) -> bool:
+        """No order rests, waits for a trigger or is held: a bar can fill nothing on the way."""
+        return not (self._conditionals or self._held or self._bid_keys or self._ask_keys)
+
+    def _close_only(self, close: int) -> None:
+        """A bar when nothing waits: only where it ends matters."""
+        book = self.book
+        book.apply_last(close)
+        self._bar_driven = isinstance(book, L1Book) and not book.has_quotes
 
     def on_bar_raw(self, o: int, h: int, low: int, c: int) -> None:
         """``on_bar`` from the raw open, high, low and close."""
-        book = self.book
-        if not (self._conditionals or self._held or self._bid_keys or self._ask_keys):
-            # Nothing rests, waits or is held: nothing can fill on the way, only where the bar ends.
-            book.apply_last(c)
-            self._bar_driven = isinstance(book, L1Book) and not book.has_quotes
+        if self._nothing_waits():
+            self._close_only(c)
             return
+        book = self.book
         points = (o, h, low, c) if h - o <= o - low else (o, low, h, c)
         previous = None
         for index, point in enumerate(points):
