@@ -85,6 +85,21 @@ def test_bar_data_needs_its_bar_option(tmp_path: Path) -> None:
         assert code == 2 and "invalid bar=None: give --bar with bar data" in out, out
 
 
+@needs_data
+def test_prices_finer_than_the_precision_get_a_hint_naming_the_option() -> None:
+    args = ["-l", "yahoo", "-i", "NVDA.XNAS", "--bar", "1-DAY-LAST"]  # no --price-precision: 2 decimals
+    code, out = run("backtest", "ma-cross", "-d", str(NVDA), *args)
+    out = " ".join(out.split())  # the console wraps long lines
+    assert code == 0 and "2786 rejected" in out, out
+    assert "hint: the file carries prices up to 6 decimals; --price-precision 6 loads its rows exactly" in out, out
+    code, out = run("data", "check", str(NVDA), *args)
+    out = " ".join(out.split())
+    assert "prices carry up to 6 decimals, more than the price precision 2 allows: 2786 rows rejected" in out, out
+    assert "--policy off_increment=repair rounds them to the increment instead" in out, out
+    code, out = run("backtest", "ma-cross", "-d", str(NVDA), *FILE_ARGS)
+    assert code == 0 and "hint:" not in out, out
+
+
 def test_a_file_needs_its_layout_and_instrument(tmp_path: Path) -> None:
     data = tmp_path / "bars.csv"
     data.write_text("Date,Open,High,Low,Close,Volume\n")

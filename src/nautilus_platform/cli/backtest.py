@@ -333,6 +333,9 @@ def print_data_reports(sources: list[DataSource]) -> None:
                 f"{r.rejected} rejected (rejected rows are not traded; `naut data check` shows why)",
                 highlight=False,
             )
+            hint = data_cli.precision_hint(r)
+            if hint is not None:
+                console.print(hint, highlight=False)
 
 
 def _run(prepared: PreparedRun, route: RoutingInstruction | None) -> tuple[BacktestResult, list[DataSource]]:

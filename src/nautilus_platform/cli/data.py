@@ -12,7 +12,7 @@ from rich.table import Table
 
 from nautilus_platform.core.errors import NautilusError, ValidationError
 from nautilus_platform.core.identifiers import InstrumentId
-from nautilus_platform.data import LoadedData, ValidationPolicy, ValidationReport, layout_named, load_market_data
+from nautilus_platform.data import Check, LoadedData, ValidationPolicy, ValidationReport, layout_named, load_market_data
 from nautilus_platform.data.catalog import CatalogData, ParquetCatalog
 from nautilus_platform.data.layouts import FIELDS, DataKind
 from nautilus_platform.model.data import BarSpecification
@@ -121,6 +121,19 @@ def report_tables(report: ValidationReport, issues: int = 10) -> list[Table]:
     return tables
 
 
+def precision_hint(report: ValidationReport) -> str | None:
+    """The options that keep the rows whose values carry more decimals than the instrument's
+    precision allows (``None`` when there are none)."""
+    if not report.decimals_carried:
+        return None
+    carried = ", ".join(f"{group}s up to {decimals} decimals" for group, decimals in report.decimals_carried.items())
+    flags = " and ".join(f"--{group}-precision {decimals}" for group, decimals in report.decimals_carried.items())
+    hint = f"hint: the file carries {carried}; {flags} loads its rows exactly"
+    if report.count(Check.OFF_INCREMENT, "rejected"):
+        hint += "; --policy off_increment=repair rounds them to the increment instead"
+    return hint
+
+
 def _print_report(report: ValidationReport, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
@@ -129,6 +142,9 @@ def _print_report(report: ValidationReport, as_json: bool) -> None:
         console.print(table)
     for note in report.notes:
         console.print(f"note: {note}", highlight=False)
+    hint = precision_hint(report)
+    if hint is not None:
+        console.print(hint, highlight=False)
 
 
 @app.command()

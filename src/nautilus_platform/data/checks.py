@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nautilus_platform.core.lazy import LazyModule
-from nautilus_platform.data.parsing import Int64Array, raw_to_text
+from nautilus_platform.data.parsing import BoolArray, Int64Array, raw_to_text
 from nautilus_platform.data.validation import Check, Policy, RowStates, round_to_multiple
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.values import FIXED_PRECISION, POW10
@@ -47,6 +47,8 @@ def increments(
         volume_step: f"must have at most {instrument.size_precision} decimals (size precision)",
     }
     policy = states.policy[Check.OFF_INCREMENT]
+    carried: dict[str, int] = {}  # per group: the most decimals an off-increment value carries
+    off_rows: dict[str, BoolArray] = {}
     for name, column in values.items():
         step = steps.get(name)
         if step is None:
@@ -58,6 +60,10 @@ def increments(
             off[list(exact)] = True
             shown = [str(exact[row]) if row in exact else raw_to_text(raw) for row, raw in enumerate(column.tolist())]
         hit = states.apply(Check.OFF_INCREMENT, off, name, shown, rules[step], render=None if exact else raw_to_text)
+        if hit.any():
+            group = "price" if name in PRICE_FIELDS else "size"
+            carried[group] = max(carried.get(group, 0), _decimals_of(column[hit], exact, hit))
+            off_rows[group] = off_rows[group] | hit if group in off_rows else hit
         if policy is Policy.REPAIR and hit.any():
             column[hit] = round_to_multiple(column[hit], step)
             for row, value in exact.items():
@@ -66,6 +72,37 @@ def increments(
                         ROUND_HALF_EVEN, _EXACT
                     )
                     column[row] = int(units) * step
+
+    _note_precision(states, instrument, carried, off_rows, "rejected" if policy is Policy.REJECT else "repaired")
+
+
+def _decimals_of(raw: Int64Array, exact: dict[int, Decimal], hit: BoolArray) -> int:
+    """The most decimals among ``raw`` (fixed-point at 9 decimals) and the ``exact`` values of the
+    ``hit`` rows (those written with more than 9)."""
+    decimals = FIXED_PRECISION
+    for fewer in range(FIXED_PRECISION):
+        if (raw % POW10[FIXED_PRECISION - fewer]).any():
+            continue
+        decimals = fewer
+        break
+    finer = [-int(value.normalize().as_tuple().exponent) for row, value in exact.items() if hit[row]]
+    return max([decimals, *finer])
+
+
+def _note_precision(
+    states: RowStates, instrument: Instrument, carried: dict[str, int], off_rows: dict[str, BoolArray], outcome: str
+) -> None:
+    """Where off-increment values carry more decimals than the instrument's precision, record how
+    many (``report.decimals_carried``) and say so in a note: a wrong precision is the usual cause."""
+    precisions = {"price": instrument.price_precision, "size": instrument.size_precision}
+    for group, decimals in carried.items():
+        if decimals > precisions[group]:
+            states.report.decimals_carried[group] = decimals
+            rows = int(off_rows[group].sum())
+            states.report.notes.append(
+                f"{group}s carry up to {decimals} decimals, more than the {group} precision {precisions[group]} "
+                f"allows: {rows} rows {outcome} as off_increment"
+            )
 
 
 def signs(states: RowStates, values: dict[str, Int64Array], kind_is_trades: bool) -> None:

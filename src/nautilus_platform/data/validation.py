@@ -172,6 +172,9 @@ class ValidationReport:
     gaps: int = 0
     missing_intervals: int = 0
     notes: list[str] = field(default_factory=list)
+    # "price"/"size": the most decimals the off-increment values carry, where more than the
+    # instrument's precision (the usual cause: a precision too coarse for the file)
+    decimals_carried: dict[str, int] = field(default_factory=dict)
 
     @property
     def loaded(self) -> int:
@@ -209,6 +212,7 @@ class ValidationReport:
                 for i in self.issues
             ],
             "notes": list(self.notes),
+            "decimals_carried": dict(self.decimals_carried),
         }
 
 

@@ -64,6 +64,36 @@ def test_default_policies_reject_each_bad_row_and_count_every_row(tmp_path: Path
     assert data.columns["ts"].tolist() == sorted(data.columns["ts"].tolist())
 
 
+def test_values_finer_than_the_precision_are_counted_and_named(tmp_path: Path) -> None:
+    text = (
+        "timestamp,open,high,low,close,volume\n"
+        "2024-01-02T00:01:00+00:00,10.00,10.50,9.90,10.20,100\n"
+        "2024-01-02T00:02:00+00:00,10.125,10.50,9.90,10.20,100\n"  # 3 decimals
+        "2024-01-02T00:03:00+00:00,10.00,10.5,9.9,10.0625,100\n"  # 4 decimals
+        "2024-01-02T00:04:00+00:00,10.00,10.50,9.90,10.20,2.5\n"  # a volume finer than the size precision 0
+        "2024-01-02T00:05:00+00:00,10.00,10.50,9.90,10.2000000001,100\n"  # beyond 9 decimals
+    )
+    r = load(tmp_path, text).report
+    assert r.count(Check.OFF_INCREMENT, "rejected") == 4
+    assert r.decimals_carried == {"price": 10, "size": 1}
+    assert "prices carry up to 10 decimals, more than the price precision 2 allows: 3 rows rejected" in " ".join(
+        r.notes
+    )
+    assert "sizes carry up to 1 decimals, more than the size precision 0 allows: 1 rows rejected" in " ".join(r.notes)
+    assert r.to_dict()["decimals_carried"] == {"price": 10, "size": 1}
+    repaired = load(tmp_path, text, off_increment=Policy.REPAIR).report
+    assert repaired.decimals_carried == {"price": 10, "size": 1}
+    assert "3 rows repaired as off_increment" in " ".join(repaired.notes)
+
+
+def test_values_off_a_coarser_tick_at_the_precision_name_no_precision(tmp_path: Path) -> None:
+    text = "timestamp,open,high,low,close,volume\n2024-01-02T00:01:00+00:00,10.00,10.50,9.90,10.23,100\n"
+    path = write(tmp_path, "bars.csv", text)
+    r = load_market_data(path, OHLCV, equity(2, tick="0.05"), bar_spec=MINUTE).report
+    assert r.count(Check.OFF_INCREMENT, "rejected") == 1  # 10.23 has 2 decimals but is off the 0.05 tick
+    assert r.decimals_carried == {} and not any("decimals" in note for note in r.notes)
+
+
 def test_repairs_round_to_tick_widen_ohlc_and_sort(tmp_path: Path) -> None:
     data = load(tmp_path, off_increment=Policy.REPAIR, ohlc_inconsistent=Policy.REPAIR, non_monotonic=Policy.REPAIR)
     r = data.report
