@@ -219,7 +219,8 @@ class TradingNode(RawDataSink):
         self._advance_clock(ts)
         cache = self.cache
         cache.add_bar_raw(bar, bar_type, instrument_id, close)
-        mid = cache.mid_raw.get(instrument_id)  # ``cache.mark_raw``, knowing the last price is ``close``
+        mids = cache.mid_raw  # ``cache.mark_raw``, knowing the last price is ``close`` (bar data alone: no mids)
+        mid = mids.get(instrument_id) if mids else None
         self.portfolio.on_mark(instrument_id, close if mid is None else mid)
         venue = self._venue_of.get(instrument_id)
         if venue is not None:

@@ -42,11 +42,18 @@ _NETTING: Final = OmsType.NETTING
 
 
 class _Marked:
-    """A position's last contribution to its account's exposure (so it can be taken back)."""
+    """A position's last contribution to its account's exposure (so it can be taken back), with
+    the position, its account and its instrument's figures at hand for marking."""
 
-    __slots__ = ("base", "equity_k", "exact_equity", "gross", "k", "mark", "net", "stale", "unrealized", "value")
+    __slots__ = (
+        "account", "base", "equity_k", "exact_equity", "gross", "info", "k", "mark", "net", "position", "stale",
+        "unrealized", "value",
+    )  # fmt: skip
 
-    def __init__(self) -> None:
+    def __init__(self, position: Position, account: Account, info: _InstrumentInfo) -> None:
+        self.position = position
+        self.account = account
+        self.info = info
         # Margins are ``gross`` times the instrument's rates, so they need no fields of their own.
         self.unrealized = self.value = self.gross = self.net = 0
         self.stale = False  # marked since its figures were booked into the exposure (see ``settle``)
@@ -92,9 +99,9 @@ class Portfolio:
         self.purged_positions = 0
         self.net_positions: dict[InstrumentId, int] = {}  # all strategies, raw signed
         self.marks: dict[InstrumentId, int] = {}
-        self._by_instrument: dict[InstrumentId, list[Position]] = {}
+        self._by_instrument: dict[InstrumentId, list[_Marked]] = {}  # the open positions of each instrument
         self._marked: dict[PositionId, _Marked] = {}
-        self._stale: list[tuple[Account, Position, _InstrumentInfo, _Marked]] = []  # see ``settle``
+        self._stale: list[_Marked] = []  # see ``settle``
         self._info: dict[InstrumentId, _InstrumentInfo] = {}
         self._hedge_ids: dict[ClientOrderId, PositionId] = {}
         self._netting_ids: dict[InstrumentId, dict[StrategyId, PositionId]] = {}
@@ -167,8 +174,10 @@ class Portfolio:
                 position_id, instrument, fill.strategy_id, fill.account_id, fill.client_order_id, fill.ts_event
             )
             self.positions[position_id] = position
-            self._by_instrument.setdefault(iid, []).append(position)
-            self._marked[position_id] = _Marked()
+            marked = self._marked[position_id] = _Marked(position, account, info)
+            self._by_instrument.setdefault(iid, []).append(marked)
+        else:
+            marked = self._marked[position_id]
         before_signed = position.signed_raw
         realized = position.apply(fill)
         self.net_positions[iid] = self.net_positions.get(iid, 0) + position.signed_raw - before_signed
@@ -176,12 +185,12 @@ class Portfolio:
         mark = self.marks.get(iid)
         if mark is None:
             mark = fill.last_px.raw
-        self._remark(account, position, info, mark)
+        self._remark(marked, mark)
         if position.signed_raw == 0:
             self.closed_positions.append(position)
-            self._by_instrument[iid].remove(position)
+            self._by_instrument[iid].remove(marked)
         account.update_peak()
-        unrealized = self._marked[position_id].unrealized  # what ``_remark`` just computed at ``mark``
+        unrealized = marked.unrealized  # what ``_remark`` just computed at ``mark``
         return [position.event(fill, opened, mark, unrealized), account.state(fill.ts_event, fill.ts_init)]
 
     def _position_id(self, fill: OrderFilled) -> PositionId:
@@ -264,34 +273,30 @@ class Portfolio:
         """Mark the open positions of ``instrument_id`` to ``mark_raw``: the account's equity and
         high-water mark move at once, the exposures are booked when a view reads them (``settle``)."""
         self.marks[instrument_id] = mark_raw
-        positions = self._by_instrument.get(instrument_id)
-        if not positions:
+        markeds = self._by_instrument.get(instrument_id)
+        if not markeds:
             return
-        info = self._info[instrument_id]
-        accounts = self.accounts
-        marked_by_id = self._marked
-        for position in positions:
-            marked = marked_by_id[position.id]
-            account = accounts[position.account_id]
-            if not position.signed_raw:
+        for marked in markeds:
+            account = marked.account
+            if not marked.position.signed_raw:
                 if not marked.is_zero():  # else flat and already marked flat: nothing moves
-                    self._remark(account, position, info, mark_raw)
+                    self._remark(marked, mark_raw)
                 continue
             # The exposure is booked when a view reads it (``settle``); the remembered equity
             # moves now, exactly, when the position allows it, else it is computed afresh.
             if not marked.stale:
                 marked.stale = True
-                self._stale.append((account, position, info, marked))
+                self._stale.append(marked)
             account.stale = True
             if not (marked.exact_equity and account.shift_equity(mul(marked.equity_k, mark_raw - marked.mark))):
                 account.values_changed()
             marked.mark = mark_raw
         # The high-water mark sees each account once the mark has reached all its positions:
         # opposite positions in one account (hedging, or two strategies) move no equity together.
-        if len(positions) == 1:
-            accounts[positions[0].account_id].update_peak()
+        if len(markeds) == 1:
+            markeds[0].account.update_peak()
         else:
-            for account in dict.fromkeys(accounts[position.account_id] for position in positions):
+            for account in dict.fromkeys(marked.account for marked in markeds):
                 account.update_peak()  # each account once, in the positions' (deterministic) order
 
     def settle(self) -> None:
@@ -303,8 +308,10 @@ class Portfolio:
             return
         self._stale = []
         marks, marked_by_id = self.marks, self._marked
-        for account, position, info, marked in stale:
+        for marked in stale:
+            position = marked.position
             if marked.stale and marked_by_id.get(position.id) is marked:
+                account, info = marked.account, marked.info
                 mark = marks[position.instrument_id]
                 net = marked.k * mark
                 unrealized = net + marked.base
@@ -322,8 +329,8 @@ class Portfolio:
         for account in self.accounts.values():
             account.stale = False
 
-    def _remark(self, account: Account, position: Position, info: _InstrumentInfo, mark: int) -> None:
-        marked = self._marked[position.id]
+    def _remark(self, marked: _Marked, mark: int) -> None:
+        account, position, info = marked.account, marked.position, marked.info
         exposure = account.exposure(position.settlement)
         k = position.signed_raw * position.mult
         net = k * mark
@@ -395,13 +402,15 @@ class Portfolio:
         """Signed net quantity of ``instrument_id`` (of one strategy, or of all), raw."""
         if strategy_id is None:
             return self.net_positions.get(instrument_id, 0)
-        return sum(p.signed_raw for p in self._by_instrument.get(instrument_id, ()) if p.strategy_id == strategy_id)
+        markeds = self._by_instrument.get(instrument_id, ())
+        return sum(m.position.signed_raw for m in markeds if m.position.strategy_id == strategy_id)
 
     def unrealized_pnl(self, instrument_id: InstrumentId) -> Money | None:
         """Unrealised P&L of the open positions of ``instrument_id`` at the latest mark."""
-        positions = self._by_instrument.get(instrument_id)
-        if not positions:
+        markeds = self._by_instrument.get(instrument_id)
+        if not markeds:
             return None
+        positions = [marked.position for marked in markeds]
         mark = self.marks.get(instrument_id)
         settle = positions[0].settlement
         exact = sum(p.unrealized_exact(mark if mark is not None else p.last_px_raw) for p in positions)
