@@ -34,7 +34,7 @@ from nautilus_platform.model.order_factory import OrderFactory, OrderList
 from nautilus_platform.model.orders import Order
 from nautilus_platform.model.routing import RoutingInstruction
 from nautilus_platform.model.values import FIXED_SCALAR, Price, Quantity
-from nautilus_platform.strategy.params import Param, declared_params
+from nautilus_platform.strategy.params import Param, declared_params, take_params
 from nautilus_platform.trading.cache import Cache
 from nautilus_platform.trading.positions import Portfolio
 
@@ -52,12 +52,16 @@ class StrategyState(Enum):
 class Strategy:
     """Base of every strategy; see the module docstring."""
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        take_params(cls)  # parameter reads in hot loops stay specialised (see ``take_params``)
+
     def __init__(self, strategy_id: str | None = None, **params: object) -> None:
         for name, value in params.items():
             self.set_param(name, value)
         for name, param in declared_params(type(self)).items():
-            # Defaults on the instance too, so every parameter read in a hot loop is a plain
-            # instance attribute rather than a call into ``Param.__get__``. ``setattr``, never
+            # Defaults on the instance too: every parameter is a plain instance attribute (the
+            # class holds no ``Param`` of that name, see ``take_params``). ``setattr``, never
             # ``self.__dict__``: touching ``__dict__`` turns the instance's inline attribute values
             # into a real dict, and every ``self.x`` in the strategy then takes CPython's slow
             # path (about 2.5 times slower in CPython 3.11).
@@ -83,7 +87,7 @@ class Strategy:
             raise ValidationError(
                 name, value, f"is not a parameter of {type(self).__name__}; it has {sorted(declared)}"
             )
-        setattr(self, name, param.check(value))  # an instance attribute (``Param`` is a non-data descriptor)
+        setattr(self, name, param.check(value))  # an instance attribute
 
     @property
     def params(self) -> dict[str, object]:

@@ -67,3 +67,25 @@ def test_strategy_level_rules_and_assignment_parsing() -> None:
     assert parse_assignments(["fast=5", " slow = 40 "]) == {"fast": "5", "slow": "40"}
     with pytest.raises(ValidationError, match="NAME=VALUE"):
         parse_assignments(["fast"])
+
+
+class Narrower(Example):
+    period = Param(int, 10, low=2, high=50, help="a shorter window")
+    extra = Param(int, 1, low=0)
+
+
+def test_params_leave_the_class_namespace_and_subclasses_inherit_and_override_them() -> None:
+    # A same-named class attribute would keep CPython 3.11 from specialising ``self.period`` reads.
+    assert not any(isinstance(value, Param) for value in vars(Example).values())
+    assert not hasattr(Example, "period") and not hasattr(MovingAverageCross, "threshold")
+    declared = Narrower.parameters()
+    assert list(declared) == ["period", "weight", "size", "mode", "enabled", "extra"]  # the bases' first
+    assert declared["period"].high == 50 and Example.parameters()["period"].high == 100
+    n = Narrower(weight=0.75)
+    assert n.params == {
+        "period": 10, "weight": 0.75, "size": Decimal("1.5"), "mode": "fast", "enabled": True, "extra": 1
+    }  # fmt: skip
+    with pytest.raises(ValidationError, match="must be <= 50"):
+        Narrower(period=60)
+    n.set_param("period", "12")
+    assert n.period == 12 and "period" in vars(n)
