@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable
-from typing import Final
+from typing import Any, Final
 
 from nautilus_platform.core.bus import MessageBus
 from nautilus_platform.core.clock import Clock, SimulatedClock, TimeEvent
@@ -207,8 +207,9 @@ class TradingNode(RawDataSink):
         columnar replay has them as ints)."""
         self._advance_clock(ts)
         cache = self.cache
-        cache.add_quote_raw(quote, instrument_id, bid, ask)
-        self.portfolio.on_mark(instrument_id, (bid + ask) // 2)
+        mid: Any = (bid + ask) // 2  # one int object for the cache and the marks
+        cache.add_quote_raw(quote, instrument_id, mid)
+        self.portfolio.on_mark(instrument_id, mid)
         venue = self._venue_of.get(instrument_id)
         if venue is not None:
             venue.process_quote_raw(instrument_id, ts, bid, ask, quote)
@@ -218,13 +219,14 @@ class TradingNode(RawDataSink):
         columnar replay has them as ints)."""
         self._advance_clock(ts)
         cache = self.cache
-        cache.add_bar_raw(bar, bar_type, instrument_id, close)
+        boxed: Any = close  # one int object for the cache, the marks and the book (each would box its own)
+        cache.add_bar_raw(bar, bar_type, instrument_id, boxed)
         mids = cache.mid_raw  # ``cache.mark_raw``, knowing the last price is ``close`` (bar data alone: no mids)
         mid = mids.get(instrument_id) if mids else None
-        self.portfolio.on_mark(instrument_id, close if mid is None else mid)
+        self.portfolio.on_mark(instrument_id, boxed if mid is None else mid)
         venue = self._venue_of.get(instrument_id)
         if venue is not None:
-            venue.process_bar_raw(instrument_id, ts, bar, close)
+            venue.process_bar_raw(instrument_id, ts, bar, boxed)
 
     def _advance_clock(self, ts: int) -> None:
         clock = self._sim_clock

@@ -9,7 +9,7 @@ aggregates stay exact.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from nautilus_platform.core.errors import DuplicateError, NotFoundError
 from nautilus_platform.core.identifiers import AccountId, ClientOrderId, InstrumentId, PositionId, StrategyId, VenueId
@@ -122,12 +122,13 @@ class Cache:
 
     # -- market data ------------------------------------------------------------------------
     def add_quote(self, quote: QuoteTick) -> None:
-        self.add_quote_raw(quote, quote.instrument_id, quote.bid_price.raw, quote.ask_price.raw)
+        self.add_quote_raw(quote, quote.instrument_id, (quote.bid_price.raw + quote.ask_price.raw) // 2)
 
-    def add_quote_raw(self, quote: QuoteTick, instrument_id: InstrumentId, bid: int, ask: int) -> None:
-        """``add_quote`` with the quote's instrument and raw prices already read."""
+    def add_quote_raw(self, quote: QuoteTick, instrument_id: InstrumentId, mid: Any) -> None:
+        """``add_quote`` with the quote's instrument and raw mid, ``(bid + ask) // 2``, already
+        computed (``Any``: the caller's int object is stored as it is, see ``add_bar_raw``)."""
         self.quotes[instrument_id] = quote
-        self.mid_raw[instrument_id] = (bid + ask) // 2
+        self.mid_raw[instrument_id] = mid
 
     def add_trade(self, trade: TradeTick) -> None:
         self.trades[trade.instrument_id] = trade
@@ -137,8 +138,10 @@ class Cache:
         bar_type = bar.bar_type
         self.add_bar_raw(bar, bar_type, bar_type.instrument_id, bar.close.raw)
 
-    def add_bar_raw(self, bar: Bar, bar_type: BarType, instrument_id: InstrumentId, close: int) -> None:
-        """``add_bar`` with the bar's type, instrument and raw close already read."""
+    def add_bar_raw(self, bar: Bar, bar_type: BarType, instrument_id: InstrumentId, close: Any) -> None:
+        """``add_bar`` with the bar's type, instrument and raw close (an ``int``) already read; the
+        close is typed ``Any`` so the caller's int object is stored as it is (compiled, an ``int``
+        parameter would be unboxed and boxed again)."""
         self.bars[bar_type] = bar
         self.last_raw[instrument_id] = close
 

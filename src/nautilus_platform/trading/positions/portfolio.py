@@ -22,7 +22,7 @@ that went flat has cash flows equal to its realised P&L.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Final
+from typing import Any, Final, cast
 
 from nautilus_platform.core.arith import mul
 from nautilus_platform.core.clock import Clock
@@ -269,10 +269,13 @@ class Portfolio:
         return converted if converted is not None else 0
 
     # -- marks --------------------------------------------------------------------------------
-    def on_mark(self, instrument_id: InstrumentId, mark_raw: int) -> None:
-        """Mark the open positions of ``instrument_id`` to ``mark_raw``: the account's equity and
-        high-water mark move at once, the exposures are booked when a view reads them (``settle``)."""
-        self.marks[instrument_id] = mark_raw
+    def on_mark(self, instrument_id: InstrumentId, mark: Any) -> None:
+        """Mark the open positions of ``instrument_id`` to ``mark`` (a raw price ``int``): the
+        account's equity and high-water mark move at once, the exposures are booked when a view
+        reads them (``settle``). ``Any`` keeps the caller's int object for ``marks`` (compiled, an
+        ``int`` parameter would be unboxed and boxed again)."""
+        self.marks[instrument_id] = mark
+        mark_raw = cast(int, mark)
         markeds = self._by_instrument.get(instrument_id)
         if not markeds:
             return

@@ -93,13 +93,14 @@ class L1Book:
         self._sizes_of = quote
         self.has_quotes = True
 
-    def apply_last(self, price_raw: int) -> bool:
-        """Record a traded price; returns whether the bid/ask changed (only before any quote)."""
-        boxed: Any = price_raw  # one int object for the three fields (compiled, each would box its own)
-        self.last = boxed
+    def apply_last(self, price_raw: Any) -> bool:
+        """Record a traded price (a raw ``int``); returns whether the bid/ask changed (only before
+        any quote). ``Any``: the caller's int object is stored in the three fields as it is
+        (compiled, an ``int`` parameter would be unboxed and each field would box its own)."""
+        self.last = price_raw
         if self.has_quotes:
             return False
-        self.bid = self.ask = boxed
+        self.bid = self.ask = price_raw
         self._bid_size = self._ask_size = UNLIMITED
         return True
 
@@ -179,8 +180,8 @@ class L2Book:
             else:
                 self._set(is_bid, delta.price.raw, size)
 
-    def apply_last(self, price_raw: int) -> bool:
-        """Record a traded price (the L2 levels come only from book data)."""
+    def apply_last(self, price_raw: Any) -> bool:
+        """Record a traded price, a raw ``int`` (the L2 levels come only from book data)."""
         self.last = price_raw
         return False
 

@@ -51,7 +51,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections.abc import Callable
-from typing import Final
+from typing import Any, Final
 
 from nautilus_platform.core.identifiers import AccountId, ClientOrderId, InstrumentId, StrategyId, TradeId, VenueOrderId
 from nautilus_platform.model.data import Bar, OrderBookDeltas, OrderBookSnapshot, QuoteTick
@@ -527,9 +527,11 @@ class MatchingEngine:
         """Process the bar's four price points (see the module docstring)."""
         self.on_bar_raw(bar.open.raw, bar.high.raw, bar.low.raw, bar.close.raw)
 
-    def on_bar_close(self, bar: Bar, close: int) -> None:
-        """``on_bar`` with the bar's raw close already read: the open, high and low are read only
-        when an order rests, waits or is held (otherwise nothing can fill on the way)."""
+    def on_bar_close(self, bar: Bar, close: Any) -> None:
+        """``on_bar`` with the bar's raw close (an ``int``) already read: the open, high and low
+        are read only when an order rests, waits or is held (otherwise nothing can fill on the
+        way). ``Any`` keeps the caller's int object for the book (compiled, an ``int`` parameter
+        would be unboxed and boxed again)."""
         if self._nothing_waits():
             self._close_only(close)
         else:
@@ -539,7 +541,7 @@ class MatchingEngine:
         """No order rests, waits for a trigger or is held: a bar can fill nothing on the way."""
         return not (self._conditionals or self._held or self._bid_keys or self._ask_keys)
 
-    def _close_only(self, close: int) -> None:
+    def _close_only(self, close: Any) -> None:
         """A bar when nothing waits: only where it ends matters."""
         book = self.book
         book.apply_last(close)

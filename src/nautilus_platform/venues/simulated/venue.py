@@ -29,7 +29,7 @@ import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from nautilus_platform.core.clock import Clock
 from nautilus_platform.core.errors import DuplicateError, ValidationError
@@ -283,8 +283,9 @@ class SimulatedVenue:
         """A bar, as four price points: open, nearer of high/low, the other, close."""
         self.process_bar_raw(bar.bar_type.instrument_id, bar.ts_event, bar, bar.close.raw)
 
-    def process_bar_raw(self, instrument_id: InstrumentId, ts: int, bar: Bar, close: int) -> None:
-        """``process_bar`` with the bar's instrument, time and raw close already read."""
+    def process_bar_raw(self, instrument_id: InstrumentId, ts: int, bar: Bar, close: Any) -> None:
+        """``process_bar`` with the bar's instrument, time and raw close (an ``int``, kept as the
+        caller's object: see ``MatchingEngine.on_bar_close``) already read."""
         if self._heap and self._heap[0][0] <= ts:
             self._advance(ts)
         engine = self._engines.get(instrument_id)
