@@ -12,8 +12,11 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Final
 
 from nautilus_platform.core.errors import ConfigurationError, ValidationError
+
+_NEVER: Final = 2**63  # beyond every nanosecond timestamp (int64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +117,9 @@ class SimulatedClock(Clock):
         super().__init__()
         self._now = start_ns
         self._heap: list[tuple[int, int, str, _Timer]] = []
+        # The earliest time in the heap (``_NEVER`` when empty), possibly of a cancelled timer: a
+        # time before it fires nothing, and each item of a replay moves the clock.
+        self._due = _NEVER
 
     def timestamp_ns(self) -> int:
         return self._now
@@ -132,12 +138,16 @@ class SimulatedClock(Clock):
             if self._timers.get(name) is timer and timer.next_ns == ts:
                 return ts
             heapq.heappop(heap)
+            self._due = heap[0][0] if heap else _NEVER
         return None
 
     def advance_time(self, to_ns: int) -> int:
         """Fire every timer due up to ``to_ns`` in order, then set the time; returns firings."""
         if to_ns < self._now:
             raise ValidationError("to_ns", to_ns, f"must not be before the clock's time {self._now}")
+        if to_ns < self._due:
+            self._now = to_ns
+            return 0
         fired = 0
         heap = self._heap
         while heap and heap[0][0] <= to_ns:
@@ -148,12 +158,15 @@ class SimulatedClock(Clock):
                 self._now = ts
             self._fire(timer, ts)
             fired += 1
+        self._due = heap[0][0] if heap else _NEVER
         self._now = to_ns
         return fired
 
     def _on_add(self, timer: _Timer) -> None:
         # Keyed (time, order set): a timer is queued at most once per firing time, so keys are unique.
         heapq.heappush(self._heap, (timer.next_ns, timer.seq, timer.name, timer))
+        if timer.next_ns < self._due:
+            self._due = timer.next_ns
 
 
 class LiveClock(Clock):

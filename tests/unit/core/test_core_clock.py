@@ -6,6 +6,8 @@ import asyncio
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nautilus_platform.core.clock import LiveClock, SimulatedClock, TimeEvent
 from nautilus_platform.core.errors import ConfigurationError, ValidationError
@@ -291,3 +293,38 @@ def test_live_clock_without_a_loop_refuses_and_registers_nothing() -> None:
     with pytest.raises(ConfigurationError, match="event loop"):
         clock.set_time_alert("x", clock.timestamp_ns() + 1, Recorder())
     assert clock.timer_names == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["alert", "cancel", "advance", "next"]), st.sampled_from("abc"), st.integers(0, 40)),
+        max_size=40,
+    )
+)
+def test_small_advances_cancels_and_resets_fire_like_a_plain_schedule(ops: list[tuple[str, str, int]]) -> None:
+    # The clock skips timer work while the target is before its earliest queued time; whatever
+    # sequence of alerts, cancellations and advances, it fires what a plain schedule says: due
+    # alerts in time order, equal times in the order they were set.
+    clock = SimulatedClock(0)
+    rec = Recorder()
+    schedule: dict[str, tuple[int, int]] = {}  # name -> (time, order set) of its live alert
+    expected: list[tuple[str, int]] = []
+    now = 0
+    for order, (op, name, amount) in enumerate(ops):
+        if op == "alert" and name not in schedule:
+            clock.set_time_alert(name, now + amount, rec)
+            schedule[name] = (now + amount, order)
+        elif op == "cancel" and name in schedule:
+            clock.cancel_timer(name)
+            del schedule[name]
+        elif op == "advance":
+            now += amount
+            due = sorted((key, n) for n, key in schedule.items() if key[0] <= now)
+            expected += [(n, key[0]) for key, n in due]
+            for _, n in due:
+                del schedule[n]
+            assert clock.advance_time(now) == len(due)
+        elif op == "next":
+            assert clock.next_time_ns() == (min(t for t, _ in schedule.values()) if schedule else None)
+        assert rec.pairs == expected
