@@ -26,6 +26,10 @@ class MessageBus:
         self._subscriptions: list[tuple[int, int, str, Handler]] = []
         self._seq = 0
         self._resolved: dict[str, tuple[Handler, ...]] = {}
+        # The topic published last and its handlers: a replay publishes one topic object item
+        # after item. Any change of the subscriptions forgets it, with ``_resolved``.
+        self._last_topic: str | None = None
+        self._last_handlers: tuple[Handler, ...] = ()
         self._endpoints: dict[str, Handler] = {}
         self.sent_count = 0
         self.published_count = 0
@@ -40,6 +44,7 @@ class MessageBus:
         self._subscriptions.append((-priority, self._seq, pattern, handler))
         self._subscriptions.sort(key=lambda s: (s[0], s[1]))
         self._resolved.clear()
+        self._last_topic = None
 
     def unsubscribe(self, pattern: str, handler: Handler) -> None:
         before = len(self._subscriptions)
@@ -47,6 +52,7 @@ class MessageBus:
         if len(self._subscriptions) == before:
             raise NotFoundError(f"no subscription of {handler!r} to {pattern!r}")
         self._resolved.clear()
+        self._last_topic = None
 
     def has_subscribers(self, topic: str) -> bool:
         return bool(self._handlers(topic))
@@ -57,9 +63,12 @@ class MessageBus:
     def publish(self, topic: str, message: Any) -> None:
         """Deliver ``message`` to every handler whose pattern matches ``topic``."""
         self.published_count += 1
-        handlers = self._resolved.get(topic)
-        if handlers is None:
-            handlers = self._handlers(topic)
+        if topic is self._last_topic:
+            handlers = self._last_handlers
+        else:
+            found = self._resolved.get(topic)
+            handlers = found if found is not None else self._handlers(topic)
+            self._last_topic, self._last_handlers = topic, handlers
         for handler in handlers:
             handler(message)
 

@@ -71,6 +71,8 @@ class TradingNode(RawDataSink):
         self.venues: dict[VenueId, SimulatedVenue] = {}
         self.router: SmartOrderRouter | None = None  # the smart order router, once enabled
         self._venue_of: dict[InstrumentId, SimulatedVenue] = {}  # instrument -> its venue, for process()
+        self._last_iid: InstrumentId | None = None  # the instrument ``_venue_for`` answered last
+        self._last_venue: SimulatedVenue | None = None
         self._day_start_offset_ns = day_start_offset_ns
         now = self.clock.timestamp_ns()
         first = (now - day_start_offset_ns) // DAY_NS * DAY_NS + day_start_offset_ns
@@ -111,6 +113,7 @@ class TradingNode(RawDataSink):
         self.rates.add_instrument(instrument)
         venue.add_instrument(instrument)
         self._venue_of[instrument.id] = venue
+        self._last_iid = None
         if self.router is not None:
             self._route_instrument(instrument)
 
@@ -210,7 +213,7 @@ class TradingNode(RawDataSink):
         mid: Any = (bid + ask) // 2  # one int object for the cache and the marks
         cache.add_quote_raw(quote, instrument_id, mid)
         self.portfolio.on_mark(instrument_id, mid)
-        venue = self._venue_of.get(instrument_id)
+        venue = self._venue_for(instrument_id)
         if venue is not None:
             venue.process_quote_raw(instrument_id, ts, bid, ask, quote)
 
@@ -224,9 +227,18 @@ class TradingNode(RawDataSink):
         mids = cache.mid_raw  # ``cache.mark_raw``, knowing the last price is ``close`` (bar data alone: no mids)
         mid = mids.get(instrument_id) if mids else None
         self.portfolio.on_mark(instrument_id, boxed if mid is None else mid)
-        venue = self._venue_of.get(instrument_id)
+        venue = self._venue_for(instrument_id)
         if venue is not None:
             venue.process_bar_raw(instrument_id, ts, bar, boxed)
+
+    def _venue_for(self, instrument_id: InstrumentId) -> SimulatedVenue | None:
+        """``self._venue_of.get(instrument_id)``, answered without a lookup when the instrument
+        object is the one asked for last (a replay feeds one object item after item)."""
+        if instrument_id is self._last_iid:
+            return self._last_venue
+        venue = self._venue_of.get(instrument_id)
+        self._last_iid, self._last_venue = instrument_id, venue
+        return venue
 
     def _advance_clock(self, ts: int) -> None:
         clock = self._sim_clock

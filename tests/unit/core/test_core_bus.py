@@ -99,6 +99,32 @@ def test_subscribe_after_a_publish_is_seen_by_the_next_publish() -> None:
     assert log == [("late", 2)]
 
 
+def test_repeated_publishes_of_one_topic_object_follow_every_subscription_change() -> None:
+    # The bus answers a topic object published again from its last resolution; subscribing and
+    # unsubscribing (also from inside a handler) must reach the next publish.
+    bus, log = MessageBus(), []
+    topic = "".join(["data.", "bars"])  # one object, not an interned literal
+    a, b = Sink("a", log), Sink("b", log)
+    bus.subscribe("data.*", a)
+    bus.publish(topic, 1)
+    bus.subscribe("data.bars", b)
+    bus.publish(topic, 2)
+    bus.publish("data.other", 3)
+    bus.publish(topic, 4)
+
+    def leave(message: Any) -> None:
+        log.append(("leave", message))
+        bus.unsubscribe("data.bars", leave)
+        bus.unsubscribe("data.*", a)
+
+    bus.subscribe("data.bars", leave, priority=1)
+    bus.publish(topic, 5)  # the handlers resolved before the publish all run this time
+    bus.publish(topic, 6)
+    assert log == [
+        ("a", 1), ("a", 2), ("b", 2), ("a", 3), ("a", 4), ("b", 4), ("leave", 5), ("a", 5), ("b", 5), ("b", 6)
+    ]  # fmt: skip
+
+
 def test_unsubscribe_unknown_raises_not_found() -> None:
     bus = MessageBus()
     bus.subscribe("t", Sink("a", []))

@@ -151,3 +151,20 @@ def test_seeded_random_latency_is_reproducible() -> None:
     assert first == run(3)
     assert [ts for _, ts in first] == sorted(ts for _, ts in first)  # delivered in time order
     assert first != run(4)
+
+
+def test_market_data_for_an_instrument_added_after_it_reaches_its_engine() -> None:
+    # The venue answers a replay's repeated instrument from the one it looked up last; adding
+    # the instrument must not leave the earlier "no engine" answer behind.
+    h = Harness()
+    msft = InstrumentId("MSFT.SIM")
+    h.venue.process_quote_raw(msft, 1, px("10.00").raw, px("10.02").raw, quote("10.00", "10.02"))
+    assert h.venue.engine(msft) is None
+    h.venue.add_instrument(equity(instrument_id=msft))
+    h.venue.process_quote_raw(msft, 2, px("11.00").raw, px("11.02").raw, quote("11.00", "11.02"))
+    engine = h.venue.engine(msft)
+    assert engine is not None and engine.book.bid == px("11.00").raw and engine.book.ask == px("11.02").raw
+    h.venue.process_quote_raw(AAPL, 3, px("1.00").raw, px("1.02").raw, quote("1.00", "1.02"))
+    h.venue.process_quote_raw(msft, 4, px("12.00").raw, px("12.02").raw, quote("12.00", "12.02"))
+    aapl = h.venue.engine(AAPL)
+    assert aapl is not None and aapl.book.bid == px("1.00").raw and engine.book.bid == px("12.00").raw

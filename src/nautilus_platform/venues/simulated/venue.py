@@ -116,6 +116,10 @@ class SimulatedVenue:
         self._clock = clock
         self._handler: EventHandler = _ignore
         self._engines: dict[InstrumentId, MatchingEngine] = {}
+        # The last instrument a market-data item asked for, and its engine: a replay feeds one
+        # instrument object item after item (see ``_engine_of``).
+        self._last_iid: InstrumentId | None = None
+        self._last_engine: MatchingEngine | None = None
         self._ids = IdGenerator(str(self.venue_id))
         self._latency = config.latency_model
         self._zero_latency = config.latency_model.is_zero
@@ -146,6 +150,7 @@ class SimulatedVenue:
         )
         engine.emit = self._handler
         self._engines[instrument.id] = engine
+        self._last_iid = None
 
     def connect(self, handler: EventHandler) -> None:
         """Set the callback that receives every order event from this venue."""
@@ -262,7 +267,7 @@ class SimulatedVenue:
         """``process_quote`` with the quote's instrument, time and raw prices already read."""
         if self._heap and self._heap[0][0] <= ts:
             self._advance(ts)
-        engine = self._engines.get(instrument_id)
+        engine = self._engine_of(instrument_id)
         if engine is not None:
             engine.ts_event = ts
             engine.ts_init = self._clock.timestamp_ns()
@@ -288,11 +293,20 @@ class SimulatedVenue:
         caller's object: see ``MatchingEngine.on_bar_close``) already read."""
         if self._heap and self._heap[0][0] <= ts:
             self._advance(ts)
-        engine = self._engines.get(instrument_id)
+        engine = self._engine_of(instrument_id)
         if engine is not None:
             engine.ts_event = ts
             engine.ts_init = self._clock.timestamp_ns()
             engine.on_bar_close(bar, close)
+
+    def _engine_of(self, instrument_id: InstrumentId) -> MatchingEngine | None:
+        """``self._engines.get(instrument_id)``, answered without a lookup when the instrument
+        object is the one asked for last (``add_instrument`` forgets it)."""
+        if instrument_id is self._last_iid:
+            return self._last_engine
+        engine = self._engines.get(instrument_id)
+        self._last_iid, self._last_engine = instrument_id, engine
+        return engine
 
     def process_book(self, data: OrderBookSnapshot | OrderBookDeltas) -> None:
         """Update the instrument's L2 book from a snapshot or deltas and match."""
