@@ -60,8 +60,9 @@ class Param(Generic[T]):
     @overload
     def __get__(self, instance: object, owner: type) -> T: ...
     def __get__(self, instance: object | None, owner: type) -> Param[T] | T:
-        # A non-data descriptor: a value set on the instance (``Strategy.__init__``/``set_param``
-        # store validated values in its ``__dict__``) is found first, at plain attribute speed.
+        # A non-data descriptor: a value set on the instance is found first. ``Strategy``
+        # subclasses move their ``Param``s off the class (``take_params``), so this is only
+        # reached on other classes that declare them.
         if instance is None:
             return self
         return self.default
