@@ -139,8 +139,24 @@ class Portfolio:
         self.oms_overrides[strategy_id] = oms_type
 
     def purge_closed_positions(self) -> int:
-        """Forget the closed positions kept in ``closed_positions`` (their events stay in the journal)."""
+        """Forget the closed positions kept in ``closed_positions`` (their events stay in the journal).
+
+        A position still flat is also dropped from ``positions`` with its marking record and, for a
+        hedging position, the memo of its opening order's id, so a hedging account that opens a new
+        position per order holds only its open ones after a purge. A position id that was reopened
+        since (netting) keeps its new position."""
         count = len(self.closed_positions)
+        positions, marked, hedge_ids = self.positions, self._marked, self._hedge_ids
+        for position in self.closed_positions:
+            position_id = position.id
+            if position.signed_raw or positions.get(position_id) is not position:
+                continue
+            del positions[position_id]
+            record = marked.get(position_id)
+            if record is not None and record.position is position:
+                del marked[position_id]
+            if hedge_ids.get(position.opening_order_id) == position_id:
+                del hedge_ids[position.opening_order_id]
         self.closed_positions.clear()
         self.purged_positions += count
         return count

@@ -153,6 +153,36 @@ def test_hedging_keeps_one_position_per_opening_order() -> None:
     assert pf.positions[PositionId("AAPL.SIM-S-A")].realized_pnl == Money.of(20, USD)
 
 
+@pytest.mark.parametrize("oms", [OmsType.HEDGING, OmsType.NETTING])
+def test_purge_forgets_closed_positions_and_keeps_open_and_reopened_ones(oms: OmsType) -> None:
+    pf, _ = portfolio(AccountType.MARGIN, oms=oms)
+    for n in range(50):  # open and close a position per round trip
+        opened = fill(AAPL, OrderSide.BUY, "10", "50.00", order_id=f"O-{n}")
+        pf.on_fill(opened, AAPL)
+        closing = fill(AAPL, OrderSide.SELL, "10", "51.00", order_id=f"C-{n}")
+        position_id = PositionId(f"AAPL.SIM-S-O-{n}") if oms is OmsType.HEDGING else None
+        pf.on_fill(OrderFilled(**{**{f: getattr(closing, f) for f in closing.__struct_fields__},
+                                  "position_id": position_id}), AAPL)  # fmt: skip
+    pf.on_fill(fill(AAPL, OrderSide.BUY, "3", "50.00", order_id="OPEN"), AAPL)
+    realized = sum(p.realized_raw for p in pf.closed_positions)
+    assert realized == 50 * 10 * B and len(pf.closed_positions) == 50
+    assert pf.purge_closed_positions() == 50
+    # Only the open position is left, everywhere the portfolio indexes positions.
+    (left,) = pf.positions.values()
+    assert left.signed_raw == 3 * B and pf.open_positions() == [left]
+    assert list(pf._marked) == [left.id]
+    assert len(pf._hedge_ids) == (1 if oms is OmsType.HEDGING else 0)
+    assert pf.purged_positions == 50 and pf.closed_positions == []
+    # The account and the open position are untouched: a later fill and a mark still book.
+    pf.on_mark(AAPL.id, 52 * B)
+    assert pf.unrealized_pnl(AAPL.id) == Money.of(6, USD)
+    if oms is OmsType.NETTING:
+        assert pf.position(left.id) is left
+    else:
+        with pytest.raises(NotFoundError):
+            pf.position(PositionId("AAPL.SIM-S-O-0"))
+
+
 def test_errors_are_typed() -> None:
     pf, _ = portfolio(AccountType.MARGIN)
     with pytest.raises(DuplicateError):
