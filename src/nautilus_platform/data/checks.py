@@ -40,26 +40,26 @@ def increments(
     tick = instrument.tick_size.raw
     lot = instrument.lot_size.raw
     volume_step = POW10[FIXED_PRECISION - instrument.size_precision]
-    steps = dict.fromkeys(PRICE_FIELDS, tick) | dict.fromkeys(SIZE_FIELDS, lot) | {"volume": volume_step}
-    rules = {
-        tick: f"must be a multiple of the tick size {instrument.tick_size}",
-        lot: f"must be a multiple of the lot size {instrument.lot_size}",
-        volume_step: f"must have at most {instrument.size_precision} decimals (size precision)",
-    }
+    tick_rule = (tick, f"must be a multiple of the tick size {instrument.tick_size}")
+    lot_rule = (lot, f"must be a multiple of the lot size {instrument.lot_size}")
+    volume_rule = (volume_step, f"must have at most {instrument.size_precision} decimals (size precision)")
+    # Keyed by field, not by step: a tick equal to the lot (or the lot to the volume step) keeps its own rule text.
+    rules = dict.fromkeys(PRICE_FIELDS, tick_rule) | dict.fromkeys(SIZE_FIELDS, lot_rule) | {"volume": volume_rule}
     policy = states.policy[Check.OFF_INCREMENT]
     carried: dict[str, int] = {}  # per group: the most decimals an off-increment value carries
     off_rows: dict[str, BoolArray] = {}
     for name, column in values.items():
-        step = steps.get(name)
-        if step is None:
+        rule = rules.get(name)
+        if rule is None:
             continue
+        step, rule_text = rule
         off = (column % step) != 0
         exact = excess.get(name, {})
         shown: Int64Array | list[str] = column
         if exact:
             off[list(exact)] = True
             shown = [str(exact[row]) if row in exact else raw_to_text(raw) for row, raw in enumerate(column.tolist())]
-        hit = states.apply(Check.OFF_INCREMENT, off, name, shown, rules[step], render=None if exact else raw_to_text)
+        hit = states.apply(Check.OFF_INCREMENT, off, name, shown, rule_text, render=None if exact else raw_to_text)
         if hit.any():
             group = "price" if name in PRICE_FIELDS else "size"
             carried[group] = max(carried.get(group, 0), _decimals_of(column[hit], exact, hit))

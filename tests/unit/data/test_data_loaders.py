@@ -205,6 +205,22 @@ def test_quotes_crossed_and_sizes(tmp_path: Path) -> None:
     assert all(isinstance(q, QuoteTick) for q in quotes)
 
 
+def test_off_increment_rules_name_the_tick_and_the_lot_when_they_are_equal(tmp_path: Path) -> None:
+    # The tick, the lot and the size precision's step are all 0.01 here: each field keeps its own rule.
+    text = (
+        "timestamp,bid,ask,bid_size,ask_size\n"
+        "2024-01-02T00:00:00Z,10.005,10.01,5,5\n"
+        "2024-01-02T00:00:01Z,10.00,10.01,5,5.015\n"
+    )
+    instrument = equity(2, size_precision=2, tick="0.01", lot="0.01")
+    r = load_market_data(write(tmp_path, "q.csv", text), layout_named("quotes"), instrument).report
+    rules = {issue.field: issue.rule for issue in r.issues if issue.check is Check.OFF_INCREMENT}
+    assert rules == {
+        "bid_price": "must be a multiple of the tick size 0.01",
+        "ask_size": "must be a multiple of the lot size 0.01",
+    }
+
+
 def test_trades_from_parquet_with_bool_aggressor_and_row_number_ids(tmp_path: Path) -> None:
     table = pa.table(
         {
