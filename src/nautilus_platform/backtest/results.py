@@ -106,7 +106,7 @@ class BacktestResult:
             "positions": _table(positions),
             "balances": _table(balances),
             "equity": pa.table({"ts": pa.array(self.equity.ts, pa.int64()), "equity": pa.array(self.equity.equity)}),
-            "round_trips": _table([asdict(t) for t in self.round_trips]),
+            "round_trips": _table([msgspec.structs.asdict(t) for t in self.round_trips]),
             **({"execution_quality": _table(self._quality_rows())} if self.execution_quality else {}),
         }
 

@@ -150,6 +150,7 @@ OrderSnapshot = tuple[OrderInitialized, Quantity, Price | None, OrderStatus, int
 #: Python's default decimal context, fixed: an average price does not depend on the decimal
 #: context a strategy may have changed on its thread.
 _AVERAGE: Final = Context(prec=28, rounding=ROUND_HALF_EVEN, Emax=999_999, Emin=-999_999)
+_AVERAGE_EXACT: Final = 10**28  # quotients below it in magnitude fit ``_AVERAGE``'s 28 digits
 
 
 def average_price(fill_notional: int, filled_raw: int) -> Decimal | None:
@@ -157,6 +158,12 @@ def average_price(fill_notional: int, filled_raw: int) -> Decimal | None:
     filled raw quantity, to 28 significant digits (half-even); ``None`` before the first fill."""
     if not filled_raw:
         return None
+    whole, rest = divmod(fill_notional, filled_raw)
+    if not rest and -_AVERAGE_EXACT < whole < _AVERAGE_EXACT:
+        # An exact quotient (every fill at one price, say) is what the division gives: the
+        # integer at exponent 0, as ``Decimal(whole)`` is; converting the notional (beyond 64
+        # bits) and dividing measured about 6,000 instructions.
+        return Decimal(whole).scaleb(-FIXED_PRECISION, _AVERAGE)
     return _AVERAGE.divide(Decimal(fill_notional), Decimal(filled_raw)).scaleb(-FIXED_PRECISION, _AVERAGE)
 
 

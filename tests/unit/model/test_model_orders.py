@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from model_support import (
     ACCOUNT,
     VOID,
@@ -30,7 +32,7 @@ from nautilus_platform.core.errors import DuplicateFillError, InvalidStateTransi
 from nautilus_platform.core.identifiers import ClientOrderId, PositionId
 from nautilus_platform.model.enums import TERMINAL_STATUSES, OrderStatus, OrderType
 from nautilus_platform.model.events import OrderEvent
-from nautilus_platform.model.orders import ORDER_TRANSITIONS, Order
+from nautilus_platform.model.orders import ORDER_TRANSITIONS, Order, average_price
 from nautilus_platform.model.values import USD, Money, Price, Quantity
 
 S = OrderStatus
@@ -91,6 +93,22 @@ def test_avg_px_is_exact_for_uneven_fills() -> None:
     order.apply(filled(1, "1.00", "T-1"))
     order.apply(filled(2, "1.01", "T-2"))
     assert order.avg_px == Decimal("3.02") / Decimal(3)
+
+
+@settings(max_examples=500)
+@given(
+    st.integers(1, 10**20),
+    st.integers(-(10**31), 10**31) | st.integers(-(10**13), 10**13).map(lambda p: p * 10**7),
+    st.integers(-(10**19), 10**19),
+)
+def test_average_price_of_an_exact_quotient_is_the_division_digit_for_digit(qty: int, px: int, extra: int) -> None:
+    # The exact-quotient shortcut (every fill at one price) gives what the 28-digit division gives,
+    # exponent included; an inexact notional (``extra``) takes the division.
+    reference = Context(prec=28, rounding=ROUND_HALF_EVEN, Emax=999_999, Emin=-999_999)
+    for notional in (qty * px, qty * px + extra):
+        expected = reference.divide(Decimal(notional), Decimal(qty)).scaleb(-9, reference)
+        got = average_price(notional, qty)
+        assert got is not None and got.as_tuple() == expected.as_tuple()
 
 
 def test_fill_straight_from_submitted() -> None:
