@@ -18,12 +18,12 @@ import msgspec
 import numpy as np
 
 from nautilus_platform.analytics.statistics import EquityCurve, RoundTrip, Statistics
+from nautilus_platform.core.arith import FIXED_SCALAR, format_fixed
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.model.enums import OrderSide, OrderStatus, OrderType
 from nautilus_platform.model.events import AccountState, OrderFilled, PositionEvent
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.orders import Order, OrderSnapshot, average_price
-from nautilus_platform.model.values import FIXED_SCALAR, format_fixed
 from nautilus_platform.strategy.engine import StrategyError
 
 if TYPE_CHECKING:  # imported by the exports only: a backtest itself never needs PyArrow
@@ -202,7 +202,8 @@ def summarise_snapshot(snapshot: OrderSnapshot) -> OrderSummary:
     return OrderSummary(
         client_order_id=str(init.client_order_id), strategy_id=str(init.strategy_id),
         instrument_id=str(init.instrument_id), side=_SIDE_NAMES[init.side], order_type=_TYPE_NAMES[init.order_type],
-        quantity=str(quantity), price="" if price is None else str(price), status=_STATUS_NAMES[status],
+        quantity=format_fixed(quantity.raw, quantity.precision),
+        price="" if price is None else format_fixed(price.raw, price.precision), status=_STATUS_NAMES[status],
         filled_qty=format_fixed(filled_raw, quantity.precision), avg_px="" if avg is None else str(avg),
         ts_init=init.ts_init,
     )  # fmt: skip

@@ -6,6 +6,20 @@ from typing import Final
 
 from mypy_extensions import i64
 
+#: Decimal places of every raw fixed-point amount (prices, quantities, money): raw = value * 10**9.
+FIXED_PRECISION: Final = 9
+FIXED_SCALAR: Final[int] = 10**FIXED_PRECISION
+
+
+def format_fixed(raw: int, precision: int) -> str:
+    """Render a raw fixed-point value with ``precision`` decimals (the digits beyond are cut)."""
+    sign = "-" if raw < 0 else ""
+    whole, frac = divmod(abs(raw), FIXED_SCALAR)
+    if precision == 0:
+        return sign + str(whole)
+    # ``frac`` is below 10**9: the 10 digits of 10**9 + frac are a 1 and ``frac`` zero-padded to 9.
+    return sign + str(whole) + "." + str(FIXED_SCALAR + frac)[1:][:precision]
+
 
 def round_half_even(numerator: int, denominator: int) -> int:
     """``numerator / denominator`` rounded to the nearest integer, ties to even (exact)."""

@@ -16,11 +16,12 @@ from typing import ClassVar
 
 import msgspec
 
+from nautilus_platform.core.arith import FIXED_PRECISION as FIXED_PRECISION
+from nautilus_platform.core.arith import FIXED_SCALAR as FIXED_SCALAR
+from nautilus_platform.core.arith import format_fixed as format_fixed
 from nautilus_platform.core.arith import round_half_even as round_half_even
 from nautilus_platform.core.errors import CurrencyMismatchError, ValidationError
 
-FIXED_PRECISION = 9
-FIXED_SCALAR: int = 1_000_000_000
 POW10: tuple[int, ...] = tuple(int(10**i) for i in range(FIXED_PRECISION * 2 + 1))
 
 NumberLike = int | str | Decimal | float
@@ -82,16 +83,6 @@ def parse_fixed(value: NumberLike, precision: int | None, field: str) -> tuple[i
 def _raw_to_decimal(raw: int, precision: int) -> Decimal:
     """``raw`` as a ``Decimal`` with ``precision`` places (half-even), exact at any size."""
     return Decimal(raw).scaleb(-FIXED_PRECISION, context=_EXACT).quantize(Decimal(1).scaleb(-precision), context=_EXACT)
-
-
-def format_fixed(raw: int, precision: int) -> str:
-    """Render a raw fixed-point value with ``precision`` decimals."""
-    sign = "-" if raw < 0 else ""
-    whole, frac = divmod(abs(raw), FIXED_SCALAR)
-    if precision == 0:
-        return f"{sign}{whole}"
-    digits = f"{frac:0{FIXED_PRECISION}d}"[:precision]
-    return f"{sign}{whole}.{digits}"
 
 
 class _Fixed(msgspec.Struct, frozen=True, gc=False, kw_only=True):
