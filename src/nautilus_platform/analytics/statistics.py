@@ -75,8 +75,8 @@ class EquityCurve:
 class RoundTrip(msgspec.Struct, frozen=True, gc=False):
     """One closed trade: entry and exit of ``quantity`` on ``side`` ("LONG"/"SHORT"); ``pnl`` is net of fees.
 
-    A frozen struct rather than a frozen dataclass: a backtest builds one per trip, and the
-    dataclass's ``__init__`` measured about 17,000 instructions a trip, the struct about 1,500."""
+    A frozen struct rather than a frozen dataclass: a backtest builds one per trip, and building
+    one measured about 18,800 instructions as the dataclass, about 1,400 as the struct."""
 
     instrument_id: str
     side: str
