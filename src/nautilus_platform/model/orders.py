@@ -161,8 +161,8 @@ def average_price(fill_notional: int, filled_raw: int) -> Decimal | None:
     whole, rest = divmod(fill_notional, filled_raw)
     if not rest and -_AVERAGE_EXACT < whole < _AVERAGE_EXACT:
         # An exact quotient (every fill at one price, say) is what the division gives: the
-        # integer at exponent 0, as ``Decimal(whole)`` is; converting the notional (beyond 64
-        # bits) and dividing measured about 6,000 instructions.
+        # integer at exponent 0, as ``Decimal(whole)`` is. In the bars benchmark's results a call
+        # measured about 5,600 instructions this way, 7,400 converting the notional and dividing.
         return Decimal(whole).scaleb(-FIXED_PRECISION, _AVERAGE)
     return _AVERAGE.divide(Decimal(fill_notional), Decimal(filled_raw)).scaleb(-FIXED_PRECISION, _AVERAGE)
 
