@@ -899,18 +899,23 @@ class MatchingEngine:
         kind = init.trailing_offset_type
         num, den = self._offset(kind, init.trailing_offset.as_integer_ratio(), ref2)
         tick = self._tick
+        current = rec.trigger_raw
         if rec.is_buy:
             candidate = -((-(ref2 * den + 2 * num)) // (2 * den * tick)) * tick
-            current = rec.trigger_raw
-            if current is not None and candidate >= current:
-                return
+            stays = current is not None and candidate >= current
         else:
             candidate = ((ref2 * den - 2 * num) // (2 * den * tick)) * tick
-            current = rec.trigger_raw
-            if current is not None and candidate <= current:
+            stays = current is not None and candidate <= current
+        is_limit = rec.order_type is _ORDER_TYPE_TRAILING_STOP_LIMIT and init.limit_offset is not None
+        if stays:
+            if not is_limit or rec.price_raw is not None:
                 return
+            # A trailing limit sent with its own trigger: the limit follows that trigger.
+            assert current is not None
+            candidate = current
         rec.trigger_raw = candidate
-        if rec.order_type is _ORDER_TYPE_TRAILING_STOP_LIMIT and init.limit_offset is not None:
+        if is_limit:
+            assert init.limit_offset is not None
             lnum, lden = self._offset(kind, init.limit_offset.as_integer_ratio(), ref2)
             if rec.is_buy:
                 rec.price_raw = -((-(candidate * lden + lnum)) // (lden * tick)) * tick
