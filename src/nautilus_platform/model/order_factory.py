@@ -27,6 +27,7 @@ from nautilus_platform.model.values import Price, Quantity
 
 _CONTINGENCY_TYPE_OCO: Final = ContingencyType.OCO
 _CONTINGENCY_TYPE_OTO: Final = ContingencyType.OTO
+_CONTINGENCY_TYPE_OUO: Final = ContingencyType.OUO
 _ORDER_SIDE_BUY: Final = OrderSide.BUY
 _ORDER_TYPE_LIMIT: Final = OrderType.LIMIT
 _ORDER_TYPE_LIMIT_IF_TOUCHED: Final = OrderType.LIMIT_IF_TOUCHED
@@ -386,6 +387,10 @@ class OrderFactory:
     def oco(self, first: Order, second: Order) -> OrderList:
         """Link two fresh orders as one-cancels-the-other (rebuilt with the links)."""
         return self._linked(_CONTINGENCY_TYPE_OCO, first, second)
+
+    def ouo(self, first: Order, second: Order) -> OrderList:
+        """Link two fresh orders as one-updates-the-other: a fill of one reduces the other."""
+        return self._linked(_CONTINGENCY_TYPE_OUO, first, second)
 
     def oto(self, parent: Order, child: Order) -> OrderList:
         """``child`` is held until ``parent`` fills, then sized to the parent's filled quantity."""

@@ -11,7 +11,12 @@ from typing import Final
 
 from msgspec.structs import astuple
 
-from nautilus_platform.core.errors import DuplicateFillError, InvalidStateTransition, OverfillError
+from nautilus_platform.core.errors import (
+    DuplicateFillError,
+    FillMismatchError,
+    InvalidStateTransition,
+    OverfillError,
+)
 from nautilus_platform.core.identifiers import (
     AccountId,
     ClientOrderId,
@@ -83,7 +88,8 @@ ORDER_TRANSITIONS: Final[dict[tuple[S, str], S | str]] = {
     **_rows("OrderPendingCancel", (_S_SUBMITTED, *_WORKING, *_PENDING), _S_PENDING_CANCEL),
     **_rows("OrderAccepted", _PENDING, _ACK),
     **_rows("OrderRejected", _PENDING, S.REJECTED),
-    **_rows("OrderModifyRejected", (_S_SUBMITTED, *_WORKING, _S_PENDING_CANCEL), _SAME),
+    # INITIALIZED: a held contingent order whose local modify was denied.
+    **_rows("OrderModifyRejected", (_S_INITIALIZED, _S_SUBMITTED, *_WORKING, _S_PENDING_CANCEL), _SAME),
     (_S_PENDING_UPDATE, "OrderModifyRejected"): _PREVIOUS,
     **_rows("OrderCancelRejected", (_S_SUBMITTED, *_WORKING, _S_PENDING_UPDATE), _SAME),
     (_S_PENDING_CANCEL, "OrderCancelRejected"): _PREVIOUS,
@@ -277,6 +283,28 @@ class Order:
         self.events.append(event)
         self.ts_last = event.ts_event
 
+    def _check_fill_matches(self, fill: OrderFilled) -> None:
+        """Raise ``FillMismatchError`` if ``fill`` names another instrument, side, strategy or
+        account than the order (a venue's fill must be for the order it names)."""
+        mismatch: tuple[str, str, str] | None = None
+        instrument_id = fill.instrument_id
+        if instrument_id is not self.instrument_id and instrument_id != self.instrument_id:
+            mismatch = ("instrument_id", instrument_id, self.instrument_id)
+        elif fill.order_side is not self.side:
+            mismatch = ("order_side", fill.order_side.name, self.side.name)
+        else:
+            strategy_id = fill.strategy_id
+            account_id = self.account_id
+            if strategy_id is not self.strategy_id and strategy_id != self.strategy_id:
+                mismatch = ("strategy_id", strategy_id, self.strategy_id)
+            elif account_id is not None and fill.account_id != account_id:
+                mismatch = ("account_id", fill.account_id, account_id)
+        if mismatch is not None:
+            field, got, expected = mismatch
+            raise FillMismatchError(
+                f"order {self.client_order_id}: fill {fill.trade_id} has {field}={got}, the order has {expected}"
+            )
+
     def _transition(self, kind: str) -> None:
         status = self.status
         rows = _BY_TRIGGER.get(kind)
@@ -298,6 +326,7 @@ class Order:
         self.status = target
 
     def _apply_fill(self, fill: OrderFilled) -> None:
+        self._check_fill_matches(fill)
         trade_id = fill.trade_id
         first_trade_id = self._first_trade_id
         if first_trade_id is not None and (

@@ -359,6 +359,14 @@ class Cache:
         """The live per-instrument open-order aggregates of one side."""
         return self._buy if side is _BUY else self._sell
 
+    def has_open_reduce_only(self, instrument_id: InstrumentId) -> bool:
+        """Whether any open order of ``instrument_id`` is reduce-only."""
+        buy = self._buy.get(instrument_id)
+        sell = self._sell.get(instrument_id)
+        return (buy is not None and buy.reduce_only_leaves_raw > 0) or (
+            sell is not None and sell.reduce_only_leaves_raw > 0
+        )
+
     def side_aggregate(self, instrument_id: InstrumentId, side: OrderSide) -> SideAggregate:
         """Open orders of ``instrument_id`` on ``side`` (count, leaves, notional)."""
         return (self._buy if side is _BUY else self._sell)[instrument_id]

@@ -21,8 +21,14 @@ from typing import Final, Protocol
 
 from nautilus_platform.core.bus import MessageBus
 from nautilus_platform.core.clock import Clock
-from nautilus_platform.core.errors import DuplicateFillError, InvalidStateTransition, NotFoundError, OverfillError
-from nautilus_platform.core.identifiers import AccountId, ClientOrderId, InstrumentId, StrategyId, VenueId
+from nautilus_platform.core.errors import (
+    DuplicateFillError,
+    FillMismatchError,
+    InvalidStateTransition,
+    NotFoundError,
+    OverfillError,
+)
+from nautilus_platform.core.identifiers import AccountId, ClientOrderId, InstrumentId, PositionId, StrategyId, VenueId
 from nautilus_platform.model.commands import (
     CancelAllOrders,
     CancelOrder,
@@ -31,7 +37,7 @@ from nautilus_platform.model.commands import (
     SubmitOrder,
     SubmitOrderList,
 )
-from nautilus_platform.model.enums import DenyReason, OrderStatus, TradingState
+from nautilus_platform.model.enums import DenyReason, OrderSide, OrderStatus, TradingState
 from nautilus_platform.model.events import (
     AccountState,
     Event,
@@ -66,12 +72,15 @@ _ACCOUNT_STATE_CLS: Final = AccountState
 
 _DENY_REASON_DUPLICATE_CLIENT_ORDER_ID: Final = DenyReason.DUPLICATE_CLIENT_ORDER_ID
 _DENY_REASON_NO_VENUE: Final = DenyReason.NO_VENUE
+_DENY_REASON_INVALID_ORDER: Final = DenyReason.INVALID_ORDER
 _DENY_REASON_ORDER_NOT_FOUND: Final = DenyReason.ORDER_NOT_FOUND
 _TRADING_STATE_HALTED: Final = TradingState.HALTED
 
 Denial = tuple[DenyReason, str]
 _INITIALIZED: Final = OrderStatus.INITIALIZED
 _PENDING_CANCEL: Final = OrderStatus.PENDING_CANCEL
+_PENDING_UPDATE: Final = OrderStatus.PENDING_UPDATE
+_BUY: Final = OrderSide.BUY
 
 
 class RiskCheck(Protocol):
@@ -108,6 +117,20 @@ class FillSink(Protocol):
 
     def fill_error(self, fill: OrderFilled) -> str | None:
         """Why ``fill`` cannot be booked (e.g. an unknown account), or ``None``."""
+
+    def reducible_raw(
+        self, instrument_id: InstrumentId, strategy_id: StrategyId, position_id: PositionId | None
+    ) -> int:
+        """The signed position quantity an order of ``strategy_id`` may reduce."""
+
+    def position_conflict(
+        self,
+        position_id: PositionId,
+        instrument_id: InstrumentId,
+        strategy_id: StrategyId,
+        account_id: AccountId | None,
+    ) -> str | None:
+        """Why an order may not book into the existing position ``position_id``, or ``None``."""
 
 
 class ExecutionEngine:
@@ -219,6 +242,14 @@ class ExecutionEngine:
         """Risk-check, route and send an INITIALIZED order that is already in the cache."""
         if order.status is not _INITIALIZED or self.cache.orders.get(order.client_order_id) is not order:
             return
+        hints = self.cache.position_hints
+        if hints:
+            position_id = hints.get(order.client_order_id)
+            if position_id is not None:
+                conflict = self.portfolio.position_conflict(position_id, order.instrument_id, order.strategy_id, None)
+                if conflict is not None:
+                    self._apply(order, self._denied(order, _DENY_REASON_INVALID_ORDER, conflict))
+                    return
         risk = self.risk
         if isinstance(risk, RiskEngine):  # the core's own engine: a native call, not a protocol lookup
             denial = risk.check_submit(order)
@@ -279,26 +310,15 @@ class ExecutionEngine:
         if order.is_closed:
             self._publish_refusal(order, OrderModifyRejected, f"order is {order.status.name}")
             return
+        if order.status is _PENDING_CANCEL:  # being cancelled: a modify must not reach the venue
+            self._publish_refusal(order, OrderModifyRejected, "order is PENDING_CANCEL", apply=True)
+            return
         denial = self.risk.check_modify(order, quantity, price, trigger_price)
         if denial is not None:
             self._publish_refusal(order, OrderModifyRejected, f"{denial[0].value}: {denial[1]}", apply=True)
             return
         if order.status is _INITIALIZED:  # a held contingent order: update locally
-            now = self.clock.timestamp_ns()
-            self._apply(
-                order,
-                OrderUpdated(
-                    ts_event=now,
-                    ts_init=now,
-                    strategy_id=order.strategy_id,
-                    instrument_id=order.instrument_id,
-                    client_order_id=order.client_order_id,
-                    venue_order_id=None,
-                    quantity=quantity or order.quantity,
-                    price=price,
-                    trigger_price=trigger_price,
-                ),
-            )
+            self._update_held(order, quantity, price, trigger_price)
             return
         client = self._venue_of(order)
         if client is None:
@@ -317,6 +337,31 @@ class ExecutionEngine:
             ),
         )
         client.modify_order(order, quantity, price, trigger_price)
+
+    def resize_held(self, order: Order, quantity: Quantity) -> None:
+        """Set the quantity of a held (INITIALIZED) contingent order before it is released; the
+        submit that releases it is risk-checked at that size, so no modify check applies here."""
+        if order.status is _INITIALIZED:
+            self._update_held(order, quantity, None, None)
+
+    def _update_held(
+        self, order: Order, quantity: Quantity | None, price: Price | None, trigger_price: Price | None
+    ) -> None:
+        now = self.clock.timestamp_ns()
+        self._apply(
+            order,
+            OrderUpdated(
+                ts_event=now,
+                ts_init=now,
+                strategy_id=order.strategy_id,
+                instrument_id=order.instrument_id,
+                client_order_id=order.client_order_id,
+                venue_order_id=None,
+                quantity=quantity or order.quantity,
+                price=price,
+                trigger_price=trigger_price,
+            ),
+        )
 
     def _cancel(self, command: CancelOrder) -> None:
         handler = self.parent_orders
@@ -464,7 +509,7 @@ class ExecutionEngine:
         before = cache.before_change(order)
         try:
             order.apply(event)
-        except (InvalidStateTransition, OverfillError, DuplicateFillError) as exc:
+        except (InvalidStateTransition, OverfillError, DuplicateFillError, FillMismatchError) as exc:
             self._refuse(event, str(exc))
             return
         self._record(event)
@@ -474,6 +519,27 @@ class ExecutionEngine:
             self._on_fill(order, event)
         if order.is_contingent:  # ``init.contingency_type or init.parent_order_id is not None``
             self.contingency.on_event(order, event)
+        if (type(event) is _ORDER_FILLED_CLS or order.reduce_only) and cache.has_open_reduce_only(order.instrument_id):
+            self._enforce_reduce_only(order.instrument_id)
+
+    def _enforce_reduce_only(self, instrument_id: InstrumentId) -> None:
+        """Keep every working reduce-only order of ``instrument_id`` within the position it
+        reduces, after a fill moved that position: cancel it when the position is flat or on its
+        own side, cut its quantity when it would flip the position. An order with a modify or a
+        cancel in flight is left to the answer (the next fill or update checks it again)."""
+        portfolio = self.portfolio
+        hints = self.cache.position_hints
+        for order in self.cache.orders_open(instrument_id):
+            if not order.reduce_only or order.status is _PENDING_CANCEL or order.status is _PENDING_UPDATE:
+                continue
+            signed = portfolio.reducible_raw(instrument_id, order.strategy_id, hints.get(order.client_order_id))
+            allowed = -signed if order.side is _BUY else signed
+            leaves = order.leaves_raw
+            if allowed <= 0:
+                self.cancel_order(order, "reduce-only: no position left to reduce")
+            elif leaves > allowed:
+                quantity = Quantity(raw=order.filled_raw + allowed, precision=order.quantity.precision)
+                self.modify_order(order, quantity, None, None)
 
     def _fill_error(self, fill: OrderFilled) -> str | None:
         if fill.instrument_id not in self.cache.instruments:

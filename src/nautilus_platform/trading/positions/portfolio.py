@@ -171,6 +171,33 @@ class Portfolio:
         """Why ``fill`` cannot be booked, or ``None`` (checked before the order applies it)."""
         if fill.account_id not in self.accounts:
             return f"fill {fill.trade_id} for unknown account {fill.account_id}"
+        position_id = fill.position_id
+        if position_id is None:
+            position_id = self.position_hints.get(fill.client_order_id)
+        if position_id is not None:
+            conflict = self.position_conflict(position_id, fill.instrument_id, fill.strategy_id, fill.account_id)
+            if conflict is not None:
+                return f"fill {fill.trade_id}: {conflict}"
+        return None
+
+    def position_conflict(
+        self,
+        position_id: PositionId,
+        instrument_id: InstrumentId,
+        strategy_id: StrategyId,
+        account_id: AccountId | None,
+    ) -> str | None:
+        """Why an order or fill of ``instrument_id``/``strategy_id``/``account_id`` may not book into
+        the existing position ``position_id`` (another instrument, strategy or account), or ``None``."""
+        position = self.positions.get(position_id)
+        if position is None:
+            return None
+        if position.instrument_id != instrument_id:
+            return f"position {position_id} is for {position.instrument_id}, not {instrument_id}"
+        if position.strategy_id != strategy_id:
+            return f"position {position_id} belongs to strategy {position.strategy_id}, not {strategy_id}"
+        if account_id is not None and position.account_id != account_id:
+            return f"position {position_id} is in account {position.account_id}, not {account_id}"
         return None
 
     def on_fill(self, fill: OrderFilled, instrument: Instrument) -> list[Event]:
@@ -233,6 +260,25 @@ class Portfolio:
                 PositionId, f"{fill.instrument_id}-{fill.strategy_id}-{fill.client_order_id}"
             )
         return known
+
+    def reducible_raw(
+        self, instrument_id: InstrumentId, strategy_id: StrategyId, position_id: PositionId | None
+    ) -> int:
+        """The signed quantity an order of ``strategy_id`` may reduce: the position ``position_id``
+        names, else the strategy's netting position, else (hedging) the net of its positions."""
+        if position_id is not None:
+            named = self.positions.get(position_id)
+            return named.signed_raw if named is not None else 0
+        by_strategy = self._netting_ids.get(instrument_id)
+        if by_strategy is not None:
+            netting = by_strategy.get(strategy_id)
+            if netting is not None:
+                position = self.positions.get(netting)
+                return position.signed_raw if position is not None else 0
+        marked = self._by_instrument.get(instrument_id)
+        if not marked:
+            return 0
+        return sum(m.position.signed_raw for m in marked if m.position.strategy_id == strategy_id)
 
     def _book(
         self, account: Account, position: Position, info: _InstrumentInfo, fill: OrderFilled, realized: int
