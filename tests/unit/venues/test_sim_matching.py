@@ -438,3 +438,24 @@ def test_trailing_stop_without_data_waits_for_first_reference() -> None:
     assert h.kinds() == ["OrderAccepted"]
     h.venue.process_trade(trade("10"))
     assert triggers(h) == ["8.50"]
+
+
+def test_resting_limit_keeps_priority_over_a_stop_the_same_quote_triggers() -> None:
+    """Price-time priority: the resting limit was in the book before the quote fired the MIT."""
+    for book_type in ("L1", "L2"):
+        h = Harness(book_type=book_type)
+        if book_type == "L1":
+            h.venue.process_quote(quote("99", "101", 10, 10))
+        else:
+            h.venue.process_book(snapshot([("99", 10)], [("101", 10)]))
+        resting = h.factory.limit(AAPL, BUY, qty(5), px("100"))
+        touched = h.factory.market_if_touched(AAPL, BUY, qty(5), px("100"))
+        h.venue.submit_order(resting)
+        h.venue.submit_order(touched)
+        h.take()
+        if book_type == "L1":
+            h.venue.process_quote(quote("99", "100", 10, 5))  # 5 offered at 100
+        else:
+            h.venue.process_book(snapshot([("99", 10)], [("100", 5)]))
+        filled = [(e.client_order_id, str(e.last_qty)) for e in h.events if isinstance(e, OrderFilled)]
+        assert filled == [(resting.client_order_id, "5")]

@@ -514,9 +514,10 @@ class MatchingEngine:
             return
         book.apply_quote_raw(bid, ask, quote)
         self._bar_driven = False
+        # Resting orders first: they were in the book before the stops this quote triggers.
+        self._match_book()
         if self._conditionals:
             self._check_conditionals(False, True)
-        self._match_book()
 
     def on_trade(self, price_raw: int) -> None:
         """A trade printed at ``price_raw``."""
@@ -574,9 +575,9 @@ class MatchingEngine:
             book.apply_snapshot(data)
         else:
             book.apply_deltas(data)
+        self._match_book()  # resting orders before the stops the update triggers (price-time priority)
         if self._conditionals:
             self._check_conditionals(False, True)
-        self._match_book()
 
     # -- validation --------------------------------------------------------------------------
     def _check(self, rec: WorkingOrder) -> str | None:
