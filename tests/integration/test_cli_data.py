@@ -112,3 +112,16 @@ def test_type_picks_the_generic_layout_and_must_agree_with_a_layout(tmp_path: Pa
     assert code == 2 and "does not match layout 'quotes'" in out
     code, out = run("data", "check", str(path), "-i", "X.Y")
     assert code == 2 and "give --layout or --type" in out
+
+
+def test_a_file_given_as_catalog_exits_2_with_a_message(tmp_path: Path) -> None:
+    path = tmp_path / "bars.csv"
+    path.write_text(BARS)
+    not_a_folder = tmp_path / "catalog.txt"
+    not_a_folder.write_text("")
+    args = ("data", "import", str(path), "-l", "yahoo", "-i", "AAPL.XNAS", "--bar", "1-DAY-LAST")
+    for catalog in (not_a_folder, not_a_folder / "below"):
+        code, out = run(*args, "--catalog", str(catalog))
+        assert code == 2 and "invalid catalog=" in out  # not a NotADirectoryError traceback (exit code 1)
+    code, out = run("data", "list", "--catalog", str(not_a_folder))
+    assert code == 2 and "must be a folder" in out

@@ -216,7 +216,10 @@ def _time(ns: int | None) -> str:
 @app.command("list")
 def list_(catalog: Path = _CATALOG) -> None:
     """The catalog's datasets: data type, instrument, rows, partitions and time range."""
-    infos = ParquetCatalog(catalog).datasets()
+    try:
+        infos = ParquetCatalog(catalog).datasets()
+    except NautilusError as exc:
+        raise _fail(exc) from None
     if not infos:
         console.print(f"no datasets in {catalog}", highlight=False)
         return

@@ -26,6 +26,7 @@ import numpy as np
 from nautilus_platform.core.errors import NotFoundError, ValidationError
 from nautilus_platform.core.identifiers import InstrumentId
 from nautilus_platform.core.lazy import LazyModule
+from nautilus_platform.data.identity import occurrences
 from nautilus_platform.data.layouts import DataKind
 from nautilus_platform.data.loaders import LoadedData
 from nautilus_platform.data.objects import build_objects
@@ -119,11 +120,17 @@ class ParquetCatalog:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
 
+    def _require_folder(self) -> None:
+        """A catalog root that exists but is not a folder is a clear error, not a traceback."""
+        if self.root.exists() and not self.root.is_dir():
+            raise ValidationError("catalog", str(self.root), "must be a folder, not a file")
+
     def _dataset_dir(self, data_type: str, instrument_id: str) -> Path:
         return self.root / data_type / quote(str(instrument_id), safe="")
 
     def write(self, data: LoadedData) -> WriteResult:
         """Merge ``data`` into its dataset, partition by partition, without duplicating stored rows."""
+        self._require_folder()
         data_type = data_type_of(data.kind, data.bar_type)
         instrument = data.instrument
         folder = self._dataset_dir(data_type, instrument.id)
@@ -147,7 +154,10 @@ class ParquetCatalog:
         periods = data.columns["ts"].astype("datetime64[ns]").astype(f"datetime64[{unit}]")
         added = 0
         touched = np.unique(periods)
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a file where a folder of the path should be, no permission…
+            raise ValidationError("catalog", str(self.root), f"cannot hold a dataset folder: {exc}") from exc
         for period in touched:
             rows = table.filter(pa.array(periods == period))
             path = folder / f"date={period}" / "data.parquet"
@@ -161,6 +171,7 @@ class ParquetCatalog:
 
     def datasets(self) -> list[DatasetInfo]:
         """Every dataset in the catalog, sorted by data type and instrument."""
+        self._require_folder()
         infos = []
         for meta_path in sorted(self.root.glob(f"*/*/{_META}")):
             meta = self._meta(meta_path.parent)
@@ -186,6 +197,7 @@ class ParquetCatalog:
         self, data_type: str, instrument_id: str, start_ns: int | None = None, end_ns: int | None = None
     ) -> CatalogData:
         """Rows of one dataset with ``start_ns <= ts < end_ns`` (either bound optional), in time order."""
+        self._require_folder()
         folder = self._dataset_dir(data_type, instrument_id)
         meta = self._meta(folder)
         if meta is None:
@@ -247,25 +259,6 @@ def _period_bounds_ns(name: str) -> tuple[int, int]:
     return int(start), int(end)
 
 
-def _occurrences(keys: list[Int64Array]) -> Int64Array:
-    """For each row, how many equal rows come before it (0 for the first of its kind)."""
-    n = len(keys[0])
-    if n == 0:
-        return np.zeros(0, np.int64)
-    order = np.lexsort(keys[::-1])
-    same = np.ones(n - 1, np.bool_)
-    for key in keys:
-        ordered = key[order]
-        same &= ordered[1:] == ordered[:-1]
-    starts = np.r_[0, np.flatnonzero(~same) + 1]
-    run_start = np.zeros(n, np.int64)
-    run_start[starts] = starts
-    run_start = np.maximum.accumulate(run_start)
-    counts = np.empty(n, np.int64)
-    counts[order] = np.arange(n, dtype=np.int64) - run_start
-    return counts
-
-
 def _row_keys(table: pa.Table) -> list[Int64Array]:
     keys = []
     for name in table.column_names:
@@ -292,10 +285,10 @@ def _multiset_union(stored: pa.Table | None, new: pa.Table) -> pa.Table:
         origin = np.r_[np.zeros(stored.num_rows, np.bool_), np.ones(new.num_rows, np.bool_)]
     keys = _row_keys(combined)
     stored_n = combined.num_rows - new.num_rows
-    occurrence = np.r_[_occurrences([k[:stored_n] for k in keys]), _occurrences([k[stored_n:] for k in keys])]
+    occurrence = np.r_[occurrences([k[:stored_n] for k in keys]), occurrences([k[stored_n:] for k in keys])]
     # the k-th copy of a row in the new data is kept only when the stored data has fewer than k+1 copies
     pair_keys = [*keys, occurrence]
-    first = _occurrences(pair_keys) == 0
+    first = occurrences(pair_keys) == 0
     keep = ~origin | first  # lexsort is stable: a stored pair precedes an equal new pair
     merged = combined.filter(pa.array(keep))
     order = np.argsort(merged.column("ts").to_numpy(), kind="stable")

@@ -6,7 +6,8 @@ repairs change the column arrays in place.
 
 from __future__ import annotations
 
-from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_EVEN, Context, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -26,7 +27,6 @@ else:  # imported on first use: a backtest on simulated or loaded columns never 
 
 PRICE_FIELDS = ("open", "high", "low", "close", "bid_price", "ask_price", "price")
 SIZE_FIELDS = ("bid_size", "ask_size", "size")
-_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 
 def increments(
@@ -68,12 +68,14 @@ def increments(
             column[hit] = round_to_multiple(column[hit], step)
             for row, value in exact.items():
                 if hit[row]:
-                    units = (value.scaleb(FIXED_PRECISION, context=_EXACT) / step).to_integral_value(
-                        ROUND_HALF_EVEN, _EXACT
-                    )
-                    column[row] = int(units) * step
+                    column[row] = _round_exact(value, step)
 
     _note_precision(states, instrument, carried, off_rows, "rejected" if policy is Policy.REJECT else "repaired")
+
+
+def _round_exact(value: Decimal, step: int) -> int:
+    """``value`` rounded half-even, once and exactly, to a multiple of ``step`` (raw, at 10**-9)."""
+    return round(Fraction(value) * POW10[FIXED_PRECISION] / step) * step
 
 
 def _decimals_of(raw: Int64Array, exact: dict[int, Decimal], hit: BoolArray) -> int:
@@ -156,19 +158,24 @@ def time_order(states: RowStates, ts: Int64Array) -> Int64Array:
             order = live[np.argsort(live_ts, kind="stable")]
         else:
             order = np.flatnonzero(states.live)
+    duplicates(states, ts, order)
+    return order[states.live[order]]
+
+
+def duplicates(states: RowStates, ts: Int64Array, order: Int64Array) -> None:
+    """Every row whose timestamp an earlier row (in file order) among ``order`` already has fails
+    ``duplicate_timestamp``, wherever it stands and whatever other checks made of it."""
+    if len(order) < 2:
+        return
     ordered_ts = ts[order]
-    if len(order) > 1:
-        same = np.zeros(len(order), np.bool_)
-        same[1:] = ordered_ts[1:] == ordered_ts[:-1]
-        failing = np.zeros(len(ts), np.bool_)
-        failing[order[same]] = True
-        if states.policy[Check.NON_MONOTONIC] is Policy.FLAG:
-            failing &= ~states.flagged  # a flagged back-step is not also a duplicate
-        states.apply(
-            Check.DUPLICATE_TIMESTAMP, failing, "ts", ts, "repeats the previous row's timestamp", render=_ns_text
-        )
-        order = order[states.live[order]]
-    return order
+    if (ordered_ts[1:] < ordered_ts[:-1]).any():  # kept out of time order (flagged): sort a copy
+        order = order[np.argsort(ordered_ts, kind="stable")]
+        ordered_ts = ts[order]
+    later = np.zeros(len(order), np.bool_)
+    later[1:] = ordered_ts[1:] == ordered_ts[:-1]  # equal times keep their file order (stable)
+    failing = np.zeros(len(ts), np.bool_)
+    failing[order[later]] = True
+    states.apply(Check.DUPLICATE_TIMESTAMP, failing, "ts", ts, "repeats an earlier row's timestamp", render=_ns_text)
 
 
 def gaps(
@@ -183,9 +190,10 @@ def gaps(
         return 0, 0
     ordered = ts[order]
     if daily_tz is not None:
-        opened = pa.array(ordered - interval_ns, pa.timestamp("ns", tz="UTC"))
-        local = pc.local_timestamp(pc.cast(opened, pa.timestamp("ns", tz=daily_tz)))
-        days = pc.cast(pc.cast(local, pa.date32()), pa.int32()).to_numpy(zero_copy_only=False).astype("datetime64[D]")
+        # the open in wall-clock time: the close's local time less a day (a DST day lasts 23 or 25 h)
+        local = pc.local_timestamp(pa.array(ordered, pa.timestamp("ns", tz=daily_tz)))
+        opened = pc.cast(local, pa.int64()).to_numpy(zero_copy_only=False).astype(np.int64) - interval_ns
+        days = opened.astype("datetime64[ns]").astype("datetime64[D]")
         missing = np.busday_count(days[:-1] + 1, days[1:])
         missing = np.maximum(missing, 0)
     else:

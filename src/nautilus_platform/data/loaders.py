@@ -20,9 +20,11 @@ import numpy as np
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.core.lazy import LazyModule
 from nautilus_platform.data import checks
+from nautilus_platform.data.identity import content_trade_ids
 from nautilus_platform.data.layouts import FIELDS, DataKind, Layout
 from nautilus_platform.data.objects import DELTA_ROW, SNAPSHOT_ROW, book_items, build_objects
 from nautilus_platform.data.parsing import Int64Array, Parsed, codes, decimals, integers, texts, timestamps
+from nautilus_platform.data.times import INT64_MAX, LAST_NS_TIME, days_later
 from nautilus_platform.data.validation import Check, RowStates, ValidationPolicy, ValidationReport
 from nautilus_platform.model.data import BarSpecification, BarType, MarketData
 from nautilus_platform.model.enums import BarAggregation
@@ -130,9 +132,8 @@ def load_market_data(
     parsed = _parse(table, layout, tz, states, report)
     values = {name: p.values for name, p in parsed.items()}
     if kind is DataKind.BARS and layout.ts_marks == "open":
-        assert bar_type is not None and bar_type.spec.interval_ns is not None
-        values["ts"] = values["ts"] + bar_type.spec.interval_ns
-        report.notes.append(f"timestamps mark the bar's open; ts_event is the open plus {bar_type.spec}")
+        assert bar_type is not None
+        _open_to_close(values, bar_type.spec, tz, states, table.column(layout.columns["ts"]))
     if parsed["ts"].zone_assumed:
         report.notes.append(f"dates and times without a zone were read as {tz} wall-clock time")
     checks.increments(states, values, instrument, {name: p.excess for name, p in parsed.items() if p.excess})
@@ -146,7 +147,7 @@ def load_market_data(
     order = checks.time_order(states, values["ts"])
     interval, daily_tz = _gap_rule(kind, bar_type, policy, tz)
     report.gaps, report.missing_intervals = checks.gaps(states, values["ts"], order, interval, daily_tz)
-    trade_ids = _trade_ids(table, layout, states) if kind is DataKind.TRADES else []
+    trade_ids = _trade_ids(table, layout, states) if kind is DataKind.TRADES else None
     if kind is DataKind.TRADES and "aggressor" not in values:
         values["aggressor"] = np.zeros(table.num_rows, np.int64)  # AggressorSide.NO_AGGRESSOR
         report.notes.append("no aggressor column: trades have no aggressor side")
@@ -157,7 +158,10 @@ def load_market_data(
     states.finish()
     names = [name for name in FIELDS[kind] if name in values] + [name for name in values if name not in FIELDS[kind]]
     columns = {name: np.ascontiguousarray(values[name][order]) for name in names}
-    kept_ids = [trade_ids[i] for i in order.tolist()] if trade_ids else []
+    if trade_ids is not None:
+        kept_ids = [trade_ids[i] for i in order.tolist()]
+    else:
+        kept_ids = content_trade_ids(columns) if kind is DataKind.TRADES else []
     return LoadedData(kind, instrument, bar_type, columns, report, kept_ids)
 
 
@@ -168,7 +172,30 @@ def _bar_type(kind: DataKind, layout: Layout, instrument: Instrument, spec: BarS
         raise ValidationError("bar_spec", None, "is required for bars (e.g. 1-DAY-LAST)")
     if layout.ts_marks == "open" and spec.interval_ns is None:
         raise ValidationError("bar_spec", str(spec), "must be a time aggregation when timestamps mark the bar's open")
+    if spec.interval_ns is not None and spec.interval_ns > INT64_MAX:
+        raise ValidationError("bar_spec", str(spec), "must last less than 2**63 ns (about 292 years)")
     return BarType(instrument.id, spec)
+
+
+def _open_to_close(
+    values: dict[str, Int64Array], spec: BarSpecification, tz: str, states: RowStates, source: pa.ChunkedArray
+) -> None:
+    """Move ``ts`` from each bar's open to its close: ``step`` calendar days in ``tz`` for daily
+    bars (a day across a DST change lasts 23 or 25 hours), else the open plus the interval. A bar
+    whose close is past the last int64 nanosecond is rejected as unparseable, named."""
+    opens = values["ts"]
+    if spec.aggregation is BarAggregation.DAY:
+        values["ts"], beyond = days_later(opens, spec.step, tz)
+        how = f"{spec.step} calendar day{'s' if spec.step > 1 else ''} in {tz}"
+    else:
+        assert spec.interval_ns is not None
+        beyond = opens > INT64_MAX - spec.interval_ns
+        values["ts"] = np.where(beyond, 0, np.where(beyond, 0, opens) + spec.interval_ns)
+        how = str(spec)
+    states.report.notes.append(f"timestamps mark the bar's open; ts_event is the open plus {how}")
+    if beyond.any():
+        rule = f"is out of range: the bar closes {how} later, after {LAST_NS_TIME} (the last int64 nanosecond)"
+        states.apply(Check.UNPARSEABLE, beyond, "ts", source.to_pylist(), rule)
 
 
 def _parse(table: pa.Table, layout: Layout, tz: str, states: RowStates, report: ValidationReport) -> dict[str, Parsed]:
@@ -226,11 +253,15 @@ def _gap_rule(
     return spec.interval_ns, (tz if daily else None)
 
 
-def _trade_ids(table: pa.Table, layout: Layout, states: RowStates) -> list[str]:
+def _trade_ids(table: pa.Table, layout: Layout, states: RowStates) -> list[str] | None:
+    """The file's trade ids; ``None`` without an id column (ids then come from each trade's content)."""
     source = layout.columns.get("trade_id")
     if source is None:
-        states.report.notes.append("no trade id column: trade ids are the 1-based row numbers")
-        return [str(row + 1) for row in range(table.num_rows)]
+        states.report.notes.append(
+            "no trade id column: each trade's id is its content, ts:price:size:aggressor (raw integers), "
+            "plus :n for the n-th earlier identical trade in the file"
+        )
+        return None
     ids, missing = texts(table.column(source))
     states.apply(Check.MISSING_VALUE, missing, "trade_id", None, "is empty")
     return [item or "" for item in ids]

@@ -9,17 +9,17 @@ nearest 10**-9 there, which the instrument-increment check then judges.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import numpy.typing as npt
 
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.core.lazy import LazyModule
+from nautilus_platform.data.times import DAY_NS, OUT_OF_RANGE, iso_instant, wall_to_utc, zone
 from nautilus_platform.model.values import FIXED_PRECISION, FIXED_SCALAR
 
 if TYPE_CHECKING:
@@ -35,6 +35,9 @@ BoolArray = npt.NDArray[np.bool_]
 _UNIT_NS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
 _INT64_MAX = 2**63 - 1
 _EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+# what the vectorised casts accept, for the row-by-row fallbacks: ASCII digits, no ``_`` separators
+_DECIMAL_TEXT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+_INTEGER_TEXT = re.compile(r"[+-]?\d+", re.ASCII)
 
 
 @dataclass
@@ -50,14 +53,6 @@ class Parsed:
     excess: dict[int, Decimal] = field(default_factory=dict)
     #: timestamps only: some values had no zone and were read as wall-clock time in ``tz``
     zone_assumed: bool = False
-
-
-def zone(tz: str) -> ZoneInfo:
-    """The IANA time zone ``tz``; a ``ValidationError`` names it when unknown."""
-    try:
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationError("tz", tz, "is not an IANA time zone (e.g. 'UTC', 'America/New_York')") from None
 
 
 def _blank_to_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -89,6 +84,8 @@ def _raw_of_text(text: str) -> tuple[int, Decimal | None] | str:
         return "is not a decimal number"
     if not dec.is_finite():
         return "must be finite"
+    if not _DECIMAL_TEXT.fullmatch(text):  # Decimal also takes "1_000" and non-ASCII digits
+        return "is not a decimal number"
     scaled = dec.scaleb(FIXED_PRECISION, context=_EXACT)
     integral = scaled.to_integral_value(rounding=ROUND_HALF_EVEN, context=_EXACT)
     if abs(integral) > _INT64_MAX:
@@ -160,14 +157,13 @@ def integers(column: pa.ChunkedArray) -> Parsed:
     for row, item in enumerate(column.to_pylist()):
         if item is None:
             continue
-        try:
-            number = int(str(item).strip())
-            if abs(number) > _INT64_MAX:
-                raise ValueError
-            values[row] = number
-        except ValueError:
+        text = str(item).strip()
+        number = int(text) if _INTEGER_TEXT.fullmatch(text) else None  # int() also takes "1_000"
+        if number is None or abs(number) > _INT64_MAX:
             parsed.invalid[row] = True
             parsed.problems[row] = "is not a whole number"
+        else:
+            values[row] = number
     parsed.values = values
     return parsed
 
@@ -177,71 +173,132 @@ def timestamps(column: pa.ChunkedArray, unit: str | None, fmt: str | None, tz: s
 
     Epoch integers (``unit``) and zone-aware values are already UTC; naive dates and times are
     read as wall-clock time in ``tz`` (an ambiguous or skipped time at a DST change takes the
-    earlier instant).
+    earlier instant, see ``times``). A value outside int64 nanoseconds (before 1677-09-21 or
+    after 2262-04-11) is an invalid row, never wrapped around.
     """
     kind = column.type
     if unit is not None:
         if pa.types.is_timestamp(kind):
             raise ValidationError("ts_unit", unit, f"is for epoch numbers, but the column holds {kind}")
-        parsed = integers(column)
-        factor = _UNIT_NS[unit]
-        limit = _INT64_MAX // factor
-        too_far = (np.abs(parsed.values) > limit) & ~parsed.missing & ~parsed.invalid
-        for row in np.flatnonzero(too_far):
-            parsed.problems[int(row)] = f"is out of range for epoch {unit}"
-        parsed.invalid |= too_far
-        parsed.values = np.where(too_far, 0, parsed.values) * factor
-        return parsed
+        return _epoch_timestamps(column, unit)
     if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
-        parsed = _empty(len(column))
-        parsed.missing = pc.is_null(column).to_numpy(zero_copy_only=False)
-        if pa.types.is_date(kind) or kind.tz is None:
-            zone(tz)
-            naive = pc.cast(column, pa.timestamp("ns"))
-            aware = pc.assume_timezone(naive, tz, ambiguous="earliest", nonexistent="earliest")
-            parsed.zone_assumed = True
-        else:
-            aware = pc.cast(column, pa.timestamp("ns", tz=kind.tz))
-        parsed.values = pc.fill_null(pc.cast(aware, pa.int64()), 0).to_numpy(zero_copy_only=False).astype(np.int64)
-        return parsed
+        return _native_timestamps(column, tz)
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         raise ValidationError("ts", str(kind), "must be epoch numbers (with ts_unit), timestamps or date/time text")
     column = _blank_to_null(column)
     if fmt is not None:
+        return _formatted_timestamps(column, fmt, tz)
+    return _iso_timestamps(column, tz)
+
+
+def _epoch_timestamps(column: pa.ChunkedArray, unit: str) -> Parsed:
+    parsed = integers(column)
+    factor = _UNIT_NS[unit]
+    limit = _INT64_MAX // factor
+    too_far = (np.abs(parsed.values) > limit) & ~parsed.missing & ~parsed.invalid
+    for row in np.flatnonzero(too_far):
+        parsed.problems[int(row)] = f"is out of range for epoch {unit}"
+    parsed.invalid |= too_far
+    parsed.values = np.where(too_far, 0, parsed.values) * factor
+    return parsed
+
+
+def _native_timestamps(column: pa.ChunkedArray, tz: str) -> Parsed:
+    """Parquet timestamps and dates, converted in their own unit so that none can overflow."""
+    kind = column.type
+    parsed = _empty(len(column))
+    parsed.missing = pc.is_null(column).to_numpy(zero_copy_only=False)
+    if pa.types.is_date32(kind):
+        factor, raw = DAY_NS, pc.cast(pc.cast(column, pa.int32()), pa.int64())
+    else:
+        factor, raw = _UNIT_NS["ms" if pa.types.is_date64(kind) else kind.unit], pc.cast(column, pa.int64())
+    counts = pc.fill_null(raw, 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    limit = _INT64_MAX // factor
+    outside = (counts > limit) | (counts < -limit)
+    values = np.where(outside, 0, counts) * factor
+    if pa.types.is_date(kind) or kind.tz is None:
         zone(tz)
+        parsed.zone_assumed = True
+        values, beyond = wall_to_utc(values, tz)
+        outside |= beyond
+    _mark_out_of_range(parsed, outside)
+    parsed.values = np.where(parsed.invalid, 0, values)
+    return parsed
+
+
+def _formatted_timestamps(column: pa.ChunkedArray, fmt: str, tz: str) -> Parsed:
+    zone(tz)
+    parsed = _empty(len(column))
+    parsed.missing = pc.is_null(column).to_numpy(zero_copy_only=False)
+    naive = pc.strptime(column, format=fmt, unit="ns", error_is_null=True)
+    unparsed = pc.is_null(naive).to_numpy(zero_copy_only=False) & ~parsed.missing
+    if unparsed.any():  # in the format but outside the ns range, or not in the format at all?
+        coarse = pc.strptime(column.filter(pa.array(unparsed)), format=fmt, unit="s", error_is_null=True)
+        fits = pc.is_valid(coarse).to_numpy(zero_copy_only=False)
+        for row, in_format in zip(np.flatnonzero(unparsed).tolist(), fits.tolist(), strict=True):
+            parsed.problems[row] = OUT_OF_RANGE if in_format else f"does not match the time format {fmt!r}"
+    parsed.invalid = unparsed
+    parsed.zone_assumed = True
+    wall = pc.fill_null(pc.cast(naive, pa.int64()), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    values, outside = wall_to_utc(wall, tz)
+    _mark_out_of_range(parsed, outside)
+    parsed.values = np.where(parsed.invalid, 0, values)
+    return parsed
+
+
+def _iso_timestamps(column: pa.ChunkedArray, tz: str) -> Parsed:
+    """ISO 8601 text: PyArrow's vectorised cast when every value is zone-aware, or every value
+    naive, in the forms it reads; otherwise (and to name each bad row) one row at a time."""
+    zone(tz)
+    for kind in (pa.timestamp("ns", tz="UTC"), pa.timestamp("ns")):
+        try:
+            cast = pc.cast(column, kind)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue  # another form, a bad row, or a time outside the ns range
         parsed = _empty(len(column))
         parsed.missing = pc.is_null(column).to_numpy(zero_copy_only=False)
-        naive = pc.strptime(column, format=fmt, unit="ns", error_is_null=True)
-        unparsed = pc.is_null(naive).to_numpy(zero_copy_only=False) & ~parsed.missing
-        for row in np.flatnonzero(unparsed):
-            parsed.problems[int(row)] = f"does not match the time format {fmt!r}"
-        parsed.invalid = unparsed
-        parsed.zone_assumed = True
-        aware = pc.assume_timezone(naive, tz, ambiguous="earliest", nonexistent="earliest")
-        parsed.values = pc.fill_null(pc.cast(aware, pa.int64()), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+        values = pc.fill_null(pc.cast(cast, pa.int64()), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+        if kind.tz is None:
+            parsed.zone_assumed = bool((~parsed.missing).any())
+            values, outside = wall_to_utc(values, tz)
+            _mark_out_of_range(parsed, outside)
+        parsed.values = np.where(parsed.invalid, 0, values)
         return parsed
-    return _iso_row_by_row(column, zone(tz))
+    return _iso_row_by_row(column, tz)
 
 
-def _iso_row_by_row(column: pa.ChunkedArray, tz: ZoneInfo) -> Parsed:
+def _iso_row_by_row(column: pa.ChunkedArray, tz: str) -> Parsed:
+    """Each value through ``iso_instant``; the naive ones then go through ``wall_to_utc`` at once."""
     parsed = _empty(len(column))
+    naive = np.zeros(len(column), np.bool_)
     values = parsed.values
     for row, item in enumerate(column.to_pylist()):
         if item is None:
             parsed.missing[row] = True
             continue
-        try:
-            moment = datetime.fromisoformat(item)
-        except ValueError:
+        result = iso_instant(item)
+        if isinstance(result, str):
             parsed.invalid[row] = True
-            parsed.problems[row] = "is not an ISO 8601 date/time"
+            parsed.problems[row] = result
             continue
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=tz)
-            parsed.zone_assumed = True
-        epoch_us = round(moment.timestamp() * 1_000_000) if moment.microsecond else int(moment.timestamp()) * 1_000_000
-        values[row] = epoch_us * 1_000
+        values[row], aware = result
+        naive[row] = not aware
+    if naive.any():
+        parsed.zone_assumed = True
+        utc, outside = wall_to_utc(values[naive], tz)
+        values[naive] = utc
+        beyond = np.zeros(len(values), np.bool_)
+        beyond[np.flatnonzero(naive)[outside]] = True
+        _mark_out_of_range(parsed, beyond)
+    parsed.values = np.where(parsed.invalid, 0, values)
     return parsed
+
+
+def _mark_out_of_range(parsed: Parsed, outside: BoolArray) -> None:
+    outside = outside & ~parsed.missing & ~parsed.invalid
+    for row in np.flatnonzero(outside):
+        parsed.problems[int(row)] = OUT_OF_RANGE
+    parsed.invalid |= outside
 
 
 def codes(column: pa.ChunkedArray, mapping: dict[str, int]) -> Parsed:

@@ -225,6 +225,9 @@ class RowStates:
         self.rejected: BoolArray = np.zeros(n, np.bool_)
         self.flagged: BoolArray = np.zeros(n, np.bool_)
         self.repaired: BoolArray = np.zeros(n, np.bool_)
+        # per check and outcome, the rows already counted: a check run on several fields of a row
+        # (off_increment on open and close) counts that row once
+        self._counted: dict[tuple[Check, str], BoolArray] = {}
 
     @property
     def live(self) -> BoolArray:
@@ -245,12 +248,10 @@ class RowStates:
         if policy is Policy.IGNORE:
             return np.zeros_like(failing)
         hit = failing & ~self.rejected
-        count = int(hit.sum())
-        if not count:
+        if not hit.any():
             return hit
         outcome = {Policy.REJECT: "rejected", Policy.FLAG: "flagged", Policy.REPAIR: "repaired"}[policy]
-        counts = self.report.by_check.setdefault(check, {})
-        counts[outcome] = counts.get(outcome, 0) + count
+        self._count(check, outcome, hit)
         for row in np.flatnonzero(hit)[:MAX_ISSUES_PER_CHECK]:
             index = int(row)
             value = "" if shown is None else shown[index]
@@ -264,6 +265,14 @@ class RowStates:
         else:
             self.repaired |= hit
         return hit
+
+    def _count(self, check: Check, outcome: str, hit: BoolArray) -> None:
+        """Add the rows of ``hit`` not yet counted for ``check`` with ``outcome``."""
+        counted = self._counted.get((check, outcome))
+        new = int(hit.sum()) if counted is None else int((hit & ~counted).sum())
+        self._counted[(check, outcome)] = hit.copy() if counted is None else counted | hit
+        counts = self.report.by_check.setdefault(check, {})
+        counts[outcome] = counts.get(outcome, 0) + new
 
     def finish(self) -> None:
         report = self.report

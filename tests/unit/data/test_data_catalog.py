@@ -11,6 +11,7 @@ from nautilus_platform.core.errors import NotFoundError, ValidationError
 from nautilus_platform.core.identifiers import InstrumentId
 from nautilus_platform.data import layout_named, load_market_data
 from nautilus_platform.data.catalog import ParquetCatalog
+from nautilus_platform.data.loaders import LoadedData
 from nautilus_platform.model.data import BarSpecification
 from nautilus_platform.model.instruments import Equity
 from nautilus_platform.model.values import USD, Price, Quantity
@@ -29,7 +30,7 @@ MORE_QUOTES = """timestamp,bid,ask,bid_size,ask_size
 """
 
 
-def quotes(tmp_path: Path, text: str = QUOTES, name: str = "q.csv", pp: int = 2) -> object:
+def quotes(tmp_path: Path, text: str = QUOTES, name: str = "q.csv", pp: int = 2) -> LoadedData:
     return load_market_data(write(tmp_path, name, text), layout_named("quotes"), equity(pp))
 
 
@@ -119,3 +120,39 @@ def test_trades_and_books_round_trip(tmp_path: Path) -> None:
     depth = load_market_data(write(tmp_path, "d.csv", book), layout_named("binance-depth"), equity(2, 1))
     catalog.write(depth)
     assert catalog.query("book", "TEST.XNAS").to_objects() == depth.to_objects()
+
+
+def test_overlapping_trade_files_without_ids_are_stored_once(tmp_path: Path) -> None:
+    header = "timestamp,price,size,side\n"
+    first = header + "2021-01-01T00:00:01Z,10,1,buy\n2021-01-01T00:00:02Z,11,1,sell\n2021-01-01T00:00:03Z,12,1,buy\n"
+    second = header + "2021-01-01T00:00:02Z,11,1,sell\n2021-01-01T00:00:03Z,12,1,buy\n2021-01-01T00:00:04Z,13,1,buy\n"
+    layout = layout_named("trades").with_columns(trade_id="")
+    catalog = ParquetCatalog(tmp_path / "cat")
+    catalog.write(load_market_data(write(tmp_path, "a.csv", first), layout, equity(2)))
+    overlap = catalog.write(load_market_data(write(tmp_path, "b.csv", second), layout, equity(2)))
+    assert (overlap.added, overlap.already_stored) == (1, 2)
+    stored = catalog.query("trades", "TEST.XNAS")
+    assert len(stored) == 4 and len(set(stored.trade_ids)) == 4
+
+
+def test_identical_trades_without_ids_in_one_file_stay_two_trades(tmp_path: Path) -> None:
+    text = "timestamp,price,size,side\n2021-01-01T00:00:01Z,10,1,buy\n2021-01-01T00:00:01Z,10,1,buy\n"
+    data = load_market_data(write(tmp_path, "t.csv", text), layout_named("trades").with_columns(trade_id=""), equity(2))
+    assert data.trade_ids == [
+        "1609459201000000000:10000000000:1000000000:1:0",
+        "1609459201000000000:10000000000:1000000000:1:1",
+    ]
+    catalog = ParquetCatalog(tmp_path / "cat")
+    assert catalog.write(data).added == 2
+    assert catalog.write(data).added == 0
+    assert len(catalog.query("trades", "TEST.XNAS")) == 2
+
+
+def test_a_file_as_catalog_root_is_a_clear_error(tmp_path: Path) -> None:
+    root = write(tmp_path, "not-a-folder", "")
+    catalog = ParquetCatalog(root)
+    for call in (lambda: catalog.write(quotes(tmp_path)), catalog.datasets, lambda: catalog.query("quotes", "X.Y")):
+        with pytest.raises(ValidationError, match=r"catalog.*must be a folder"):
+            call()
+    with pytest.raises(ValidationError, match=r"catalog.*cannot hold"):
+        ParquetCatalog(root / "below").write(quotes(tmp_path))

@@ -221,7 +221,7 @@ def test_off_increment_rules_name_the_tick_and_the_lot_when_they_are_equal(tmp_p
     }
 
 
-def test_trades_from_parquet_with_bool_aggressor_and_row_number_ids(tmp_path: Path) -> None:
+def test_trades_from_parquet_with_bool_aggressor_and_content_ids(tmp_path: Path) -> None:
     table = pa.table(
         {
             "timestamp": pa.array([1_000, 2_000, 2_000], pa.timestamp("ms", tz="UTC")),
@@ -237,9 +237,10 @@ def test_trades_from_parquet_with_bool_aggressor_and_row_number_ids(tmp_path: Pa
     r = data.report
     assert r.count(Check.INVALID_SIZE, "rejected") == 1  # a trade of size 0
     trades = data.to_objects()
-    assert [t.trade_id for t in trades if isinstance(t, TradeTick)] == ["1", "3"]
+    ids = ["1000000000:100500000000:500000000:2:0", "2000000000:100000000000:1000000000:2:0"]  # ts:price:size:side:n
+    assert [t.trade_id for t in trades if isinstance(t, TradeTick)] == ids
     assert [t.aggressor_side for t in trades if isinstance(t, TradeTick)] == [AggressorSide.SELLER] * 2
-    assert data.to_arrow().column("trade_id").to_pylist() == ["1", "3"]
+    assert data.to_arrow().column("trade_id").to_pylist() == ids
 
 
 def test_book_rows_group_into_snapshot_and_deltas(tmp_path: Path) -> None:
@@ -265,7 +266,7 @@ def test_trades_without_aggressor_or_id_columns(tmp_path: Path) -> None:
     data = load_market_data(write(tmp_path, "t.csv", text), layout, equity(2))
     trades = data.to_objects()
     assert [(t.trade_id, t.aggressor_side) for t in trades if isinstance(t, TradeTick)] == [
-        ("1", AggressorSide.NO_AGGRESSOR),
-        ("2", AggressorSide.NO_AGGRESSOR),
+        ("1704153600000000000:10000000000:5000000000:0:0", AggressorSide.NO_AGGRESSOR),
+        ("1704153601000000000:10010000000:3000000000:0:0", AggressorSide.NO_AGGRESSOR),
     ]
     assert len(data.report.notes) == 2

@@ -1,0 +1,169 @@
+"""Wall-clock time in a zone to UTC nanoseconds, calendar days in a zone, ISO 8601 text to nanoseconds.
+
+One rule everywhere: a wall-clock time that a DST change makes ambiguous (it happens twice) or
+skips (it never happens) takes the **earlier instant** of its two readings, with the UTC offset in
+force before and with the one after the change. So ``2021-03-14T02:30`` in New York (skipped) is
+06:30Z (read at EDT) and ``2021-11-07T01:30`` (ambiguous) is 05:30Z (also EDT). Whole columns go
+through PyArrow; only values within a few days of the int64 nanosecond limits (years 1677 and
+2262, where PyArrow's zone arithmetic would wrap around) are converted one by one in Python, and
+an instant beyond the limits is reported, never wrapped.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+import numpy.typing as npt
+
+from nautilus_platform.core.errors import ValidationError
+from nautilus_platform.core.lazy import LazyModule
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+else:  # imported on first use: a backtest on simulated or loaded columns never needs PyArrow
+    pa = LazyModule("pyarrow")
+    pc = LazyModule("pyarrow.compute")
+
+Int64Array = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+DAY_NS = 86_400_000_000_000
+FIRST_NS_TIME = "1677-09-21T00:12:43.145224192Z"
+LAST_NS_TIME = "2262-04-11T23:47:16.854775807Z"
+#: the rule a timestamp outside int64 nanoseconds breaks
+OUT_OF_RANGE = f"is outside the nanosecond time range {FIRST_NS_TIME} to {LAST_NS_TIME}"
+_MARGIN_NS = 3 * DAY_NS  # more than any UTC offset, or any DST step, away from the int64 limits
+_EPOCH = datetime(1970, 1, 1)
+_EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_DIGITS = re.compile(r"\d+", re.ASCII)
+
+
+def zone(tz: str) -> ZoneInfo:
+    """The IANA time zone ``tz``; a ``ValidationError`` names it when unknown."""
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError("tz", tz, "is not an IANA time zone (e.g. 'UTC', 'America/New_York')") from None
+
+
+def in_range(value: int) -> bool:
+    """Whether ``value`` fits int64 nanoseconds."""
+    return INT64_MIN <= value <= INT64_MAX
+
+
+def wall_to_utc(wall: Int64Array, tz: str) -> tuple[Int64Array, BoolArray]:
+    """Wall-clock times in ``tz`` (ns since the local epoch) as UTC ns, plus the rows whose instant
+    is outside int64 ns (value 0 there). Ambiguous and skipped times take the earlier instant."""
+    n = len(wall)
+    outside = np.zeros(n, np.bool_)
+    if tz == "UTC" or n == 0:
+        return wall.astype(np.int64, copy=True), outside
+    info = zone(tz)
+    utc = np.zeros(n, np.int64)
+    safe = (wall > INT64_MIN + _MARGIN_NS) & (wall < INT64_MAX - _MARGIN_NS)
+    if safe.any():
+        inner = wall[safe]
+        # read at the offset in force just after any change: a skipped time read there is the
+        # earlier of its readings; other times (ambiguous ones: the earliest) are read as usual
+        naive = pa.array(inner, pa.timestamp("ns"))
+        after = pc.assume_timezone(naive, tz, ambiguous="earliest", nonexistent="latest")
+        utc[safe] = inner - (_int64(pc.local_timestamp(after)) - _int64(after))
+    for row in np.flatnonzero(~safe):
+        instant = wall_to_utc_one(int(wall[row]), info)
+        if instant is None:
+            outside[row] = True
+        else:
+            utc[row] = instant
+    return utc, outside
+
+
+def wall_to_utc_one(wall_ns: int, tz: ZoneInfo) -> int | None:
+    """One wall-clock time in ``tz`` as UTC ns (the earlier instant at a DST change), or ``None``
+    when that instant is outside int64 ns."""
+    try:
+        moment = _EPOCH + timedelta(microseconds=wall_ns // 1000)
+    except OverflowError:
+        return None
+    offsets = [moment.replace(tzinfo=tz, fold=fold).utcoffset() or timedelta(0) for fold in (0, 1)]
+    utc = wall_ns - max(offsets) // _MICROSECOND * 1000
+    return utc if in_range(utc) else None
+
+
+def days_later(utc: Int64Array, days: int, tz: str) -> tuple[Int64Array, BoolArray]:
+    """The instants ``days`` calendar days after ``utc`` in ``tz`` (same wall-clock time, so a day
+    across a DST change lasts 23 or 25 hours), plus the rows whose result is outside int64 ns."""
+    n = len(utc)
+    span = days * DAY_NS
+    if tz == "UTC":
+        outside = utc > max(INT64_MAX - span, INT64_MIN)
+        return np.where(outside, 0, np.where(outside, 0, utc) + min(span, INT64_MAX)), outside
+    info = zone(tz)
+    result = np.zeros(n, np.int64)
+    outside = np.zeros(n, np.bool_)
+    safe = (utc > INT64_MIN + _MARGIN_NS) & (utc < max(INT64_MIN, INT64_MAX - _MARGIN_NS - span))
+    if safe.any():
+        local = _int64(pc.local_timestamp(pa.array(utc[safe], pa.timestamp("ns", tz=tz))))
+        result[safe], outside[safe] = wall_to_utc(local + span, tz)
+    for row in np.flatnonzero(~safe):
+        instant = _days_later_one(int(utc[row]), days, info)
+        if instant is None:
+            outside[row] = True
+        else:
+            result[row] = instant
+    return np.where(outside, 0, result), outside
+
+
+def _days_later_one(utc_ns: int, days: int, tz: ZoneInfo) -> int | None:
+    try:
+        offset = (_EPOCH_UTC + timedelta(microseconds=utc_ns // 1000)).astimezone(tz).utcoffset() or timedelta(0)
+    except OverflowError:
+        return None
+    return wall_to_utc_one(utc_ns + offset // _MICROSECOND * 1000 + days * DAY_NS, tz)
+
+
+def iso_instant(text: str) -> tuple[int, bool] | str:
+    """ISO 8601 text as ``(ns, zone_aware)`` — UTC ns when it has a zone, else wall-clock ns — at
+    full nanosecond precision; or the reason it is refused."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return "is not an ISO 8601 date/time"
+    nanos = 0
+    dot = text.find(".") if "." in text else text.find(",")  # valid ISO text: only the seconds' fraction
+    if dot >= 0 and text[dot + 7 : dot + 8].isdigit():  # more than 6 digits: datetime kept only 6
+        match = _DIGITS.match(text, dot + 1)
+        digits = match.group() if match is not None else ""
+        if digits[9:].strip("0"):
+            return "has more than 9 decimals of seconds (nanosecond precision)"
+        nanos = int(digits[6:9].ljust(3, "0"))
+    aware = moment.tzinfo is not None
+    ns = (moment - (_EPOCH_UTC if aware else _EPOCH)) // _MICROSECOND * 1000 + nanos
+    return (ns, aware) if in_range(ns) else OUT_OF_RANGE
+
+
+def _int64(values: pa.Array | pa.ChunkedArray) -> Int64Array:
+    return np.asarray(pc.cast(values, pa.int64()).to_numpy(zero_copy_only=False), np.int64)
+
+
+__all__ = [
+    "DAY_NS",
+    "FIRST_NS_TIME",
+    "INT64_MAX",
+    "INT64_MIN",
+    "LAST_NS_TIME",
+    "OUT_OF_RANGE",
+    "days_later",
+    "in_range",
+    "iso_instant",
+    "wall_to_utc",
+    "wall_to_utc_one",
+    "zone",
+]
