@@ -45,10 +45,6 @@ class DuplicateFillError(NautilusError):
     """A fill carries a TradeId that was already applied to the order."""
 
 
-class FillMismatchError(NautilusError):
-    """A fill contradicts its order: another instrument, side, strategy or account."""
-
-
 class DuplicateError(NautilusError):
     """An object with the same identifier already exists."""
 

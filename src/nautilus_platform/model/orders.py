@@ -11,12 +11,7 @@ from typing import Final
 
 from msgspec.structs import astuple
 
-from nautilus_platform.core.errors import (
-    DuplicateFillError,
-    FillMismatchError,
-    InvalidStateTransition,
-    OverfillError,
-)
+from nautilus_platform.core.errors import DuplicateFillError, InvalidStateTransition, OverfillError
 from nautilus_platform.core.identifiers import (
     AccountId,
     ClientOrderId,
@@ -283,27 +278,25 @@ class Order:
         self.events.append(event)
         self.ts_last = event.ts_event
 
-    def _check_fill_matches(self, fill: OrderFilled) -> None:
-        """Raise ``FillMismatchError`` if ``fill`` names another instrument, side, strategy or
-        account than the order (a venue's fill must be for the order it names)."""
-        mismatch: tuple[str, str, str] | None = None
+    def fill_mismatch(self, fill: OrderFilled) -> str | None:
+        """Why ``fill`` cannot be this order's (it names another instrument, side, strategy or
+        account), or ``None``. The execution engine refuses such a venue fill; a routed parent's
+        fills, which span listings and venues, are not checked."""
         instrument_id = fill.instrument_id
         if instrument_id is not self.instrument_id and instrument_id != self.instrument_id:
-            mismatch = ("instrument_id", instrument_id, self.instrument_id)
-        elif fill.order_side is not self.side:
-            mismatch = ("order_side", fill.order_side.name, self.side.name)
-        else:
-            strategy_id = fill.strategy_id
-            account_id = self.account_id
-            if strategy_id is not self.strategy_id and strategy_id != self.strategy_id:
-                mismatch = ("strategy_id", strategy_id, self.strategy_id)
-            elif account_id is not None and fill.account_id != account_id:
-                mismatch = ("account_id", fill.account_id, account_id)
-        if mismatch is not None:
-            field, got, expected = mismatch
-            raise FillMismatchError(
-                f"order {self.client_order_id}: fill {fill.trade_id} has {field}={got}, the order has {expected}"
-            )
+            return self._mismatch(fill, "instrument_id", instrument_id, self.instrument_id)
+        if fill.order_side is not self.side:
+            return self._mismatch(fill, "order_side", fill.order_side.name, self.side.name)
+        strategy_id = fill.strategy_id
+        if strategy_id is not self.strategy_id and strategy_id != self.strategy_id:
+            return self._mismatch(fill, "strategy_id", strategy_id, self.strategy_id)
+        account_id = self.account_id
+        if account_id is not None and fill.account_id != account_id:
+            return self._mismatch(fill, "account_id", fill.account_id, account_id)
+        return None
+
+    def _mismatch(self, fill: OrderFilled, field: str, got: str, expected: str) -> str:
+        return f"order {self.client_order_id}: fill {fill.trade_id} has {field}={got}, the order has {expected}"
 
     def _transition(self, kind: str) -> None:
         status = self.status
@@ -326,7 +319,6 @@ class Order:
         self.status = target
 
     def _apply_fill(self, fill: OrderFilled) -> None:
-        self._check_fill_matches(fill)
         trade_id = fill.trade_id
         first_trade_id = self._first_trade_id
         if first_trade_id is not None and (

@@ -21,13 +21,7 @@ from typing import Final, Protocol
 
 from nautilus_platform.core.bus import MessageBus
 from nautilus_platform.core.clock import Clock
-from nautilus_platform.core.errors import (
-    DuplicateFillError,
-    FillMismatchError,
-    InvalidStateTransition,
-    NotFoundError,
-    OverfillError,
-)
+from nautilus_platform.core.errors import DuplicateFillError, InvalidStateTransition, NotFoundError, OverfillError
 from nautilus_platform.core.identifiers import AccountId, ClientOrderId, InstrumentId, PositionId, StrategyId, VenueId
 from nautilus_platform.model.commands import (
     CancelAllOrders,
@@ -502,14 +496,16 @@ class ExecutionEngine:
     def _apply(self, order: Order, event: OrderEvent) -> None:
         cache = self.cache
         if type(event) is _ORDER_FILLED_CLS:
-            why = self._fill_error(event)
+            why = order.fill_mismatch(event)
+            if why is None:
+                why = self._fill_error(event)
             if why is not None:
                 self._refuse(event, why)
                 return
         before = cache.before_change(order)
         try:
             order.apply(event)
-        except (InvalidStateTransition, OverfillError, DuplicateFillError, FillMismatchError) as exc:
+        except (InvalidStateTransition, OverfillError, DuplicateFillError) as exc:
             self._refuse(event, str(exc))
             return
         self._record(event)
