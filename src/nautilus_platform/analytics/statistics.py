@@ -196,6 +196,7 @@ def compute_statistics(
     risk_free: float = 0.0,
     turnover_notional: float = 0.0,
     exposure_time_fraction: float | None = None,
+    fees_paid: float | None = None,
 ) -> Statistics:
     """Statistics of an equity curve and its round trips. With ``r`` the period returns, ``A`` the
     periods per year and ``rf = (1 + risk_free) ** (1 / A) - 1`` the per-period risk-free rate
@@ -204,7 +205,8 @@ def compute_statistics(
     - total_return = end_equity / start_equity - 1.
     - annualised_return (CAGR) = (1 + total_return) ** (1 / years) - 1, with years = len(r) / A when
       ``periods_per_year`` is given (the empyrical convention) and the elapsed calendar time
-      (last - first timestamp) / 365.25 days when it is inferred; -1 if equity ends at or below 0.
+      (last - first timestamp) / 365.25 days when it is inferred; -1 if equity ends at or below 0;
+      inf when a gain over a short span annualises beyond the largest float (e.g. +2% in 3 minutes).
     - volatility = std(r, ddof=1) * sqrt(A).
     - sharpe = mean(r - rf) / std(r - rf, ddof=1) * sqrt(A); NaN when that std is 0 (flat equity).
     - sortino = mean(r - rf) / sqrt(mean(min(r - rf, 0) ** 2)) * sqrt(A) (empyrical's downside
@@ -217,7 +219,8 @@ def compute_statistics(
       NaN with no trades or neither profit nor loss; expectancy = mean(pnl); average_win = mean of
       winning pnl, average_loss = mean of losing pnl (negative); NaN where there is none.
     - exposure = ``exposure_time_fraction`` (NaN if not given); turnover = turnover_notional /
-      mean(equity); fees_paid = sum(fees).
+      mean(equity); fees_paid = ``fees_paid`` (the commissions of every fill, positions still open
+      included, in the curve's currency: what a backtest passes) when given, else sum(trip fees).
 
     Fewer than 2 curve points give NaN return statistics (volatility and sharpe need 3), never an exception.
     """
@@ -229,6 +232,8 @@ def compute_statistics(
         raise ValidationError("exposure_time_fraction", exposure_time_fraction, "must be within [0, 1]")
     if not math.isfinite(turnover_notional) or turnover_notional < 0:
         raise ValidationError("turnover_notional", turnover_notional, "must be a finite number >= 0")
+    if fees_paid is not None and not math.isfinite(fees_paid):
+        raise ValidationError("fees_paid", fees_paid, "must be a finite number")
 
     nan = math.nan
     annualisation = float(periods_per_year) if periods_per_year is not None else infer_periods_per_year(curve.ts)
@@ -261,7 +266,7 @@ def compute_statistics(
             if std_excess > 1e-12 * abs(mean_excess) and std_excess > 0:
                 sharpe = mean_excess / std_excess * math.sqrt(annualisation)
 
-    win_rate, profit_factor, expectancy, average_win, average_loss, fees_paid = _trade_statistics(trades)
+    win_rate, profit_factor, expectancy, average_win, average_loss, trip_fees = _trade_statistics(trades)
     mean_equity = float(np.mean(equity)) if equity.size else nan
     turnover = turnover_notional / mean_equity if equity.size and mean_equity != 0 else nan
 
@@ -283,7 +288,7 @@ def compute_statistics(
         trades=len(trades),
         exposure=float(exposure_time_fraction) if exposure_time_fraction is not None else nan,
         turnover=turnover,
-        fees_paid=fees_paid,
+        fees_paid=trip_fees if fees_paid is None else float(fees_paid),
         start_equity=start_equity,
         end_equity=end_equity,
         periods_per_year=annualisation,
@@ -293,12 +298,16 @@ def compute_statistics(
 
 def cagr(growth: float, years: float) -> float:
     """Compound annual growth rate of ``growth`` (end / start) over ``years``; NaN without a finite
-    growth or a positive span, -1 when equity ended at or below zero."""
+    growth or a positive span, -1 when equity ended at or below zero, inf when a gain annualises
+    beyond the largest float (a short span: ``1.02 ** (1 / years)`` over three minutes)."""
     if not math.isfinite(growth) or not years > 0:
         return math.nan
     if growth <= 0:
         return -1.0
-    return float(growth ** (1.0 / years) - 1.0)
+    try:
+        return float(growth ** (1.0 / years) - 1.0)
+    except OverflowError:  # only a growth above 1 overflows (below 1 the power underflows to 0)
+        return math.inf
 
 
 def _trade_statistics(trades: Sequence[RoundTrip]) -> tuple[float, float, float, float, float, float]:

@@ -43,7 +43,7 @@ from nautilus_platform.data.objects import CHUNK, iter_objects
 from nautilus_platform.model.data import Bar, BarType, MarketData, QuoteTick
 from nautilus_platform.model.events import AccountState, OrderEvent, OrderFilled, PositionEvent
 from nautilus_platform.model.orders import OrderSnapshot
-from nautilus_platform.model.values import FIXED_PRECISION, FIXED_SCALAR, Price, Quantity
+from nautilus_platform.model.values import FIXED_PRECISION, FIXED_SCALAR, Currency, Money, Price, Quantity
 from nautilus_platform.strategy.base import Strategy
 from nautilus_platform.strategy.engine import StrategyEngine, TradingCore
 from nautilus_platform.trading.positions import Account
@@ -91,7 +91,7 @@ SAMPLE_BLOCK: Final = 4_096  # equity samples between copies into the curve's ar
 _PROCESS: Final = 0  # what ``_enter`` says of an item
 _SKIP: Final = 1
 _STOP: Final = 2
-_VALUE_SCALE: Final = FIXED_SCALAR * FIXED_SCALAR  # raw quantity * raw price
+_NOTIONAL_SCALE: Final = FIXED_SCALAR**3  # raw quantity * raw price * raw multiplier
 _FIXED_SCALAR: Final = FIXED_SCALAR  # Final aliases: constants to compiled code, not module-dict lookups
 _BAR_CLS: Final = Bar
 _QUOTE_CLS: Final = QuoteTick
@@ -308,6 +308,29 @@ def exposure(trips: Sequence[RoundTrip], curve: EquityCurve, positions: dict[str
             covered += finish - begin
             reach = finish
     return covered / (last - first)
+
+
+def fees_paid(fills: Sequence[OrderFilled], account: Account, notes: list[str]) -> float:
+    """The commissions of every fill (positions still open at the end included) in the account's
+    base currency: summed exactly per currency, each other currency converted once at the rate the
+    portfolio holds at the end of the run (the rate the end equity values its balances at). A
+    currency without a rate to the base is left out, and a note in ``notes`` names it and its amount."""
+    totals: dict[Currency, int] = {}
+    for fill in fills:
+        commission = fill.commission
+        totals[commission.currency] = totals.get(commission.currency, 0) + commission.raw
+    base = account.base_currency
+    total = 0
+    for currency, raw in totals.items():
+        converted = account.rates.convert_raw(raw, currency, base)
+        if converted is None:
+            notes.append(
+                f"the fees paid leave out {Money(raw=raw, currency=currency)} of commissions: no rate from {currency.code} to "
+                f"{base.code} at the end of the run"
+            )
+        else:
+            total += converted
+    return total / _FIXED_SCALAR
 
 
 class Backtest:
@@ -591,12 +614,24 @@ class Backtest:
         core = self.core
         instruments = {str(iid): instrument for iid, instrument in core.cache.instruments.items()}
         trips = round_trips(self.fills, instruments)
-        # float(qty * price) per fill (exact product, one rounding), summed in fill order
-        notional = sum((f.last_qty.raw * f.last_px.raw) / _VALUE_SCALE for f in self.fills)
+        # float(qty * price * multiplier) per fill (exact product, one rounding), summed in fill order
+        multipliers = {iid: instrument.multiplier.raw for iid, instrument in core.cache.instruments.items()}
+        distinct = set(multipliers.values())
+        single = distinct.pop() if len(distinct) == 1 else 0
+        if single and _NOTIONAL_SCALE % single == 0:  # one multiplier (1, 50, 0.1, ...): the same exact ratio
+            divisor = _NOTIONAL_SCALE // single
+            notional = sum((f.last_qty.raw * f.last_px.raw) / divisor for f in self.fills)
+        else:
+            notional = sum(
+                (f.last_qty.raw * f.last_px.raw * multipliers[f.instrument_id]) / _NOTIONAL_SCALE for f in self.fills
+            )
+        notes: list[str] = []
+        account = self._account
+        assert account is not None
         statistics = compute_statistics(
-            curve, trips, turnover_notional=notional, exposure_time_fraction=exposure(trips, curve, self.positions)
-        )
-        notes = []
+            curve, trips, turnover_notional=notional, exposure_time_fraction=exposure(trips, curve, self.positions),
+            fees_paid=fees_paid(self.fills, account, notes),
+        )  # fmt: skip
         if len(core.portfolio.accounts) > 1:
             notes.append("the equity curve and statistics are those of the first account with a base currency")
         return BacktestResult(

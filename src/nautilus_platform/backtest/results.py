@@ -2,13 +2,15 @@
 
 Typed objects in memory, exportable as Parquet, CSV and JSON (``BacktestResult.export``). Prices,
 quantities and money are written as exact decimal text; the equity curve and statistics as
-floats (they are analytics, not accounting).
+floats (they are analytics, not accounting). The JSON files are strict JSON: a statistic that is
+NaN or infinite in memory (no trades, flat equity, a short run's annualised return) is ``null``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -160,10 +162,10 @@ class BacktestResult:
                 elif fmt == "csv":
                     pacsv.write_csv(table, path)
                 else:
-                    path.write_text(json.dumps(table.to_pylist(), default=str))
+                    path.write_text(_strict_json(table.to_pylist(), default=str))
                 written.append(path)
         summary = out / "summary.json"
-        summary.write_text(json.dumps(self.summary(), indent=2, default=_json_default))
+        summary.write_text(_strict_json(self.summary(), indent=2, default=_json_default))
         written.append(summary)
         return written
 
@@ -175,11 +177,33 @@ def _table(rows: list[dict[str, object]]) -> pa.Table:
 
 
 def _json_default(value: object) -> object:
-    if isinstance(value, float) and value != value:
-        return None
+    """Text for what JSON has no type for (identifiers, enums); NumPy scalars as Python values."""
     if isinstance(value, np.generic):
-        return value.item()
+        return _finite_or_null(value.item())
     return str(value)
+
+
+def _strict_json(data: object, indent: int | None = None, default: Callable[[object], object] = str) -> str:
+    """``json.dumps`` that writes strict JSON: non-finite floats as ``null``. ``json.dumps`` writes
+    NaN and inf as the bare tokens ``NaN``/``Infinity`` without asking ``default``, so they are
+    replaced first; the replacing pass runs only when the fast path finds one."""
+    try:
+        return json.dumps(data, indent=indent, default=default, allow_nan=False)
+    except ValueError:  # "Out of range float values are not JSON compliant"
+        return json.dumps(_finite_or_null(data), indent=indent, default=default, allow_nan=False)
+
+
+def _finite_or_null(value: object) -> object:
+    """``value`` with every non-finite float (NumPy's too) inside dicts, lists and tuples as ``None``."""
+    if isinstance(value, dict):
+        return {key: _finite_or_null(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_or_null(item) for item in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 #: Enum member names by member, one table per enum (they are int enums: values collide across

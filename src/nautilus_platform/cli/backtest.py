@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -223,6 +224,7 @@ def backtest(
 ) -> None:
     """Backtest a strategy through the real trading core on historical data."""
     try:
+        check_output_paths(output, report)  # before anything is loaded or run
         routing = RoutingInstruction.of(route, prefer=prefer, exclude=avoid) if route is not None else None
         if routing is None and (prefer or avoid):
             raise ValidationError("route", None, "--prefer and --avoid need --route")
@@ -243,11 +245,46 @@ def backtest(
     for note in result.notes:
         console.print(f"note: {note}", highlight=False)
     if output is not None:
-        written = result.export(output)
+        try:
+            written = result.export(output)
+        except OSError as exc:  # checked before the run, but the disk may have changed since
+            raise data_cli._fail(ValidationError("output", str(output), f"could not be written: {exc}")) from None
         console.print(f"results: {len(written)} files in {output}", highlight=False)
     if report is not None:
-        write_backtest_report(result, sources, report, f"Backtest: {strategy}")
+        try:
+            write_backtest_report(result, sources, report, f"Backtest: {strategy}")
+        except OSError as exc:
+            raise data_cli._fail(ValidationError("report", str(report), f"could not be written: {exc}")) from None
         console.print(f"report: {report}", highlight=False)
+
+
+def check_output_paths(output: Path | None, report: Path | None) -> None:
+    """Refuse, before a run, paths its results could not be written to: ``output`` must be a folder
+    or creatable as one (under a writable folder), ``report`` a file in an existing writable folder."""
+    if output is not None:
+        if output.exists() and not output.is_dir():
+            raise ValidationError("output", str(output), "is a file: --output takes a folder (created if missing)")
+        existing = _nearest_existing(output)
+        if not existing.is_dir():
+            raise ValidationError("output", str(output), f"{existing} is a file, not a folder")
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise ValidationError("output", str(output), f"the folder {existing} is not writable")
+    if report is not None:
+        if report.is_dir():
+            raise ValidationError("report", str(report), "is a folder: --report takes a file path")
+        folder = report.parent
+        if not folder.is_dir():
+            raise ValidationError("report", str(report), f"its folder {folder} does not exist")
+        if not os.access(folder, os.W_OK | os.X_OK) or (report.exists() and not os.access(report, os.W_OK)):
+            raise ValidationError("report", str(report), "is not writable")
+
+
+def _nearest_existing(path: Path) -> Path:
+    """``path`` itself if it exists, else its nearest existing ancestor (the current folder at worst)."""
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            return candidate
+    return Path.cwd()
 
 
 @dataclass

@@ -94,6 +94,9 @@ def build_backtest(config: BacktestConfig) -> Backtest:
     if first is None:
         raise ValidationError("data", 0, "holds no rows")
     start = first if config.start_ns is None else max(first, config.start_ns)
+    # The clock starts 1 ns before the first item, so that the item moves it (timers and alerts due
+    # at ``start`` fire) and what ``on_start`` does comes before it; timers set in ``on_start``
+    # still count from ``start`` (``StrategyEngine.timer_origin_ns``), landing on the data's times.
     node = TradingNode(
         SimulatedClock(start - 1),
         risk_config=config.risk if config.risk is not None else default_risk_config(),
@@ -110,10 +113,12 @@ def build_backtest(config: BacktestConfig) -> Backtest:
     for strategy in config.strategies:
         if "bar_type" in strategy.parameters() and not strategy.params["bar_type"] and bar_type is not None:
             strategy.set_param("bar_type", bar_type)
-    return Backtest(
+    backtest = Backtest(
         node, config.strategies, config.data, start_ns=config.start_ns, end_ns=config.end_ns,
         equity_interval_ns=config.equity_interval_ns, purge_every=config.purge_every,
     )  # fmt: skip
+    backtest.strategy_engine.timer_origin_ns = start
+    return backtest
 
 
 def run_backtest(config: BacktestConfig, progress: Progress | None = None) -> BacktestResult:

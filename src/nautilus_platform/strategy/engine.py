@@ -7,7 +7,9 @@ them); a strategy's order and position events from ``events.order.<strategy id>`
 
 Every callback is contained: an exception is recorded as a ``StrategyError`` (strategy, callback,
 error, traceback) and the strategy is stopped — its subscriptions and timers removed and its open
-orders cancelled — while the core and the other strategies carry on.
+orders cancelled, held contingent orders (a bracket's exits waiting for the entry) included —
+while the core and the other strategies carry on. A fault is recorded once: what the strategy
+raises after it, in a callback still running, is logged.
 """
 
 from __future__ import annotations
@@ -81,6 +83,11 @@ class StrategyEngine:
         self.logs: list[LogRecord] = []
         self._subscriptions: dict[StrategyId, list[tuple[str, Callable[[Any], None]]]] = {}
         self._timers: dict[StrategyId, list[str]] = {}
+        #: Where a timer set without ``start_ns`` before this time counts its intervals from (else
+        #: from now). A backtest sets it to its first data time: its clock starts 1 ns earlier (so
+        #: that the first item moves it), and a timer set in ``on_start`` then lands on the data's
+        #: times (a 60 s timer on minute bars fires on each bar, not 1 ns before it).
+        self.timer_origin_ns: int | None = None
 
     # -- registration and lifecycle -------------------------------------------------------------
     def add(self, strategy: Strategy) -> None:
@@ -128,6 +135,9 @@ class StrategyEngine:
         self, strategy: Strategy, name: str, interval_ns: int, callback: TimeCallback, start_ns: int | None
     ) -> None:
         full = f"{strategy.id}.{name}"
+        origin = self.timer_origin_ns
+        if start_ns is None and origin is not None and self.clock.timestamp_ns() < origin:
+            start_ns = origin
         self.clock.set_timer(full, interval_ns, self._contained_timer(strategy, name, callback), start_ns)
         self._timers[strategy.id].append(full)
 
@@ -182,13 +192,24 @@ class StrategyEngine:
             self._fault(strategy, callback, exc)
 
     def _fault(self, strategy: Strategy, callback: str, exc: Exception) -> None:
+        if strategy.state is _FAULTED:
+            # Raised after the fault, in a callback that was already running (e.g. the next submit of
+            # an ``on_bar`` whose previous submit faulted the strategy from ``on_order_event``): a
+            # consequence of the fault already recorded, logged rather than reported twice.
+            self.log(strategy.id, f"{callback} raised after the fault: {type(exc).__name__}: {exc}")
+            return
         text = "".join(traceback.format_exception(exc))
         self.errors.append(
             StrategyError(strategy.id, callback, f"{type(exc).__name__}: {exc}", text, self.clock.timestamp_ns())
         )
         strategy.state = _FAULTED
         self._detach(strategy)
-        for order in self.cache.orders_open(strategy_id=strategy.id):
+        # Working orders, and held contingent ones (a bracket's take-profit and stop-loss, not yet
+        # released when the fault comes in the entry's fill event): cancelled locally, they are
+        # never released.
+        for order in self.cache.orders_open(strategy_id=strategy.id, held=True):
+            if order.is_closed:  # closed meanwhile: a one-cancels-other sibling of one cancelled here
+                continue
             try:
                 self.core.execute(CancelOrder(
                     ts_init=self.clock.timestamp_ns(), strategy_id=strategy.id, instrument_id=order.instrument_id,

@@ -247,3 +247,35 @@ def test_curve_arrays_are_copied_and_read_only() -> None:
     assert curve.equity[0] == 1.0
     with pytest.raises(ValueError, match="read-only"):
         curve.equity[0] = 5.0
+
+
+MINUTE = 60 * 1_000_000_000
+
+
+def test_a_short_profitable_run_annualises_to_inf_instead_of_raising() -> None:
+    # 100 -> 102 in three minutes: years = 3 min / 365.25 days, so 1.02 ** (1 / years) = exp(0.0198 * 175,320)
+    # ~ 10**1508, beyond the largest float (~1.8e308): an OverflowError before the fix.
+    curve = EquityCurve(np.array([0, MINUTE, 2 * MINUTE, 3 * MINUTE]), np.array([100.0, 101.0, 100.5, 102.0]))
+    years = 3 * MINUTE / (365.25 * DAY)
+    assert math.log10(1.02) / years > 308  # the hand estimate: the power overflows a float
+    stats = compute_statistics(curve, [])
+    assert stats.total_return == pytest.approx(0.02)
+    assert stats.annualised_return == math.inf
+    assert stats.calmar == math.inf  # inf / |100.5 / 101 - 1|
+    assert stats.max_drawdown == pytest.approx(100.5 / 101.0 - 1.0)
+    # the same with periods_per_year given (years = 3 / 525,960 minutes a year)
+    assert compute_statistics(curve, [], periods_per_year=525_960.0).annualised_return == math.inf
+    # a loss over the same span underflows to -1 (0 ** ... - 1), still no exception
+    losing = EquityCurve(curve.ts, np.array([100.0, 99.0, 99.5, 98.0]))
+    assert compute_statistics(losing, []).annualised_return == pytest.approx(-1.0)
+
+
+def test_fees_paid_given_counts_every_fill_not_only_closed_trips() -> None:
+    # One closed trip with 0.25 of fees, and 0.75 more on a position still open at the end: 1.0 paid.
+    curve = daily_curve([100.0, 101.0, 102.0])
+    trips = [trade(1.0, 0.25)]
+    assert compute_statistics(curve, trips).fees_paid == 0.25  # without it: the trips' fees (as before)
+    assert compute_statistics(curve, trips, fees_paid=0.25 + 0.75).fees_paid == 1.0
+    assert compute_statistics(curve, [], fees_paid=0.5).fees_paid == 0.5  # fees without a closed trip
+    with pytest.raises(ValidationError, match="fees_paid"):
+        compute_statistics(curve, trips, fees_paid=math.nan)

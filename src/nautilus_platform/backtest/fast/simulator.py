@@ -332,12 +332,16 @@ def _plan(bars: FastBars, config: FastConfig, q_raws: Sequence[int]) -> _Plan:
     )
     fconsts = np.zeros(kernels.N_FCONSTS, dtype=np.float64)
     fconsts[kernels.F_RF] = (1.0 + config.risk_free) ** (1.0 / annualisation) - 1.0
-    notional = qd * pd_  # one qu*pu at scale 10**18
-    if notional >= _SCALE18:
-        fconsts[kernels.F_TURN_MUL], fconsts[kernels.F_TURN_DIV] = float(notional // _SCALE18), 1.0
-    else:
-        fconsts[kernels.F_TURN_MUL], fconsts[kernels.F_TURN_DIV] = 1.0, float(_SCALE18 // notional)
+    # turnover: the notional of one qu*pu, multiplier included (as the engine's qty * price * multiplier)
+    turn = _unit_notional(qd, pd_, mult)
+    fconsts[kernels.F_TURN_MUL], fconsts[kernels.F_TURN_DIV] = float(turn.numerator), float(turn.denominator)
     return _Plan(qd, consts, fconsts, unit, start_raw, annualisation)
+
+
+def _unit_notional(qd: int, pd_: int, multiplier_raw: int) -> Fraction:
+    """The notional (currency) of one quantity unit (``qd`` raw) at one price unit (``pd_`` raw)
+    with the instrument's multiplier: ``qd * pd_ * multiplier_raw / 10**27``."""
+    return Fraction(qd * pd_ * multiplier_raw, _SCALE27)
 
 
 def _ratio_floats(numerators: Int64Array, denominator: int) -> FloatArray:
@@ -435,6 +439,7 @@ class FastResult:
         return compute_statistics(
             self.curve(), self.round_trips(), periods_per_year=periods_per_year, risk_free=risk_free,
             turnover_notional=self.turnover_notional, exposure_time_fraction=self.exposure,
+            fees_paid=self.total_fees_raw / FIXED_SCALAR,
         )  # fmt: skip
 
 
@@ -473,7 +478,8 @@ def _metrics(mf: FloatArray, mi: Int64Array, bars: FastBars, plan: _Plan, config
     trips = int(mi[kernels.I_TRIPS])
     wins, losses = int(mi[kernels.I_WINS]), int(mi[kernels.I_LOSSES])
     win_rate = profit_factor = expectancy = average_win = average_loss = nan
-    fees_paid = 0.0
+    # every fill's commission, an open position's included (as the engine's ``fees_paid``)
+    fees_paid = int(mi[kernels.I_FEE_CENTS]) * plan.unit / FIXED_SCALAR
     if trips:
         gross_profit, gross_loss = float(mf[kernels.M_GROSS_PROFIT]), float(mf[kernels.M_GROSS_LOSS])
         if gross_loss > 0:
@@ -484,7 +490,6 @@ def _metrics(mf: FloatArray, mi: Int64Array, bars: FastBars, plan: _Plan, config
         expectancy = float(mf[kernels.M_SUM_PNL]) / trips
         average_win = gross_profit / wins if wins else nan
         average_loss = -gross_loss / losses if losses else nan
-        fees_paid = float(mf[kernels.M_FEES_PAID])
     mean_equity = float(mf[kernels.M_SUM_EQ]) / n
     turnover = float(mf[kernels.M_TURNOVER]) / mean_equity if mean_equity != 0 else nan
     span = int(bars.ts[-1]) - int(bars.ts[0])
@@ -541,14 +546,14 @@ def _run(
     pd_, qd = bars.price_unit, plan.qd
     qty_raw = fills[:, 2] * qd
     px_raw = fills[:, 3] * pd_
-    # turnover as the engine sums it: float(qty * price) per fill, added in fill order
+    # turnover as the engine sums it: float(qty * price * multiplier) per fill, added in fill order
     product = fills[:, 2] * fills[:, 3]
-    scale = qd * pd_
-    per_fill = (
-        _ratio_floats(product, _SCALE18 // scale)
-        if scale <= _SCALE18
-        else np.array([float(p * (scale // _SCALE18)) for p in product.tolist()], dtype=np.float64)
-    )
+    turn = _unit_notional(qd, pd_, bars.instrument.multiplier.raw)
+    if turn.numerator == 1:
+        per_fill = _ratio_floats(product, turn.denominator)
+    else:  # exact Python ints (the products may leave int64), each correctly rounded once
+        numerator, denominator = turn.numerator, turn.denominator
+        per_fill = np.array([p * numerator / denominator for p in product.tolist()], dtype=np.float64)
     turnover = sum(per_fill.tolist())
     ts = bars.ts
     covered = int(mi[kernels.I_COVERED_NS])
