@@ -103,6 +103,9 @@ class Cache:
         self._sell: dict[InstrumentId, SideAggregate] = {}
         self._accounts: dict[AccountId, AccountOrders] = {}
         self._purged_ids: set[ClientOrderId] = set()
+        #: Quantities (raw) of the modifies sent to a venue and not answered yet, oldest first, by
+        #: order (the execution engine keeps it; pre-trade risk counts them as if applied).
+        self.modifies_in_flight: dict[ClientOrderId, list[int]] = {}
         self._terms: dict[InstrumentId, _Terms] = {}
 
     # -- instruments ------------------------------------------------------------------------

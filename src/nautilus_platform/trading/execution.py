@@ -62,6 +62,8 @@ _ORDER_SUBMITTED_CLS: Final = OrderSubmitted
 _ORDER_PENDING_CANCEL_CLS: Final = OrderPendingCancel
 _ORDER_CANCELED_CLS: Final = OrderCanceled
 _ORDER_FILLED_CLS: Final = OrderFilled
+_ORDER_UPDATED_CLS: Final = OrderUpdated
+_ORDER_MODIFY_REJECTED_CLS: Final = OrderModifyRejected
 _ACCOUNT_STATE_CLS: Final = AccountState
 
 _DENY_REASON_DUPLICATE_CLIENT_ORDER_ID: Final = DenyReason.DUPLICATE_CLIENT_ORDER_ID
@@ -330,6 +332,8 @@ class ExecutionEngine:
                 account_id=client.account_id,
             ),
         )
+        requested = quantity.raw if quantity is not None else order.quantity_raw
+        self.cache.modifies_in_flight.setdefault(order.client_order_id, []).append(requested)
         client.modify_order(order, quantity, price, trigger_price)
 
     def resize_held(self, order: Order, quantity: Quantity) -> None:
@@ -487,11 +491,33 @@ class ExecutionEngine:
     # -- venue events -----------------------------------------------------------------------
     def on_venue_event(self, event: OrderEvent) -> None:
         """Apply an event reported by a venue; refuse (and record) anything inconsistent."""
-        order = self.cache.orders.get(event.client_order_id)
+        cache = self.cache
+        order = cache.orders.get(event.client_order_id)
         if order is None:
             self._refuse(event, f"unknown order {event.client_order_id}")
             return
         self._apply(order, event)
+        in_flight = cache.modifies_in_flight
+        if in_flight:
+            requested = in_flight.get(event.client_order_id)
+            if requested is not None:
+                self._answer_in_flight(order, event, requested)
+
+    def _answer_in_flight(self, order: Order, event: OrderEvent, requested: list[int]) -> None:
+        """Cross off the modifies the venue's ``event`` answers (it answers them in the order they
+        were sent): an ``OrderUpdated`` of a quantity asked for answers it and every one before;
+        an ``OrderModifyRejected`` the oldest. Other updates (a trailing stop moving) answer none."""
+        kind = type(event)
+        if order.is_closed:
+            requested.clear()
+        elif kind is _ORDER_UPDATED_CLS:
+            quantity = event.quantity.raw  # type: ignore[attr-defined]
+            if quantity in requested:
+                del requested[: requested.index(quantity) + 1]
+        elif kind is _ORDER_MODIFY_REJECTED_CLS:
+            del requested[0]
+        if not requested:
+            del self.cache.modifies_in_flight[order.client_order_id]
 
     def _apply(self, order: Order, event: OrderEvent) -> None:
         cache = self.cache

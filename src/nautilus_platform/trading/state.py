@@ -9,17 +9,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from nautilus_platform.core.identifiers import AccountId, ClientOrderId, InstrumentId, VenueId
-from nautilus_platform.model.enums import OrderSide
+from nautilus_platform.core.identifiers import (
+    AccountId,
+    ClientOrderId,
+    InstrumentId,
+    PositionId,
+    StrategyId,
+    VenueId,
+    unchecked,
+)
+from nautilus_platform.model.enums import OmsType, OrderSide
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.orders import Order
-from nautilus_platform.model.values import FIXED_SCALAR, Currency
+from nautilus_platform.model.values import Currency
 from nautilus_platform.trading.cache import Cache, SideAggregate
 from nautilus_platform.trading.positions import Account, Portfolio
 from nautilus_platform.trading.risk.state import AccountView, PriceSource
 
 _BUY: Final = OrderSide.BUY
-_FIXED_SCALAR: Final = FIXED_SCALAR  # a constant to compiled code, not a module-dict lookup
+_NETTING: Final = OmsType.NETTING
 
 
 class CoreRiskState:
@@ -31,6 +39,7 @@ class CoreRiskState:
         self.venue_accounts: dict[VenueId, AccountId] = {}
         self._instrument_accounts: dict[InstrumentId, AccountId | None] = {}
         self._accounts: dict[AccountId, AccountView] = {}
+        self._netting_ids: dict[tuple[InstrumentId, StrategyId], PositionId] = {}
         self._prices: dict[PriceSource, dict[InstrumentId, int]] = {
             PriceSource.LAST: cache.last_raw,
             PriceSource.MID: cache.mid_raw,
@@ -87,5 +96,53 @@ class CoreRiskState:
         aggregate = self.cache.side_aggregates(side).get(instrument_id)
         return aggregate.reduce_only_leaves_raw if aggregate is not None else 0
 
-    def exchange_rate_raw(self, from_currency: Currency, to_currency: Currency) -> int | None:
-        return self.portfolio.rates.rate_raw(from_currency, to_currency)
+    def exchange_rate(self, from_currency: Currency, to_currency: Currency) -> tuple[int, int] | None:
+        return self.portfolio.rates.ratio(from_currency, to_currency)
+
+    @property
+    def modifies_in_flight(self) -> dict[ClientOrderId, list[int]]:
+        return self.cache.modifies_in_flight
+
+    def position_raw(self, order: Order) -> int:
+        position_id = self._position_id(order)
+        if position_id is None:
+            return 0
+        position = self.portfolio.positions.get(position_id)
+        return position.signed_raw if position is not None else 0
+
+    def other_position_leaves_raw(self, order: Order) -> tuple[int, int]:
+        position_id = self._position_id(order)
+        side = order.side
+        linked = order.init.linked_order_ids
+        total = reduce_only = 0
+        for other in self.cache.orders_open(order.instrument_id):
+            if (
+                other is order
+                or other.side is not side
+                or other.client_order_id in linked
+                or (position_id is not None and self._position_id(other) == position_id)
+            ):
+                continue
+            leaves = other.leaves_raw
+            total += leaves
+            if other.reduce_only:
+                reduce_only += leaves
+        return total, reduce_only
+
+    def _position_id(self, order: Order) -> PositionId | None:
+        """The position ``order``'s fills go to, as the portfolio picks it for a fill (see
+        ``Portfolio._position_id``): the command's ``position_id``; else, netting, the strategy's
+        position ``INSTRUMENT-STRATEGY``; else (hedging) a new position, ``None``. A hedging
+        order's own earlier fills are on its side, so they are never reducible: ``None`` too."""
+        named = self.cache.position_hints.get(order.client_order_id)
+        if named is not None:
+            return named
+        portfolio = self.portfolio
+        strategy_id = order.strategy_id
+        if portfolio.oms_overrides.get(strategy_id, portfolio.oms_type) is not _NETTING:
+            return None
+        key = (order.instrument_id, strategy_id)
+        position_id = self._netting_ids.get(key)
+        if position_id is None:
+            position_id = self._netting_ids[key] = unchecked(PositionId, f"{key[0]}-{strategy_id}")
+        return position_id

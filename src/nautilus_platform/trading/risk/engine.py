@@ -11,11 +11,16 @@
 4. reference price (LAST, MID or MARK) for market orders and the price collar (±bps and/or an
    absolute band); max notional per order;
 5. drawdown and daily-loss breakers (a trip switches the account to REDUCING or HALTED);
-   REDUCING lets only orders through that reduce the position without flipping it;
-6. reduce-only; position limit ``|position + same-side open leaves + order| <= max_position`` in
-   the direction the order moves (a position beyond the limit can still be reduced);
+   REDUCING lets only orders through that reduce, without flipping, the position their fills
+   change (``RiskState.position_raw``: the strategy's under netting; under hedging the one the
+   command named, else a new one, which nothing reduces);
+6. reduce-only (against that position); position limit ``|net position + same-side open leaves +
+   order| <= max_position`` in the direction the order moves (a position beyond the limit can
+   still be reduced, and a modify that adds nothing to its order passes); a modify in flight
+   counts at the larger of the order's quantity and the one it asked for until the venue answers;
 7. account: max open orders and open notional, gross and net exposure (an order that does not move
-   an exposure further beyond its limit passes), cash balance (buy notional
+   an exposure further beyond its limit passes; money limits in another currency are compared at
+   the exact exchange rate, rounded against the order), cash balance (buy notional
    plus the taker fee against the free quote balance; spot sells against the free base
    balance) or initial margin (the increasing part * ``margin_init`` plus fee against free margin);
 8. submit/modify rate throttles (only orders that pass every check are counted).
@@ -48,7 +53,14 @@ from nautilus_platform.trading.risk.config import (
     check_currencies,
     resolve_limits,
 )
-from nautilus_platform.trading.risk.state import AccountView, PriceSource, RiskState, is_counted_open
+from nautilus_platform.trading.risk.state import (
+    AccountView,
+    PriceSource,
+    RiskState,
+    extra_leaves_in_flight,
+    is_counted_open,
+    order_extra_in_flight,
+)
 from nautilus_platform.trading.risk.throttle import Throttle
 
 Denial = tuple[DenyReason, str]
@@ -276,11 +288,10 @@ def _money(limits: RiskLimits, name: str) -> _MoneyLimit | None:
 
 
 def _money_str(exact: int, currency: Currency) -> str:
-    """An exact amount at scale 10**27 rendered at the currency's precision (half-even)."""
+    """An exact amount at scale 10**27 that exceeds a limit, rendered at the currency's precision
+    rounded away from zero: a limit is a whole number of units, so the figure shown exceeds it too."""
     unit = _SCALE18 * currency.unit_raw
-    quotient, remainder = divmod(exact, unit)
-    if 2 * remainder > unit or (2 * remainder == unit and quotient & 1):
-        quotient += 1
+    quotient = -(-exact // unit) if exact >= 0 else exact // unit
     return f"{format_fixed(quotient * currency.unit_raw, currency.precision)} {currency.code}"
 
 
@@ -307,6 +318,10 @@ class RiskEngine:
         self._references = {source: state.reference_prices(source) for source in PriceSource}
         self._orders = state.orders
         self._is_known = state.is_known
+        self._position_of = state.position_raw
+        # Modifies sent and not yet answered by the venue (the execution engine's record): an
+        # order counts at the larger of its quantity and the ones it asked for.
+        self._in_flight = state.modifies_in_flight
         self._defaults = config.defaults
         self._layers: dict[RiskScope, dict[str, RiskLimits]] = {
             RiskScope.ACCOUNT: dict(config.accounts),
@@ -532,6 +547,9 @@ class RiskEngine:
                 projected = position + qty + open_leaves if buy else position - qty - open_leaves
             else:
                 projected = position + qty if buy else position - qty
+            if self._in_flight:  # modifies in flight count as if applied
+                extra = extra_leaves_in_flight(self._in_flight, self._orders, instrument_id, order.side)
+                projected = projected + extra if buy else projected - extra
             if projected > max_position or -projected > max_position:
                 return self._submit_full(order, account_id)
         if r.needs_account:
@@ -593,6 +611,16 @@ class RiskEngine:
         self.modify_checks += 1
         if order.is_closed:
             return self._deny(_R_CLOSED, f"order {order.client_order_id} is {order.status.name}")
+        return self._modify(order, quantity, price, trigger_price, account_id)
+
+    def _modify(
+        self,
+        order: Order,
+        quantity: Quantity | None,
+        price: Price | None,
+        trigger_price: Price | None,
+        account_id: AccountId | None,
+    ) -> Denial | None:
         if account_id is None:
             account_id = self._account_id_for(order)
         code = self._global_code
@@ -713,14 +741,22 @@ class RiskEngine:
                         _R_NOTIONAL,
                         f"notional {_money_str(value, limit.currency)} exceeds {_limit_str(limit)}",
                     )
-        # -- position, breakers, trading state, reduce-only, position limit ------------------
+        # -- positions, breakers, trading state, reduce-only, position limit -----------------
+        # The position limit is the instrument's: its net position (every strategy) and every
+        # open order on this side. Reducing is judged on the position the order's fills change
+        # (its strategy's under netting, the one its command named under hedging) and on the
+        # open orders on this side that fill into that position.
         position = self._positions.get(instrument_id, 0)
         side_orders = (self._buy_orders if buy else self._sell_orders)(instrument_id)
         same_side = (side_orders.leaves_raw if side_orders is not None else 0) - own_leaves
-        if buy:
-            reducible = -position if position < 0 else 0
-        else:
-            reducible = position if position > 0 else 0
+        in_flight = self._in_flight
+        if in_flight:  # modifies in flight count as if the venue had applied them
+            same_side += extra_leaves_in_flight(in_flight, self._orders, instrument_id, order.side, order)
+            own_requests = in_flight.get(order.client_order_id)
+            if own_leaves and own_requests:  # this order may yet work at a larger quantity asked earlier
+                worst = own_leaves + order_extra_in_flight(order, own_requests)
+                if worst > leaves:
+                    same_side += worst - leaves
         if order.init.contingency_type in _ALTERNATIVES:
             # OCO/OUO siblings on this side are alternatives: count the group's largest leaves once.
             siblings = self._open_siblings(order)
@@ -729,7 +765,17 @@ class RiskEngine:
                 largest = max(siblings)
                 if largest > leaves:
                     same_side += largest - leaves
-        reduces = reducible > 0 and leaves + same_side <= reducible
+        own = self._position_of(order)
+        if buy:
+            reducible = -own if own < 0 else 0
+        else:
+            reducible = own if own > 0 else 0
+        own_side = same_side  # the part of ``same_side`` that fills into the order's position
+        ro_elsewhere = 0
+        if (reducible > 0 and same_side > 0) or (order.reduce_only and r.check_ro):
+            elsewhere, ro_elsewhere = self._state.other_position_leaves_raw(order)
+            own_side -= elsewhere
+        reduces = reducible > 0 and leaves + own_side <= reducible
         account: AccountView | None = None
         if r.needs_account and account_id is not None:
             account = self._accounts.get(account_id)
@@ -743,7 +789,7 @@ class RiskEngine:
         if code == _REDUCING and not reduces and not (modify and leaves <= own_leaves):
             return self._deny(_R_REDUCING, "trading is REDUCING: only orders that reduce the position are allowed")
         if order.reduce_only and r.check_ro:
-            others = self._state.open_reduce_only_leaves_raw(instrument_id, order.side)
+            others = self._state.open_reduce_only_leaves_raw(instrument_id, order.side) - ro_elsewhere
             if modify and own_leaves:
                 others -= own_leaves
             # OCO/OUO siblings are alternatives (one fills, the other is cancelled or reduced):
@@ -762,8 +808,10 @@ class RiskEngine:
                     f"{format_fixed(others, sp)} exceeds the reducible position {format_fixed(reducible, sp)}",
                 )
         max_position = r.max_position
-        if max_position is not None:
-            # Only the direction the order moves in: a position beyond the limit can still be reduced.
+        if max_position is not None and not (modify and leaves <= own_leaves):
+            # Only an order that adds in the direction it moves: a position beyond the limit can
+            # still be reduced, and a modify that adds nothing to its order (a smaller quantity, a
+            # new price) never makes the excess worse.
             projected = position + leaves + same_side if buy else position - leaves - same_side
             if projected > max_position if buy else -projected > max_position:
                 sp = instrument.size_precision
@@ -780,15 +828,18 @@ class RiskEngine:
                 f"account limits apply but there is no account state for {account_id or order.instrument_id}",
             )
         if account is not None and px_raw is not None:
-            denial = self._account_checks(r, account, order, leaves, px_raw, position, own_leaves, own_px, modify)
+            denial = self._account_checks(r, account, order, leaves, px_raw, own, own_leaves, own_px, modify)
             if denial is not None:
                 return denial
         if r.check_balance:
             if account is None:
                 return self._deny(_R_BALANCE, f"no account state for {account_id or order.instrument_id}")
             elif px_raw is not None:
+                if account.account_type is _CASH:  # a cash account holds the instrument as a whole
+                    reducible = (-position if position < 0 else 0) if buy else (position if position > 0 else 0)
+                    own_side = same_side
                 denial = self._balance(
-                    r, instrument, account, buy, leaves, px_raw, reducible, same_side, own_leaves, own_px
+                    r, instrument, account, buy, leaves, px_raw, reducible, own_side, own_leaves, own_px
                 )
                 if denial is not None:
                     return denial
@@ -898,7 +949,7 @@ class RiskEngine:
         order: Order,
         leaves: int,
         px_raw: int,
-        position: int,
+        own_position: int,
         own_leaves: int,
         own_px: int,
         modify: bool,
@@ -924,10 +975,12 @@ class RiskEngine:
         if gross is None and net is None:
             return None
         # An order is denied only when it moves the exposure further beyond the limit: an account
-        # over its limit (prices moved, the limit was lowered) can still reduce.
+        # over its limit (prices moved, the limit was lowered) can still reduce. Gross exposure is
+        # the sum of |position| over the positions, so it moves by what this order does to the
+        # position its fills change (another strategy's or hedged position stays as it is).
         signed = leaves if order.side is _BUY else -leaves
         if gross is not None:
-            delta = (abs(position + signed) - abs(position)) * px_raw * mult
+            delta = (abs(own_position + signed) - abs(own_position)) * px_raw * mult
             if delta > 0:
                 value = self._in_limit_currency(account.gross_exposure_raw * _SCALE18, base, delta, r.settle, gross)
                 if value is None:
@@ -938,7 +991,8 @@ class RiskEngine:
                     )
         if net is not None:
             delta = signed * px_raw * mult
-            value = self._in_limit_currency(account.net_exposure_raw * _SCALE18, base, delta, r.settle, net)
+            # rounded away from the side the order moves the exposure to (``-value > limit`` on a sell)
+            value = self._in_limit_currency(account.net_exposure_raw * _SCALE18, base, delta, r.settle, net, signed > 0)
             if value is None:
                 return self._no_rate(r.settle, net.currency)
             if value > net.x if signed > 0 else -value > net.x:
@@ -1028,29 +1082,44 @@ class RiskEngine:
         return None
 
     def _in_limit_currency(
-        self, current_x: int, current_ccy: Currency | None, delta_x: int, delta_ccy: Currency, limit: _MoneyLimit
+        self,
+        current_x: int,
+        current_ccy: Currency | None,
+        delta_x: int,
+        delta_ccy: Currency,
+        limit: _MoneyLimit,
+        up: bool = True,
     ) -> int | None:
-        """``current + delta`` (both at 10**27) in the limit's currency, or ``None`` without a rate."""
+        """``current + delta`` (both at 10**27) in the limit's currency at the exact rates, rounded
+        once, up (``up``) or down; ``None`` without a rate."""
         target = limit.currency
+        current_num = current_den = delta_num = delta_den = 1
         if current_ccy is not None and current_ccy != target:
-            converted = self._convert(current_x, current_ccy, target)
-            if converted is None:
+            ratio = self._state.exchange_rate(current_ccy, target)
+            if ratio is None:
                 return None
-            current_x = converted
+            current_num, current_den = ratio
         if delta_ccy != target:
-            converted = self._convert(delta_x, delta_ccy, target)
-            if converted is None:
+            ratio = self._state.exchange_rate(delta_ccy, target)
+            if ratio is None:
                 return None
-            delta_x = converted
-        return current_x + delta_x
+            delta_num, delta_den = ratio
+        if current_den == 1 and delta_den == 1:
+            return current_x * current_num + delta_x * delta_num
+        num = current_x * current_num * delta_den + delta_x * delta_num * current_den
+        den = current_den * delta_den
+        return -(-num // den) if up else num // den
 
     def _convert(self, exact: int, from_ccy: Currency, to_ccy: Currency) -> int | None:
+        """``exact`` in ``to_ccy`` at the exact rate, rounded up: compared with ``value > limit``,
+        a value rounded up exceeds the limit exactly when the exact value does."""
         if from_ccy == to_ccy:
             return exact
-        rate = self._state.exchange_rate_raw(from_ccy, to_ccy)
-        if rate is None:
+        ratio = self._state.exchange_rate(from_ccy, to_ccy)
+        if ratio is None:
             return None
-        return exact * rate // FIXED_SCALAR
+        num, den = ratio
+        return -(-exact * num // den)
 
     def _no_rate(self, from_ccy: Currency, to_ccy: Currency) -> Denial:
         return self._deny(_R_NO_REF, f"no exchange rate {from_ccy.code}/{to_ccy.code}")

@@ -15,11 +15,11 @@ from collections.abc import Mapping
 from enum import IntEnum
 from typing import Protocol
 
-from nautilus_platform.core.identifiers import AccountId, ClientOrderId, InstrumentId
+from nautilus_platform.core.identifiers import AccountId, ClientOrderId, InstrumentId, StrategyId
 from nautilus_platform.model.enums import OPEN_STATUSES, AccountType, OrderSide, OrderStatus
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.orders import Order
-from nautilus_platform.model.values import Currency
+from nautilus_platform.model.values import FIXED_SCALAR, Currency
 
 
 class PriceSource(IntEnum):
@@ -108,6 +108,17 @@ class RiskState(Protocol):
     def net_positions(self) -> dict[InstrumentId, int]:
         """Signed net position quantity per instrument (all strategies), raw; absent means flat."""
 
+    def position_raw(self, order: Order) -> int:
+        """Signed quantity of the position ``order``'s fills change, raw: under netting its
+        strategy's position in the instrument, under hedging the position its command named
+        (none: a new position, 0). When unsure, 0: nothing then counts as reducible."""
+
+    def other_position_leaves_raw(self, order: Order) -> tuple[int, int]:
+        """Leaves of the open orders on ``order``'s instrument and side that fill into another
+        position than ``order``'s, raw: ``(all, reduce-only)``. ``order`` and the orders linked
+        to it are never counted; when unsure an order is not counted (it then stays counted
+        against ``order``'s position, the safe side)."""
+
     @property
     def accounts(self) -> dict[AccountId, AccountView]:
         """Live account views; absent until the account's first state arrives."""
@@ -127,8 +138,38 @@ class RiskState(Protocol):
     def open_reduce_only_leaves_raw(self, instrument_id: InstrumentId, side: OrderSide) -> int:
         """Sum of the leaves of the open reduce-only orders of the instrument on ``side``, raw."""
 
-    def exchange_rate_raw(self, from_currency: Currency, to_currency: Currency) -> int | None:
-        """Units of ``to_currency`` per unit of ``from_currency``, raw (10**9 = 1), or ``None``."""
+    def exchange_rate(self, from_currency: Currency, to_currency: Currency) -> tuple[int, int] | None:
+        """Units of ``to_currency`` per unit of ``from_currency`` as an exact ratio
+        ``(numerator, denominator)`` (both positive), or ``None`` without a rate."""
+
+    @property
+    def modifies_in_flight(self) -> dict[ClientOrderId, list[int]]:
+        """The quantities (raw) of the modifies sent to a venue and not answered yet, oldest
+        first, by order; an order without one is absent."""
+
+
+def order_extra_in_flight(order: Order, requested: list[int]) -> int:
+    """How much more ``order`` may leave to work at the largest quantity it asked for, raw."""
+    worst = max(requested) if requested else 0
+    return worst - order.quantity_raw if worst > order.quantity_raw else 0
+
+
+def extra_leaves_in_flight(
+    in_flight: dict[ClientOrderId, list[int]],
+    orders: dict[ClientOrderId, Order],
+    instrument_id: InstrumentId,
+    side: OrderSide,
+    exclude: Order | None = None,
+) -> int:
+    """The leaves that the modifies in flight may add to the open orders of ``instrument_id`` on
+    ``side`` (``exclude`` not counted), raw."""
+    total = 0
+    for client_order_id, requested in in_flight.items():
+        order = orders.get(client_order_id)
+        if order is None or order is exclude or order.side is not side or order.instrument_id != instrument_id:
+            continue
+        total += order_extra_in_flight(order, requested)
+    return total
 
 
 def is_counted_open(order: Order) -> bool:
@@ -190,21 +231,38 @@ class AccountSnapshot:
         self.open_notional_raw = open_notional_raw
 
 
+#: ``InMemoryRiskState``'s key of a position set without a strategy: the instrument's only one.
+_ONLY: str = "*"
+
+
 class InMemoryRiskState:
-    """A ``RiskState`` over plain dicts, for tests and tools; set the fields directly."""
+    """A ``RiskState`` over plain dicts, for tests and tools; set the fields directly.
+
+    Positions: ``set_position(instrument_id, raw)`` sets the instrument's only position, which the
+    orders of every netting strategy change (a one-strategy view); with a ``strategy_id`` or a
+    ``position_id`` it sets that strategy's netting position or a named (hedging) position, and
+    the net position is their sum. ``position_ids`` names the position an order fills into (a
+    command's ``position_id``); the strategies in ``hedging`` open a new position per order.
+    """
 
     def __init__(self) -> None:
         self.instruments: dict[InstrumentId, Instrument] = {}
         self.orders: dict[ClientOrderId, Order] = {}
         self.net_positions: dict[InstrumentId, int] = {}
+        self.positions: dict[tuple[InstrumentId, str], int] = {}
+        self.position_ids: dict[ClientOrderId, str] = {}
+        self.hedging: set[StrategyId] = set()
+        self.open_orders_added: list[Order] = []
         self.accounts: dict[AccountId, AccountSnapshot] = {}
         self.prices: dict[PriceSource, dict[InstrumentId, int]] = {source: {} for source in PriceSource}
         self.open: dict[OrderSide, dict[InstrumentId, OpenOrders]] = {side: {} for side in OrderSide}
-        self.rates: dict[tuple[str, str], int] = {}
+        self.rates: dict[tuple[str, str], int] = {}  # raw, 10**9 = 1
+        self.ratios: dict[tuple[str, str], tuple[int, int]] = {}  # exact; wins over ``rates``
         self.known_ids: set[ClientOrderId] = set()
         self.default_account_id: AccountId | None = None
         self.instrument_accounts: dict[InstrumentId, AccountId] = {}
         self.reduce_only_leaves: dict[tuple[InstrumentId, OrderSide], int] = {}
+        self.modifies_in_flight: dict[ClientOrderId, list[int]] = {}
 
     # -- setters ------------------------------------------------------------------------------
     def add_instrument(self, instrument: Instrument) -> None:
@@ -216,8 +274,13 @@ class InMemoryRiskState:
         else:
             self.prices[source][instrument_id] = raw
 
-    def set_position(self, instrument_id: InstrumentId, raw: int) -> None:
-        self.net_positions[instrument_id] = raw
+    def set_position(
+        self, instrument_id: InstrumentId, raw: int, strategy_id: str | None = None, position_id: str | None = None
+    ) -> None:
+        """Set a position (see the class notes); the net position is the sum of the instrument's."""
+        key = position_id if position_id is not None else strategy_id if strategy_id is not None else _ONLY
+        self.positions[(instrument_id, key)] = raw
+        self.net_positions[instrument_id] = sum(v for (iid, _), v in self.positions.items() if iid == instrument_id)
 
     def add_order(self, order: Order) -> None:
         """Remember the order and its id (not counted as open: see ``add_open_order``)."""
@@ -227,6 +290,7 @@ class InMemoryRiskState:
     def add_open_order(self, order: Order, price_raw: int | None = None) -> None:
         """Count ``order``'s leaves in the open aggregates (at its price unless ``price_raw``)."""
         self.add_order(order)
+        self.open_orders_added.append(order)
         agg = self.open[order.side].setdefault(order.instrument_id, OpenOrders())
         px = order.price or order.trigger_price
         px_raw = price_raw if price_raw is not None else (px.raw if px is not None else 0)
@@ -256,7 +320,47 @@ class InMemoryRiskState:
     def open_reduce_only_leaves_raw(self, instrument_id: InstrumentId, side: OrderSide) -> int:
         return self.reduce_only_leaves.get((instrument_id, side), 0)
 
-    def exchange_rate_raw(self, from_currency: Currency, to_currency: Currency) -> int | None:
+    def position_raw(self, order: Order) -> int:
+        key = self._position_key(order)
+        return 0 if key is None else self.positions.get((order.instrument_id, key), 0)
+
+    def other_position_leaves_raw(self, order: Order) -> tuple[int, int]:
+        key = self._position_key(order)
+        linked = order.init.linked_order_ids
+        total = reduce_only = 0
+        for other in self.open_orders_added:
+            if (
+                other is order
+                or other.instrument_id != order.instrument_id
+                or other.side is not order.side
+                or other.client_order_id in linked
+                or (key is not None and self._position_key(other) == key)
+            ):
+                continue
+            leaves = other.leaves_raw
+            total += leaves
+            if other.reduce_only:
+                reduce_only += leaves
+        return total, reduce_only
+
+    def _position_key(self, order: Order) -> str | None:
+        """The key of the position ``order`` fills into (``None``: a new one)."""
+        named = self.position_ids.get(order.client_order_id)
+        if named is not None:
+            return named
+        strategy_id = order.strategy_id
+        if strategy_id in self.hedging:
+            return None
+        if (order.instrument_id, strategy_id) not in self.positions and (order.instrument_id, _ONLY) in self.positions:
+            return _ONLY
+        return strategy_id
+
+    def exchange_rate(self, from_currency: Currency, to_currency: Currency) -> tuple[int, int] | None:
         if from_currency == to_currency:
-            return 1_000_000_000
-        return self.rates.get((from_currency.code, to_currency.code))
+            return 1, 1
+        key = (from_currency.code, to_currency.code)
+        ratio = self.ratios.get(key)
+        if ratio is not None:
+            return ratio
+        raw = self.rates.get(key)
+        return None if raw is None else (raw, FIXED_SCALAR)

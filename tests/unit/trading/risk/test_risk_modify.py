@@ -25,7 +25,7 @@ from nautilus_platform.core.identifiers import InstrumentId
 from nautilus_platform.model.enums import AccountType, DenyReason
 from nautilus_platform.model.orders import Order
 from nautilus_platform.model.values import USD, Money
-from nautilus_platform.trading.risk import PriceSource
+from nautilus_platform.trading.risk import PriceSource, RiskLimits, RiskScope
 
 
 def _working(s: Setup, order: Order) -> Order:
@@ -156,6 +156,20 @@ def test_modify_of_a_partly_filled_order_counts_only_the_new_leaves() -> None:
     assert s.engine.check_modify(order, qty(100)) is None  # leaves 60 -> projected 100
     denial = s.engine.check_modify(order, qty(101))
     assert denial is not None and denial[0] is DenyReason.POSITION_LIMIT
+
+
+def test_modify_that_adds_nothing_passes_a_position_limit_already_exceeded() -> None:
+    # The order rests at 150 and the limit was lowered to 100 afterwards: shrinking the order or
+    # moving its price reduces (or keeps) the excess, so it passes; growing it does not.
+    s = Setup()
+    order = _working(s, s.factory.limit(AAPL, BUY, qty(150), px("99.00")))
+    s.engine.set_limits(RiskScope.DEFAULT, None, RiskLimits(max_position=qty(100)))
+    assert s.engine.check_modify(order, qty(120)) is None
+    assert s.engine.check_modify(order, price=px("98.00")) is None
+    assert s.engine.check_modify(order, qty(150), px("98.00")) is None
+    denial = s.engine.check_modify(order, qty(151))
+    assert denial is not None and denial[0] is DenyReason.POSITION_LIMIT
+    assert message_of(denial) == "projected position 151 exceeds max_position 100"
 
 
 def test_modify_reduce_only_nets_out_the_order_itself() -> None:
