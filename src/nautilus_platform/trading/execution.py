@@ -407,7 +407,7 @@ class ExecutionEngine:
                 account_id=client.account_id,
             ),
         )
-        client.cancel_order(order)
+        client.cancel_order(order, reason)
 
     def _cancel_all(self, command: CancelAllOrders) -> None:
         if self.parent_orders is not None and command.order_side is None:

@@ -42,5 +42,8 @@ class VenueClient(Protocol):
     ) -> None:
         """Ask to change a working order; answered by ``OrderUpdated`` or ``OrderModifyRejected``."""
 
-    def cancel_order(self, order: Order) -> None:
-        """Ask to cancel a working order; answered by ``OrderCanceled`` or ``OrderCancelRejected``."""
+    def cancel_order(self, order: Order, reason: str = "") -> None:
+        """Ask to cancel a working order; answered by ``OrderCanceled`` or ``OrderCancelRejected``.
+
+        ``reason`` (empty for a strategy's own cancel) is why the core cancels, e.g. an OCO sibling's
+        fill; the ``OrderCanceled`` that answers carries it."""

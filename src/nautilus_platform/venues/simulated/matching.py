@@ -462,8 +462,8 @@ class MatchingEngine:
         elif requeue:
             self._execute_limit(rec)
 
-    def cancel(self, strategy_id: StrategyId, client_order_id: ClientOrderId) -> None:
-        """Cancel an open order (``OrderCanceled``) or refuse (``OrderCancelRejected``)."""
+    def cancel(self, strategy_id: StrategyId, client_order_id: ClientOrderId, reason: str = "") -> None:
+        """Cancel an open order (``OrderCanceled`` with ``reason``) or refuse (``OrderCancelRejected``)."""
         rec = self._orders.get(client_order_id)
         if rec is None:
             self.emit(
@@ -477,7 +477,7 @@ class MatchingEngine:
                 )
             )
             return
-        self._cancel(rec, "")
+        self._cancel(rec, reason)
 
     def expire(self, rec: WorkingOrder) -> None:
         """Expire an open GTD/DAY order (no-op when it already closed)."""

@@ -195,7 +195,7 @@ class SimulatedVenue:
             for engine in self._engines.values():
                 engine.ts_event = engine.ts_init = now
                 for rec in engine.open_orders():
-                    engine.cancel(rec.strategy_id, rec.client_order_id)
+                    engine.cancel(rec.strategy_id, rec.client_order_id, "cancel on disconnect: venue down")
 
     # -- commands (VenueClient) --------------------------------------------------------------
     def submit_order(self, order: Order) -> None:
@@ -242,8 +242,9 @@ class SimulatedVenue:
         else:
             self._push(now + self._latency.modify_ns(), partial(self._deliver_modify, args))
 
-    def cancel_order(self, order: Order) -> None:
-        """Ask to cancel a working order; answered by ``OrderCanceled`` or ``OrderCancelRejected``."""
+    def cancel_order(self, order: Order, reason: str = "") -> None:
+        """Ask to cancel a working order; answered by ``OrderCanceled`` (carrying ``reason``) or
+        ``OrderCancelRejected``."""
         now = self._clock.timestamp_ns()
         heap = self._heap
         if heap and heap[0][0] <= now:
@@ -252,11 +253,11 @@ class SimulatedVenue:
             engine = self._engines.get(order.instrument_id)
             if engine is not None:
                 engine.ts_event = engine.ts_init = now
-                engine.cancel(order.strategy_id, order.client_order_id)
+                engine.cancel(order.strategy_id, order.client_order_id, reason)
                 return
-            self._deliver_cancel(order, now)
+            self._deliver_cancel(order, reason, now)
         else:
-            self._push(now + self._latency.cancel_ns(), partial(self._deliver_cancel, order))
+            self._push(now + self._latency.cancel_ns(), partial(self._deliver_cancel, order, reason))
 
     # -- market data and time ----------------------------------------------------------------
     def process_quote(self, quote: QuoteTick) -> None:
@@ -382,7 +383,7 @@ class SimulatedVenue:
         engine.ts_init = ts_init
         engine.modify(strategy_id, client_order_id, quantity, price, trigger_price)
 
-    def _deliver_cancel(self, order: Order, ts: int) -> None:
+    def _deliver_cancel(self, order: Order, reason: str, ts: int) -> None:
         ts_init = self._clock.timestamp_ns()
         engine = self._engines.get(order.instrument_id)
         if engine is None:
@@ -399,7 +400,7 @@ class SimulatedVenue:
             return
         engine.ts_event = ts
         engine.ts_init = ts_init
-        engine.cancel(order.strategy_id, order.client_order_id)
+        engine.cancel(order.strategy_id, order.client_order_id, reason)
 
     def _reject_unknown(self, rec: WorkingOrder, ts: int, ts_init: int) -> None:
         self._reject(rec, ts, ts_init, f"unknown instrument {rec.instrument_id} at venue {self.venue_id}")
