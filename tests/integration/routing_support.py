@@ -29,16 +29,19 @@ STRATEGY = StrategyId("S")
 Level = tuple[str, str]
 
 
-def listing(venue: str, lot: str = "1") -> CryptoSpot:
+def listing(venue: str, lot: str = "1", minimum: str | None = None, maximum: str | None = None) -> CryptoSpot:
     return CryptoSpot(
         id=InstrumentId(f"BTCUSDT.{venue}"), price_precision=2, size_precision=4, tick_size=Price.of("0.01"),
         lot_size=Quantity.of(lot), quote_currency=USDT, base_currency=BTC,
+        min_quantity=Quantity.of(minimum) if minimum is not None else None,
+        max_quantity=Quantity.of(maximum) if maximum is not None else None,
     )  # fmt: skip
 
 
 class RoutingHarness:
     """Venues ``{name: taker bps}``, each an L2 venue with a cash account; routing enabled; on a
-    simulated clock unless ``clock`` is given (a ``LiveClock`` for a paper node)."""
+    simulated clock unless ``clock`` is given (a ``LiveClock`` for a paper node). ``sizes`` gives
+    a listing's ``(min_quantity, max_quantity)``."""
 
     def __init__(
         self,
@@ -48,6 +51,7 @@ class RoutingHarness:
         risk: RiskConfig | None = None,
         lots: dict[str, str] | None = None,
         clock: Clock | None = None,
+        sizes: dict[str, tuple[str | None, str | None]] | None = None,
     ) -> None:
         self.clock = clock if clock is not None else SimulatedClock(1_000)
         limits = RiskLimits(reference_source=PriceSource.MARK, check_balance=False)
@@ -62,7 +66,9 @@ class RoutingHarness:
                 ),
                 AccountType.CASH, USDT, [Money.of(10_000_000, USDT), Money.of(1_000, BTC)],
             )  # fmt: skip
-            self.node.add_instrument(listing(venue, (lots or {}).get(venue, "1")))
+            self.node.add_instrument(
+                listing(venue, (lots or {}).get(venue, "1"), *(sizes or {}).get(venue, (None, None)))
+            )
         self.router: SmartOrderRouter = self.node.enable_routing(config)
         self.data = MarketDataEngine(self.node)
         self.factory = OrderFactory(STRATEGY, self.clock)

@@ -103,11 +103,15 @@ class RouterConfig:
             if profile.venue_id in seen:
                 raise ValidationError("venues[].venue_id", profile.venue_id, "is given twice")
             seen.add(profile.venue_id)
+        group_of: dict[str, str] = {}
         for name, listings in self.groups.items():
             if not listings:
                 raise ValidationError(f"groups.{name}", listings, "needs at least one listing")
             for listing in listings:
                 InstrumentId(listing)
+                if listing in group_of:  # its fees are kept over one group's denominator
+                    raise ValidationError(f"groups.{name}", listing, f"is already in group {group_of[listing]}")
+                group_of[listing] = name
         for policy, weights in self.weights.items():
             if not isinstance(policy, RoutingPolicy) or not isinstance(weights, ScoreWeights):
                 raise ValidationError("weights", policy, "must map RoutingPolicy to ScoreWeights")

@@ -8,7 +8,9 @@
 2. **Sweep** the consolidated book level by level in the policy's order: by price
    (``BEST_PRICE``), by fee-adjusted price compared exactly as integers (``LOWEST_COST``), by
    latency then price (``FASTEST``), by the order's preference then price (``PREFERENCE``); ties
-   go to the higher score. Each venue's take is a multiple of its lot, at most its child cap.
+   go to the higher score. Each venue's take is a multiple of its lot, at most its child cap
+   (``max_child_qty``, and the instrument's ``max_quantity``); a venue whose take would stay
+   below the instrument's ``min_quantity`` is left out and the sweep done again without it.
    Every venue taken from gets one IOC limit child at the worst price it takes there.
 3. **Remainder**: a market order sends the rest as market children to the best-ranked venues; a
    limit order that may rest (GTC, DAY, GTD) rests the rest at its limit on the venue with the
@@ -364,14 +366,11 @@ def decide(
         if not why:
             leg = _Leg(listing, score, prices, sizes)
             if best:
-                if lowest_cost:  # fee-adjusted, exactly as an integer (also the sweep's first key)
+                if lowest_cost:  # fee-adjusted, exactly as an integer
                     fee = listing.taker_num
-                    cost = _times(best, den + fee if is_buy else den - fee)
-                    eff = cost / den
-                    leg.key = cost if is_buy else -cost
+                    eff = _times(best, den + fee if is_buy else den - fee) / den
                 else:
                     eff = float(best)
-                    leg.key = best if is_buy else -best
                 leg.eff = eff
                 if best_eff == 0.0 or (eff < best_eff if is_buy else eff > best_eff):
                     best_eff = eff
@@ -434,16 +433,40 @@ def _sweep(decision: RoutingDecision, legs: list[_Leg], remaining: int, lowest_c
     """Take displayed liquidity within the limit in policy order; returns what is left.
 
     Each step takes from the venue whose current level comes first by (rank, price in sweep
-    order), the earlier venue of ``legs`` on a tie.
+    order), the earlier venue of ``legs`` on a tie. A venue whose take ends below its minimum
+    quantity could not be sent it: the sweep is done again without that venue, so the quantity
+    goes to the liquidity the other venues show instead of being left over.
     """
+    swept = legs
+    left = _sweep_once(decision, swept, remaining, lowest_cost)
+    while True:
+        short = [leg for leg in swept if 0 < leg.take_qty < leg.listing.min_raw]
+        if not short:
+            break
+        swept = [leg for leg in swept if leg not in short]
+        left = _sweep_once(decision, swept, remaining, lowest_cost)
+    children = decision.children
+    for leg in swept:
+        if leg.take_qty:
+            children.append(ChildPlan(leg.listing, TAKE, leg.take_qty, leg.take_px, leg.take_notional))
+    return left
+
+
+def _sweep_once(decision: RoutingDecision, legs: list[_Leg], remaining: int, lowest_cost: bool) -> int:
+    """One sweep over ``legs`` from their best level (see ``_sweep``); sets each leg's take."""
     is_buy = decision.is_buy
     limit_raw = decision.limit_raw
     has_limit = limit_raw is not None
     limit = limit_raw if limit_raw is not None else 0
     den = decision.den
     for leg in legs:
+        leg.take_qty = 0
+        leg.take_px = 0
+        leg.take_notional = 0
+        leg.ptr = 0
+        leg.done = False
         prices = leg.prices
-        cap = leg.listing.venue.child_cap_raw
+        cap = leg.listing.child_cap_raw()
         leg.cap_left = cap if cap is not None else remaining
         if not prices:
             leg.done = True
@@ -453,7 +476,12 @@ def _sweep(decision: RoutingDecision, legs: list[_Leg], remaining: int, lowest_c
             leg.done = True
             continue
         leg.level_left = leg.sizes[0]
-        leg.px = px  # leg.key was set by decide for this first level
+        leg.px = px
+        if lowest_cost:
+            fee = leg.listing.taker_num
+            leg.key = _times(px, den + fee) if is_buy else -_times(px, den - fee)
+        else:
+            leg.key = px if is_buy else -px
     while remaining > 0:
         chosen: _Leg | None = None
         for leg in legs:
@@ -498,15 +526,6 @@ def _sweep(decision: RoutingDecision, legs: list[_Leg], remaining: int, lowest_c
                         chosen.key = px if is_buy else -px
             else:
                 chosen.done = True
-    children = decision.children
-    for leg in legs:
-        qty = leg.take_qty
-        if qty == 0:
-            continue
-        if qty < leg.listing.min_raw:  # below the instrument's minimum: leave it for the remainder
-            remaining += qty
-            continue
-        children.append(ChildPlan(leg.listing, TAKE, qty, leg.take_px, leg.take_notional))
     return remaining
 
 
@@ -545,7 +564,7 @@ def _place_rest(decision: RoutingDecision, legs: list[_Leg], remaining: int, kin
         if remaining <= 0:
             break
         listing = leg.listing
-        cap = listing.venue.child_cap_raw
+        cap = listing.child_cap_raw()
         qty = remaining if cap is None else min(remaining, cap)
         qty -= qty % listing.lot_raw
         if qty <= 0 or qty < listing.min_raw:

@@ -60,6 +60,7 @@ class Listing:
         "lot_raw",
         "maker_num",
         "maker_rate",
+        "max_raw",
         "min_raw",
         "taker_num",
         "taker_rate",
@@ -80,7 +81,17 @@ class Listing:
         self.maker_num = 0
         self.lot_raw = instrument.lot_size.raw
         self.min_raw = instrument.min_quantity.raw if instrument.min_quantity is not None else 0
+        self.max_raw = instrument.max_quantity.raw if instrument.max_quantity is not None else None
         self.tick_raw = instrument.tick_size.raw
+
+    def child_cap_raw(self) -> int | None:
+        """The most one child may hold here: the venue's ``max_child_qty`` and the instrument's
+        ``max_quantity`` (risk and the venue refuse a larger order), whichever is smaller."""
+        cap = self.venue.child_cap_raw
+        most = self.max_raw
+        if most is not None and (cap is None or most < cap):
+            return most
+        return cap
 
 
 class ListingGroup:
@@ -89,6 +100,19 @@ class ListingGroup:
     __slots__ = ("den", "finest_lot_raw", "listings", "name")
 
     def __init__(self, name: str, listings: list[Listing]) -> None:
+        ListingGroup.check(name, listings)
+        self.name = name
+        self.listings = sorted(listings, key=lambda listing: listing.venue_id)
+        self.den = lcm(*(f.denominator for listing in listings for f in (listing.taker_rate, listing.maker_rate)))
+        for listing in self.listings:
+            listing.taker_num = listing.taker_rate.numerator * (self.den // listing.taker_rate.denominator)
+            listing.maker_num = listing.maker_rate.numerator * (self.den // listing.maker_rate.denominator)
+        self.finest_lot_raw = min(listing.lot_raw for listing in self.listings)
+
+    @staticmethod
+    def check(name: str, listings: list[Listing]) -> None:
+        """Raise ``ValidationError`` unless ``listings`` can form one group: at least one, one per
+        venue, one quote currency and one multiplier."""
         if not listings:
             raise ValidationError(f"groups.{name}", 0, "needs at least one listing")
         first = listings[0].instrument
@@ -109,13 +133,6 @@ class ListingGroup:
                     str(instrument.id),
                     f"has multiplier {instrument.multiplier}, not {first.multiplier}",
                 )
-        self.name = name
-        self.listings = sorted(listings, key=lambda listing: listing.venue_id)
-        self.den = lcm(*(f.denominator for listing in listings for f in (listing.taker_rate, listing.maker_rate)))
-        for listing in self.listings:
-            listing.taker_num = listing.taker_rate.numerator * (self.den // listing.taker_rate.denominator)
-            listing.maker_num = listing.maker_rate.numerator * (self.den // listing.maker_rate.denominator)
-        self.finest_lot_raw = min(listing.lot_raw for listing in self.listings)
 
     def nbbo_mid(self) -> int | None:
         """Mid of the best bid and best ask across the listings (``nbbo_mid`` of their books)."""

@@ -7,10 +7,14 @@ books to the position of the listing it filled on. The parent aggregates its chi
 
 - its events (submitted, accepted, one fill per child fill, cancelled...) are applied to the
   strategy's ``Order`` object and published on ``events.routed.<strategy id>``;
-- it is FILLED when its children have filled its quantity; cancelling it cancels its children;
+- it is FILLED when its children have filled its quantity; cancelling it (also by
+  ``CancelAllOrders`` of its side or of both) cancels its children; neither it nor a child of it
+  can be modified (``is_child`` lets the execution engine refuse a child's modify);
 - a child rejected by a venue or denied by risk is re-routed to the next venue, an IOC child's
   unfilled rest and a child cancelled by its venue (e.g. the venue went down) are re-routed too,
-  up to ``max_retries`` times; a venue that refused the parent once is not used for it again.
+  up to ``max_retries`` times; a venue that refused the parent once is not used for it again;
+- once its time in force has run out (a GTD time passed, a resting child expired) nothing more is
+  routed: it expires when no child works any longer.
 
 Quantity is re-routed only once a child is final, so nothing is ever double-filled. The journal
 keeps the command (with its route) and every child's events; the parent's events are derived.
@@ -75,6 +79,7 @@ ROUTER_ACCOUNT: Final = AccountId("SOR")
 _MARKET: Final = OrderType.MARKET
 _LIMIT: Final = OrderType.LIMIT
 _IOC: Final = TimeInForce.IOC
+_GTD: Final = TimeInForce.GTD
 _RESTING_TIFS: Final = frozenset({TimeInForce.GTC, TimeInForce.DAY, TimeInForce.GTD})
 _FINAL_CHILD_EVENTS: Final = {
     OrderDenied: "DENIED",
@@ -89,8 +94,8 @@ class _Parent:
     """The router's bookkeeping for one parent order."""
 
     __slots__ = (
-        "canceling", "done", "group", "max_retries", "order", "record", "records", "refused", "reroute_due", "route",
-        "sending", "seq", "working",
+        "canceling", "done", "expired", "group", "max_retries", "order", "record", "records", "refused", "reroute_due",
+        "route", "sending", "seq", "working",
     )  # fmt: skip
 
     def __init__(
@@ -105,6 +110,7 @@ class _Parent:
         self.records: list[ChildRecord] = []  # every child's record, in creation order
         self.refused: set[VenueId] = set()
         self.canceling = False
+        self.expired = False  # its time in force ran out: nothing more is routed, it expires once no child works
         self.done = False
         self.sending = False  # children of one decision are being sent
         self.reroute_due = ""  # a re-route asked for while sending waits for the sending to end
@@ -168,11 +174,13 @@ class SmartOrderRouter:
             taker_rate = Fraction(profile.taker_fee)
         if profile is not None and profile.maker_fee is not None:
             maker_rate = Fraction(profile.maker_fee)
-        listing = self.listings[instrument.id] = Listing(instrument, venue, taker_rate, maker_rate)
+        listing = Listing(instrument, venue, taker_rate, maker_rate)
+        groups = self._grouped({**self.listings, instrument.id: listing})  # raises before anything changes
+        self.listings[instrument.id] = listing
         book = listing.book
         self.bus.subscribe(f"data.quotes.{instrument.id}", book.apply_quote)
         self.bus.subscribe(f"data.book.{instrument.id}", self._book_handler(listing))
-        self._regroup()
+        self._set_groups(groups)
         return listing
 
     @staticmethod
@@ -187,17 +195,30 @@ class SmartOrderRouter:
 
         return on_book
 
-    def _regroup(self) -> None:
-        """Groups from the config, else one per symbol (listings of the same symbol on every venue)."""
+    def _grouped(self, listings: dict[InstrumentId, Listing]) -> dict[str, list[Listing]]:
+        """Groups from the config, else one per symbol (listings of the same symbol on every
+        venue); checked as ``ListingGroup`` checks them, without building (and re-pricing) any."""
         members: dict[str, list[Listing]] = {}
         if self.config.groups:
             for name, ids in self.config.groups.items():
-                members[name] = [self.listings[InstrumentId(i)] for i in ids if InstrumentId(i) in self.listings]
+                members[name] = [listings[InstrumentId(i)] for i in ids if InstrumentId(i) in listings]
         else:
-            for iid, listing in self.listings.items():
+            for iid, listing in listings.items():
                 members.setdefault(str(iid.symbol), []).append(listing)
-        self.groups = {name: ListingGroup(name, found) for name, found in members.items() if found}
+        grouped = {name: found for name, found in members.items() if found}
+        for name, found in grouped.items():
+            ListingGroup.check(name, found)
+        return grouped
+
+    def _set_groups(self, grouped: dict[str, list[Listing]]) -> None:
+        """Build the groups and move the working parents onto them: a parent keeps deciding with
+        the fee numerators over its group's current denominator, and cancelling by instrument finds it."""
+        self.groups = {name: ListingGroup(name, found) for name, found in grouped.items()}
         self._group_of = {listing.instrument_id: g for g in self.groups.values() for listing in g.listings}
+        for parent in self._parents.values():
+            group = self._group_of.get(parent.order.instrument_id)
+            if group is not None:
+                parent.group = group
 
     def set_venue_status(self, venue_id: VenueId | str, status: VenueStatus) -> None:
         """Mark a venue up, halted or down (halted and down venues get no new children)."""
@@ -213,6 +234,10 @@ class SmartOrderRouter:
     def is_parent(self, client_order_id: ClientOrderId) -> bool:
         """Whether the id is a routed parent's, working or finished."""
         return client_order_id in self._parents or client_order_id in self._finished_ids
+
+    def is_child(self, client_order_id: ClientOrderId) -> bool:
+        """Whether the id is a child the router still follows (of a working parent)."""
+        return client_order_id in self._child_parent
 
     def parent(self, client_order_id: ClientOrderId) -> Order:
         """The parent order of that id while it is not finished."""
@@ -296,12 +321,18 @@ class SmartOrderRouter:
                 self.execution.cancel_order(child, reason)
         self._settle(parent)
 
-    def cancel_parents(self, strategy_id: StrategyId | None, instrument_id: InstrumentId | None, reason: str) -> int:
+    def cancel_parents(
+        self,
+        strategy_id: StrategyId | None,
+        instrument_id: InstrumentId | None,
+        reason: str,
+        side: OrderSide | None = None,
+    ) -> int:
         group = self._group_of.get(instrument_id) if instrument_id is not None else None
         chosen = [
             p for p in self._parents.values()
             if not p.done and (strategy_id is None or p.order.strategy_id == strategy_id)
-            and (instrument_id is None or p.group is group)
+            and (instrument_id is None or p.group is group) and (side is None or p.order.side is side)
         ]  # fmt: skip
         for parent in chosen:
             self.cancel(parent.order.client_order_id, reason)
@@ -438,7 +469,8 @@ class SmartOrderRouter:
             self._settle(parent)
             return
         if status == "EXPIRED" and record.kind == REST:
-            self._settle(parent, expired=True)  # the parent's own time in force ran out
+            parent.expired = True  # the parent's own time in force ran out
+            self._settle(parent, expired=True)
             return
         self._reroute(parent, f"{status.lower()} child {event.client_order_id} on {record.venue}")
 
@@ -494,6 +526,12 @@ class SmartOrderRouter:
             return
         if parent.sending:  # decide again once every child of the current decision is out
             parent.reroute_due = why
+            return
+        order = parent.order
+        if order.time_in_force is _GTD and order.expire_time_ns and self.clock.timestamp_ns() >= order.expire_time_ns:
+            parent.expired = True
+        if parent.expired:  # a child sent now would outlive the parent (a venue refuses a past GTD)
+            self._settle(parent, expired=True)
             return
         if self._leaves(parent) <= 0:
             self._settle(parent)

@@ -99,11 +99,21 @@ class ParentOrderHandler(Protocol):
 
     def is_parent(self, client_order_id: ClientOrderId) -> bool: ...
 
+    def is_child(self, client_order_id: ClientOrderId) -> bool:
+        """Whether the id is a child order the router is working for a parent."""
+
     def cancel(self, client_order_id: ClientOrderId, reason: str) -> None:
         """Cancel a parent order and its working children."""
 
-    def cancel_parents(self, strategy_id: StrategyId | None, instrument_id: InstrumentId | None, reason: str) -> int:
-        """Cancel the working parents of a strategy (all when ``None``) on an instrument's group."""
+    def cancel_parents(
+        self,
+        strategy_id: StrategyId | None,
+        instrument_id: InstrumentId | None,
+        reason: str,
+        side: OrderSide | None = None,
+    ) -> int:
+        """Cancel the working parents of a strategy (all when ``None``) on an instrument's group,
+        of one side when ``side`` is given."""
 
 
 class FillSink(Protocol):
@@ -297,6 +307,12 @@ class ExecutionEngine:
         order = self._known_order(command, "modify")
         if order is None:
             return
+        if handler is not None and handler.is_child(order.client_order_id):  # the router sizes and prices it
+            self._publish_refusal(
+                order, OrderModifyRejected,
+                f"{DenyReason.INVALID_ORDER.value}: a child of a routed parent order cannot be modified", apply=True,
+            )  # fmt: skip
+            return
         self.modify_order(order, command.quantity, command.price, command.trigger_price)
 
     def modify_order(
@@ -410,8 +426,10 @@ class ExecutionEngine:
         client.cancel_order(order, reason)
 
     def _cancel_all(self, command: CancelAllOrders) -> None:
-        if self.parent_orders is not None and command.order_side is None:
-            self.parent_orders.cancel_parents(command.strategy_id, command.instrument_id, "cancel all")
+        if self.parent_orders is not None:  # first, so that their children are not re-routed
+            self.parent_orders.cancel_parents(
+                command.strategy_id, command.instrument_id, "cancel all", command.order_side
+            )
         for order in self.cache.orders_open(command.instrument_id, command.strategy_id, held=True):
             if command.order_side is None or order.side is command.order_side:
                 self.cancel_order(order)

@@ -9,6 +9,7 @@ bits, which would make a near tie a coin flip between the two.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 
 import pytest
@@ -27,11 +28,12 @@ from nautilus_platform.routing.listings import Listing, ListingGroup, VenueState
 SCALE = 10**9
 USDT, BTC = Currency.from_str("USDT"), Currency.from_str("BTC")
 Child = tuple[str, str, int, int, int]
-# taker and maker fee (bps), lot, minimum quantity, child cap (lots of 1), latency, status,
-# history (fill rate, slippage) and levels (ticks of 0.05 from 100.00, lots)
+# taker and maker fee (bps), lot, minimum and maximum quantity, child cap (lots of 1), latency,
+# status, history (fill rate, slippage) and levels (ticks of 0.05 from 100.00, lots)
 Venue = tuple[
-    int, int, str, str | None, int | None, int, VenueStatus, tuple[float, float] | None, list[tuple[int, int]]
-]
+    int, int, str, str | None, str | None, int | None, int, VenueStatus, tuple[float, float] | None,
+    list[tuple[int, int]],
+]  # fmt: skip
 
 
 def reference(
@@ -58,6 +60,60 @@ def reference(
             return float(px)
         fee = listing.taker_num
         return px * ((den + fee) if is_buy else (den - fee)) / den
+
+    def cap_of(listing: Listing) -> int | None:
+        caps = [c for c in (listing.venue.child_cap_raw, listing.max_raw) if c is not None]
+        return min(caps) if caps else None
+
+    def sweep(order: list[Listing], ranks: list[int]) -> tuple[int, list[list[int]]]:
+        """Every step rescans every venue's current level; (what is left, each venue's take)."""
+        remaining = leaves
+        ptr = [0] * len(order)
+        cap = [c if (c := cap_of(v)) is not None else leaves for v in order]
+        left = [v.book.levels(is_buy)[1][0] if v.book.levels(is_buy)[0] else 0 for v in order]
+        done = [not v.book.levels(is_buy)[0] for v in order]
+        taken = [[0, 0, 0] for _ in order]  # qty, last price, notional
+        while remaining > 0:
+            chosen, key = -1, (0, 0)
+            for i, listing in enumerate(order):
+                if done[i]:
+                    continue
+                px = listing.book.levels(is_buy)[0][ptr[i]]
+                if beyond(px):
+                    done[i] = True
+                    continue
+                if policy is RoutingPolicy.LOWEST_COST:
+                    fee = listing.taker_num
+                    factor = (den + fee) if is_buy else -(den - fee)
+                else:
+                    factor = 1 if is_buy else -1
+                candidate = (ranks[i], px * factor)
+                if chosen < 0 or candidate < key:
+                    chosen, key = i, candidate
+            if chosen < 0:
+                break
+            listing = order[chosen]
+            prices, sizes = listing.book.levels(is_buy)
+            lot = listing.lot_raw
+            take = min(left[chosen], remaining, cap[chosen])
+            take -= take % lot
+            if take > 0:
+                px = prices[ptr[chosen]]
+                taken[chosen][0] += take
+                taken[chosen][1] = px
+                taken[chosen][2] += px * take
+                remaining -= take
+                cap[chosen] -= take
+                left[chosen] -= take
+            if remaining < lot or cap[chosen] < lot:
+                done[chosen] = True
+            elif left[chosen] < lot:
+                ptr[chosen] += 1
+                if ptr[chosen] < len(prices):
+                    left[chosen] = sizes[ptr[chosen]]
+                else:
+                    done[chosen] = True
+        return remaining, taken
 
     scores: list[tuple[object, ...]] = []
     eligible: list[tuple[Listing, int, int]] = []
@@ -114,57 +170,17 @@ def reference(
     ranks = [item[0] for item in ranked]
     children: list[Child] = []
     remaining = leaves
-    if not post_only:  # sweep: every step rescans every venue's current level
-        ptr = [0] * len(order)
-        cap = [v.venue.child_cap_raw if v.venue.child_cap_raw is not None else leaves for v in order]
-        left = [v.book.levels(is_buy)[1][0] if v.book.levels(is_buy)[0] else 0 for v in order]
-        done = [not v.book.levels(is_buy)[0] for v in order]
-        taken = [[0, 0, 0] for _ in order]  # qty, last price, notional
-        while remaining > 0:
-            chosen, key = -1, (0, 0)
-            for i, listing in enumerate(order):
-                if done[i]:
-                    continue
-                px = listing.book.levels(is_buy)[0][ptr[i]]
-                if beyond(px):
-                    done[i] = True
-                    continue
-                if policy is RoutingPolicy.LOWEST_COST:
-                    fee = listing.taker_num
-                    factor = (den + fee) if is_buy else -(den - fee)
-                else:
-                    factor = 1 if is_buy else -1
-                candidate = (ranks[i], px * factor)
-                if chosen < 0 or candidate < key:
-                    chosen, key = i, candidate
-            if chosen < 0:
+    if not post_only:
+        swept = list(range(len(order)))
+        while True:  # a venue whose take stays below its minimum is left out and the sweep redone
+            remaining, taken = sweep([order[i] for i in swept], [ranks[i] for i in swept])
+            short = [i for i, (qty, _, _) in zip(swept, taken, strict=True) if 0 < qty < order[i].min_raw]
+            if not short:
                 break
-            listing = order[chosen]
-            prices, sizes = listing.book.levels(is_buy)
-            lot = listing.lot_raw
-            take = min(left[chosen], remaining, cap[chosen])
-            take -= take % lot
-            if take > 0:
-                px = prices[ptr[chosen]]
-                taken[chosen][0] += take
-                taken[chosen][1] = px
-                taken[chosen][2] += px * take
-                remaining -= take
-                cap[chosen] -= take
-                left[chosen] -= take
-            if remaining < lot or cap[chosen] < lot:
-                done[chosen] = True
-            elif left[chosen] < lot:
-                ptr[chosen] += 1
-                if ptr[chosen] < len(prices):
-                    left[chosen] = sizes[ptr[chosen]]
-                else:
-                    done[chosen] = True
-        for listing, (qty, px, notional) in zip(order, taken, strict=True):
-            if qty and qty < listing.min_raw:
-                remaining += qty
-            elif qty:
-                children.append((str(listing.venue_id), TAKE, qty, px, notional))
+            swept = [i for i in swept if i not in short]
+        for i, (qty, px, notional) in zip(swept, taken, strict=True):
+            if qty:
+                children.append((str(order[i].venue_id), TAKE, qty, px, notional))
     if remaining > 0 and (limit is None or may_rest):
         kind, targets = MARKET, order
         if limit is not None:
@@ -183,7 +199,7 @@ def reference(
         for listing in targets:
             if remaining <= 0:
                 break
-            cap_raw = listing.venue.child_cap_raw
+            cap_raw = cap_of(listing)
             qty = remaining if cap_raw is None else min(remaining, cap_raw)
             qty -= qty % listing.lot_raw
             if qty <= 0 or qty < listing.min_raw:
@@ -205,6 +221,7 @@ venue: st.SearchStrategy[Venue] = st.tuples(
     st.integers(-3, 4),
     st.sampled_from(["1", "0.5", "0.001"]),
     st.sampled_from([None, None, "2"]),
+    st.sampled_from([None, None, "2.5", "4"]),
     st.sampled_from([None, None, 3]),
     st.sampled_from([0, 0, 1_000_000, 3_000_000]),
     st.sampled_from(list(VenueStatus) + [VenueStatus.UP] * 4),
@@ -215,11 +232,12 @@ venue: st.SearchStrategy[Venue] = st.tuples(
 
 def build(venues: list[Venue], is_buy: bool) -> ListingGroup:
     listings = []
-    for i, (taker, maker, lot, minimum, cap, latency, status, history, levels) in enumerate(venues):
+    for i, (taker, maker, lot, minimum, maximum, cap, latency, status, history, levels) in enumerate(venues):
         venue_id = VenueId(f"V{i}")
         instrument = CryptoSpot(
             id=InstrumentId(f"BTCUSDT.{venue_id}"), price_precision=2, size_precision=3, tick_size=Price.of("0.05"),
             lot_size=Quantity.of(lot), min_quantity=Quantity.of(minimum) if minimum else None,
+            max_quantity=Quantity.of(maximum) if maximum and (not minimum or Decimal(maximum) >= Decimal(minimum)) else None,
             quote_currency=USDT, base_currency=BTC,
         )  # fmt: skip
         state = VenueState(venue_id, latency, cap * SCALE if cap else None)
