@@ -125,3 +125,23 @@ def test_a_file_given_as_catalog_exits_2_with_a_message(tmp_path: Path) -> None:
         assert code == 2 and "invalid catalog=" in out  # not a NotADirectoryError traceback (exit code 1)
     code, out = run("data", "list", "--catalog", str(not_a_folder))
     assert code == 2 and "must be a folder" in out
+
+
+def test_import_refuses_a_different_bar_for_a_stored_day_unless_told_to_replace(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text("Date,Open,High,Low,Close,Volume\n2024-01-02,10.00,10.50,9.90,10.20,100\n")
+    second.write_text("Date,Open,High,Low,Close,Volume\n2024-01-02,10.00,10.50,9.90,10.30,100\n")
+    catalog = str(tmp_path / "cat")
+    common = ("-l", "yahoo", "-i", "AAPL.XNAS", "--bar", "1-DAY-LAST", "--catalog", catalog)
+    assert run("data", "import", str(first), *common)[0] == 0
+    code, out = run("data", "import", str(second), *common)
+    flat = " ".join(out.split())
+    assert code == 2 and "close=10.20" in flat and "close=10.30" in flat and "--on-conflict replace" in flat
+    code, out = run("data", "show", "bars-1-DAY-LAST", "AAPL.XNAS", "--catalog", catalog)
+    assert code == 0 and "10.20" in out and "10.30" not in out
+    code, out = run("data", "import", str(second), *common, "--on-conflict", "replace")
+    assert code == 0 and "1 rows added, 0 already stored, 1 stored rows replaced" in out
+    code, out = run("data", "show", "bars-1-DAY-LAST", "AAPL.XNAS", "--catalog", catalog)
+    assert code == 0 and "10.30" in out and "1 rows in range" in out
+    code, out = run("data", "import", str(second), *common, "--on-conflict", "overwrite")
+    assert code == 2 and "on_conflict" in out

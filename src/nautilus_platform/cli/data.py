@@ -13,7 +13,7 @@ from rich.table import Table
 from nautilus_platform.core.errors import NautilusError, ValidationError
 from nautilus_platform.core.identifiers import InstrumentId
 from nautilus_platform.data import Check, LoadedData, ValidationPolicy, ValidationReport, layout_named, load_market_data
-from nautilus_platform.data.catalog import CatalogData, ParquetCatalog
+from nautilus_platform.data.catalog import CatalogData, OnConflict, ParquetCatalog
 from nautilus_platform.data.layouts import FIELDS, DataKind
 from nautilus_platform.model.data import BarSpecification
 from nautilus_platform.model.instruments import Equity
@@ -56,6 +56,11 @@ _TZ = typer.Option("UTC", "--tz", help="IANA time zone of dates and times writte
 _COLUMN = typer.Option([], "--column", "-c", help="Map a field to a source column: FIELD=COLUMN (repeatable).")
 _POLICY = typer.Option([], "--policy", "-p", help="Policy of a check: CHECK=reject|flag|repair|ignore (repeatable).")
 _CATALOG = typer.Option(Path("catalog"), "--catalog", envvar="NAUT_DATA__CATALOG", help="Catalog folder.")
+_ON_CONFLICT = typer.Option(
+    "error",
+    "--on-conflict",
+    help="A bar (trade) that differs from the stored one of its timestamp (trade id): error (write nothing) or replace.",
+)
 
 
 def _fail(exc: Exception) -> typer.Exit:
@@ -191,22 +196,32 @@ def import_(
     column: list[str] = _COLUMN,
     policy: list[str] = _POLICY,
     catalog: Path = _CATALOG,
+    on_conflict: str = _ON_CONFLICT,
 ) -> None:
     """Validate a file and merge its accepted rows into the catalog (importing twice adds nothing)."""
     try:
+        conflicts = _on_conflict(on_conflict)
         data = _load(
             path, layout, instrument, price_precision, size_precision, tick, lot, currency, bar, tz, column, policy,
             data_type,
         )  # fmt: skip
-        result = ParquetCatalog(catalog).write(data)
+        result = ParquetCatalog(catalog).write(data, conflicts)
     except NautilusError as exc:
         raise _fail(exc) from None
     _print_report(data.report, as_json=False)
+    replaced = f", {result.replaced} stored rows replaced" if result.replaced else ""
     console.print(
-        f"{result.data_type} {result.instrument_id}: {result.added} rows added, {result.already_stored} already stored, "
-        f"{result.partitions} partitions in {catalog}",
+        f"{result.data_type} {result.instrument_id}: {result.added} rows added, {result.already_stored} already stored"
+        f"{replaced}, {result.partitions} partitions in {catalog}",
         highlight=False,
     )
+
+
+def _on_conflict(text: str) -> OnConflict:
+    try:
+        return OnConflict(text.strip().lower())
+    except ValueError:
+        raise ValidationError("on_conflict", text, f"must be one of {[c.value for c in OnConflict]}") from None
 
 
 def _time(ns: int | None) -> str:

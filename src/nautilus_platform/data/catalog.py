@@ -2,19 +2,34 @@
 
 Layout: ``ROOT/<data type>/<instrument id>/date=YYYY-MM-DD/data.parquet`` (``date=YYYY`` for bars
 of an hour or more, so daily bars are one file a year) plus a ``_meta.json`` per dataset (kind,
-precisions, bar type). The data type is ``quotes``, ``trades``, ``book`` or
-``bars-<spec>`` (e.g. ``bars-1-DAY-LAST``). Rows are the loaders' raw fixed-point columns, in
-time order within each UTC day.
+precisions, bar type, ``format``). The data type is ``quotes``, ``trades``, ``book`` or
+``bars-<spec>`` (e.g. ``bars-1-DAY-LAST``). Rows are the loaders' raw fixed-point columns (int64
+in units of 10**-9; the precisions are in ``_meta.json``), in time order within each partition.
 
-Writing merges into each day as a multiset union: a row already stored as many times as the new
-data holds it is not stored again, so importing the same file twice, or two overlapping files,
-never duplicates rows, while rows that really repeat inside one file are kept. Each partition is
-replaced atomically (written aside, then renamed).
+**Merging.** Writing merges each partition as a multiset union, never duplicating stored rows,
+and refuses (or, with ``OnConflict.REPLACE``, replaces) a bar or trade that disagrees with the
+stored one of the same timestamp or trade id; see ``catalog_merge`` for the rules.
+
+**Atomic writes.** A write holds the dataset's lock (``.lock``, an exclusive ``flock``), so
+concurrent writers queue instead of losing each other's rows. It first merges every partition it
+touches and writes each result to a temporary file beside it (flushed to disk); only when all
+are written, and no conflict was found, does it rename them over the partitions. A failure before
+that point (a conflict, a full disk) removes the temporary files and changes nothing; a failure
+while renaming puts back the partitions already renamed. A writer killed mid-write leaves only
+hidden temporary files, which the next write of the dataset removes. Readers need no lock: they see each
+partition either before or after a write (never half of one), though a query running during a
+write may read some partitions before it and others after it.
+
+**Format.** ``_meta.json`` records ``format``: 2 since conflicts are refused and id-less trades
+carry content ids (``data/identity.py``). A dataset without it is format 1, written by earlier
+versions: its id-less trades may carry row-number ids, which the merge handles by matching such
+trades by content (so rewriting them adds nothing); it is read and written as is and keeps its
+marker. A dataset of a newer format than this version knows is refused for writing.
 """
 
 from __future__ import annotations
 
-import os
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,15 +38,18 @@ from urllib.parse import quote
 import msgspec
 import numpy as np
 
+from nautilus_platform.core.arith import format_fixed
 from nautilus_platform.core.errors import NotFoundError, ValidationError
 from nautilus_platform.core.identifiers import InstrumentId
 from nautilus_platform.core.lazy import LazyModule
-from nautilus_platform.data.identity import occurrences
-from nautilus_platform.data.layouts import DataKind
+from nautilus_platform.data.catalog_files import Staged, commit, locked, remove_leftovers, replace_file, write_aside
+from nautilus_platform.data.catalog_merge import KeyConflict, OnConflict, merge_partition
+from nautilus_platform.data.layouts import FIELDS, DataKind
 from nautilus_platform.data.loaders import LoadedData
 from nautilus_platform.data.objects import build_objects
 from nautilus_platform.data.parsing import Int64Array
 from nautilus_platform.model.data import BarType, MarketData
+from nautilus_platform.model.enums import AggressorSide
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -43,7 +61,14 @@ else:  # imported on first use: a backtest on simulated or loaded columns never 
     pq = LazyModule("pyarrow.parquet")
 
 _HOUR_NS = 3_600_000_000_000
+_DAY_NS = 86_400_000_000_000
 _META = "_meta.json"
+_LOCK = ".lock"
+_PARTITION_FILE = "data.parquet"
+#: what a writer killed mid-write leaves in a dataset folder (``catalog_files.remove_leftovers``)
+_LEFTOVERS = (f".{_META}.*", f"date=*/.{_PARTITION_FILE}.*")
+#: the format this version writes (see the module docstring); a dataset without a marker is 1
+CATALOG_FORMAT = 2
 
 
 def data_type_of(kind: DataKind, bar_type: BarType | None) -> str:
@@ -56,7 +81,7 @@ def data_type_of(kind: DataKind, bar_type: BarType | None) -> str:
 
 
 class DatasetMeta(msgspec.Struct, frozen=True):
-    """What a dataset holds, stored beside its partitions."""
+    """What a dataset holds, stored beside its partitions (``format`` 1: written before the marker)."""
 
     kind: str
     data_type: str
@@ -64,6 +89,7 @@ class DatasetMeta(msgspec.Struct, frozen=True):
     price_precision: int
     size_precision: int
     bar_type: str | None
+    format: int = 1
 
 
 @dataclass(frozen=True)
@@ -82,7 +108,8 @@ class DatasetInfo:
 
 @dataclass(frozen=True)
 class WriteResult:
-    """What one write did: rows offered, rows newly stored, rows already there, partitions touched."""
+    """What one write did: rows offered, rows newly stored, rows already there, partitions
+    touched, and stored rows replaced by new ones (``OnConflict.REPLACE``)."""
 
     data_type: str
     instrument_id: str
@@ -90,6 +117,21 @@ class WriteResult:
     added: int
     already_stored: int
     partitions: int
+    replaced: int = 0
+
+
+class CatalogConflictError(ValidationError):
+    """A write offered a bar or trade that disagrees with another of the same key; nothing was written."""
+
+    def __init__(self, data_type: str, instrument_id: str, source: str, conflicts: int, example: KeyConflict,
+                 stored_in: Path | None, text: str) -> None:  # fmt: skip
+        self.data_type = data_type
+        self.instrument_id = instrument_id
+        self.source = source
+        self.conflicts = conflicts
+        self.example = example
+        self.stored_in = stored_in
+        super().__init__(example.key, _key_text(example), text)
 
 
 @dataclass
@@ -128,8 +170,11 @@ class ParquetCatalog:
     def _dataset_dir(self, data_type: str, instrument_id: str) -> Path:
         return self.root / data_type / quote(str(instrument_id), safe="")
 
-    def write(self, data: LoadedData) -> WriteResult:
-        """Merge ``data`` into its dataset, partition by partition, without duplicating stored rows."""
+    def write(self, data: LoadedData, on_conflict: OnConflict = OnConflict.ERROR) -> WriteResult:
+        """Merge ``data`` into its dataset without duplicating stored rows; all partitions or none.
+
+        A bar (trade) that disagrees with the stored bar of its timestamp (trade of its id) raises
+        ``CatalogConflictError`` and writes nothing, unless ``on_conflict`` is ``REPLACE``."""
         self._require_folder()
         data_type = data_type_of(data.kind, data.bar_type)
         instrument = data.instrument
@@ -141,33 +186,82 @@ class ParquetCatalog:
             price_precision=instrument.price_precision,
             size_precision=instrument.size_precision,
             bar_type=str(data.bar_type) if data.bar_type is not None else None,
+            format=CATALOG_FORMAT,
         )
-        existing = self._meta(folder)
-        if existing is not None:
-            for key in ("price_precision", "size_precision"):
-                stored, offered = getattr(existing, key), getattr(meta, key)
-                if stored != offered:
-                    rule = f"must equal the catalog's {stored} for {data_type} {instrument.id}"
-                    raise ValidationError(key, offered, rule)
-        table = data.to_arrow()
-        unit = _partition_unit(data.kind, data.bar_type)
-        periods = data.columns["ts"].astype("datetime64[ns]").astype(f"datetime64[{unit}]")
-        added = 0
-        touched = np.unique(periods)
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:  # a file where a folder of the path should be, no permission…
             raise ValidationError("catalog", str(self.root), f"cannot hold a dataset folder: {exc}") from exc
-        for period in touched:
-            rows = table.filter(pa.array(periods == period))
-            path = folder / f"date={period}" / "data.parquet"
-            stored = pq.read_table(path) if path.exists() else None
-            merged = _multiset_union(stored, rows)
-            added += merged.num_rows - (stored.num_rows if stored is not None else 0)
-            _write_atomically(path, merged)
-        if existing is None:
-            (folder / _META).write_bytes(msgspec.json.format(msgspec.json.encode(meta)))
-        return WriteResult(data_type, str(instrument.id), table.num_rows, added, table.num_rows - added, len(touched))
+        with locked(folder / _LOCK):
+            remove_leftovers(folder, _LEFTOVERS)
+            existing = self._meta(folder)
+            if existing is not None:
+                _check_compatible(existing, meta, folder)
+            table = data.to_arrow()
+            unit = _partition_unit(data.kind, data.bar_type)
+            periods = data.columns["ts"].astype("datetime64[ns]").astype(f"datetime64[{unit}]")
+            touched = np.unique(periods)
+            staged: list[Staged] = []
+            created: list[Path] = []
+            added = replaced = conflicts = 0
+            example: tuple[KeyConflict, Path] | None = None
+            try:
+                for period in touched:
+                    path = folder / f"date={period}" / _PARTITION_FILE
+                    stored = pq.read_table(path) if path.exists() else None
+                    merged = merge_partition(stored, table.filter(pa.array(periods == period)), data.kind, on_conflict)
+                    conflicts += merged.conflicts
+                    if merged.example is not None and example is None:
+                        example = (merged.example, path)
+                    if conflicts or not merged.changed:
+                        continue
+                    added += merged.added
+                    replaced += merged.replaced
+                    if not path.parent.exists():
+                        path.parent.mkdir()
+                        created.append(path.parent)
+                    staged.append(Staged(path, write_aside(path, merged.table)))
+                if example is not None:
+                    raise self._conflict_error(data, data_type, conflicts, *example)
+                commit(staged)
+            except BaseException:
+                for item in staged:
+                    item.temporary.unlink(missing_ok=True)
+                for made in created:
+                    with suppress(OSError):
+                        made.rmdir()
+                raise
+            if existing is None:
+                replace_file(folder / _META, msgspec.json.format(msgspec.json.encode(meta)))
+        offered = table.num_rows
+        return WriteResult(data_type, str(instrument.id), offered, added, offered - added, len(touched), replaced)
+
+    def _conflict_error(
+        self, data: LoadedData, data_type: str, conflicts: int, example: KeyConflict, path: Path
+    ) -> CatalogConflictError:
+        instrument = data.instrument
+        pp, sp = instrument.price_precision, instrument.size_precision
+        what = "bar" if data.kind is DataKind.BARS else "trade"
+        key = _key_text(example)
+        source = data.report.source
+        first, second = _values_text(example.first, pp, sp), _values_text(example.second, pp, sp)
+        if example.within_new:
+            text = (
+                f"{source} holds two different {what}s for {data_type} {instrument.id} at {example.key} {key}: "
+                f"{first} and {second}; {conflicts} {example.key} value(s) conflict in this write. "
+                "Nothing was written; keep one row per key (the validation policy "
+                "duplicate_timestamp=reject drops repeated bar timestamps)"
+            )
+            stored_in = None
+        else:
+            text = (
+                f"{data_type} {instrument.id} already holds a different {what} at {example.key} {key}: "
+                f"stored {first} (in {path}), {source} has {second}; {conflicts} {example.key} value(s) conflict. "
+                "Nothing was written; write with on_conflict=replace (naut data import --on-conflict replace) "
+                f"to replace the stored {what}s with the new ones"
+            )
+            stored_in = path
+        return CatalogConflictError(data_type, str(instrument.id), source, conflicts, example, stored_in, text)
 
     def datasets(self) -> list[DatasetInfo]:
         """Every dataset in the catalog, sorted by data type and instrument."""
@@ -176,7 +270,7 @@ class ParquetCatalog:
         for meta_path in sorted(self.root.glob(f"*/*/{_META}")):
             meta = self._meta(meta_path.parent)
             assert meta is not None
-            parts = sorted(meta_path.parent.glob("date=*/data.parquet"))
+            parts = _partitions(meta_path.parent)
             rows, first, last = 0, None, None
             for part in parts:
                 ts = pq.read_table(part, columns=["ts"]).column("ts")
@@ -196,7 +290,9 @@ class ParquetCatalog:
     def query(
         self, data_type: str, instrument_id: str, start_ns: int | None = None, end_ns: int | None = None
     ) -> CatalogData:
-        """Rows of one dataset with ``start_ns <= ts < end_ns`` (either bound optional), in time order."""
+        """Rows of one dataset with ``start_ns <= ts < end_ns`` (either bound optional), in time order.
+
+        An empty range gives empty columns, one for each field of the data's kind."""
         self._require_folder()
         folder = self._dataset_dir(data_type, instrument_id)
         meta = self._meta(folder)
@@ -205,19 +301,23 @@ class ParquetCatalog:
             raise NotFoundError(f"no dataset {data_type} {instrument_id} in {self.root}; the catalog has {known}")
         if start_ns is not None and end_ns is not None and end_ns < start_ns:
             raise ValidationError("end", end_ns, f"must not be before start {start_ns}")
+        kind = DataKind(meta.kind)
+        parts = _partitions(folder)
         tables = []
-        for part in sorted(folder.glob("date=*/data.parquet")):
-            period_start, period_end = _period_bounds_ns(part.parent.name[len("date=") :])
+        for part in parts:
+            period_start, period_end = _period_bounds_ns(part)
             if (start_ns is not None and period_end <= start_ns) or (end_ns is not None and period_start >= end_ns):
                 continue
             table = pq.read_table(part)
             if start_ns is not None:
-                table = table.filter(pc.greater_equal(table.column("ts"), start_ns))
+                table = table.filter(pc.greater_equal(table.column("ts"), pa.scalar(start_ns, pa.int64())))
             if end_ns is not None:
-                table = table.filter(pc.less(table.column("ts"), end_ns))
+                table = table.filter(pc.less(table.column("ts"), pa.scalar(end_ns, pa.int64())))
             tables.append(table)
-        kind = DataKind(meta.kind)
-        table = pa.concat_tables(tables) if tables else _empty_like(folder)
+        if tables:
+            table = pa.concat_tables(tables)
+        else:
+            table = (pq.read_schema(parts[0]) if parts else _schema_of(kind)).empty_table()
         columns = {
             name: table.column(name).to_numpy().astype(np.int64) for name in table.column_names if name != "trade_id"
         }
@@ -239,10 +339,27 @@ class ParquetCatalog:
             raise ValidationError("catalog", str(path), f"is not a valid dataset description: {exc}") from exc
 
 
-def _empty_like(folder: Path) -> pa.Table:
-    parts = sorted(folder.glob("date=*/data.parquet"))
-    schema = pq.read_schema(parts[0]) if parts else pa.schema([("ts", pa.int64())])
-    return schema.empty_table()
+def _check_compatible(existing: DatasetMeta, offered: DatasetMeta, folder: Path) -> None:
+    """A dataset keeps its precisions, and this version writes only the formats it knows."""
+    if existing.format > CATALOG_FORMAT:
+        rule = f"is format {existing.format}, written by a newer version; this version writes format {CATALOG_FORMAT}"
+        raise ValidationError("catalog", str(folder), rule)
+    for key in ("price_precision", "size_precision"):
+        stored, new = getattr(existing, key), getattr(offered, key)
+        if stored != new:
+            raise ValidationError(
+                key, new, f"must equal the catalog's {stored} for {offered.data_type} {offered.instrument_id}"
+            )
+
+
+def _partitions(folder: Path) -> list[Path]:
+    """The dataset's partition files in time order (``date=YYYY`` or ``date=YYYY-MM-DD`` sort by name)."""
+    return sorted(folder.glob(f"date=*/{_PARTITION_FILE}"))
+
+
+def _schema_of(kind: DataKind) -> pa.Schema:
+    """The columns the loaders write for ``kind`` (trade ids as text, everything else int64)."""
+    return pa.schema([(name, pa.string() if name == "trade_id" else pa.int64()) for name in FIELDS[kind]])
 
 
 def _partition_unit(kind: DataKind, bar_type: BarType | None) -> str:
@@ -251,55 +368,55 @@ def _partition_unit(kind: DataKind, bar_type: BarType | None) -> str:
     return "Y" if kind is DataKind.BARS and (interval is None or interval >= _HOUR_NS) else "D"
 
 
-def _period_bounds_ns(name: str) -> tuple[int, int]:
-    """``[start, end)`` in UTC ns of a partition named ``YYYY-MM-DD`` or ``YYYY``."""
+def _period_bounds_ns(part: Path) -> tuple[int, int]:
+    """``[start, end)`` in UTC ns of the partition ``date=YYYY-MM-DD`` or ``date=YYYY`` holding ``part``.
+
+    Python integers: the partitions of 1677 and 2262 reach beyond int64 nanoseconds."""
+    name = part.parent.name[len("date=") :]
     unit = "D" if len(name) > 4 else "Y"
-    bounds = np.array([name, name], dtype=f"datetime64[{unit}]") + np.array([0, 1], dtype=f"timedelta64[{unit}]")
-    start, end = bounds.astype("datetime64[ns]").astype(np.int64).tolist()
-    return int(start), int(end)
+    try:
+        bounds = np.array([name, name], dtype=f"datetime64[{unit}]") + np.array([0, 1], dtype=f"timedelta64[{unit}]")
+    except ValueError:
+        rule = "must be a partition named date=YYYY or date=YYYY-MM-DD"
+        raise ValidationError("catalog", str(part.parent), rule) from None
+    days = bounds.astype("datetime64[D]").astype(np.int64).tolist()
+    return int(days[0]) * _DAY_NS, int(days[1]) * _DAY_NS
 
 
-def _row_keys(table: pa.Table) -> list[Int64Array]:
-    keys = []
-    for name in table.column_names:
-        column = table.column(name)
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            encoded = pc.dictionary_encode(column).combine_chunks()
-            keys.append(encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64))
+def _key_text(conflict: KeyConflict) -> str:
+    if conflict.key == "ts":
+        return _time_text(int(conflict.key_value))
+    return str(conflict.key_value)
+
+
+def _time_text(ns: int) -> str:
+    return str(np.datetime64(ns, "ns")) + "Z"
+
+
+def _values_text(row: dict[str, int | str], price_precision: int, size_precision: int) -> str:
+    """A stored row in words: prices and sizes at the dataset's precisions, codes by name."""
+    parts = []
+    for name, value in row.items():
+        if isinstance(value, str):
+            parts.append(f"{name}={value}")
+        elif name == "ts":
+            parts.append(f"ts={_time_text(value)}")
+        elif name == "aggressor":
+            parts.append(f"aggressor={AggressorSide(value).name}")
+        elif name in ("volume", "size", "bid_size", "ask_size"):
+            parts.append(f"{name}={format_fixed(value, size_precision)}")
         else:
-            keys.append(column.to_numpy().astype(np.int64))
-    return keys
+            parts.append(f"{name}={format_fixed(value, price_precision)}")
+    return " ".join(parts)
 
 
-def _multiset_union(stored: pa.Table | None, new: pa.Table) -> pa.Table:
-    """``stored`` plus the rows of ``new`` beyond what ``stored`` already holds, sorted by ts (stable)."""
-    if stored is None:
-        combined = new
-        origin = np.ones(new.num_rows, np.bool_)
-    else:
-        if stored.schema != new.schema:
-            raise ValidationError(
-                "columns", new.column_names, f"must match the stored partition's {stored.column_names}"
-            )
-        combined = pa.concat_tables([stored, new])
-        origin = np.r_[np.zeros(stored.num_rows, np.bool_), np.ones(new.num_rows, np.bool_)]
-    keys = _row_keys(combined)
-    stored_n = combined.num_rows - new.num_rows
-    occurrence = np.r_[occurrences([k[:stored_n] for k in keys]), occurrences([k[stored_n:] for k in keys])]
-    # the k-th copy of a row in the new data is kept only when the stored data has fewer than k+1 copies
-    pair_keys = [*keys, occurrence]
-    first = occurrences(pair_keys) == 0
-    keep = ~origin | first  # lexsort is stable: a stored pair precedes an equal new pair
-    merged = combined.filter(pa.array(keep))
-    order = np.argsort(merged.column("ts").to_numpy(), kind="stable")
-    return merged.take(pa.array(order))
-
-
-def _write_atomically(path: Path, table: pa.Table) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    pq.write_table(table, temporary)
-    os.replace(temporary, path)
-
-
-__all__ = ["CatalogData", "DatasetInfo", "ParquetCatalog", "WriteResult", "data_type_of"]
+__all__ = [
+    "CATALOG_FORMAT",
+    "CatalogConflictError",
+    "CatalogData",
+    "DatasetInfo",
+    "OnConflict",
+    "ParquetCatalog",
+    "WriteResult",
+    "data_type_of",
+]

@@ -3,7 +3,8 @@
 Each check has a policy: ``REJECT`` the row, ``FLAG`` it (keep it, report it), ``REPAIR`` it
 (where a repair is defined) or ``IGNORE`` the check (where skipping it is safe). A row's outcome
 is the strongest that applied: rejected > repaired > flagged > accepted, so the four counts
-always add up to the rows read. Nothing is dropped without being counted and sampled.
+always add up to the rows read. Nothing is dropped without being counted, and each check keeps
+up to ``MAX_ISSUES_PER_CHECK`` sample issues per field (row, field, value, rule).
 """
 
 from __future__ import annotations
@@ -92,6 +93,9 @@ _KIND_DEFAULTS: dict[DataKind, dict[Check, Policy]] = {
     DataKind.BOOK: {Check.DUPLICATE_TIMESTAMP: Policy.IGNORE},
 }
 
+#: Sample issues kept per check and field (e.g. 20 off-increment opens and 20 off-increment
+#: closes): one busy field never hides another's problems, and a check applied many times over
+#: (one invalid book update after another) still keeps no more than this.
 MAX_ISSUES_PER_CHECK = 20
 
 
@@ -157,7 +161,8 @@ class Issue:
 
 @dataclass
 class ValidationReport:
-    """Every row of a file counted by outcome, with counts and samples per check."""
+    """Every row of a file counted by outcome, with counts per check and up to
+    ``MAX_ISSUES_PER_CHECK`` sample issues per check and field."""
 
     source: str
     kind: DataKind
@@ -228,6 +233,8 @@ class RowStates:
         # per check and outcome, the rows already counted: a check run on several fields of a row
         # (off_increment on open and close) counts that row once
         self._counted: dict[tuple[Check, str], BoolArray] = {}
+        # sample issues kept so far per check and field, across every call for them
+        self._sampled: dict[tuple[Check, str], int] = {}
 
     @property
     def live(self) -> BoolArray:
@@ -252,7 +259,10 @@ class RowStates:
             return hit
         outcome = {Policy.REJECT: "rejected", Policy.FLAG: "flagged", Policy.REPAIR: "repaired"}[policy]
         self._count(check, outcome, hit)
-        for row in np.flatnonzero(hit)[:MAX_ISSUES_PER_CHECK]:
+        sampled = self._sampled.get((check, field_name), 0)
+        samples = np.flatnonzero(hit)[: max(MAX_ISSUES_PER_CHECK - sampled, 0)]
+        self._sampled[(check, field_name)] = sampled + len(samples)
+        for row in samples:
             index = int(row)
             value = "" if shown is None else shown[index]
             text = render(value) if render is not None and shown is not None else str(value)

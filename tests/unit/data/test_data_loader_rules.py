@@ -127,3 +127,21 @@ def test_off_increment_repair_rounds_long_values_once_and_exactly(tmp_path: Path
         path, layout_named("ohlcv"), equity(), bar_spec=DAY, policy=policy(off_increment=Policy.REPAIR)
     )
     assert data.columns["close"].tolist() == [raw] and data.report.repaired == 1
+
+
+def test_samples_are_kept_up_to_twenty_per_check_and_field(tmp_path: Path) -> None:
+    # 25 crossed book snapshots: one invalid_book failure (one apply) per update, all on one field
+    header = "symbol,timestamp,first_update_id,last_update_id,side,update_type,price,qty,pu\n"
+    updates = "".join(f"X,{t},{t},{t},b,snap,100.2,1.0,-1\nX,{t},{t},{t},a,snap,100.1,1.0,-1\n" for t in range(1, 26))
+    depth = load_market_data(write(tmp_path, "d.csv", header + updates), layout_named("binance-depth"), equity(2, 1))
+    assert depth.report.count(Check.INVALID_BOOK) == 50
+    book_samples = [(i.check, i.field) for i in depth.report.issues]
+    assert len(book_samples) == 20 and len(set(book_samples)) == 1
+    # off-increment opens and closes on 25 rows (repaired, so the rows stay live for the second field):
+    # 20 samples of each field, so neither hides the other
+    rows = "".join(f"2024-01-02T09:{m:02d}:00Z,10.001,11,9,10.001,1\n" for m in range(25))
+    path = write(tmp_path, "b.csv", OHLCV + rows)
+    repair = policy(off_increment=Policy.REPAIR)
+    bars = load_market_data(path, layout_named("ohlcv"), equity(), bar_spec=MINUTE, policy=repair)
+    fields = [i.field for i in bars.report.issues if i.check is Check.OFF_INCREMENT]
+    assert (fields.count("open"), fields.count("close"), bars.report.count(Check.OFF_INCREMENT)) == (20, 20, 25)

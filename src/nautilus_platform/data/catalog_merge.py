@@ -1,0 +1,218 @@
+"""How the catalog merges new rows into a stored partition: identity, keys and conflicts.
+
+**Identity (duplicates).** A new row already stored is not stored again, counted as a multiset:
+the k-th copy of a row in the new data is new only when the partition holds fewer than k+1
+copies, so importing a file twice or two overlapping files adds nothing, while rows that really
+repeat inside one file are kept. Rows are equal when every column is equal, except for trades
+whose id the loader made from their content (``ts:price:size:aggressor:n``, the file had no id
+column): they are the same trade as a stored trade with the same timestamp, price, size and
+aggressor whatever that trade's id — so the row-number ids (``"1"``, ``"2"``…) that earlier
+versions gave such trades never let the same trades in twice.
+
+**Keys (conflicts).** A bar is keyed by its timestamp (a dataset is one bar type) and a trade by
+its trade id. Two rows with one key and different values are a conflict: a new row that
+disagrees with a stored row, or two new rows that disagree with each other. Quotes and book rows
+have no key (several at one nanosecond are real data), so they merge by value only.
+``OnConflict.ERROR`` (the default) refuses the whole write; ``OnConflict.REPLACE`` replaces the
+stored rows of each conflicting key by the new rows with that key. New rows that disagree among
+themselves are refused under either policy: there is no telling which one is right.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from nautilus_platform.core.errors import ValidationError
+from nautilus_platform.core.lazy import LazyModule
+from nautilus_platform.data.identity import TRADE_CONTENT, occurrences
+from nautilus_platform.data.layouts import DataKind
+from nautilus_platform.data.parsing import BoolArray, Int64Array
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+else:  # imported on first use: a backtest on simulated or loaded columns never needs PyArrow
+    pa = LazyModule("pyarrow")
+    pc = LazyModule("pyarrow.compute")
+
+
+class OnConflict(Enum):
+    """What a write does when a new row disagrees with a stored row of the same key."""
+
+    ERROR = "error"
+    REPLACE = "replace"
+
+
+#: the key column and the value columns of the kinds that have a key
+KEYS: dict[DataKind, tuple[str, tuple[str, ...]]] = {
+    DataKind.BARS: ("ts", ("open", "high", "low", "close", "volume")),
+    DataKind.TRADES: ("trade_id", TRADE_CONTENT),
+}
+
+
+@dataclass(frozen=True)
+class KeyConflict:
+    """One key with two different rows: ``first`` stored (or new, when ``within_new``) and ``second`` new."""
+
+    key: str
+    key_value: int | str
+    within_new: bool
+    first: dict[str, int | str]
+    second: dict[str, int | str]
+
+
+@dataclass(frozen=True)
+class MergedPartition:
+    """A partition after a merge: the table to store, what changed, and the conflicts found."""
+
+    table: pa.Table
+    added: int
+    replaced: int
+    conflicts: int
+    example: KeyConflict | None
+
+    @property
+    def changed(self) -> bool:
+        return self.added > 0 or self.replaced > 0
+
+
+def merge_partition(stored: pa.Table | None, new: pa.Table, kind: DataKind, on_conflict: OnConflict) -> MergedPartition:
+    """``stored`` plus the rows of ``new`` it does not hold yet, sorted by ts (stable); see the module docstring.
+
+    With conflicts that the policy does not resolve, ``conflicts`` counts the keys and
+    ``example`` shows the first (in time order); ``table`` is then the stored table unchanged."""
+    if stored is None:
+        stored = new.schema.empty_table()
+    elif stored.schema != new.schema:
+        raise ValidationError("columns", new.column_names, f"must match the stored partition's {stored.column_names}")
+    combined = pa.concat_tables([stored, new])
+    n_stored = stored.num_rows
+    keep_new = _unseen(combined, n_stored, kind)
+    keep_stored = np.ones(n_stored, np.bool_)
+    replaced = 0
+    if kind in KEYS:
+        key_name, value_names = KEYS[kind]
+        keys = _codes(combined, [key_name])[0]
+        values = _codes(combined, list(value_names))
+        new_rows = np.r_[np.zeros(n_stored, np.bool_), np.ones(combined.num_rows - n_stored, np.bool_)]
+        within = _disagreeing(keys, values, new_rows)
+        against = _disagreeing(keys, values, np.r_[keep_stored, keep_new])
+        if len(against):  # keys of stored rows only (conflicts stored before) are not this write's
+            against = against[np.isin(against, keys[n_stored:][keep_new]) & ~np.isin(against, within)]
+        unresolved = within if on_conflict is OnConflict.REPLACE else np.union1d(within, against)
+        if len(unresolved):
+            example = _example(combined, n_stored, keys, values, unresolved, within, key_name)
+            return MergedPartition(stored, 0, 0, len(unresolved), example)
+        if len(against):
+            stale = np.isin(keys[:n_stored], against)
+            keep_stored &= ~stale
+            keep_new |= np.isin(keys[n_stored:], against)
+            replaced = int(stale.sum())
+    merged = combined.filter(pa.array(np.r_[keep_stored, keep_new]))
+    order = np.argsort(merged.column("ts").to_numpy(), kind="stable")
+    return MergedPartition(merged.take(pa.array(order)), int(keep_new.sum()), replaced, 0, None)
+
+
+def _unseen(combined: pa.Table, n_stored: int, kind: DataKind) -> BoolArray:
+    """The new rows (after the first ``n_stored`` rows) beyond what the stored rows already hold."""
+    n_new = combined.num_rows - n_stored
+    if kind is not DataKind.TRADES:
+        return _beyond(_codes(combined, combined.column_names), n_stored)
+    by_content = _content_ids(combined.slice(n_stored))
+    keep = np.ones(n_new, np.bool_)
+    stored_rows = np.r_[np.ones(n_stored, np.bool_), np.zeros(n_new, np.bool_)]
+    for subset, names in ((by_content, list(TRADE_CONTENT)), (~by_content, combined.column_names)):
+        if subset.any():
+            rows = stored_rows | np.r_[np.zeros(n_stored, np.bool_), subset]
+            keys = [key[rows] for key in _codes(combined, names)]
+            keep[subset] = _beyond(keys, n_stored)
+    return keep
+
+
+def _beyond(keys: list[Int64Array], n_stored: int) -> BoolArray:
+    """For each row after the first ``n_stored``: is it a copy beyond those the first rows hold?"""
+    occurrence = np.r_[occurrences([k[:n_stored] for k in keys]), occurrences([k[n_stored:] for k in keys])]
+    # a (row, k-th copy) pair of the new rows is new when no stored pair equals it; lexsort is
+    # stable, so an equal stored pair comes first and the new one counts 1
+    first: BoolArray = occurrences([*keys, occurrence]) == 0
+    return first[n_stored:]
+
+
+def _codes(table: pa.Table, names: list[str]) -> list[Int64Array]:
+    """Each column as int64 codes (text columns dictionary-encoded over the whole table)."""
+    codes = []
+    for name in names:
+        column = table.column(name)
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            encoded = pc.dictionary_encode(column.combine_chunks())
+            codes.append(encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64))
+        else:
+            codes.append(column.to_numpy().astype(np.int64))
+    return codes
+
+
+def _content_ids(new: pa.Table) -> BoolArray:
+    """The trades whose id is their content, ``ts:price:size:aggressor:n`` (``identity.py``)."""
+    if new.num_rows == 0:
+        return np.zeros(0, np.bool_)
+    stems = pc.replace_substring_regex(new.column("trade_id").combine_chunks(), r":[0-9]+$", "")
+    content = pc.binary_join_element_wise(
+        *[new.column(name).combine_chunks().cast(pa.string()) for name in TRADE_CONTENT], ":"
+    )
+    equal = pc.fill_null(pc.equal(stems, content), False)
+    same: BoolArray = np.asarray(equal.to_numpy(zero_copy_only=False), np.bool_)
+    return same
+
+
+def _disagreeing(keys: Int64Array, values: list[Int64Array], rows: BoolArray) -> Int64Array:
+    """The keys that come with different values among ``rows``."""
+    keys = keys[rows]
+    if len(keys) == 0:
+        return np.zeros(0, np.int64)
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    run_start = np.r_[0, np.flatnonzero(ordered[1:] != ordered[:-1]) + 1]
+    first = np.repeat(run_start, np.diff(np.r_[run_start, len(ordered)]))  # each row's run's first row
+    differs = np.zeros(len(ordered), np.bool_)
+    for column in values:
+        in_order = column[rows][order]
+        differs |= in_order != in_order[first]
+    found: Int64Array = np.unique(ordered[differs])
+    return found
+
+
+def _example(
+    combined: pa.Table, n_stored: int, keys: Int64Array, values: list[Int64Array], conflicting: Int64Array,
+    within: Int64Array, key_name: str,
+) -> KeyConflict:  # fmt: skip
+    """The first conflicting key in time order, with two rows that disagree on it."""
+    rows = np.flatnonzero(np.isin(keys, conflicting) & (np.arange(len(keys)) >= n_stored))
+    ts = combined.column("ts").to_numpy()
+    row = int(rows[np.argmin(ts[rows])])
+    within_new = bool(np.isin(keys[row], within))
+    differs = np.zeros(len(keys), np.bool_)
+    for column in values:
+        differs |= column != column[row]
+    candidates = np.flatnonzero((keys == keys[row]) & differs)
+    candidates = candidates[candidates >= n_stored] if within_new else candidates[candidates < n_stored]
+    other = int(candidates[0])
+    first, second = (row, other) if within_new and row < other else (other, row)
+    return KeyConflict(
+        key_name, _cell(combined, key_name, row), within_new, _row(combined, first), _row(combined, second)
+    )
+
+
+def _cell(table: pa.Table, name: str, row: int) -> int | str:
+    value = table.column(name)[row].as_py()
+    return value if isinstance(value, str) else int(value)
+
+
+def _row(table: pa.Table, row: int) -> dict[str, int | str]:
+    return {name: _cell(table, name, row) for name in table.column_names}
+
+
+__all__ = ["KEYS", "KeyConflict", "MergedPartition", "OnConflict", "merge_partition"]
