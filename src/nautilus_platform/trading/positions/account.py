@@ -8,7 +8,16 @@ Two kinds, as at a broker:
   sells of a pair lock their base quantity.
 - **margin**: fills book realised P&L; positions and open orders tie up initial margin
   (notional * the instrument's ``margin_init``; leverage is ``1 / margin_init``). Equity is cash
-  plus unrealised P&L; free margin is equity minus initial margin.
+  plus unrealised P&L; free margin is the balance minus initial margin and unrealised losses.
+  The account has one pool of margin, valued in its base currency: margin, order margin,
+  unrealised losses and balances in another currency (an EUR future on a USD account) count at
+  the exchange rate (``free_raw(base)``, ``locked_raw(base)``), each rounded against the account.
+  An amount in a currency with no rate to the base cannot be valued: a balance then counts as
+  nothing, and margin, losses or a debt stay in their own currency's row and are listed in
+  ``unvalued_requirements`` (risk then denies anything that needs margin). ``AccountState`` shows
+  every valued margin locked in the base currency's row (always listed for a margin account);
+  another currency's row shows its own balance and locks only margin that cannot be valued. An
+  account in its base currency alone pays a memoised size check for this (``_foreign_currencies``).
 
 Amounts are raw fixed-point ints (10**9 = 1 unit) in whole smallest units of their currency.
 Aggregates of positions are kept per settlement currency at scale 10**27 and are converted to
@@ -185,7 +194,7 @@ class Account:
         self._margin_list: list[MarginBalance | None] = []  # in ``_margin_order``; None until built
         self._margin_dirty: list[InstrumentId] = []  # margins changed since ``_margin_list`` was built
         self._currencies: list[Currency] = []  # keys of balances and exposures, by code (see ``state``)
-        self._currency_counts = (0, 0)
+        self._currency_counts = (-1, -1)  # (no sizes yet: ``_state_currencies`` builds the list)
         self._balance_cache: dict[Currency, tuple[int, int, AccountBalance]] = {}  # the last state's balances
         self._margins_tuple: tuple[MarginBalance, ...] | None = ()
         self.order_locks: Mapping[Currency, int] = OpenOrderLocks()
@@ -199,6 +208,10 @@ class Account:
         self.settle_hook: Callable[[], None] | None = None  # books them (the portfolio sets it)
         self._equity_memo = 0
         self._equity_fresh = False  # ``_equity_memo`` is the equity (cleared by every change)
+        # ``_foreign_currencies``'s memo: the other currencies, and the sizes they were found at.
+        self._foreign: list[Currency] = []
+        self._sizes_balances = self._sizes_exposures = self._sizes_locks = 0
+        self._foreign_locks: Mapping[Currency, int] | None = None
         self.peak_equity_raw = self.equity_raw
         self.free = FreeBalances(self)
 
@@ -414,32 +427,156 @@ class Account:
 
     def free_raw(self, currency: Currency) -> int:
         """Free to trade in ``currency``: balance less order locks; margin accounts also less initial
-        margin and unrealised *losses* (unrealised gains are not lent against)."""
+        margin and unrealised *losses* (unrealised gains are not lent against).
+
+        A margin account's free margin is one figure in its base currency: ``free_raw(base)``
+        counts the other currencies' balances, margins and losses at the exchange rate (see the
+        module notes). Another currency's figure is its own balance, less only what cannot be
+        valued in the base currency for want of a rate."""
         self.settle()
+        if self.account_type is _CASH:
+            balance = self.balances.get(currency, 0)
+            locks = self._order_lock(currency)
+            if locks:
+                balance -= -(-locks // SCALE18)
+            return balance
+        base = self.base_currency
+        if currency is not base and currency != base:
+            return self._row_free(currency)
         balance = self.balances.get(currency, 0)
         locks = self._order_lock(currency)
         if locks:
             balance -= -(-locks // SCALE18)
-        if self.account_type is _CASH:
-            return balance
         exposure = self.exposures.get(currency)
-        if exposure is None:
-            return balance
-        unrealized = exposure.unrealized
-        if unrealized < 0:
-            balance += unrealized // SCALE18
-        return balance - -(-exposure.margin_init // SCALE27)
+        if exposure is not None:
+            unrealized = exposure.unrealized
+            if unrealized < 0:
+                balance += unrealized // SCALE18
+            balance -= -(-exposure.margin_init // SCALE27)
+        if self._foreign_currencies():  # an account in its base currency alone stops here
+            value, locked = self._foreign_in_base()
+            balance += value - locked
+        return balance
 
     def locked_raw(self, currency: Currency) -> int:
-        """Tied up in ``currency``: order locks, and initial margin of positions in margin accounts."""
+        """Tied up in ``currency``: order locks, and initial margin of positions in margin accounts.
+
+        A margin account locks every margin in its base currency, other currencies' at the
+        exchange rate (rounded up); another currency's row locks only the margin that cannot be
+        valued in the base currency for want of a rate."""
         self.settle()
+        if self.account_type is not _CASH:
+            base = self.base_currency
+            if currency is not base and currency != base:
+                return self._row_locked(currency)
         locks = self._order_lock(currency)
         locked = -(-locks // SCALE18) if locks else 0
         if self.account_type is not _CASH:
             exposure = self.exposures.get(currency)
             if exposure is not None and exposure.margin_init:
                 locked += -(-exposure.margin_init // SCALE27)
+            if self._foreign_currencies():
+                locked += self._foreign_in_base()[1]
         return locked
+
+    # -- a margin account's other currencies (see the module notes) ---------------------------
+    def _foreign_currencies(self) -> list[Currency]:
+        """The currencies other than the base among the balances, exposures and open-order margin
+        of a margin account, by code. Keys are only ever added to those, so the list is found
+        again only when one of them grows (or the order locks are replaced)."""
+        locks = self.order_locks
+        orders = self.open_orders
+        live = orders is not None and locks is self._live_locks
+        n_locks = len(orders.margin_exact) if orders is not None and live else len(locks)  # a dict's natively
+        n_balances, n_exposures = len(self.balances), len(self.exposures)
+        if (
+            n_balances != self._sizes_balances
+            or n_exposures != self._sizes_exposures
+            or n_locks != self._sizes_locks
+            or locks is not self._foreign_locks
+        ):
+            base = self.base_currency
+            keys: set[Currency] = set(self.balances) | set(self.exposures)
+            keys.update(orders.margin_exact if orders is not None and live else locks)
+            self._foreign = sorted((c for c in keys if c != base), key=_code)
+            self._sizes_balances, self._sizes_exposures, self._sizes_locks = n_balances, n_exposures, n_locks
+            self._foreign_locks = locks
+        return self._foreign
+
+    def _terms(self, currency: Currency) -> tuple[int, int, int, int]:
+        """What ``currency`` adds to or takes from a margin account's free margin, in that
+        currency: ``(balance raw, order margin at 10**27, unrealised loss at 10**27 (<= 0),
+        initial margin at 10**36)``."""
+        exposure = self.exposures.get(currency)
+        loss = margin = 0
+        if exposure is not None:
+            unrealized = exposure.unrealized
+            if unrealized < 0:
+                loss = unrealized
+            margin = exposure.margin_init
+        return self.balances.get(currency, 0), self._order_lock(currency), loss, margin
+
+    def _foreign_in_base(self) -> tuple[int, int]:
+        """``(balances + unrealised losses, order and position margin)`` of the other currencies in
+        raw base units at the current rates, each amount rounded against the account; the
+        currencies without a rate are left out (``unvalued_requirements`` names those that owe)."""
+        base, rates = self.base_currency, self.rates
+        value = locked = 0
+        for currency in self._foreign_currencies():
+            balance, locks, loss, margin = self._terms(currency)
+            if not (balance or locks or loss or margin):
+                continue
+            ratio = rates.ratio(currency, base)
+            if ratio is None:
+                continue
+            num, den = ratio
+            value += balance * num // den + loss * num // (den * SCALE18)
+            locked += -(-locks * num // (den * SCALE18)) - (margin * num // -(den * SCALE27))
+        return value, locked
+
+    def _row_locked(self, currency: Currency) -> int:
+        """A margin account's lock in a currency other than its base: the margin that cannot be
+        valued in the base currency (no rate), else nothing."""
+        _, locks, _, margin = self._terms(currency)
+        if not (locks or margin) or self.rates.ratio(currency, self.base_currency) is not None:
+            return 0
+        return -(-locks // SCALE18) - (margin // -SCALE27)
+
+    def _row_free(self, currency: Currency) -> int:
+        """A margin account's free figure in a currency other than its base: the balance, less
+        the margin and losses that cannot be valued in the base currency (no rate)."""
+        balance, locks, loss, margin = self._terms(currency)
+        if not (locks or loss or margin) or self.rates.ratio(currency, self.base_currency) is not None:
+            return balance
+        return balance + loss // SCALE18 + (locks // -SCALE18) + (margin // -SCALE27)
+
+    @property
+    def unvalued_requirements(self) -> list[Currency]:
+        """Currencies in which a margin account owes margin, unrealised losses or a negative balance
+        that cannot be valued in its base currency right now (no exchange rate), by code: its free
+        margin is then unknown, and risk denies every order that needs margin until a rate is
+        known. Always empty for a cash account and for an account in its base currency alone."""
+        if self.account_type is _CASH:
+            return []
+        self.settle()
+        base, rates = self.base_currency, self.rates
+        unvalued = []
+        for currency in self._foreign_currencies():
+            balance, locks, loss, margin = self._terms(currency)
+            if (balance < 0 or locks or loss or margin) and rates.ratio(currency, base) is None:
+                unvalued.append(currency)
+        return unvalued
+
+    def has_foreign_margin(self) -> bool:
+        """Whether a margin account's free margin counts an amount in another currency than its
+        base right now (the float screens then leave the decision to the exact figures)."""
+        if self.account_type is _CASH:
+            return False
+        for currency in self._foreign_currencies():
+            balance, locks, loss, margin = self._terms(currency)
+            if balance or locks or loss or margin:
+                return True
+        return False
 
     # -- float bounds (the risk engine's screens; the exact views above decide near a limit) ----
     # Each figure is the exact view's real-valued counterpart within a few float roundings
@@ -481,8 +618,16 @@ class Account:
 
     def approx_free_floor(self, currency: Currency) -> float:
         """A lower bound of ``free_raw(currency)``: the float sum of its terms, less 4 raw units
-        (the view's three roundings) and a relative 1e-12 of the amounts (the float roundings)."""
+        (the view's three roundings) and a relative 1e-12 of the amounts (the float roundings).
+        ``-inf`` for a margin account whose free margin counts other currencies (or for another
+        currency than its base): the exact figures decide those."""
         self.settle()
+        if self.account_type is not _CASH:
+            base = self.base_currency
+            if (currency is not base and currency != base) or (
+                self._foreign_currencies() and self.has_foreign_margin()
+            ):
+                return -_INF
         free = float(self.balances.get(currency, 0))
         size = free if free >= 0.0 else -free
         locked = self._order_lock_approx(currency)
@@ -539,11 +684,15 @@ class Account:
         )
 
     def _state_currencies(self) -> list[Currency]:
-        """The currencies of ``balances`` and ``exposures`` by code; keys are only ever added to
-        either, so the list is rebuilt when one of them grows."""
+        """The currencies of ``balances`` and ``exposures`` by code, and a margin account's base
+        currency (where its margin is locked); keys are only ever added to either, so the list is
+        rebuilt when one of them grows."""
         counts = len(self.balances), len(self.exposures)
         if counts != self._currency_counts:
-            self._currencies = sorted(self.balances.keys() | self.exposures.keys(), key=_code)
+            keys = self.balances.keys() | self.exposures.keys()
+            if self.account_type is not _CASH:
+                keys.add(self.base_currency)
+            self._currencies = sorted(keys, key=_code)
             self._currency_counts = counts
         return self._currencies
 

@@ -22,7 +22,10 @@
    an exposure further beyond its limit passes; money limits in another currency are compared at
    the exact exchange rate, rounded against the order), cash balance (buy notional
    plus the taker fee against the free quote balance; spot sells against the free base
-   balance) or initial margin (the increasing part * ``margin_init`` plus fee against free margin);
+   balance) or initial margin (the increasing part * ``margin_init`` plus fee against free margin,
+   which a margin account keeps in its base currency: margin in another currency is converted at
+   the exact rate, rounded against the order; no rate, or margin held in a currency without one,
+   denies);
 8. submit/modify rate throttles (only orders that pass every check are counted).
 
 Limits resolve per (account, strategy, instrument) once and are cached until the configuration
@@ -32,7 +35,7 @@ changes (see ``config`` for the precedence rules).
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Final
 
@@ -1072,14 +1075,45 @@ class RiskEngine:
             need += -(-notional * fee_num // fee_den)
         if need <= 0:
             return None
-        free = account.free.get(settle.code, 0)
-        if need > free * _SCALE18:
+        base = account.base_currency
+        if base is None:  # margin kept per currency
+            base = settle
+        else:  # one free margin in the base currency (``AccountView.free``)
+            unvalued = account.unvalued_requirements
+            if unvalued:
+                return self._unvalued_margin(unvalued, base)
+        need_base = need
+        converted = base is not settle and base != settle
+        if converted:
+            ratio = self._state.exchange_rate(settle, base)
+            if ratio is None:
+                return self._deny(
+                    _R_NO_REF,
+                    f"no exchange rate {settle.code}/{base.code}: initial margin {_money_str(need, settle)} "
+                    f"(plus fees) cannot be measured against the free margin in the account's base currency "
+                    f"{base.code}",
+                )
+            num, den = ratio
+            need_base = -(-need * num // den)  # rounded up: against the order
+        free = account.free.get(base.code, 0)
+        if need_base > free * _SCALE18:
+            shown = f"{_money_str(need, settle)} (plus fees)"
+            if converted:
+                shown += f" = {_money_str(need_base, base)}"
             return self._deny(
                 _R_MARGIN,
-                f"initial margin {_money_str(need, settle)} (plus fees) exceeds free margin "
-                f"{format_fixed(free, settle.precision)} {settle.code}",
+                f"initial margin {shown} exceeds free margin {format_fixed(free, base.precision)} {base.code}",
             )
         return None
+
+    def _unvalued_margin(self, currencies: Sequence[Currency], base: Currency) -> Denial:
+        rates = ", ".join(f"{currency.code}/{base.code}" for currency in currencies)
+        codes = ", ".join(currency.code for currency in currencies)
+        return self._deny(
+            _R_NO_REF,
+            f"no exchange rate {rates}: the account's {codes} margin and losses cannot be measured against "
+            f"its free margin in its base currency {base.code}",
+        )
 
     def _in_limit_currency(
         self,
@@ -1250,19 +1284,26 @@ def _account_fast(r: _Resolved, account: Account, qty: int, px_raw: int, notiona
                 if (net if net > 0 else -net) + notional > limit.raw:
                     return False
         if r.check_balance:
-            if account.account_type is _CASH:
+            cash = account.account_type is _CASH
+            if cash:
                 if not buy:
                     return False
                 k, k_num, k_den = r.cash_k, r.cash_num, r.cash_den
             else:
+                base = account.base_currency
+                if base is not settle and base != settle:
+                    return False  # margin drawn from the base currency: converted on the full path
                 k, k_num, k_den = r.margin_k, r.margin_k_num, r.margin_k_den
             currency = _CURRENCIES.get(r.settle_code)  # what ``Account.free`` resolves codes with
             if currency is None:
                 return False
-            # need <= notional * k_num / k_den + 2 units of rounding: a sufficient bound
+            # need <= notional * k_num / k_den + 2 units of rounding: a sufficient bound (``-inf``
+            # for a margin account that holds margin in other currencies: the exact figures decide)
             if _sum_hi(notional_hi * k, 2.0) > account.approx_free_floor(currency):
                 if notional is None:
                     notional = _notional(qty, px_raw, r.mult)
+                if not cash and account.unvalued_requirements:
+                    return False  # free margin unknown: the full path denies and says why
                 if notional * k_num + 2 * k_den > account.free_raw(currency) * k_den:
                     return False
     except OverflowError:  # an amount beyond the float range: the full path decides

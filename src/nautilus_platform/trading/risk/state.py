@@ -11,7 +11,7 @@ aggregates count the orders that are submitted or working (neither ``INITIALIZED
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import IntEnum
 from typing import Protocol
 
@@ -57,7 +57,15 @@ class AccountView(Protocol):
 
     @property
     def free(self) -> Mapping[str, int]:
-        """Free balance by currency code: total minus what open orders and margins lock."""
+        """Free balance by currency code: total minus what open orders and margins lock. A margin
+        account with a base currency has one free margin, ``free[base]``: margin in any currency
+        is drawn from it at the exchange rate (the risk engine converts an order's margin to it)."""
+
+    @property
+    def unvalued_requirements(self) -> Sequence[Currency]:
+        """Currencies in which a margin account owes margin, unrealised losses or a negative
+        balance that cannot be valued in ``base_currency`` now (no exchange rate): its free margin
+        is then unknown, and an order that needs margin is denied."""
 
     @property
     def equity_raw(self) -> int:
@@ -203,6 +211,7 @@ class AccountSnapshot:
         "open_order_count",
         "peak_equity_raw",
         "realized_pnl_today_raw",
+        "unvalued_requirements",
     )
 
     def __init__(
@@ -218,6 +227,7 @@ class AccountSnapshot:
         net_exposure_raw: int = 0,
         open_order_count: int = 0,
         open_notional_raw: int = 0,
+        unvalued_requirements: Sequence[Currency] = (),
     ) -> None:
         self.account_type = account_type
         self.base_currency = base_currency
@@ -229,6 +239,7 @@ class AccountSnapshot:
         self.net_exposure_raw = net_exposure_raw
         self.open_order_count = open_order_count
         self.open_notional_raw = open_notional_raw
+        self.unvalued_requirements = unvalued_requirements
 
 
 #: ``InMemoryRiskState``'s key of a position set without a strategy: the instrument's only one.
