@@ -11,7 +11,12 @@ from nautilus_platform.data.simulator import simulate_quotes
 from nautilus_platform.model.enums import AccountType, OrderStatus
 from nautilus_platform.model.values import USD, Money
 from nautilus_platform.service.backtest import BacktestConfig, VenueSetup, run_backtest
-from nautilus_platform.strategy.examples import BollingerBreakout, RsiMeanReversion, TwoVenueMarketMaker
+from nautilus_platform.strategy.examples import (
+    BollingerBreakout,
+    MovingAverageCross,
+    RsiMeanReversion,
+    TwoVenueMarketMaker,
+)
 from nautilus_platform.venues.simulated import FeeModel, SimulatedVenueConfig
 
 
@@ -60,3 +65,22 @@ def test_two_venue_market_maker_quotes_both_venues_within_its_inventory_limit() 
             Decimal(0),
         )
         assert abs(net) <= Decimal(3) + 1  # one quote beyond the limit at most (a fill racing the requote)
+
+
+def test_long_only_examples_never_go_short_after_a_denied_buy() -> None:
+    """Prices near 76-100 and 9,000-9,500 USD of margin: some buys of 100 are denied. The examples used to
+    count a denied buy as held and sell it at the exit signal, opening a short that the next buy only
+    covered: every round trip of the RSI example was then short (17 of 17), 61 of the crossover's."""
+    data = bars(3_000, volatility=0.003)
+    for strategy, cash in (
+        (MovingAverageCross(fast=5, slow=20), 9_500),
+        (RsiMeanReversion(period=14, oversold=30, exit_level=55), 9_000),
+    ):
+        result = run([strategy], [data], cash=cash, account=AccountType.MARGIN)
+        assert not result.strategy_errors
+        assert OrderStatus.DENIED.name in {o.status for o in result.orders}  # the case arose
+        assert result.round_trips and all(t.side == "LONG" for t in result.round_trips)
+        net = Decimal(0)
+        for fill in result.fills:
+            net += fill.last_qty.as_decimal() * (1 if fill.order_side.name == "BUY" else -1)
+            assert net >= 0

@@ -4,8 +4,11 @@ Conventions (every formula is on :func:`compute_statistics`):
 
 - Period returns are simple returns of the equity curve, ``r_i = equity_i / equity_{i-1} - 1``.
 - ``periods_per_year`` (the annualisation factor ``A``), when not given, is inferred from the median
-  timestamp spacing: 252 for spacings of 20 hours or more (daily bars, trading days), otherwise
-  ``365.25 * 86400 / median_spacing_seconds`` (intraday data treated as 24/7). Callers override it.
+  timestamp spacing: below 20 hours ``365.25 * 86400 / median_spacing_seconds`` (intraday data treated
+  as 24/7); from 20 hours to under 2 days 252 (daily bars, trading days); from 2 days the number of such
+  spacings in a calendar year, with the usual figures for the usual spacings: 52 for weekly (6-8 days),
+  12 for monthly (25-35 days), 4 for quarterly (85-95 days), 1 for yearly (350-380 days). Callers
+  override it.
 - Drawdowns are fractions below the running peak (``<= 0``); the drawdown duration is the longest time
   from a peak to the first point that regains it (or to the end of the curve if never regained).
 """
@@ -30,6 +33,16 @@ NANOS_PER_YEAR = 365.25 * NANOS_PER_DAY
 TRADING_DAYS_PER_YEAR = 252.0
 #: Median spacing at or above which a series counts as daily (annualised with 252 trading days).
 DAILY_SPACING_NS = 20 * 3600 * NANOS_PER_SECOND
+#: Median spacing from which a series counts as weekly or sparser (annualised by the calendar).
+MULTI_DAY_SPACING_NS = 2 * NANOS_PER_DAY
+#: (shortest, longest median spacing in days, periods a year): the conventional annualisation factors
+#: of weekly, monthly, quarterly and yearly returns (empyrical's), for spacings near them.
+CALENDAR_PERIODS: tuple[tuple[float, float, float], ...] = (
+    (6.0, 8.0, 52.0),
+    (25.0, 35.0, 12.0),
+    (85.0, 95.0, 4.0),
+    (350.0, 380.0, 1.0),
+)
 
 _SIDES = ("LONG", "SHORT")
 
@@ -162,13 +175,23 @@ def max_drawdown_duration_ns(ts: NDArray[np.int64], equity: NDArray[np.float64])
 
 
 def infer_periods_per_year(ts: NDArray[np.int64]) -> float:
-    """252 if the median spacing is >= 20 hours, else ``365.25 * 86400 / median_spacing_seconds``; NaN if < 2 points."""
+    """The annualisation factor of a series sampled at ``ts``, from its median spacing (NaN if < 2 points):
+    ``365.25 * 86400 / median_spacing_seconds`` below 20 hours, 252 from 20 hours to under 2 days (daily
+    bars), and from 2 days the calendar's count (52 weekly, 12 monthly, 4 quarterly, 1 yearly near those
+    spacings, see ``CALENDAR_PERIODS``): weekly returns annualised with 252 would overstate volatility by
+    ``sqrt(252 / 52)``, about 2.2 times."""
     stamps = np.asarray(ts, dtype=np.int64)
     if stamps.size < 2:
         return math.nan
     spacing_ns = float(np.median(np.diff(stamps)))
-    if spacing_ns >= DAILY_SPACING_NS:
+    if spacing_ns < DAILY_SPACING_NS:
+        return NANOS_PER_YEAR / spacing_ns
+    if spacing_ns < MULTI_DAY_SPACING_NS:
         return TRADING_DAYS_PER_YEAR
+    days = spacing_ns / NANOS_PER_DAY
+    for shortest, longest, periods in CALENDAR_PERIODS:
+        if shortest <= days <= longest:
+            return periods
     return NANOS_PER_YEAR / spacing_ns
 
 

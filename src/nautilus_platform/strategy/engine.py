@@ -9,7 +9,10 @@ Every callback is contained: an exception is recorded as a ``StrategyError`` (st
 error, traceback) and the strategy is stopped — its subscriptions and timers removed and its open
 orders cancelled, held contingent orders (a bracket's exits waiting for the entry) included —
 while the core and the other strategies carry on. A fault is recorded once: what the strategy
-raises after it, in a callback still running, is logged.
+raises after it, in a callback still running, is logged. Only a running strategy subscribes, sets
+timers and sends commands: a callback that goes on after its strategy faulted (an ``on_start`` whose
+first order's event raised) cannot subscribe it to data again. Subscribing twice to the same data
+is one subscription.
 """
 
 from __future__ import annotations
@@ -122,18 +125,22 @@ class StrategyEngine:
 
     # -- what strategies call -----------------------------------------------------------------
     def subscribe(self, strategy: Strategy, kind: str, key: str) -> None:
-        self._listen(strategy, f"data.{kind}.{key}", _CALLBACKS[kind])
+        """Deliver the ``kind`` data of ``key`` to the strategy's callback; a repeated subscription is ignored."""
+        _require_running(strategy, f"subscribe to {kind} of {key}")
+        topic = f"data.{kind}.{key}"
+        if any(subscribed == topic for subscribed, _ in self._subscriptions[strategy.id]):
+            return
+        self._listen(strategy, topic, _CALLBACKS[kind])
 
     def execute(self, strategy: Strategy, command: Command) -> None:
         if strategy.state is not _RUNNING:
-            raise ConfigurationError(
-                f"strategy {strategy.id} is {strategy.state.value}: it cannot send {type(command).__name__}"
-            )
+            _require_running(strategy, f"send {type(command).__name__}")
         self.core.execute(command)
 
     def set_timer(
         self, strategy: Strategy, name: str, interval_ns: int, callback: TimeCallback, start_ns: int | None
     ) -> None:
+        _require_running(strategy, f"set timer {name}")
         full = f"{strategy.id}.{name}"
         origin = self.timer_origin_ns
         if start_ns is None and origin is not None and self.clock.timestamp_ns() < origin:
@@ -142,6 +149,7 @@ class StrategyEngine:
         self._timers[strategy.id].append(full)
 
     def set_time_alert(self, strategy: Strategy, name: str, alert_time_ns: int, callback: TimeCallback) -> None:
+        _require_running(strategy, f"set time alert {name}")
         full = f"{strategy.id}.{name}"
         self.clock.set_time_alert(full, alert_time_ns, self._contained_timer(strategy, name, callback))
         self._timers[strategy.id].append(full)
@@ -229,3 +237,9 @@ class StrategyEngine:
             if name in self.clock.timer_names:
                 self.clock.cancel_timer(name)
         self._timers[strategy.id] = []
+
+
+def _require_running(strategy: Strategy, action: str) -> None:
+    """A ``ConfigurationError`` unless the strategy is running (it is while its ``on_start`` and ``on_stop`` run)."""
+    if strategy.state is not _RUNNING:
+        raise ConfigurationError(f"strategy {strategy.id} is {strategy.state.value}: it cannot {action}")

@@ -14,7 +14,12 @@ Conventions:
   ``high - low``). RSI is 100 when the average loss is 0 and the average gain > 0, 50 when both are 0.
 - RollingStd: sample std (``ddof=1``) by default, ``ddof`` is a parameter; Bollinger uses population std (ddof=0).
 - Drift: the running sums of SMA, WMA and RollingStd are recomputed exactly (``math.fsum`` / two-pass) from the
-  ring buffer every ``period * max(1, 1024 // period)`` updates, i.e. about every 1,024 updates.
+  ring buffer every ``period * max(1, 1024 // period)`` updates, i.e. about every 1,024 updates, and also as soon
+  as every input still in the window is below 1/16 of the largest one since the last recompute. The rounding
+  error a running sum carries is proportional to the largest inputs it has seen: after a fall in level (a
+  crash, a rebased series) it would otherwise stay in the sums, at the old scale, until the next periodic
+  recompute (a 20-input std after a fall from 1e4 to 1 was off by up to 0.7 %, after one from 1e6 to 1 by
+  a factor of 46). So the values after a fall are as precise as on a series that never had the old level.
 """
 
 from __future__ import annotations
@@ -29,6 +34,9 @@ __all__ = ["ATR", "EMA", "MACD", "RSI", "SMA", "VWAP", "WMA", "BollingerBands", 
 _NAN: Final = math.nan
 _FINITE: Final = "must be a finite number"
 _RESYNC_UPDATES: Final = 1024
+#: A window whose inputs are all below ``1 / _SCALE_DROP`` of the largest input since the last exact
+#: recompute is recomputed exactly (see the module docstring).
+_SCALE_DROP: Final = 16.0
 
 
 def _check_period(field: str, period: object, minimum: int = 1) -> int:
@@ -57,9 +65,14 @@ class Indicator:
 
 
 class _Window(Indicator):
-    """Ring buffer of the last ``period`` inputs, with the exact-recompute schedule for running sums."""
+    """Ring buffer of the last ``period`` inputs, with the exact-recompute schedule for running sums.
 
-    __slots__ = ("_buf", "_i", "_wraps", "_wraps_left", "period")
+    ``_peak`` is the largest magnitude among the inputs since the last exact recompute (and the window at
+    that recompute), ``_last_big`` the ``count`` of the latest input of at least ``_peak / _SCALE_DROP``: once
+    that input has left the window (``count - _last_big >= period``), the running sums carry rounding
+    errors of a scale the window no longer has, and ``_due`` asks for a recompute."""
+
+    __slots__ = ("_buf", "_i", "_last_big", "_peak", "_wraps", "_wraps_left", "period")
 
     def __init__(self, name: str, period: int, minimum: int = 1) -> None:
         self.period = _check_period("period", period, minimum)
@@ -71,6 +84,8 @@ class _Window(Indicator):
         self._buf = [0.0] * self.period
         self._i = 0
         self._wraps_left = self._wraps
+        self._peak = 0.0
+        self._last_big = 0
 
     def _wrapped(self) -> bool:
         """The write index wrapped to 0: mark initialized; True when the running sums are due a recompute."""
@@ -80,6 +95,33 @@ class _Window(Indicator):
             return False
         self._wraps_left = self._wraps
         return True
+
+    def _due(self, value: float, count: int) -> bool:
+        """Track the scale of the inputs (``value`` is input number ``count``); True when every input in the
+        window is below ``_peak / _SCALE_DROP``, so the running sums are due an exact recompute."""
+        magnitude = value if value >= 0.0 else -value
+        if magnitude * _SCALE_DROP >= self._peak:
+            self._last_big = count
+            if magnitude > self._peak:
+                self._peak = magnitude
+            return False
+        return count - self._last_big >= self.period
+
+    def _rescale(self) -> None:
+        """After an exact recompute: measure the scale afresh from the window (``_i`` is the next write index)."""
+        buf = self._buf
+        n = self.period
+        peak = 0.0
+        for x in buf:
+            magnitude = x if x >= 0.0 else -x
+            if magnitude > peak:
+                peak = magnitude
+        self._peak = peak
+        for age in range(n):  # newest first: the latest input of at least peak / _SCALE_DROP
+            x = buf[(self._i - 1 - age) % n]
+            if (x if x >= 0.0 else -x) * _SCALE_DROP >= peak:
+                self._last_big = self.count - age
+                return
 
 
 class SMA(_Window):
@@ -103,14 +145,25 @@ class SMA(_Window):
         s = self._sum + (value - buf[i])
         buf[i] = value
         i += 1
+        exact = False
         if i == self.period:
             i = 0
             self._div = float(self.period)
-            if self._wrapped():
-                s = math.fsum(buf)
-        self._sum = s
+            exact = self._wrapped()
         self._i = i
-        self.count += 1
+        count = self.count = self.count + 1
+        # ``_due`` inlined: this runs on every bar of most strategies
+        peak = self._peak
+        if (value if value >= 0.0 else -value) * _SCALE_DROP >= peak:
+            self._last_big = count
+            if value > peak or -value > peak:
+                self._peak = value if value >= 0.0 else -value
+        elif count - self._last_big >= self.period:
+            exact = True
+        if exact:
+            s = math.fsum(buf)
+            self._rescale()
+        self._sum = s
         mean = self.value = s / self._div
         return mean
 
@@ -142,13 +195,16 @@ class WMA(_Window):
         self._sum += value - buf[i]
         buf[i] = value
         i += 1
+        exact = False
         if i == n:
             i = 0
-            if self._wrapped():
-                self._sum = math.fsum(buf)
-                self._wsum = math.fsum(buf[j] * (j + 1) for j in range(n))  # i == 0: buf is oldest-first
+            exact = self._wrapped()
         self._i = i
-        self.count += 1
+        count = self.count = self.count + 1
+        if self._due(value, count) or exact:
+            self._sum = math.fsum(buf)
+            self._wsum = math.fsum(buf[(i + j) % n] * (j + 1) for j in range(n))  # buf[i] is the oldest
+            self._rescale()
         if self.initialized:
             self.value = self._wsum / self._denom
         return self.value
@@ -188,13 +244,16 @@ class RollingStd(_Window):
         self._mean = new_mean
         buf[i] = value
         i += 1
+        exact = False
         if i == n:
             i = 0
-            if self._wrapped():
-                self._mean = mean = math.fsum(buf) / n
-                self._m2 = math.fsum((x - mean) * (x - mean) for x in buf)
+            exact = self._wrapped()
         self._i = i
-        self.count += 1
+        count = self.count = self.count + 1
+        if self._due(value, count) or exact:
+            self._mean = mean = math.fsum(buf) / n
+            self._m2 = math.fsum((x - mean) * (x - mean) for x in buf)
+            self._rescale()
         if self.initialized:
             self.mean = self._mean
             self.value = math.sqrt(max(self._m2, 0.0) / (n - self.ddof))

@@ -46,6 +46,13 @@ def load_strategy_class(spec: str) -> type[Strategy]:
                 "strategy", spec, f"importing {location} failed: {type(exc).__name__}: {exc}"
             ) from exc
     found = getattr(module, name, None)
+    if found is Strategy:
+        raise ValidationError("strategy", spec, f"{name} is the Strategy base class itself: name a subclass of it")
     if not isinstance(found, type) or not issubclass(found, Strategy):
-        raise ValidationError("strategy", spec, f"{name} is not a Strategy subclass in {location}")
+        defined = sorted(
+            key for key, value in vars(module).items()
+            if isinstance(value, type) and issubclass(value, Strategy) and value is not Strategy
+        )  # fmt: skip
+        has = f"its Strategy subclasses: {', '.join(defined)}" if defined else "it has no Strategy subclass"
+        raise ValidationError("strategy", spec, f"{name} is not a Strategy subclass in {location} ({has})")
     return found

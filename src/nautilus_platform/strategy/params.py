@@ -107,7 +107,10 @@ class Param(Generic[T]):
                 return to_decimal(value, field)  # type: ignore[return-value]
             raise ValidationError(field, value, "must be a decimal number")
         if isinstance(value, int | float):
-            number = float(value)
+            try:
+                number = float(value)
+            except OverflowError:  # an int beyond the largest float
+                raise ValidationError(field, value, "must be finite") from None
         elif isinstance(value, str):
             try:
                 number = float(value)

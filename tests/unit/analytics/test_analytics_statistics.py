@@ -97,6 +97,30 @@ def test_infer_periods_per_year_rule() -> None:
     assert math.isnan(infer_periods_per_year(np.array([T0])))
 
 
+def test_weekly_and_monthly_curves_are_annualised_by_their_own_spacing() -> None:
+    """Weekly returns annualised with 252 overstated volatility and Sharpe by sqrt(252 / 52), about 2.2 times."""
+    assert infer_periods_per_year(T0 + 7 * DAY * np.arange(10)) == 52
+    month_ends = pd.date_range("2015-01-31", periods=40, freq="ME", tz="UTC").as_unit("ns").asi8
+    assert infer_periods_per_year(month_ends) == 12
+    quarter_ends = pd.date_range("2015-03-31", periods=12, freq="QE", tz="UTC").as_unit("ns").asi8
+    assert infer_periods_per_year(quarter_ends) == 4
+    assert infer_periods_per_year(T0 + 365 * DAY * np.arange(5)) == 1
+    assert infer_periods_per_year(T0 + 14 * DAY * np.arange(10)) == pytest.approx(365.25 / 14)  # no convention
+    assert infer_periods_per_year(T0 + 3 * DAY * np.arange(10)) == pytest.approx(365.25 / 3)
+    assert infer_periods_per_year(T0 + 47 * HOUR * np.arange(10)) == 252  # daily bars with gaps still count as daily
+    for freq, period in (("W-FRI", "weekly"), ("ME", "monthly")):
+        rng = np.random.default_rng(17)
+        index = pd.date_range("2012-01-06", periods=120, freq=freq, tz="UTC")
+        returns = pd.Series(rng.normal(0.002, 0.03, len(index)), index=index)
+        ts = index.as_unit("ns").asi8
+        equity = 100_000.0 * np.cumprod(1.0 + returns.to_numpy())
+        curve = EquityCurve(np.r_[2 * ts[0] - ts[1], ts], np.r_[100_000.0, equity])
+        stats = compute_statistics(curve, [])
+        assert stats.sharpe == pytest.approx(empyrical.sharpe_ratio(returns, period=period), rel=1e-9)
+        assert stats.volatility == pytest.approx(empyrical.annual_volatility(returns, period=period), rel=1e-9)
+        assert stats.sortino == pytest.approx(empyrical.sortino_ratio(returns, period=period), rel=1e-9)
+
+
 # Returns below 1e-9 in magnitude (other than 0) only measure float rounding: 1 + 1e-300 == 1, so
 # an equity curve cannot carry them and the two computations differ in noise, not in formula.
 @given(st.lists(st.floats(-0.2, 0.2).filter(lambda r: r == 0 or abs(r) >= 1e-9), min_size=3, max_size=60))

@@ -136,3 +136,95 @@ def test_an_event_callback_set_on_the_instance_is_called() -> None:
     eng.start()
     strategy.submit(strategy.orders.market(AAPL, OrderSide.SELL, Quantity.of(1)))
     assert [type(event).__name__ for event in seen] == ["OrderSubmitted", "OrderAccepted", "OrderFilled"]
+
+
+def a_quote(ts: int) -> QuoteTick:
+    return QuoteTick(instrument_id=AAPL, bid_price=Price.of("99.98"), ask_price=Price.of("100.02"),
+                     bid_size=Quantity.of(100), ask_size=Quantity.of(100), ts_event=ts, ts_init=ts)  # fmt: skip
+
+
+class FaultsThenSubscribes(Strategy):
+    """``on_start``'s first order faults it (its ``on_order_event`` raises); ``on_start`` then goes on."""
+
+    def on_start(self) -> None:
+        self.quotes = 0
+        self.submit(self.orders.market(AAPL, OrderSide.BUY, Quantity.of(1)))
+        self.subscribe_quotes(AAPL)
+        self.set_timer("late", S, lambda event: None)
+
+    def on_order_event(self, event: OrderEvent) -> None:
+        raise RuntimeError("event handler bug")
+
+    def on_quote(self, quote: QuoteTick) -> None:
+        self.quotes += 1
+
+
+def test_a_callback_running_on_after_the_fault_cannot_subscribe_the_strategy_again() -> None:
+    eng = trading_engine()
+    strategy = FaultsThenSubscribes("late")
+    eng.add(strategy)
+    eng.start()
+    assert strategy.state is StrategyState.FAULTED
+    assert [(e.callback, e.error) for e in eng.errors] == [("on_order_event", "RuntimeError: event handler bug")]
+    # on_start's subscribe raised (the strategy is faulted): logged, not reported as a second fault
+    assert [record.message.split(":")[0] for record in eng.logs] == ["on_start raised after the fault"]
+    assert not any(topic.startswith("data.") for topic, _ in eng._subscriptions[strategy.id])
+    assert not any(name.startswith("late.") for name in eng.clock.timer_names)
+    eng.bus.publish(f"data.quotes.{AAPL}", a_quote(1))
+    assert strategy.quotes == 0  # a faulted strategy gets no data
+
+
+class SubscribesTwice(Strategy):
+    def on_start(self) -> None:
+        self.quotes = 0
+        self.subscribe_quotes(AAPL)
+        self.subscribe_quotes(str(AAPL))
+
+    def on_quote(self, quote: QuoteTick) -> None:
+        self.quotes += 1
+
+
+def test_subscribing_twice_to_the_same_data_delivers_each_item_once() -> None:
+    eng = trading_engine()
+    strategy = SubscribesTwice("twice")
+    eng.add(strategy)
+    eng.start()
+    eng.bus.publish(f"data.quotes.{AAPL}", a_quote(1))
+    assert strategy.quotes == 1
+    eng.stop()
+    eng.bus.publish(f"data.quotes.{AAPL}", a_quote(2))
+    assert strategy.quotes == 1 and not eng.bus.has_subscribers(f"data.quotes.{AAPL}")
+
+
+def test_a_stopped_strategy_cannot_subscribe_or_set_timers() -> None:
+    _, eng = engine()
+    strategy = Strategy("s")
+    eng.add(strategy)
+    with pytest.raises(ConfigurationError, match=r"ready: it cannot subscribe to quotes of AAPL\.SIM"):
+        strategy.subscribe_quotes(AAPL)
+    eng.start()
+    eng.stop()
+    with pytest.raises(ConfigurationError, match="stopped: it cannot set timer beat"):
+        strategy.set_timer("beat", S, lambda event: None)
+    with pytest.raises(ConfigurationError, match="stopped: it cannot set time alert once"):
+        strategy.set_time_alert("once", S, lambda event: None)
+    assert not any(name.startswith("s.") for name in eng.clock.timer_names)
+
+
+class ClosesOnStop(Strategy):
+    def on_start(self) -> None:
+        self.submit(self.orders.market(AAPL, OrderSide.BUY, Quantity.of(10)))
+
+    def on_stop(self) -> None:
+        self.closing = self.close_position(AAPL)
+
+
+def test_orders_sent_from_on_stop_go_through_and_then_the_strategy_is_stopped() -> None:
+    eng = trading_engine()
+    strategy = ClosesOnStop("closer")
+    eng.add(strategy)
+    eng.start()
+    assert strategy.position_qty(AAPL) == 10
+    eng.stop()
+    assert strategy.closing is not None and strategy.closing.status.name == "FILLED"
+    assert strategy.is_flat(AAPL) and strategy.state is StrategyState.STOPPED and not eng.errors

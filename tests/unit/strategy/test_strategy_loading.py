@@ -46,3 +46,33 @@ def test_a_file_that_fails_to_import_is_reported(tmp_path: Path) -> None:
     path.write_text("raise RuntimeError('boom')\n")
     with pytest.raises(ValidationError, match="RuntimeError: boom"):
         load_strategy_class(f"{path}:X")
+
+
+def test_the_base_class_itself_is_refused_and_a_wrong_name_lists_the_subclasses(tmp_path: Path) -> None:
+    path = tmp_path / "two.py"
+    path.write_text(
+        "from nautilus_platform.strategy import Strategy\n\n"
+        "class Alpha(Strategy):\n    pass\n\nclass Beta(Strategy):\n    pass\n"
+    )
+    # ``Strategy`` is importable from the file (it imports it) but does nothing: a backtest of it trades nothing
+    with pytest.raises(ValidationError, match="is the Strategy base class itself") as info:
+        load_strategy_class(f"{path}:Strategy")
+    assert info.value.field == "strategy"
+    with pytest.raises(ValidationError, match="is the Strategy base class itself"):
+        load_strategy_class("nautilus_platform.strategy:Strategy")
+    with pytest.raises(
+        ValidationError, match=r"Gamma is not a Strategy subclass in .*its Strategy subclasses: Alpha, Beta"
+    ):
+        load_strategy_class(f"{path}:Gamma")
+    empty = tmp_path / "empty.py"
+    empty.write_text("X = 1\n")
+    with pytest.raises(ValidationError, match="it has no Strategy subclass"):
+        load_strategy_class(f"{empty}:X")
+    assert load_strategy_class(f"{path}:Beta").__name__ == "Beta"
+
+
+def test_a_file_with_a_syntax_error_names_the_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "typo.py"
+    path.write_text("from nautilus_platform.strategy import Strategy\n\nclass Typo(Strategy)\n    pass\n")
+    with pytest.raises(ValidationError, match=r"importing .*typo.py failed: SyntaxError: .*line 3"):
+        load_strategy_class(f"{path}:Typo")

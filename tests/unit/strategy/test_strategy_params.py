@@ -36,6 +36,8 @@ def test_defaults_and_text_values_are_parsed_by_type() -> None:
         ("period", "2.5", "whole number"),
         ("period", True, "not a bool"),
         ("weight", "nan", "finite"),
+        # an int beyond the largest float: a ValidationError, not an OverflowError
+        pytest.param("weight", 10**400, "finite", id="weight-int-beyond-float"),
         ("weight", "x", "must be a number"),
         ("mode", "medium", "must be one of"),
         ("enabled", "maybe", "true or false"),

@@ -17,7 +17,11 @@ class MovingAverageCross(Strategy):
     """Buy ``quantity`` when fast SMA > slow SMA + ``threshold`` while flat; sell it when fast SMA <
     slow SMA - ``threshold`` while long (with ``allow_short``, the sell also goes short ``quantity``
     and the buy covers and goes long). Market orders; the fill price follows the venue's bar
-    execution setting (the signal bar's close by default)."""
+    execution setting (the signal bar's close by default). Each order takes the position from what
+    the strategy's earlier orders filled, or will fill while they work, to the target: an order that
+    closed unfilled when it was sent (denied by the risk engine) is a trade skipped, never a
+    position the strategy believes it has, so a denied buy is not followed by a sell that would
+    open a short."""
 
     bar_type = Param(str, "", help="Bar type to trade, e.g. AAPL.XNAS-1-DAY-LAST (default: the first bar stream).")
     fast = Param(int, 10, low=1, high=100_000, help="Fast SMA period (bars).")
@@ -39,7 +43,8 @@ class MovingAverageCross(Strategy):
         precision = self.cache.instrument(self._instrument_id).size_precision
         self._qty = Quantity.of(self.quantity, precision)
         self._fast_sma, self._slow_sma = SMA(self.fast), SMA(self.slow)
-        self._position = 0  # +1 long, -1 short, 0 flat: what this strategy asked for
+        self._position = 0  # +1 long, -1 short, 0 flat: the target of the last signal
+        self._held_raw = 0  # signed raw quantity the orders sent filled or, still working, will fill
         self.subscribe_bars(bar_type)
 
     def on_bar(self, bar: Bar) -> None:
@@ -59,6 +64,15 @@ class MovingAverageCross(Strategy):
 
     def _trade(self, side: OrderSide) -> None:
         target = 1 if side is OrderSide.BUY else (-1 if self.allow_short else 0)
-        raw = abs(target - self._position) * self._qty.raw
-        self.submit(self.orders.market(self._instrument_id, side, Quantity(raw=raw, precision=self._qty.precision)))
+        # From what the orders sent moved, not from the last target: that order may have been denied.
+        raw = target * self._qty.raw - self._held_raw
+        if raw:
+            size = abs(raw)
+            order = self.orders.market(
+                self._instrument_id, OrderSide.BUY if raw > 0 else OrderSide.SELL,
+                Quantity(raw=size, precision=self._qty.precision),
+            )  # fmt: skip
+            self.submit(order)
+            moved = order.filled_raw if order.is_closed else size  # closed at once: denied, or filled
+            self._held_raw += moved if raw > 0 else -moved
         self._position = target

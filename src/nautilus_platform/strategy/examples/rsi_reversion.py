@@ -15,7 +15,8 @@ from nautilus_platform.strategy.params import Param
 
 class RsiMeanReversion(Strategy):
     """Long-only: a market buy of ``quantity`` when RSI(period) < ``oversold`` while flat, a market
-    sell of the position when RSI > ``exit_level``."""
+    sell of what the buys filled (or, still working, will fill) when RSI > ``exit_level``: after a
+    buy the risk engine denied there is nothing to sell, and nothing is sold."""
 
     bar_type = Param(str, "", help="Bar type to trade (default: the first bar stream).")
     period = Param(int, 14, low=2, high=1_000, help="RSI period (bars).")
@@ -34,6 +35,7 @@ class RsiMeanReversion(Strategy):
         self._qty = Quantity.of(self.quantity, self.cache.instrument(self._instrument_id).size_precision)
         self._rsi = RSI(self.period)
         self._long = False
+        self._held_raw = 0  # raw quantity the buys filled or, still working, will fill, less the sells
         self.subscribe_bars(bar_type)
 
     def on_bar(self, bar: Bar) -> None:
@@ -42,8 +44,17 @@ class RsiMeanReversion(Strategy):
         if not rsi.initialized:
             return
         if not self._long and rsi.value < self.oversold:
-            self.submit(self.orders.market(self._instrument_id, OrderSide.BUY, self._qty))
+            self._held_raw += self._send(OrderSide.BUY, self._qty)
             self._long = True
         elif self._long and rsi.value > self.exit_level:
-            self.submit(self.orders.market(self._instrument_id, OrderSide.SELL, self._qty))
+            if self._held_raw > 0:
+                self._held_raw -= self._send(
+                    OrderSide.SELL, Quantity(raw=self._held_raw, precision=self._qty.precision)
+                )
             self._long = False
+
+    def _send(self, side: OrderSide, qty: Quantity) -> int:
+        """Submit a market order; the raw quantity it filled if it closed at once (0 when denied), else all of it."""
+        order = self.orders.market(self._instrument_id, side, qty)
+        self.submit(order)
+        return order.filled_raw if order.is_closed else qty.raw
