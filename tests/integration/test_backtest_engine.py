@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 from backtest_support import bars, equity, run
 
 from nautilus_platform.backtest.report import write_backtest_report
@@ -155,7 +156,7 @@ def test_dropping_closed_orders_during_the_run_changes_no_result() -> None:
         )  # fmt: skip
         return run_backtest(config)
 
-    kept, purged = once(None, InMemoryJournal()), once(50, None)  # the default: compact journal, purging
+    kept, purged = once(None, InMemoryJournal()), once(50, None)  # the default: no journal kept, purging
     assert kept.orders == purged.orders and len(kept.orders) == len(kept.fills) > 20  # type: ignore[attr-defined]
     assert [o.client_order_id for o in purged.orders] == sorted(  # type: ignore[attr-defined]
         (o.client_order_id for o in purged.orders),
@@ -163,3 +164,37 @@ def test_dropping_closed_orders_during_the_run_changes_no_result() -> None:
     )  # creation order
     assert repr(kept.statistics) == repr(purged.statistics)  # type: ignore[attr-defined]
     assert kept.round_trips == purged.round_trips  # type: ignore[attr-defined]
+
+
+def test_a_backtest_keeps_no_journal_unless_given_one_and_its_results_do_not_depend_on_it() -> None:
+    from backtest_support import equity as make_equity
+
+    from nautilus_platform.core.errors import ConfigurationError
+    from nautilus_platform.model.enums import AccountType
+    from nautilus_platform.model.values import USD, Money
+    from nautilus_platform.service.backtest import BacktestConfig, VenueSetup, build_backtest
+    from nautilus_platform.service.node import TradingNode
+    from nautilus_platform.trading.journal import CompactJournal, Journal, NullJournal
+    from nautilus_platform.trading.replay import replay_journal
+    from nautilus_platform.venues.simulated import SimulatedVenueConfig
+
+    def once(journal: Journal | None) -> tuple[object, TradingNode]:
+        venue = VenueSetup(SimulatedVenueConfig(venue_id="SIM"), AccountType.MARGIN, USD, [Money.of(1_000_000, USD)])
+        config = BacktestConfig(
+            venues=[venue], instruments=[make_equity()], data=[bars()], strategies=[MovingAverageCross(fast=5, slow=20)],
+            journal=journal,
+        )  # fmt: skip
+        backtest = build_backtest(config)
+        assert isinstance(backtest.core, TradingNode)
+        return backtest.run(), backtest.core
+
+    compact = CompactJournal()
+    (plain, plain_node), (kept, kept_node) = once(None), once(compact)
+    assert isinstance(plain_node.journal, NullJournal) and kept_node.journal is compact
+    assert len(plain_node.journal) == len(compact) > 100  # every command and event numbered alike
+    with pytest.raises(ConfigurationError, match="kept no journal"):
+        next(iter(plain_node.journal.entries()))
+    assert plain.orders == kept.orders and plain.fills == kept.fills  # type: ignore[attr-defined]
+    assert repr(plain.statistics) == repr(kept.statistics)  # type: ignore[attr-defined]
+    replay_journal(compact.entries(), kept_node.cache.instruments, kept_node.rates)  # the kept one replays
+    compact.close()

@@ -19,7 +19,7 @@ from nautilus_platform.model.values import Currency, Money
 from nautilus_platform.routing import RouterConfig
 from nautilus_platform.service.node import TradingNode
 from nautilus_platform.strategy.base import Strategy
-from nautilus_platform.trading.journal import CompactJournal, Journal
+from nautilus_platform.trading.journal import Journal, NullJournal
 from nautilus_platform.trading.risk import PriceSource, RiskConfig, RiskLimits
 from nautilus_platform.venues.simulated import SimulatedVenueConfig
 
@@ -86,8 +86,10 @@ def default_risk_config() -> RiskConfig:
 def build_backtest(config: BacktestConfig) -> Backtest:
     """The node, venues and instruments wired, strategies registered, ready to ``run``.
 
-    Without a journal in the config the node journals into a ``CompactJournal`` (about 10 bytes an
-    entry instead of the entry objects); ``run_backtest`` closes it at the end."""
+    Without a journal in the config the node numbers its commands and events and keeps none
+    (``NullJournal``): a backtest is re-run from its inputs, so its journal would cost time and
+    memory for entries nobody reads; give it an ``InMemoryJournal`` or ``CompactJournal`` to keep
+    them (for ``replay_journal``, say)."""
     if not config.venues:
         raise ValidationError("venues", 0, "needs at least one venue")
     first = first_timestamp(config.data)
@@ -101,7 +103,7 @@ def build_backtest(config: BacktestConfig) -> Backtest:
         SimulatedClock(start - 1),
         risk_config=config.risk if config.risk is not None else default_risk_config(),
         oms_type=config.oms_type,
-        journal=config.journal if config.journal is not None else CompactJournal(),
+        journal=config.journal if config.journal is not None else NullJournal(),
     )
     for venue in config.venues:
         node.add_venue(venue.config, venue.account_type, venue.base_currency, venue.balances)
@@ -124,12 +126,7 @@ def build_backtest(config: BacktestConfig) -> Backtest:
 def run_backtest(config: BacktestConfig, progress: Progress | None = None) -> BacktestResult:
     """Build and run; the result carries the config's notes (e.g. a synthetic-data label)."""
     backtest = build_backtest(config)
-    try:
-        result = backtest.run(progress)
-    finally:
-        journal = backtest.core.journal if isinstance(backtest.core, TradingNode) else None
-        if isinstance(journal, CompactJournal) and config.journal is None:
-            journal.close()
+    result = backtest.run(progress)
     result.notes = [*config.notes, *result.notes]
     router = backtest.core.router if isinstance(backtest.core, TradingNode) else None
     if router is not None:

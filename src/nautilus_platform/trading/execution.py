@@ -50,7 +50,7 @@ from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.orders import Order
 from nautilus_platform.model.values import Price, Quantity
 from nautilus_platform.trading.cache import Cache
-from nautilus_platform.trading.journal import CompactJournal, Entry, InMemoryJournal, Journal
+from nautilus_platform.trading.journal import CompactJournal, Entry, InMemoryJournal, Journal, NullJournal
 from nautilus_platform.trading.oms import ContingencyManager
 from nautilus_platform.trading.positions import Portfolio
 from nautilus_platform.trading.risk.engine import RiskEngine
@@ -502,6 +502,9 @@ class ExecutionEngine:
             journal.append(entry)
             return
         if isinstance(journal, CompactJournal):
+            journal.append(entry)
+            return
+        if isinstance(journal, NullJournal):
             journal.append(entry)
             return
         journal.append(entry)

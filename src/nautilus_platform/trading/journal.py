@@ -1,6 +1,6 @@
 """The event journal: every command and event, in order, with a sequence number.
 
-Two in-memory journals behind one ``Journal`` protocol (persistence comes with the persistence
+In-memory journals behind one ``Journal`` protocol (persistence comes with the persistence
 layer, behind the same protocol):
 
 - ``InMemoryJournal`` keeps the entry objects in a list: the fastest, and memory grows with
@@ -11,6 +11,8 @@ layer, behind the same protocol):
   and compresses every full block with zlib on a worker thread: about 10-16 bytes per entry.
   Reading decodes the blocks back to equal entries, validated again (an ``Order`` inside a
   command comes back rebuilt from its ``OrderInitialized`` as it was issued).
+- ``NullJournal`` numbers the entries and keeps none (a backtest's default: it is re-run from its
+  inputs).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Final, Protocol
 
-from nautilus_platform.core.errors import ValidationError
+from nautilus_platform.core.errors import ConfigurationError, ValidationError
 from nautilus_platform.model.commands import Command
 from nautilus_platform.model.events import Event
 from nautilus_platform.model.packing import BlockState, append_entry, block_header
@@ -63,6 +65,30 @@ class InMemoryJournal:
     def entries(self, start_seq: int = 1) -> Iterator[tuple[int, Entry]]:
         for index in range(max(0, start_seq - 1), len(self._entries)):
             yield index + 1, self._entries[index]
+
+
+class NullJournal:
+    """Numbers the entries and keeps none: for runs whose inputs replay them exactly (a backtest is
+    re-run from its data, strategy and seeds), so journaling would cost time and memory for an
+    entry nobody reads. ``entries`` refuses with a ``ConfigurationError``."""
+
+    __slots__ = ("_count",)
+
+    def __init__(self) -> None:
+        self._count = 0
+
+    def append(self, entry: Entry) -> int:
+        self._count += 1
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def entries(self, start_seq: int = 1) -> Iterator[tuple[int, Entry]]:
+        raise ConfigurationError(
+            f"this node kept no journal ({self._count} entries numbered, none kept); "
+            "give it an InMemoryJournal or a CompactJournal to read them back"
+        )
 
 
 def _done(block: bytes | Future[bytes]) -> bool:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from nautilus_platform.core.errors import ValidationError
+from nautilus_platform.core.errors import ConfigurationError, ValidationError
 from nautilus_platform.model.commands import SubmitOrder, SubmitOrderList
 from nautilus_platform.model.events import OrderFilled, OrderInitialized
 from nautilus_platform.model.packing import BIG_INT_EXT_CODE, SAME_INIT_TAG
 from nautilus_platform.model.serialization import decode_block, encode, encode_block
 from nautilus_platform.model.values import USD, Money
 from nautilus_platform.service.demo import DemoConfig, run_demo
-from nautilus_platform.trading.journal import MAX_COMPRESSING_BLOCKS, CompactJournal, InMemoryJournal
+from nautilus_platform.trading.journal import MAX_COMPRESSING_BLOCKS, CompactJournal, InMemoryJournal, NullJournal
 from nautilus_platform.trading.replay import replay_journal
 
 
@@ -156,3 +156,12 @@ def test_compact_journal_keeps_an_order_as_it_was_issued() -> None:
     ((_, back),) = compact.entries()
     assert isinstance(back, SubmitOrder) and back.order.status.name == "INITIALIZED"
     assert back.order.init == submit.order.init
+
+
+def test_the_null_journal_numbers_entries_like_the_others_and_keeps_none() -> None:
+    entries = [entry for _, entry in _session().entries()]
+    null, memory = NullJournal(), InMemoryJournal()
+    assert [null.append(e) for e in entries] == [memory.append(e) for e in entries] == list(range(1, len(entries) + 1))
+    assert len(null) == len(entries)
+    with pytest.raises(ConfigurationError, match=f"{len(entries)} entries numbered, none kept"):
+        list(null.entries())
