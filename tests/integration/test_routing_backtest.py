@@ -8,10 +8,12 @@ from pathlib import Path
 from backtest_support import equity
 
 from nautilus_platform.backtest.report import write_backtest_report
+from nautilus_platform.core.identifiers import InstrumentId
 from nautilus_platform.data.simulator import simulate_quotes
 from nautilus_platform.model.data import QuoteTick
 from nautilus_platform.model.enums import AccountType, OrderSide, OrderStatus
 from nautilus_platform.model.events import OrderEvent, OrderFilled
+from nautilus_platform.model.orders import Order
 from nautilus_platform.model.routing import RoutingInstruction, RoutingPolicy
 from nautilus_platform.model.values import USD, Money, Quantity
 from nautilus_platform.routing import RouterConfig
@@ -98,3 +100,71 @@ def test_routed_backtest_is_deterministic_and_the_facade_gives_plain_data() -> N
     assert parents and all(p["filled"] <= p["quantity"] for p in parents)  # type: ignore[operator]
     assert {p["status"] for p in parents} <= {"FILLED", "CANCELED", "WORKING"}
     assert OrderStatus.FILLED.name in {p["status"] for p in parents}
+
+
+class DipOnQuotes(Strategy):
+    """Written for one venue, like the README's ``Dip``: buys ``size`` of the instrument it watches whenever
+    it is flat (for its first 100 quotes), and from the 150th quote on closes what it holds."""
+
+    watch = Param(str, "DEMO.GAMMA", help="the instrument traded")
+    size = Param(int, 150, low=1, help="shares to buy")
+
+    def on_start(self) -> None:
+        self.count = 0
+        self.buys = 0
+        self.held_before_close = Decimal(-1)
+        self.closing: list[Order] = []
+        self.subscribe_quotes(self.watch)
+
+    def on_quote(self, quote: QuoteTick) -> None:
+        self.count += 1
+        iid = quote.instrument_id
+        if self.count < 100 and self.is_flat(iid):
+            self.buys += 1
+            self.submit(self.orders.market(iid, OrderSide.BUY, Quantity.of(self.size)))
+        elif self.count >= 150 and not self.is_flat(iid):  # a market order takes what the books show
+            if self.count == 150:
+                self.held_before_close = self.position_qty(iid)
+            self.closing += self.close_position(iid)
+
+
+def test_a_strategy_written_for_one_venue_sees_its_routed_position_over_every_listing() -> None:
+    """Routed by default at the lowest cost, avoiding GAMMA (``naut backtest --route lowest-cost --avoid
+    GAMMA``), the buys of GAMMA fill on ALPHA and BETA, and each fill books to its own listing's
+    position. ``is_flat``/``position_qty`` read GAMMA's alone, so the strategy saw itself flat after its
+    buy and bought again on every quote; ``close_position`` sent its reduce-only order on the default
+    route, which the router denies. Both now span the listings the router groups with GAMMA, and
+    ``close_position`` sends each listing's order to its venue; ``venue_position_qty`` reads one listing's."""
+    strategy = DipOnQuotes("dip")
+    strategy.route_by_default(RoutingInstruction.of("lowest-cost", exclude=["GAMMA"]))
+    result = run_backtest(config(strategy))
+    assert not result.strategy_errors
+    assert strategy.buys == 1
+    bought = [f for f in result.fills if f.order_side is OrderSide.BUY]
+    listings = {str(f.instrument_id) for f in bought}
+    assert len(listings) >= 2 and "DEMO.GAMMA" not in listings  # the case arose: the position is elsewhere
+    assert strategy.held_before_close == sum(f.last_qty.as_decimal() for f in bought)
+    assert {str(o.instrument_id) for o in strategy.closing} == listings  # each listing's own orders
+    assert all(o.reduce_only and o.status is not OrderStatus.DENIED for o in strategy.closing)
+    assert all(strategy.venue_position_qty(InstrumentId(f"DEMO.{v}")) == 0 for v in VENUES)
+    assert strategy.is_flat(InstrumentId("DEMO.GAMMA")) and strategy.position_qty(InstrumentId("DEMO.ALPHA")) == 0
+
+
+class ClosedFlipper(RoutedFlipper):
+    def on_start(self) -> None:
+        super().on_start()
+        self.closed: list[Order] = []
+
+    def on_order_closed(self, order: Order) -> None:
+        self.closed.append(order)
+
+
+def test_on_order_closed_reports_each_routed_parent_once_and_none_of_its_children() -> None:
+    strategy = ClosedFlipper("flip")
+    result = run_backtest(config(strategy))
+    parents = {str(p.client_order_id) for p in strategy.closed}
+    assert len(parents) == len(strategy.closed) >= 30  # once each
+    assert all(o.parent_order_id is None and o.is_closed for o in strategy.closed)
+    children = {o.client_order_id for o in result.orders}
+    assert not parents & children
+    assert all(p.filled_raw == p.quantity_raw for p in strategy.closed if p.status is OrderStatus.FILLED)

@@ -140,6 +140,14 @@ class Strategy:
     def on_routed_order_event(self, event: OrderEvent) -> None:
         """An event of a routed parent order (accepted, filled with a child's fill, cancelled...)."""
 
+    def on_order_closed(self, order: Order) -> None:
+        """An order this strategy submitted has closed: FILLED, or CANCELED, EXPIRED, REJECTED or
+        DENIED with ``order.filled_raw`` filled (perhaps 0). Called once per order, right after the
+        event that closed it (inside ``submit`` when the order closes at once, denied or filled),
+        for each order of a submitted list and for a routed parent (not its children). Only the
+        events that close an order reach it, so overriding it costs far less than overriding
+        ``on_order_event``, which is called for every event of every order."""
+
     # -- subscriptions and timers ---------------------------------------------------------------
     def subscribe_bars(self, bar_type: BarType | str) -> None:
         self.engine.subscribe(
@@ -216,26 +224,46 @@ class Strategy:
         )
         self.engine.execute(self, command)
 
-    def close_position(self, instrument_id: InstrumentId) -> Order | None:
-        """Flatten this strategy's net position in ``instrument_id`` with a reduce-only market order."""
-        raw = self.portfolio.net_position_raw(instrument_id, self.id)
-        if raw == 0:
-            return None
-        size_precision = self.cache.instrument(instrument_id).size_precision
-        side = OrderSide.SELL if raw > 0 else OrderSide.BUY
-        order = self.orders.market(
-            instrument_id, side, Quantity(raw=abs(raw), precision=size_precision), reduce_only=True
-        )
-        self.submit(order)
-        return order
+    def close_position(self, instrument_id: InstrumentId) -> list[Order]:
+        """Flatten this strategy's position in ``instrument_id`` (with smart order routing on, at every
+        listing the router groups with it: see ``position_qty``), each listing's with a reduce-only
+        market order sent to its own venue, never routed. Returns the orders sent (none when flat)."""
+        sent: list[Order] = []
+        for listing in self.engine.listings(instrument_id):
+            raw = self.portfolio.net_position_raw(listing, self.id)
+            if raw:
+                size_precision = self.cache.instrument(listing).size_precision
+                side = OrderSide.SELL if raw > 0 else OrderSide.BUY
+                order = self.orders.market(
+                    listing, side, Quantity(raw=abs(raw), precision=size_precision), reduce_only=True
+                )
+                # Not ``submit``: without a venue it would take the default route, and a reduce-only
+                # order cannot be routed (positions are kept per listing).
+                command = SubmitOrder(ts_init=self.clock.timestamp_ns(), strategy_id=self.id, order=order)
+                self.engine.execute(self, command)
+                sent.append(order)
+        return sent
 
     # -- state ----------------------------------------------------------------------------------
     def position_qty(self, instrument_id: InstrumentId) -> Decimal:
-        """This strategy's signed net position (positive long, negative short)."""
-        return Decimal(self.portfolio.net_position_raw(instrument_id, self.id)) / FIXED_SCALAR
+        """This strategy's signed net position (positive long, negative short) in ``instrument_id``.
+        With smart order routing on, a routed order's fills book to the listing each child filled on,
+        so this is the net over every listing the router groups with ``instrument_id`` (the same
+        symbol on each venue, or ``RouterConfig.groups``); without routing, the instrument's own.
+        ``venue_position_qty`` gives one listing's."""
+        return Decimal(self._net_position_raw(instrument_id)) / FIXED_SCALAR
 
     def is_flat(self, instrument_id: InstrumentId) -> bool:
-        return self.portfolio.net_position_raw(instrument_id, self.id) == 0
+        """No net position in ``instrument_id`` (over its routing group, as ``position_qty``)."""
+        return self._net_position_raw(instrument_id) == 0
+
+    def venue_position_qty(self, instrument_id: InstrumentId) -> Decimal:
+        """This strategy's signed position in ``instrument_id`` at its own venue only, routing or not."""
+        return Decimal(self.portfolio.net_position_raw(instrument_id, self.id)) / FIXED_SCALAR
+
+    def _net_position_raw(self, instrument_id: InstrumentId) -> int:
+        portfolio = self.portfolio
+        return sum(portfolio.net_position_raw(listing, self.id) for listing in self.engine.listings(instrument_id))
 
     def open_orders(self, instrument_id: InstrumentId | None = None) -> list[Order]:
         return self.cache.orders_open(instrument_id, self.id)

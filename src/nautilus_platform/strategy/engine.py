@@ -3,7 +3,9 @@
 Data reaches strategies from the bus topics ``data.bars.<bar type>``, ``data.quotes.<instrument>``,
 ``data.trades.<instrument>`` and ``data.book.<instrument>`` (the market-data engine publishes
 them); a strategy's order and position events from ``events.order.<strategy id>`` and
-``events.position.<strategy id>``.
+``events.position.<strategy id>``. A strategy that overrides ``on_order_closed`` gets one handler on
+its order and routed-parent topics: it follows the orders the strategy submits (``execute``) and
+calls ``on_order_closed`` once for each, after the event that closed it.
 
 Every callback is contained: an exception is recorded as a ``StrategyError`` (strategy, callback,
 error, traceback) and the strategy is stopped — its subscriptions and timers removed and its open
@@ -18,15 +20,25 @@ is one subscription.
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
 from nautilus_platform.core.bus import MessageBus
 from nautilus_platform.core.clock import Clock, TimeCallback, TimeEvent
 from nautilus_platform.core.errors import ConfigurationError, DuplicateError, NautilusError
-from nautilus_platform.core.identifiers import StrategyId
-from nautilus_platform.model.commands import CancelOrder, Command
+from nautilus_platform.core.identifiers import ClientOrderId, InstrumentId, StrategyId
+from nautilus_platform.model.commands import CancelOrder, Command, SubmitOrder, SubmitOrderList
+from nautilus_platform.model.events import (
+    OrderCanceled,
+    OrderDenied,
+    OrderEvent,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+    OrderUpdated,
+)
+from nautilus_platform.model.orders import Order
 from nautilus_platform.strategy.base import Strategy, StrategyState
 from nautilus_platform.trading.cache import Cache
 from nautilus_platform.trading.positions import Portfolio
@@ -41,6 +53,22 @@ class TradingCore(Protocol):
     portfolio: Portfolio
 
     def execute(self, command: Command) -> None: ...
+
+
+class _Listing(Protocol):
+    @property
+    def instrument_id(self) -> InstrumentId: ...
+
+
+class _ListingGroup(Protocol):
+    @property
+    def listings(self) -> Sequence[_Listing]: ...
+
+
+class _ListingGroups(Protocol):
+    """What the engine reads of the smart order router (``TradingNode.router``, once routing is on)."""
+
+    def group_of(self, instrument_id: InstrumentId) -> _ListingGroup | None: ...
 
 
 @dataclass(frozen=True)
@@ -69,7 +97,10 @@ _CALLBACKS: Final = {"bars": "on_bar", "quotes": "on_quote", "trades": "on_trade
 _EVENT_CALLBACKS: Final = ("on_order_event", "on_position_event", "on_routed_order_event")
 # The base class's event callbacks do nothing: a strategy that keeps them gets no handler on the
 # bus for those events (a call into an interpreted no-op costs about 800 instructions an event).
-_BASE_EVENT_CALLBACKS: Final = frozenset(getattr(Strategy, name) for name in _EVENT_CALLBACKS)
+_BASE_EVENT_CALLBACKS: Final = frozenset(getattr(Strategy, name) for name in (*_EVENT_CALLBACKS, "on_order_closed"))
+#: The events after which an order can be closed (an ``OrderUpdated`` that cuts an order to its
+#: filled quantity fills it); ``on_order_closed``'s handler looks no further into the others.
+_CLOSING_EVENTS: Final = frozenset({OrderFilled, OrderCanceled, OrderExpired, OrderRejected, OrderDenied, OrderUpdated})
 
 
 class StrategyEngine:
@@ -86,6 +117,8 @@ class StrategyEngine:
         self.logs: list[LogRecord] = []
         self._subscriptions: dict[StrategyId, list[tuple[str, Callable[[Any], None]]]] = {}
         self._timers: dict[StrategyId, list[str]] = {}
+        #: Per strategy that overrides ``on_order_closed``: the orders it submitted that are not closed yet.
+        self._followed: dict[StrategyId, dict[ClientOrderId, Order]] = {}
         #: Where a timer set without ``start_ns`` before this time counts its intervals from (else
         #: from now). A backtest sets it to its first data time: its clock starts 1 ns earlier (so
         #: that the first item moves it), and a timer set in ``on_start`` then lands on the data's
@@ -104,8 +137,15 @@ class StrategyEngine:
         self._subscriptions[strategy.id] = []
         self._timers[strategy.id] = []
         for kind, callback in zip(("order", "position", "routed"), _EVENT_CALLBACKS, strict=True):
-            if getattr(getattr(strategy, callback), "__func__", None) not in _BASE_EVENT_CALLBACKS:
+            if _overrides(strategy, callback):
                 self._listen(strategy, f"events.{kind}.{strategy.id}", callback)
+        if _overrides(strategy, "on_order_closed"):
+            followed: dict[ClientOrderId, Order] = {}
+            self._followed[strategy.id] = followed
+            handler = self._closed_handler(strategy, followed)
+            for topic in (f"events.order.{strategy.id}", f"events.routed.{strategy.id}"):
+                self.bus.subscribe(topic, handler)
+                self._subscriptions[strategy.id].append((topic, handler))
 
     def start(self) -> None:
         """Start every READY strategy (``on_start``)."""
@@ -135,7 +175,25 @@ class StrategyEngine:
     def execute(self, strategy: Strategy, command: Command) -> None:
         if strategy.state is not _RUNNING:
             _require_running(strategy, f"send {type(command).__name__}")
+        followed = self._followed.get(strategy.id)
+        if followed is not None:  # before it goes: an order can close inside ``execute``
+            if isinstance(command, SubmitOrder):
+                order = command.order
+                followed.setdefault(order.client_order_id, order)
+            elif isinstance(command, SubmitOrderList):
+                for order in command.orders:
+                    followed.setdefault(order.client_order_id, order)
         self.core.execute(command)
+
+    def listings(self, instrument_id: InstrumentId) -> tuple[InstrumentId, ...]:
+        """The listings a strategy's position in ``instrument_id`` spans: with smart order routing on,
+        every listing the router groups with it (a routed order books to the listing each child
+        filled on); otherwise, or when the router does not list it, ``instrument_id`` alone."""
+        router: _ListingGroups | None = getattr(self.core, "router", None)
+        group = router.group_of(instrument_id) if router is not None else None
+        if group is None:
+            return (instrument_id,)
+        return tuple(listing.instrument_id for listing in group.listings)
 
     def set_timer(
         self, strategy: Strategy, name: str, interval_ns: int, callback: TimeCallback, start_ns: int | None
@@ -180,6 +238,30 @@ class StrategyEngine:
         chosen = data_handler if topic.startswith("data.") else handler
         self.bus.subscribe(topic, chosen)
         self._subscriptions[strategy.id].append((topic, chosen))
+
+    def _closed_handler(self, strategy: Strategy, followed: dict[ClientOrderId, Order]) -> Callable[[OrderEvent], None]:
+        """The handler of a strategy's order events (and routed parents' ones) that calls its
+        ``on_order_closed`` once for each order it submitted, after the event that closed it.
+        An event that cannot close an order costs a type check here, the others a lookup; neither
+        costs a call into the strategy unless the order closed."""
+        method = strategy.on_order_closed
+
+        def handler(event: OrderEvent) -> None:
+            if type(event) not in _CLOSING_EVENTS:  # submitted, accepted...: nothing to look up
+                return
+            cid = event.client_order_id
+            order = followed.get(cid)
+            if order is None or not order.is_closed:
+                return
+            del followed[cid]
+            if strategy.state is not _RUNNING:
+                return
+            try:
+                method(order)
+            except Exception as exc:
+                self._fault(strategy, "on_order_closed", exc)
+
+        return handler
 
     def _contained_timer(self, strategy: Strategy, name: str, callback: TimeCallback) -> TimeCallback:
         def fire(event: TimeEvent) -> None:
@@ -237,6 +319,11 @@ class StrategyEngine:
             if name in self.clock.timer_names:
                 self.clock.cancel_timer(name)
         self._timers[strategy.id] = []
+
+
+def _overrides(strategy: Strategy, callback: str) -> bool:
+    """Whether the strategy's class (or the instance) replaces the base class's empty ``callback``."""
+    return getattr(getattr(strategy, callback), "__func__", None) not in _BASE_EVENT_CALLBACKS
 
 
 def _require_running(strategy: Strategy, action: str) -> None:

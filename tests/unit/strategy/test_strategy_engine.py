@@ -11,6 +11,7 @@ from nautilus_platform.model.data import QuoteTick
 from nautilus_platform.model.enums import AccountType, OrderSide
 from nautilus_platform.model.events import OrderEvent, PositionEvent
 from nautilus_platform.model.instruments import Equity
+from nautilus_platform.model.orders import Order
 from nautilus_platform.model.values import USD, Money, Price, Quantity
 from nautilus_platform.service.node import TradingNode
 from nautilus_platform.strategy import Strategy, StrategyEngine, StrategyState
@@ -226,5 +227,61 @@ def test_orders_sent_from_on_stop_go_through_and_then_the_strategy_is_stopped() 
     eng.start()
     assert strategy.position_qty(AAPL) == 10
     eng.stop()
-    assert strategy.closing is not None and strategy.closing.status.name == "FILLED"
+    (closing,) = strategy.closing  # one order a listing with a position: here the one venue's
+    assert closing.status.name == "FILLED" and closing.reduce_only
     assert strategy.is_flat(AAPL) and strategy.state is StrategyState.STOPPED and not eng.errors
+
+
+class Closer(Strategy):
+    """Records the orders ``on_order_closed`` reports (and raises on the one named ``fail_on``)."""
+
+    def on_start(self) -> None:
+        self.closed: list[tuple[str, str, int]] = []
+        self.fail_on = ""
+
+    def on_order_closed(self, order: Order) -> None:
+        self.closed.append((str(order.client_order_id), order.status.name, order.filled_raw))
+        if str(order.client_order_id) == self.fail_on:
+            raise RuntimeError("closed handler bug")
+
+
+def test_on_order_closed_reports_each_submitted_order_once_when_it_closes() -> None:
+    eng = trading_engine()
+    strategy = Closer("c")
+    eng.add(strategy)
+    assert event_topics(eng, strategy) == ["events.order.c", "events.routed.c"]
+    eng.start()
+    filled = strategy.orders.market(AAPL, OrderSide.BUY, Quantity.of(10))
+    strategy.submit(filled)  # fills at once: reported inside submit
+    assert strategy.closed == [(str(filled.client_order_id), "FILLED", Quantity.of(10).raw)]
+    resting = strategy.orders.limit(AAPL, OrderSide.BUY, Quantity.of(5), Price.of("90.00"))
+    strategy.submit(resting)  # accepted and working: not reported
+    denied = strategy.orders.market(AAPL, OrderSide.BUY, Quantity.of(10**9))
+    strategy.submit(denied)  # denied by risk
+    assert strategy.closed[1:] == [(str(denied.client_order_id), "DENIED", 0)]
+    strategy.cancel(resting)
+    assert strategy.closed[2:] == [(str(resting.client_order_id), "CANCELED", 0)]
+    bracket = strategy.orders.bracket(
+        AAPL, OrderSide.BUY, Quantity.of(3), take_profit=Price.of("120.00"), stop_loss=Price.of("80.00")
+    )
+    strategy.submit_list(bracket)  # the entry fills; its exits work
+    entry, *exits = bracket.orders
+    assert strategy.closed[3:] == [(str(entry.client_order_id), "FILLED", Quantity.of(3).raw)]
+    strategy.cancel(exits[0])  # cancels its OCO sibling too
+    assert sorted(cid for cid, _, _ in strategy.closed[4:]) == sorted(str(o.client_order_id) for o in exits)
+    assert not eng._followed[strategy.id]  # closed orders are not kept
+
+
+def test_a_raising_on_order_closed_faults_the_strategy_and_nothing_is_reported_after() -> None:
+    eng = trading_engine()
+    strategy = Closer("c")
+    eng.add(strategy)
+    eng.start()
+    resting = strategy.orders.limit(AAPL, OrderSide.BUY, Quantity.of(5), Price.of("90.00"))
+    strategy.submit(resting)
+    strategy.fail_on = "O-c-2"
+    strategy.submit(strategy.orders.market(AAPL, OrderSide.BUY, Quantity.of(1)))
+    assert strategy.state is StrategyState.FAULTED
+    assert [(e.callback, e.error) for e in eng.errors] == [("on_order_closed", "RuntimeError: closed handler bug")]
+    assert resting.status.name == "CANCELED"  # cancelled by the fault, not reported
+    assert [cid for cid, _, _ in strategy.closed] == ["O-c-2"] and not eng._followed[strategy.id]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from nautilus_platform.core.identifiers import ClientOrderId
 from nautilus_platform.model.data import Bar, BarType
 from nautilus_platform.model.enums import OrderSide
-from nautilus_platform.model.events import OrderEvent
 from nautilus_platform.model.orders import Order
 from nautilus_platform.model.values import FIXED_SCALAR, Price, Quantity
 from nautilus_platform.strategy.base import Strategy
@@ -18,7 +18,14 @@ from nautilus_platform.strategy.params import Param
 class BollingerBreakout(Strategy):
     """Long-only breakout. While flat with no working orders, a close above the upper band sends a
     bracket: market entry, take-profit limit at close + ``reward`` x (upper - middle), stop-loss
-    stop-market at close - ``risk`` x (upper - middle), prices rounded to the tick."""
+    stop-market at close - ``risk`` x (upper - middle), prices rounded to the tick.
+
+    The next bracket waits until every order of the last one has closed (``on_order_closed``) and
+    the position is flat: an entry rejected by the venue after its latency, or cut short, leaves
+    its exits cancelled or sized to what it filled; a position its exits did not close (rejected)
+    is closed at market on the next bar. A bracket is contingent and never routed (under
+    ``naut backtest --route`` it goes to the instrument's own venue); ``is_flat`` reads the net
+    position over the listings the router groups with the instrument."""
 
     bar_type = Param(str, "", help="Bar type to trade (default: the first bar stream).")
     period = Param(int, 20, low=2, high=1_000, help="Band period (bars).")
@@ -35,7 +42,7 @@ class BollingerBreakout(Strategy):
         self._price_precision = instrument.price_precision
         self._qty = Quantity.of(self.quantity, instrument.size_precision)
         self._bands = BollingerBands(self.period, self.k)
-        self._working: set[str] = set()
+        self._working: set[ClientOrderId] = set()  # the last bracket's orders not closed yet
         self.subscribe_bars(bar_type)
 
     def _price(self, value: float) -> Price:
@@ -46,7 +53,14 @@ class BollingerBreakout(Strategy):
         bands = self._bands
         close = bar.close.raw / FIXED_SCALAR
         bands.update(close)
-        if not bands.initialized or self._working or not self.is_flat(self._instrument_id):
+        if not bands.initialized or self._working:
+            return
+        if not self.is_flat(self._instrument_id):
+            # Every order of the last bracket has closed and the position is still open: its exits
+            # were rejected (a venue halted when they arrived, say). Close it at market, and again
+            # on a later bar if that order does not fill either (it may close at once: filled).
+            closing = self.close_position(self._instrument_id)
+            self._working = {order.client_order_id for order in closing if not order.is_closed}
             return
         half_width = bands.upper - bands.middle
         if close > bands.upper and half_width > 0:
@@ -55,10 +69,10 @@ class BollingerBreakout(Strategy):
                 take_profit=self._price(close + self.reward * half_width),
                 stop_loss=self._price(close - self.risk * half_width),
             )  # fmt: skip
-            self._working = {str(order.client_order_id) for order in bracket.orders}
+            self._working = {order.client_order_id for order in bracket.orders}
             self.submit_list(bracket)
 
-    def on_order_event(self, event: OrderEvent) -> None:
-        order: Order = self.cache.order(event.client_order_id)
-        if order.is_closed:
-            self._working.discard(str(order.client_order_id))
+    def on_order_closed(self, order: Order) -> None:
+        # Entry, take-profit and stop-loss each close once: filled, or cancelled by the other exit
+        # (OCO), or with the entry (an entry rejected or cancelled unfilled cancels its exits).
+        self._working.discard(order.client_order_id)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.model.data import Bar, BarType
 from nautilus_platform.model.enums import OrderSide
+from nautilus_platform.model.orders import Order
 from nautilus_platform.model.values import FIXED_SCALAR, Quantity
 from nautilus_platform.strategy.base import Strategy
 from nautilus_platform.strategy.indicators import SMA
@@ -17,11 +18,14 @@ class MovingAverageCross(Strategy):
     """Buy ``quantity`` when fast SMA > slow SMA + ``threshold`` while flat; sell it when fast SMA <
     slow SMA - ``threshold`` while long (with ``allow_short``, the sell also goes short ``quantity``
     and the buy covers and goes long). Market orders; the fill price follows the venue's bar
-    execution setting (the signal bar's close by default). Each order takes the position from what
-    the strategy's earlier orders filled, or will fill while they work, to the target: an order that
-    closed unfilled when it was sent (denied by the risk engine) is a trade skipped, never a
-    position the strategy believes it has, so a denied buy is not followed by a sell that would
-    open a short."""
+    execution setting (the signal bar's close by default).
+
+    Each order takes the position from what the earlier orders really filled to the signal's
+    target, one order at a time: an order denied by the risk engine, rejected by the venue, or
+    cancelled or expired with part or none of it filled is a trade skipped or cut short, never a
+    position the strategy believes it has (a buy that did not fill is not followed by a sell that
+    would open a short). A signal that comes while an order is still working (venue latency) is
+    acted on when that order closes (``on_order_closed``)."""
 
     bar_type = Param(str, "", help="Bar type to trade, e.g. AAPL.XNAS-1-DAY-LAST (default: the first bar stream).")
     fast = Param(int, 10, low=1, high=100_000, help="Fast SMA period (bars).")
@@ -44,7 +48,9 @@ class MovingAverageCross(Strategy):
         self._qty = Quantity.of(self.quantity, precision)
         self._fast_sma, self._slow_sma = SMA(self.fast), SMA(self.slow)
         self._position = 0  # +1 long, -1 short, 0 flat: the target of the last signal
-        self._held_raw = 0  # signed raw quantity the orders sent filled or, still working, will fill
+        self._held_raw = 0  # signed raw quantity the closed orders filled
+        self._working: Order | None = None  # the order sent and not closed yet
+        self._working_target = 0  # the target it was sent for
         self.subscribe_bars(bar_type)
 
     def on_bar(self, bar: Bar) -> None:
@@ -57,22 +63,32 @@ class MovingAverageCross(Strategy):
         threshold = self.threshold
         if fast_value > slow_value + threshold:
             if self._position <= 0:
-                self._trade(OrderSide.BUY)
+                self._trade(1)
         elif fast_value < slow_value - threshold and self._position >= 0:
             if self._position > 0 or self.allow_short:
-                self._trade(OrderSide.SELL)
+                self._trade(-1 if self.allow_short else 0)
 
-    def _trade(self, side: OrderSide) -> None:
-        target = 1 if side is OrderSide.BUY else (-1 if self.allow_short else 0)
-        # From what the orders sent moved, not from the last target: that order may have been denied.
+    def _trade(self, target: int) -> None:
+        """Send a market order for what the closed orders filled short of ``target``, unless an order
+        is still working: ``on_order_closed`` calls this again when it closes."""
+        self._position = target
+        if self._working is not None:
+            return
         raw = target * self._qty.raw - self._held_raw
         if raw:
-            size = abs(raw)
             order = self.orders.market(
                 self._instrument_id, OrderSide.BUY if raw > 0 else OrderSide.SELL,
-                Quantity(raw=size, precision=self._qty.precision),
+                Quantity(raw=abs(raw), precision=self._qty.precision),
             )  # fmt: skip
-            self.submit(order)
-            moved = order.filled_raw if order.is_closed else size  # closed at once: denied, or filled
-            self._held_raw += moved if raw > 0 else -moved
-        self._position = target
+            self._working, self._working_target = order, target
+            self.submit(order)  # it may close inside: denied, or filled at once
+
+    def on_order_closed(self, order: Order) -> None:
+        """Count what the order filled (all, part or none of it); then, if a signal changed the
+        target while it worked, trade to the new target."""
+        if order is not self._working:
+            return
+        self._working = None
+        self._held_raw += order.filled_raw if order.is_buy else -order.filled_raw
+        if self._position != self._working_target:
+            self._trade(self._position)

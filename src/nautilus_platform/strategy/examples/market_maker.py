@@ -21,7 +21,9 @@ class TwoVenueMarketMaker(Strategy):
     either side of it, shifted against inventory (a full ``max_position`` long shifts both
     quotes down by one half-spread) and rounded away from fair value to the tick. A side is not
     quoted when the position has reached ``max_position`` in that direction. A working quote is
-    modified only when its target moved by at least ``requote_bps``.
+    modified only when its target moved by at least ``requote_bps``. Inventory and quotes are per
+    venue: the quotes go to their venue even under smart order routing (a routed order could not
+    be modified), and each venue's position is its own (``venue_position_qty``).
     """
 
     instruments = Param(str, "", help="Two instrument ids, comma-separated (same product at two venues).")
@@ -52,7 +54,7 @@ class TwoVenueMarketMaker(Strategy):
         instrument = self.cache.instrument(iid)
         tick = instrument.tick_size.raw
         half = fair * self.half_spread_bps / 10_000
-        position = float(self.position_qty(iid))
+        position = float(self.venue_position_qty(iid))  # this venue's inventory (never the group's)
         limit = float(self.max_position)
         skew = half * position / limit
         qty = Quantity.of(self.quantity, instrument.size_precision)
@@ -75,7 +77,7 @@ class TwoVenueMarketMaker(Strategy):
             if working is None:
                 order = self.orders.limit(iid, side, qty, price, post_only=True)
                 self._quotes[(iid, side)] = order
-                self.submit(order)
+                self.submit(order, venue=iid.venue)  # to this venue, never routed: each venue quotes its own book
             elif (
                 working.price is not None
                 and abs(working.price.raw - price.raw) * 10_000 >= self.requote_bps * price.raw

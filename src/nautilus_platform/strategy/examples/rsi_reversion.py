@@ -7,6 +7,7 @@ from decimal import Decimal
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.model.data import Bar, BarType
 from nautilus_platform.model.enums import OrderSide
+from nautilus_platform.model.orders import Order
 from nautilus_platform.model.values import FIXED_SCALAR, Quantity
 from nautilus_platform.strategy.base import Strategy
 from nautilus_platform.strategy.indicators import RSI
@@ -15,8 +16,10 @@ from nautilus_platform.strategy.params import Param
 
 class RsiMeanReversion(Strategy):
     """Long-only: a market buy of ``quantity`` when RSI(period) < ``oversold`` while flat, a market
-    sell of what the buys filled (or, still working, will fill) when RSI > ``exit_level``: after a
-    buy the risk engine denied there is nothing to sell, and nothing is sold."""
+    sell of what the buys filled when RSI > ``exit_level``. Orders are sized from what the earlier
+    ones really filled, one at a time: after a buy that did not fill (denied by the risk engine,
+    rejected by the venue, cancelled or expired) there is nothing to sell, and nothing is sold; a
+    signal that comes while an order is still working is acted on when it closes."""
 
     bar_type = Param(str, "", help="Bar type to trade (default: the first bar stream).")
     period = Param(int, 14, low=2, high=1_000, help="RSI period (bars).")
@@ -34,8 +37,10 @@ class RsiMeanReversion(Strategy):
         self._instrument_id = bar_type.instrument_id
         self._qty = Quantity.of(self.quantity, self.cache.instrument(self._instrument_id).size_precision)
         self._rsi = RSI(self.period)
-        self._long = False
-        self._held_raw = 0  # raw quantity the buys filled or, still working, will fill, less the sells
+        self._long = False  # the target of the last signal
+        self._held_raw = 0  # raw quantity the closed buys filled, less the closed sells
+        self._working: Order | None = None  # the order sent and not closed yet
+        self._working_long = False  # the target it was sent for
         self.subscribe_bars(bar_type)
 
     def on_bar(self, bar: Bar) -> None:
@@ -44,17 +49,29 @@ class RsiMeanReversion(Strategy):
         if not rsi.initialized:
             return
         if not self._long and rsi.value < self.oversold:
-            self._held_raw += self._send(OrderSide.BUY, self._qty)
-            self._long = True
+            self._trade(True)
         elif self._long and rsi.value > self.exit_level:
-            if self._held_raw > 0:
-                self._held_raw -= self._send(
-                    OrderSide.SELL, Quantity(raw=self._held_raw, precision=self._qty.precision)
-                )
-            self._long = False
+            self._trade(False)
 
-    def _send(self, side: OrderSide, qty: Quantity) -> int:
-        """Submit a market order; the raw quantity it filled if it closed at once (0 when denied), else all of it."""
-        order = self.orders.market(self._instrument_id, side, qty)
-        self.submit(order)
-        return order.filled_raw if order.is_closed else qty.raw
+    def _trade(self, long: bool) -> None:
+        """Buy up to ``quantity`` when ``long``, else sell what the closed orders filled; unless an
+        order is still working: ``on_order_closed`` calls this again when it closes."""
+        self._long = long
+        if self._working is not None:
+            return
+        raw = (self._qty.raw if long else 0) - self._held_raw
+        if raw:
+            side = OrderSide.BUY if raw > 0 else OrderSide.SELL
+            order = self.orders.market(self._instrument_id, side, Quantity(raw=abs(raw), precision=self._qty.precision))
+            self._working, self._working_long = order, long
+            self.submit(order)  # it may close inside: denied, or filled at once
+
+    def on_order_closed(self, order: Order) -> None:
+        """Count what the order filled (all, part or none of it); trade again if the signal turned
+        while it worked."""
+        if order is not self._working:
+            return
+        self._working = None
+        self._held_raw += order.filled_raw if order.is_buy else -order.filled_raw
+        if self._long != self._working_long:
+            self._trade(self._long)
