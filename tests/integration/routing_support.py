@@ -9,7 +9,7 @@ from nautilus_platform.core.clock import Clock, SimulatedClock
 from nautilus_platform.core.identifiers import InstrumentId, StrategyId, VenueId
 from nautilus_platform.data.engine import MarketDataEngine
 from nautilus_platform.model.commands import CancelOrder, SubmitOrder
-from nautilus_platform.model.data import OrderBookSnapshot
+from nautilus_platform.model.data import OrderBookSnapshot, QuoteTick
 from nautilus_platform.model.enums import AccountType, OrderSide
 from nautilus_platform.model.events import OrderEvent, OrderFilled
 from nautilus_platform.model.instruments import CryptoSpot
@@ -21,6 +21,7 @@ from nautilus_platform.routing import RouterConfig, SmartOrderRouter
 from nautilus_platform.service.node import TradingNode
 from nautilus_platform.trading.risk import PriceSource, RiskConfig, RiskLimits
 from nautilus_platform.venues.simulated import FeeModel, LatencyModel, SimulatedVenueConfig
+from nautilus_platform.venues.simulated.venue import BookType
 
 BTC = Currency.from_str("BTC")
 USDT = Currency.from_str("USDT")
@@ -39,9 +40,9 @@ def listing(venue: str, lot: str = "1", minimum: str | None = None, maximum: str
 
 
 class RoutingHarness:
-    """Venues ``{name: taker bps}``, each an L2 venue with a cash account; routing enabled; on a
-    simulated clock unless ``clock`` is given (a ``LiveClock`` for a paper node). ``sizes`` gives
-    a listing's ``(min_quantity, max_quantity)``."""
+    """Venues ``{name: taker bps}``, each an L2 venue (``book_type``) with a cash account; routing
+    enabled; on a simulated clock unless ``clock`` is given (a ``LiveClock`` for a paper node).
+    ``sizes`` gives a listing's ``(min_quantity, max_quantity)``."""
 
     def __init__(
         self,
@@ -52,6 +53,7 @@ class RoutingHarness:
         lots: dict[str, str] | None = None,
         clock: Clock | None = None,
         sizes: dict[str, tuple[str | None, str | None]] | None = None,
+        book_type: BookType = "L2",
     ) -> None:
         self.clock = clock if clock is not None else SimulatedClock(1_000)
         limits = RiskLimits(reference_source=PriceSource.MARK, check_balance=False)
@@ -60,7 +62,7 @@ class RoutingHarness:
         for venue, bps in taker_bps.items():
             self.node.add_venue(
                 SimulatedVenueConfig(
-                    venue_id=venue, book_type="L2",
+                    venue_id=venue, book_type=book_type,
                     fee_model=FeeModel(maker_bps=Decimal(0), taker_bps=Decimal(bps)),
                     latency_model=LatencyModel(insert_ns=latency_ns.get(venue, 0)),
                 ),
@@ -91,6 +93,15 @@ class RoutingHarness:
             ts_event=self.now + step_ns, sequence=self._seq,
         )  # fmt: skip
         assert self.data.process(snapshot)
+
+    def quote(self, venue: str, bid: Level, ask: Level, step_ns: int = 1) -> None:
+        """A top-of-book quote ``(price, size)`` a side on ``venue``."""
+        quote = QuoteTick(
+            instrument_id=InstrumentId(f"BTCUSDT.{venue}"), bid_price=Price.of(bid[0], 2), ask_price=Price.of(ask[0], 2),
+            bid_size=Quantity.of(bid[1], 4), ask_size=Quantity.of(ask[1], 4), ts_event=self.now + step_ns,
+            ts_init=self.now + step_ns,
+        )  # fmt: skip
+        assert self.data.process(quote)
 
     def advance(self, ts_ns: int) -> None:
         self.node.advance_time(ts_ns)

@@ -16,6 +16,7 @@ from nautilus_platform.model.instruments import CryptoSpot
 from nautilus_platform.model.routing import RoutingInstruction, RoutingPolicy
 from nautilus_platform.model.values import USD, Currency, Money, Price, Quantity
 from nautilus_platform.routing import RouterConfig
+from nautilus_platform.service.node import TradingNode
 from nautilus_platform.venues.simulated import FeeModel, SimulatedVenueConfig
 
 A, B, C = VenueId("A"), VenueId("B"), VenueId("C")
@@ -166,3 +167,21 @@ def test_a_refused_listing_does_not_stop_later_listings_from_routing() -> None:
     h.node.add_instrument(eth("A"))  # unrelated and valid: it becomes routable
     assert h.router.group_of(InstrumentId("ETHUSDT.A")) is not None
     assert h.router.group_of(InstrumentId("BTCUSDT.A")) is not None
+
+
+def test_routing_that_cannot_group_the_instruments_stays_off() -> None:
+    node = TradingNode()
+    for venue, quote in (("A", USDT), ("Z", USD)):
+        node.add_venue(SimulatedVenueConfig(venue_id=venue, book_type="L2"), AccountType.CASH, quote, [])
+        node.add_instrument(CryptoSpot(
+            id=InstrumentId(f"BTCUSDT.{venue}"), price_precision=2, size_precision=4, tick_size=Price.of("0.01"),
+            lot_size=Quantity.of(1), quote_currency=quote, base_currency=Currency.from_str("BTC"),
+        ))  # fmt: skip
+    with pytest.raises(ValidationError, match="quotes in USD"):
+        node.enable_routing()
+    assert node.router is None and node.execution.parent_orders is None
+    order = node.order_factory(STRATEGY).market(InstrumentId("BTCUSDT.A"), BUY, Quantity.of(1, 4))
+    node.execute(SubmitOrder(ts_init=0, strategy_id=STRATEGY, order=order, route=RoutingInstruction()))
+    assert order.status is OrderStatus.DENIED  # "smart order routing is not enabled"
+    router = node.enable_routing(RouterConfig(groups={"USDT": ("BTCUSDT.A",), "USD": ("BTCUSDT.Z",)}))
+    assert node.router is router and sorted(router.groups) == ["USD", "USDT"]

@@ -223,7 +223,8 @@ def test_orders_the_router_cannot_take_are_denied_with_the_reason() -> None:
             client_order_id=parent.client_order_id, price=Price.of("91", 2),
         )
     )  # fmt: skip
-    assert isinstance(h.child_events[-1], OrderModifyRejected)
+    refused = h.parent_events[-1]  # among the parent's events, on its stream
+    assert isinstance(refused, OrderModifyRejected) and refused.client_order_id == parent.client_order_id
     assert parent.price == Price.of("90", 2)
 
 
@@ -267,7 +268,7 @@ def test_latency_venue_ioc_shortfall_is_rerouted_on_the_moved_book() -> None:
     assert h.router.parent_records[parent.client_order_id].retries == 1
 
 
-def test_listing_group_rejects_mixed_quote_currencies() -> None:
+def test_listing_group_rejects_mixed_quote_currencies_and_the_instrument_is_not_added_at_all() -> None:
     h = RoutingHarness({"A": "0"})
     h.node.add_venue(SimulatedVenueConfig(venue_id="Z"), AccountType.CASH, USD, [])
     other = CryptoSpot(
@@ -276,3 +277,5 @@ def test_listing_group_rejects_mixed_quote_currencies() -> None:
     )  # fmt: skip
     with pytest.raises(ValidationError, match="quotes in USD"):
         h.node.add_instrument(other)
+    assert other.id not in h.node.cache.instruments and other.id not in h.router.listings
+    assert h.node.venues[VenueId("Z")].engine(other.id) is None

@@ -3,7 +3,8 @@
 ``ListingBook`` holds one listing's L2 levels as parallel lists of raw prices and sizes (best
 first): a snapshot replaces them, deltas change single levels, and a quote stands in as one
 level a side while the listing has no L2 book. The router's own fills are taken out of the view
-(``consume``) until the venue's next update shows the new book.
+(``consume``, from the best levels within the fill's price, as the simulated venue takes them
+from its copy) until the venue's next update shows the new book.
 """
 
 from __future__ import annotations
@@ -86,23 +87,28 @@ class ListingBook:
         self.ts = deltas.ts_event
 
     def consume(self, is_buy: bool, price_raw: int, qty_raw: int) -> None:
-        """Take ``qty_raw`` of our own fill out of the level at ``price_raw`` (asks for a buy)."""
+        """Take ``qty_raw`` of our own fill at ``price_raw`` out of the view: from the best levels
+        at that price or better (asks at or below it for a buy), best first, as the venue takes
+        them from its copy of the book. A take fills at a level's price; a resting order fills at
+        its own limit, from the levels the market moved through it."""
         prices, sizes = (self.ask_px, self.ask_sz) if is_buy else (self.bid_px, self.bid_sz)
-        for i in range(len(prices)):
-            if prices[i] == price_raw:
-                left = sizes[i] - qty_raw
-                if left > 0:
-                    sizes[i] = left
-                else:
-                    del prices[i]
-                    del sizes[i]
-                if self.has_l2:
-                    side = self._ask_map if is_buy else self._bid_map
-                    if left > 0:
-                        side[price_raw] = left
-                    else:
-                        side.pop(price_raw, None)
+        side = (self._ask_map if is_buy else self._bid_map) if self.has_l2 else None
+        left = qty_raw
+        while left > 0 and prices:
+            px = prices[0]
+            if px > price_raw if is_buy else px < price_raw:
+                break
+            size = sizes[0]
+            if size > left:
+                sizes[0] = size - left
+                if side is not None:
+                    side[px] = size - left
                 return
+            del prices[0]
+            del sizes[0]
+            if side is not None:
+                side.pop(px, None)
+            left -= size
 
     def _rebuild(self) -> None:
         bid_prices = sorted(self._bid_map, reverse=True)

@@ -307,6 +307,54 @@ def _ranks_before(a: VenueScore, b: VenueScore) -> bool:
     return a.venue < b.venue
 
 
+def _why_not(
+    listing: Listing, exclude: tuple[VenueId, ...], prefer: tuple[VenueId, ...] | None, refused: set[VenueId] | None
+) -> str:
+    """Why an order may not use ``listing`` (``""`` when it may): the order excludes it, it is
+    outside the order's preference list (``prefer``, given under ``PREFERENCE`` only), its venue
+    refused the order before, or is not UP. The caller reads the route's fields once: a route is
+    not a native object, and each read of it costs a lookup."""
+    venue_id = listing.venue_id
+    if exclude and venue_id in exclude:
+        return "excluded by the order"
+    if prefer is not None and venue_id not in prefer:
+        return "not in the order's preference list"
+    if refused is not None and venue_id in refused:
+        return "rejected or denied this order before"
+    status = listing.venue.status
+    if status is not _UP:
+        return f"venue is {status.name}"
+    return ""
+
+
+def arrival_mid(group: ListingGroup, route: RoutingInstruction) -> int | None:
+    """Mid of the best bid and best ask over the listings an order routed by ``route`` may use
+    (those ``decide`` finds eligible), rounded down to the raw unit; ``None`` while a side is
+    empty on every one of them. A parent's implementation shortfall is measured from it: the
+    prices of a venue that is down or halted, or that the order excludes, were never available."""
+    best_bid = 0
+    best_ask = 0
+    has_bid = False
+    has_ask = False
+    exclude = route.exclude
+    prefer = route.prefer if route.policy is _PREFERENCE else None
+    for listing in group.listings:
+        if _why_not(listing, exclude, prefer, None):
+            continue
+        book = listing.book
+        bids = book.bid_px
+        if bids and (not has_bid or bids[0] > best_bid):
+            best_bid = bids[0]
+            has_bid = True
+        asks = book.ask_px
+        if asks and (not has_ask or asks[0] < best_ask):
+            best_ask = asks[0]
+            has_ask = True
+    if not has_bid or not has_ask:
+        return None
+    return (best_bid + best_ask) // 2
+
+
 def decide(
     group: ListingGroup,
     parent_id: ClientOrderId,
@@ -327,13 +375,13 @@ def decide(
     scores = decision.scores
     legs: list[_Leg] = []
     best_eff = 0.0
-    exclude = route.exclude
     lowest_cost = policy is _LOWEST_COST
     preference = policy is _PREFERENCE
+    exclude = route.exclude
+    prefer = route.prefer if preference else None
     has_limit = limit_raw is not None
     limit = limit_raw if limit_raw is not None else 0
     for listing in group.listings:
-        venue_id = listing.venue_id
         book = listing.book
         if is_buy:
             prices = book.ask_px
@@ -352,15 +400,7 @@ def decide(
             depth += sizes[i]
             if depth >= leaves_raw:
                 break
-        why = ""
-        if exclude and venue_id in exclude:
-            why = "excluded by the order"
-        elif preference and venue_id not in route.prefer:
-            why = "not in the order's preference list"
-        elif refused is not None and venue_id in refused:
-            why = "rejected or denied this order before"
-        elif listing.venue.status is not _UP:
-            why = f"venue is {listing.venue.status.name}"
+        why = _why_not(listing, exclude, prefer, refused)
         score = VenueScore(listing, why, best, depth)
         scores.append(score)
         if not why:

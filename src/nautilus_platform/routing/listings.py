@@ -134,26 +134,6 @@ class ListingGroup:
                     f"has multiplier {instrument.multiplier}, not {first.multiplier}",
                 )
 
-    def nbbo_mid(self) -> int | None:
-        """Mid of the best bid and best ask across the listings (``nbbo_mid`` of their books)."""
-        best_bid = 0
-        best_ask = 0
-        has_bid = False
-        has_ask = False
-        for listing in self.listings:
-            book = listing.book
-            bids = book.bid_px
-            if bids and (not has_bid or bids[0] > best_bid):
-                best_bid = bids[0]
-                has_bid = True
-            asks = book.ask_px
-            if asks and (not has_ask or asks[0] < best_ask):
-                best_ask = asks[0]
-                has_ask = True
-        if not has_bid or not has_ask:
-            return None
-        return (best_bid + best_ask) // 2
-
     def listing(self, venue: VenueId) -> Listing | None:
         for listing in self.listings:
             if listing.venue_id == venue:

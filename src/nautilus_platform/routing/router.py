@@ -6,10 +6,13 @@ through the execution engine, so each child passes the pre-trade risk engine lik
 books to the position of the listing it filled on. The parent aggregates its children:
 
 - its events (submitted, accepted, one fill per child fill, cancelled...) are applied to the
-  strategy's ``Order`` object and published on ``events.routed.<strategy id>``;
+  strategy's ``Order`` object and published on ``events.routed.<strategy id>``, as are the
+  answers to the strategy's commands aimed at it (``OrderModifyRejected``, and
+  ``OrderCancelRejected`` once it is finished: "order is FILLED");
 - it is FILLED when its children have filled its quantity; cancelling it (also by
   ``CancelAllOrders`` of its side or of both) cancels its children; neither it nor a child of it
-  can be modified (``is_child`` lets the execution engine refuse a child's modify);
+  can be modified, and a strategy cannot cancel a child alone (the router would re-route it:
+  ``is_child`` and ``parent_of`` let the execution engine refuse both);
 - a child rejected by a venue or denied by risk is re-routed to the next venue, an IOC child's
   unfilled rest and a child cancelled by its venue (e.g. the venue went down) are re-routed too,
   up to ``max_retries`` times; a venue that refused the parent once is not used for it again;
@@ -19,17 +22,22 @@ books to the position of the listing it filled on. The parent aggregates its chi
 Quantity is re-routed only once a child is final, so nothing is ever double-filled. The journal
 keeps the command (with its route) and every child's events; the parent's events are derived.
 
+The listings' books are fed by the core (``on_quote``, ``on_book``: ``TradingNode.process``)
+after the venue has delivered what was due before the data and before it matches the data, so
+a resting child's fill caused by an update is taken out of that update's view.
+
 State stays bounded: once a parent is finished (no child working, its events published), its
 bookkeeping is dropped and its records are folded into the per-venue and per-strategy quality
 totals; ``parent_records`` and ``children`` keep the records of the working parents and of the
-last ``RouterConfig.keep_parents`` finished ones. Only the finished parents' ids are remembered,
-as the cache remembers purged orders' ids, so an id is never routed twice.
+last ``RouterConfig.keep_parents`` finished ones. Only the finished parents' ids are remembered
+(with their strategy and final status, to answer a late cancel), as the cache remembers purged
+orders' ids, so an id is never routed twice.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import Final
 
@@ -43,16 +51,18 @@ from nautilus_platform.core.identifiers import (
     VenueId,
     VenueOrderId,
 )
-from nautilus_platform.model.commands import SubmitOrder
-from nautilus_platform.model.data import OrderBookDeltas, OrderBookSnapshot
+from nautilus_platform.model.commands import CancelOrder, ModifyOrder, SubmitOrder
+from nautilus_platform.model.data import OrderBookDeltas, OrderBookSnapshot, QuoteTick
 from nautilus_platform.model.enums import ContingencyType, DenyReason, OrderSide, OrderStatus, OrderType, TimeInForce
 from nautilus_platform.model.events import (
     OrderAccepted,
     OrderCanceled,
+    OrderCancelRejected,
     OrderDenied,
     OrderEvent,
     OrderExpired,
     OrderFilled,
+    OrderModifyRejected,
     OrderPendingCancel,
     OrderRejected,
     OrderSubmitted,
@@ -63,7 +73,7 @@ from nautilus_platform.model.orders import Order
 from nautilus_platform.model.routing import RoutingInstruction, VenueStatus
 from nautilus_platform.model.values import Price, Quantity
 from nautilus_platform.routing.config import RouterConfig
-from nautilus_platform.routing.decision import MARKET, REST, TAKE, ChildPlan, RoutingDecision, decide
+from nautilus_platform.routing.decision import MARKET, REST, TAKE, ChildPlan, RoutingDecision, arrival_mid, decide
 from nautilus_platform.routing.listings import (
     ChildRecord,
     Listing,
@@ -132,7 +142,9 @@ class SmartOrderRouter:
         self._group_of: dict[InstrumentId, ListingGroup] = {}
         self._parents: dict[ClientOrderId, _Parent] = {}  # parents not yet finished
         self._child_parent: dict[ClientOrderId, _Parent] = {}  # children not yet final
-        self._finished_ids: set[ClientOrderId] = set()  # ids of the finished parents (purged)
+        # ids of the finished parents (purged), with their strategy and final status (shared tuples)
+        self._finished_ids: dict[ClientOrderId, tuple[StrategyId, OrderStatus]] = {}
+        self._finished_keys: dict[tuple[StrategyId, OrderStatus], tuple[StrategyId, OrderStatus]] = {}
         self._finished: deque[tuple[ClientOrderId, list[ChildRecord]]] = deque()  # kept records, oldest first
         self._venue_totals: dict[VenueId, QualityTotals] = {}  # children of the finished parents
         self._strategy_totals: dict[StrategyId, QualityTotals] = {}  # the finished parents
@@ -164,36 +176,59 @@ class SmartOrderRouter:
 
     def add_listing(self, instrument: Instrument, taker_rate: Fraction, maker_rate: Fraction) -> Listing:
         """Make an instrument routable on its venue with the venue's fee rates (the profile's win)."""
-        venue = self.venues.get(instrument.id.venue)
-        if venue is None:
-            raise NotFoundError(f"no routable venue {instrument.id.venue} for {instrument.id}; add the venue first")
-        if instrument.id in self.listings:
-            raise ValidationError("instrument_id", instrument.id, "is already routable")
-        profile = self.config.profile(venue.venue_id)
-        if profile is not None and profile.taker_fee is not None:
-            taker_rate = Fraction(profile.taker_fee)
-        if profile is not None and profile.maker_fee is not None:
-            maker_rate = Fraction(profile.maker_fee)
-        listing = Listing(instrument, venue, taker_rate, maker_rate)
-        groups = self._grouped({**self.listings, instrument.id: listing})  # raises before anything changes
-        self.listings[instrument.id] = listing
-        book = listing.book
-        self.bus.subscribe(f"data.quotes.{instrument.id}", book.apply_quote)
-        self.bus.subscribe(f"data.book.{instrument.id}", self._book_handler(listing))
+        return self.add_listings([(instrument, taker_rate, maker_rate)])[0]
+
+    def add_listings(self, terms: Sequence[tuple[Instrument, Fraction, Fraction]]) -> list[Listing]:
+        """``add_listing`` of each ``(instrument, taker_rate, maker_rate)``, all or none: one that
+        is refused (``check_listings``) leaves the router as it was."""
+        listings, groups = self._prepare(terms)
+        for listing in listings:
+            self.listings[listing.instrument_id] = listing
         self._set_groups(groups)
-        return listing
+        return listings
 
-    @staticmethod
-    def _book_handler(listing: Listing) -> Callable[[OrderBookSnapshot | OrderBookDeltas], None]:
-        book = listing.book
+    def check_listings(self, terms: Sequence[tuple[Instrument, Fraction, Fraction]]) -> None:
+        """Raise what ``add_listings(terms)`` would raise (``NotFoundError`` for a venue not
+        routable, ``ValidationError`` for a listing already routable or one that would break its
+        group), changing nothing."""
+        self._prepare(terms)
 
-        def on_book(data: OrderBookSnapshot | OrderBookDeltas) -> None:
-            if type(data) is OrderBookSnapshot:
-                book.apply_snapshot(data)
-            else:
-                book.apply_deltas(data)  # type: ignore[arg-type]
+    def _prepare(
+        self, terms: Sequence[tuple[Instrument, Fraction, Fraction]]
+    ) -> tuple[list[Listing], dict[str, list[Listing]]]:
+        """The new listings and the groups they would make, checked; nothing is changed."""
+        added: dict[InstrumentId, Listing] = {}
+        for instrument, taker_rate, maker_rate in terms:
+            venue = self.venues.get(instrument.id.venue)
+            if venue is None:
+                raise NotFoundError(f"no routable venue {instrument.id.venue} for {instrument.id}; add the venue first")
+            if instrument.id in self.listings or instrument.id in added:
+                raise ValidationError("instrument_id", instrument.id, "is already routable")
+            profile = self.config.profile(venue.venue_id)
+            if profile is not None and profile.taker_fee is not None:
+                taker_rate = Fraction(profile.taker_fee)
+            if profile is not None and profile.maker_fee is not None:
+                maker_rate = Fraction(profile.maker_fee)
+            added[instrument.id] = Listing(instrument, venue, taker_rate, maker_rate)
+        groups = self._grouped({**self.listings, **added})
+        return list(added.values()), groups
 
-        return on_book
+    def on_quote(self, instrument_id: InstrumentId, quote: QuoteTick) -> None:
+        """A quote of a listing: its top of book while it has no L2 book. The core calls it once
+        the venue has delivered what was due before the quote, and before the venue matches it."""
+        listing = self.listings.get(instrument_id)
+        if listing is not None:
+            listing.book.apply_quote(quote)
+
+    def on_book(self, data: OrderBookSnapshot | OrderBookDeltas) -> None:
+        """An L2 snapshot or deltas of a listing (called as ``on_quote`` is)."""
+        listing = self.listings.get(data.instrument_id)
+        if listing is None:
+            return
+        if type(data) is OrderBookSnapshot:
+            listing.book.apply_snapshot(data)
+        else:
+            listing.book.apply_deltas(data)  # type: ignore[arg-type]
 
     def _grouped(self, listings: dict[InstrumentId, Listing]) -> dict[str, list[Listing]]:
         """Groups from the config, else one per symbol (listings of the same symbol on every
@@ -231,13 +266,22 @@ class SmartOrderRouter:
         return self._group_of.get(instrument_id)
 
     # -- ParentOrderHandler -------------------------------------------------------------------
-    def is_parent(self, client_order_id: ClientOrderId) -> bool:
-        """Whether the id is a routed parent's, working or finished."""
-        return client_order_id in self._parents or client_order_id in self._finished_ids
+    def is_parent(self, client_order_id: ClientOrderId, strategy_id: StrategyId | None = None) -> bool:
+        """Whether the id is a routed parent's (of ``strategy_id`` when given), working or finished."""
+        parent = self._parents.get(client_order_id)
+        if parent is not None:
+            return strategy_id is None or parent.order.strategy_id == strategy_id
+        finished = self._finished_ids.get(client_order_id)
+        return finished is not None and (strategy_id is None or finished[0] == strategy_id)
 
     def is_child(self, client_order_id: ClientOrderId) -> bool:
         """Whether the id is a child the router still follows (of a working parent)."""
         return client_order_id in self._child_parent
+
+    def parent_of(self, client_order_id: ClientOrderId) -> ClientOrderId | None:
+        """The parent's id of a child the router still follows, else ``None``."""
+        parent = self._child_parent.get(client_order_id)
+        return parent.order.client_order_id if parent is not None else None
 
     def parent(self, client_order_id: ClientOrderId) -> Order:
         """The parent order of that id while it is not finished."""
@@ -250,7 +294,8 @@ class SmartOrderRouter:
         """Take ``order`` as a parent, decide and send its children (see the module docstring)."""
         route = command.route
         assert route is not None
-        denial = self._check(order)
+        now = self.clock.timestamp_ns()
+        denial = self._check(order, now)
         group = self._group_of.get(order.instrument_id)
         if denial is None and group is None:
             denial = (DenyReason.NO_VENUE, f"{order.instrument_id} is not listed on any routable venue")
@@ -264,12 +309,11 @@ class SmartOrderRouter:
             reason, message = denial if denial is not None else (DenyReason.NO_VENUE, "no group")
             self._deny(order, reason, message)
             return
-        now = self.clock.timestamp_ns()
         cid = order.client_order_id
         sid = order.strategy_id
         iid = order.instrument_id
         record = ParentRecord(
-            cid, sid, group.name, order.side is OrderSide.BUY, order.quantity.raw, group.nbbo_mid(), now
+            cid, sid, group.name, order.side is OrderSide.BUY, order.quantity.raw, arrival_mid(group, route), now
         )
         max_retries = route.max_retries if route.max_retries is not None else self.config.max_retries
         parent = _Parent(order, route, group, record, max_retries)
@@ -305,6 +349,7 @@ class SmartOrderRouter:
         self._send(parent, decision)
 
     def cancel(self, client_order_id: ClientOrderId, reason: str) -> None:
+        """Cancel a working parent and its working children; anything else is left as it is."""
         parent = self._parents.get(client_order_id)
         if parent is None or parent.done or parent.canceling:
             return
@@ -338,8 +383,46 @@ class SmartOrderRouter:
             self.cancel(parent.order.client_order_id, reason)
         return len(chosen)
 
+    def on_cancel(self, command: CancelOrder) -> None:
+        """The strategy's ``CancelOrder`` of one of its parents: cancel it while it works (a second
+        cancel while the first is pending does nothing, as for any order); once it is finished,
+        answer ``OrderCancelRejected`` ("order is FILLED") with the parent's events."""
+        cid = command.client_order_id
+        if cid in self._parents:
+            self.cancel(cid, "cancelled by the strategy")
+            return
+        finished = self._finished_ids.get(cid)
+        if finished is not None:
+            why = f"order is {finished[1].name}"
+        else:
+            why = f"{DenyReason.ORDER_NOT_FOUND.value}: no routed parent order {cid} for {command.strategy_id}"
+        self._refuse(command, OrderCancelRejected, why)
+
+    def on_modify(self, command: ModifyOrder) -> None:
+        """The strategy's ``ModifyOrder`` of one of its parents: refused (``OrderModifyRejected``
+        with the parent's events); the router sizes and prices its children."""
+        finished = self._finished_ids.get(command.client_order_id)
+        if finished is not None:
+            why = f"order is {finished[1].name}"
+        else:
+            why = f"{DenyReason.INVALID_ORDER.value}: a routed parent order cannot be modified; cancel and resubmit"
+        self._refuse(command, OrderModifyRejected, why)
+
+    def _refuse(
+        self,
+        command: CancelOrder | ModifyOrder,
+        kind: type[OrderCancelRejected] | type[OrderModifyRejected],
+        reason: str,
+    ) -> None:
+        now = self.clock.timestamp_ns()
+        event = kind(
+            ts_event=now, ts_init=now, strategy_id=command.strategy_id, instrument_id=command.instrument_id,
+            client_order_id=command.client_order_id, reason=reason,
+        )  # fmt: skip
+        self.bus.publish(self._topic(command.strategy_id), event)
+
     # -- routing ------------------------------------------------------------------------------
-    def _check(self, order: Order) -> tuple[DenyReason, str] | None:
+    def _check(self, order: Order, now: int) -> tuple[DenyReason, str] | None:
         cid = order.client_order_id
         if cid in self._parents or cid in self._finished_ids or self.cache.is_known(cid):
             return DenyReason.DUPLICATE_CLIENT_ORDER_ID, f"client_order_id {cid} is already used"
@@ -351,6 +434,11 @@ class SmartOrderRouter:
             return DenyReason.INVALID_ORDER, "a routed order cannot be reduce-only (positions are kept per venue)"
         if order.init.contingency_type is not ContingencyType.NONE or order.init.parent_order_id is not None:
             return DenyReason.INVALID_ORDER, "a contingent order cannot be routed"
+        if order.time_in_force is _GTD and order.expire_time_ns <= now:  # every child would be refused
+            return (
+                DenyReason.INVALID_ORDER,
+                f"GTD expire_time_ns {order.expire_time_ns} is not after the current time {now}",
+            )
         return None
 
     def _deny(self, order: Order, reason: DenyReason, message: str) -> None:
@@ -597,7 +685,8 @@ class SmartOrderRouter:
         strategy_totals.add(record)
         parent_id = record.parent_id
         del self._parents[parent_id]
-        self._finished_ids.add(parent_id)
+        key = (record.strategy_id, parent.order.status)
+        self._finished_ids[parent_id] = self._finished_keys.setdefault(key, key)
         finished = self._finished
         finished.append((parent_id, parent.records))
         keep = self.config.keep_parents

@@ -2,8 +2,9 @@
 
 It owns the clock, message bus, cache, portfolio (positions and accounts), pre-trade risk
 engine, router, execution engine, journal and the simulated venues. Market data goes in through
-``process`` (cache and marks first, so risk and P&L see the new prices, then the venues match);
-trading commands go in through ``execute``. Everything runs on one thread, in call order.
+``process`` (cache and marks first, so risk and P&L see the new prices, then the smart order
+router's view of the listing's book when routing is on, then the venues match); trading commands
+go in through ``execute``. Everything runs on one thread, in call order.
 
 The same node serves a backtest (``SimulatedClock``, data pushed by a replay loop) and a paper
 session (``LiveClock``, data pushed as it arrives).
@@ -13,11 +14,12 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable
+from fractions import Fraction
 from typing import Any, Final
 
 from nautilus_platform.core.bus import MessageBus
 from nautilus_platform.core.clock import Clock, SimulatedClock, TimeEvent
-from nautilus_platform.core.errors import ConfigurationError, NotFoundError, ValidationError
+from nautilus_platform.core.errors import ConfigurationError, DuplicateError, NotFoundError, ValidationError
 from nautilus_platform.core.identifiers import InstrumentId, StrategyId, VenueId
 from nautilus_platform.data.engine import RawDataSink
 from nautilus_platform.model.commands import Command
@@ -105,36 +107,48 @@ class TradingNode(RawDataSink):
         return venue
 
     def add_instrument(self, instrument: Instrument) -> None:
-        """Make an instrument tradable at its venue (which must be added first)."""
+        """Make an instrument tradable at its venue (which must be added first), and routable when
+        routing is on. All or nothing: an instrument already added, or one the router refuses
+        (it would break its listing group), raises and changes nothing."""
         venue = self.venues.get(instrument.id.venue)
         if venue is None:
             raise NotFoundError(f"no venue {instrument.id.venue} for instrument {instrument.id}; add the venue first")
+        if instrument.id in self.cache.instruments:
+            raise DuplicateError(f"instrument {instrument.id} is already in the cache")
+        router = self.router
+        terms = [self._listing_terms(instrument)] if router is not None else []
+        if router is not None:
+            router.check_listings(terms)  # raises before anything changes
+        venue.add_instrument(instrument)  # raises (different terms under the same id) before the rest
         self.cache.add_instrument(instrument)
         self.rates.add_instrument(instrument)
-        venue.add_instrument(instrument)
         self._venue_of[instrument.id] = venue
         self._last_iid = None
-        if self.router is not None:
-            self._route_instrument(instrument)
+        if router is not None:
+            router.add_listings(terms)
 
     def enable_routing(self, config: RouterConfig | None = None) -> SmartOrderRouter:
         """Switch on the smart order router: every venue and instrument (now and later) becomes
         routable, with fees and latency from the simulated venues unless the config's profiles
-        say otherwise. Orders submitted with a ``route`` then go through it."""
+        say otherwise. Orders submitted with a ``route`` then go through it. All or nothing: when
+        the instruments cannot be grouped (``ValidationError``), routing stays off."""
         if self.router is not None:
             raise ConfigurationError("smart order routing is already enabled")
-        router = self.router = SmartOrderRouter(self.execution, config)
-        for venue in self.venues.values():
-            router.add_venue(venue.venue_id, venue.config.latency_model.insert_latency_ns)
-        for instrument in self.cache.instruments.values():
-            self._route_instrument(instrument)
+        router = SmartOrderRouter(self.execution, config)
+        try:
+            for venue in self.venues.values():
+                router.add_venue(venue.venue_id, venue.config.latency_model.insert_latency_ns)
+            router.add_listings([self._listing_terms(i) for i in self.cache.instruments.values()])
+        except BaseException:
+            self.execution.parent_orders = None  # the router took it in its constructor
+            raise
+        self.router = router
         return router
 
-    def _route_instrument(self, instrument: Instrument) -> None:
-        assert self.router is not None
-        venue = self.venues[instrument.id.venue]
-        fees = venue.config.fee_model.for_instrument(instrument)
-        self.router.add_listing(instrument, fees.taker_rate, fees.maker_rate)
+    def _listing_terms(self, instrument: Instrument) -> tuple[Instrument, Fraction, Fraction]:
+        """The instrument with its venue's taker and maker rates, as the router lists it."""
+        fees = self.venues[instrument.id.venue].config.fee_model.for_instrument(instrument)
+        return instrument, fees.taker_rate, fees.maker_rate
 
     def set_venue_status(self, venue_id: VenueId | str, status: VenueStatus) -> None:
         """Bring a simulated venue down (cancel on disconnect), halt it, or bring it back up; the
@@ -202,6 +216,11 @@ class TradingNode(RawDataSink):
                 cache.add_deltas(book)
             self._mark(iid)
             venue = self._venue_of.get(iid)
+            router = self.router
+            if router is not None:
+                if venue is not None:
+                    venue.process_time(book.ts_event)  # what was due meets the books as they were
+                router.on_book(book)
             if venue is not None:
                 venue.process_book(book)
 
@@ -214,8 +233,21 @@ class TradingNode(RawDataSink):
         cache.add_quote_raw(quote, instrument_id, mid)
         self.portfolio.on_mark(instrument_id, mid)
         venue = self._venue_for(instrument_id)
+        if self.router is not None:
+            self._route_quote(venue, quote, instrument_id, ts)
         if venue is not None:
             venue.process_quote_raw(instrument_id, ts, bid, ask, quote)
+
+    def _route_quote(
+        self, venue: SimulatedVenue | None, quote: QuoteTick, instrument_id: InstrumentId, ts: int
+    ) -> None:
+        """The router's view takes the quote before the venue matches it (a resting child it fills
+        is then taken out of this quote's view); what was due before it meets the books as they were."""
+        router = self.router
+        assert router is not None
+        if venue is not None:
+            venue.process_time(ts)
+        router.on_quote(instrument_id, quote)
 
     def process_bar_raw(self, bar: Bar, bar_type: BarType, instrument_id: InstrumentId, ts: int, close: int) -> None:
         """``process(bar)`` with the bar's type, instrument, time and raw close already read (a

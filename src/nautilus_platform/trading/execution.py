@@ -97,13 +97,25 @@ class ParentOrderHandler(Protocol):
     def submit(self, order: Order, command: SubmitOrder) -> None:
         """Take ``command.order`` as a parent order and route it in child orders."""
 
-    def is_parent(self, client_order_id: ClientOrderId) -> bool: ...
+    def is_parent(self, client_order_id: ClientOrderId, strategy_id: StrategyId | None = None) -> bool:
+        """Whether the id is a parent order's (of ``strategy_id`` when given), working or finished."""
 
     def is_child(self, client_order_id: ClientOrderId) -> bool:
         """Whether the id is a child order the router is working for a parent."""
 
+    def parent_of(self, client_order_id: ClientOrderId) -> ClientOrderId | None:
+        """The parent's id of a child order the router is working for it, else ``None``."""
+
     def cancel(self, client_order_id: ClientOrderId, reason: str) -> None:
-        """Cancel a parent order and its working children."""
+        """Cancel a working parent order and its working children."""
+
+    def on_cancel(self, command: CancelOrder) -> None:
+        """A strategy's cancel of one of its parent orders: cancel it, or answer
+        ``OrderCancelRejected`` with the reason (it is finished) among the parent's events."""
+
+    def on_modify(self, command: ModifyOrder) -> None:
+        """A strategy's modify of one of its parent orders: refused with ``OrderModifyRejected``
+        among the parent's events."""
 
     def cancel_parents(
         self,
@@ -215,7 +227,7 @@ class ExecutionEngine:
         self.submit_order(order)
 
     def _submit_list(self, command: SubmitOrderList) -> None:
-        if any(self.cache.is_known(order.client_order_id) for order in command.orders):
+        if any(self._is_used(order.client_order_id) for order in command.orders):
             for order in command.orders:
                 self._deny_duplicate(order)
             return
@@ -227,12 +239,19 @@ class ExecutionEngine:
 
     def _add_order(self, order: Order, command: SubmitOrder | SubmitOrderList) -> bool:
         """Store a new order; a reused ClientOrderId is denied and the known order kept intact."""
-        if self.cache.is_known(order.client_order_id):
+        if self._is_used(order.client_order_id):
             self._deny_duplicate(order)
             return False
         self.cache.add_order(order, command.venue, command.position_id)
         self._record(order.init)
         return True
+
+    def _is_used(self, client_order_id: ClientOrderId) -> bool:
+        """Whether an order (purged ones included) or a routed parent already has the id."""
+        if self.cache.is_known(client_order_id):
+            return True
+        handler = self.parent_orders
+        return handler is not None and handler.is_parent(client_order_id)
 
     def _deny_duplicate(self, order: Order) -> None:
         """Report a duplicate id without touching the stored order of that id."""
@@ -294,15 +313,8 @@ class ExecutionEngine:
 
     def _modify(self, command: ModifyOrder) -> None:
         handler = self.parent_orders
-        if handler is not None and handler.is_parent(command.client_order_id):
-            now = self.clock.timestamp_ns()
-            event = OrderModifyRejected(
-                ts_event=now, ts_init=now, strategy_id=command.strategy_id, instrument_id=command.instrument_id,
-                client_order_id=command.client_order_id,
-                reason=f"{DenyReason.INVALID_ORDER.value}: a routed parent order cannot be modified; cancel and resubmit",
-            )  # fmt: skip
-            self._record(event)
-            self._publish_order_event(event)
+        if handler is not None and handler.is_parent(command.client_order_id, command.strategy_id):
+            handler.on_modify(command)  # refused among the parent's events
             return
         order = self._known_order(command, "modify")
         if order is None:
@@ -379,15 +391,27 @@ class ExecutionEngine:
 
     def _cancel(self, command: CancelOrder) -> None:
         handler = self.parent_orders
-        if handler is not None and handler.is_parent(command.client_order_id):
-            handler.cancel(command.client_order_id, "cancelled by the strategy")
+        if handler is not None and handler.is_parent(command.client_order_id, command.strategy_id):
+            handler.on_cancel(command)  # cancelled, or refused among the parent's events
             return
         order = self._known_order(command, "cancel")
-        if order is not None:
-            self.cancel_order(order)
+        if order is None:
+            return
+        if handler is not None and order.status is not _PENDING_CANCEL:  # else already asked (by the core)
+            parent_id = handler.parent_of(order.client_order_id)
+            if parent_id is not None:  # cancelled alone, its quantity would be re-routed: the parent's to cancel
+                self._publish_refusal(
+                    order, OrderCancelRejected,
+                    f"{DenyReason.INVALID_ORDER.value}: a child of the routed parent order {parent_id} cannot be "
+                    f"cancelled alone; cancel the parent {parent_id}", apply=True,
+                )  # fmt: skip
+                return
+        self.cancel_order(order)
 
     def cancel_order(self, order: Order, reason: str = "") -> None:
-        """Cancel a working order at its venue, or a held order locally."""
+        """Cancel a working order at its venue, or a held order locally. The core's own cancels
+        call it (the router, contingent orders, reduce-only, cancel-all, the kill switch); a
+        strategy's ``CancelOrder`` goes through ``_cancel``, which refuses a routed child."""
         if order.is_closed:
             self._publish_refusal(order, OrderCancelRejected, f"order is {order.status.name}")
             return
