@@ -66,9 +66,12 @@ class _ListingGroup(Protocol):
 
 
 class _ListingGroups(Protocol):
-    """What the engine reads of the smart order router (``TradingNode.router``, once routing is on)."""
+    """What the engine uses of the smart order router (``TradingNode.router``, once routing is on)."""
 
     def group_of(self, instrument_id: InstrumentId) -> _ListingGroup | None: ...
+
+    def cancel_parents(self, strategy_id: StrategyId | None, instrument_id: InstrumentId | None, reason: str) -> int:
+        """Cancel the working routed parents of a strategy (and so their children)."""
 
 
 @dataclass(frozen=True)
@@ -294,9 +297,16 @@ class StrategyEngine:
         )
         strategy.state = _FAULTED
         self._detach(strategy)
-        # Working orders, and held contingent ones (a bracket's take-profit and stop-loss, not yet
-        # released when the fault comes in the entry's fill event): cancelled locally, they are
-        # never released.
+        # Routed parents first: the router cancels their children (a strategy may not cancel a child
+        # alone), and they are not in the cache. Then working orders, and held contingent ones (a
+        # bracket's take-profit and stop-loss, not yet released when the fault comes in the entry's
+        # fill event): cancelled locally, they are never released.
+        router: _ListingGroups | None = getattr(self.core, "router", None)
+        if router is not None:
+            try:
+                router.cancel_parents(strategy.id, None, f"strategy {strategy.id} faulted in {callback}")
+            except NautilusError as cancel_error:
+                self.log(strategy.id, f"could not cancel its routed orders after the fault: {cancel_error}")
         for order in self.cache.orders_open(strategy_id=strategy.id, held=True):
             if order.is_closed:  # closed meanwhile: a one-cancels-other sibling of one cancelled here
                 continue
