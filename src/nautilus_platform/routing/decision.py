@@ -287,6 +287,14 @@ class _Leg:
         self.take_notional = 0
 
 
+def _sweep_key(px: int, taker_num: int, den: int, is_buy: bool, lowest_cost: bool) -> int:
+    """A level's place in the sweep, smaller first: its price (after the taker fee, exactly, under
+    ``LOWEST_COST``), negated for a sell so that the best bid comes first."""
+    if lowest_cost:
+        return _times(px, den + taker_num) if is_buy else -_times(px, den - taker_num)
+    return px if is_buy else -px
+
+
 def _times(px: int, factor: int) -> int:
     """``px * factor``, exactly, without boxing the usual operands when compiled.
 
@@ -517,11 +525,7 @@ def _sweep_once(decision: RoutingDecision, legs: list[_Leg], remaining: int, low
             continue
         leg.level_left = leg.sizes[0]
         leg.px = px
-        if lowest_cost:
-            fee = leg.listing.taker_num
-            leg.key = _times(px, den + fee) if is_buy else -_times(px, den - fee)
-        else:
-            leg.key = px if is_buy else -px
+        leg.key = _sweep_key(px, leg.listing.taker_num, den, is_buy, lowest_cost)
     while remaining > 0:
         chosen: _Leg | None = None
         for leg in legs:
@@ -559,11 +563,7 @@ def _sweep_once(decision: RoutingDecision, legs: list[_Leg], remaining: int, low
                     chosen.done = True
                 else:
                     chosen.px = px
-                    if lowest_cost:
-                        fee = chosen.listing.taker_num
-                        chosen.key = _times(px, den + fee) if is_buy else -_times(px, den - fee)
-                    else:
-                        chosen.key = px if is_buy else -px
+                    chosen.key = _sweep_key(px, chosen.listing.taker_num, den, is_buy, lowest_cost)
             else:
                 chosen.done = True
     return remaining
