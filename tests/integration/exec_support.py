@@ -13,7 +13,7 @@ from nautilus_platform.core.clock import SimulatedClock
 from nautilus_platform.core.identifiers import AccountId, InstrumentId
 from nautilus_platform.model.commands import CancelOrder, Command, ModifyOrder, SubmitOrder, SubmitOrderList
 from nautilus_platform.model.data import QuoteTick, TradeTick
-from nautilus_platform.model.enums import AccountType, AggressorSide, OrderStatus
+from nautilus_platform.model.enums import AccountType, AggressorSide, OrderSide, OrderStatus
 from nautilus_platform.model.events import (
     AccountState,
     Event,
@@ -247,3 +247,20 @@ def check_journal(node: TradingNode, published: list[Any]) -> list[Any]:
             assert type(fill) is OrderFilled and fill.trade_id == entry.last_trade_id
             assert type(items[index + 1]) is AccountState
     return items
+
+
+def long_with_oco_exits(h: Harness, step_ns: int = 2_000_000) -> tuple[Order, Order]:
+    """Buy 100 AAPL at market, then send an OCO of a take-profit limit at 101.00 and a stop at
+    99.00 for it (``step_ns`` of venue time after each); returns (take-profit, stop)."""
+    h.quote("100.00", "100.10", ask_size=500)
+    f = h.factory
+    h.submit(f.market(AAPL, OrderSide.BUY, qty(100)))
+    h.advance(h.now + step_ns)
+    take_profit, stop = h.submit_list(
+        f.oco(
+            f.limit(AAPL, OrderSide.SELL, qty(100), px("101.00")),
+            f.stop_market(AAPL, OrderSide.SELL, qty(100), px("99.00")),
+        )
+    ).orders
+    h.advance(h.now + step_ns)
+    return take_profit, stop

@@ -147,3 +147,11 @@ class RoutingHarness:
             venue = fill.instrument_id.venue
             totals[venue] = totals.get(venue, Decimal(0)) + fill.last_qty.as_decimal()
         return totals
+
+
+def two_venues(**kwargs: object) -> RoutingHarness:
+    """A: 10 bps taker, asks 100.00 x 3, 100.10 x 5. B: no fee, asks 100.05 x 4, 100.20 x 10."""
+    h = RoutingHarness({"A": "10", "B": "0"}, **kwargs)  # type: ignore[arg-type]
+    h.book("A", bids=[("99.90", "5")], asks=[("100.00", "3"), ("100.10", "5")])
+    h.book("B", bids=[("99.95", "5"), ("99.80", "10")], asks=[("100.05", "4"), ("100.20", "10")])
+    return h

@@ -3,7 +3,7 @@ carries it: an OCO sibling's fill, a venue going down. A strategy's own cancel h
 
 from __future__ import annotations
 
-from exec_support import AAPL, Harness, px, qty
+from exec_support import AAPL, Harness, long_with_oco_exits, px, qty
 
 from nautilus_platform.model.enums import OrderSide, OrderStatus
 from nautilus_platform.model.events import OrderCanceled
@@ -17,14 +17,7 @@ MS = 1_000_000
 
 
 def _oco_take_profit_fills(h: Harness) -> tuple[str, OrderStatus]:
-    h.quote("100.00", "100.10", ask_size=500)
-    f = h.factory
-    h.submit(f.market(AAPL, BUY, qty(100)))
-    h.advance(h.now + 2 * MS)
-    tp, sl = h.submit_list(
-        f.oco(f.limit(AAPL, SELL, qty(100), px("101.00")), f.stop_market(AAPL, SELL, qty(100), px("99.00")))
-    ).orders
-    h.advance(h.now + 2 * MS)
+    tp, sl = long_with_oco_exits(h)
     h.quote("101.00", "101.10", bid_size=500, step_ns=1 * MS)  # the take-profit fills completely
     h.advance(h.now + 50 * MS)
     assert tp.status is OrderStatus.FILLED

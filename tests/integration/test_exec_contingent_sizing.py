@@ -9,7 +9,7 @@ fill of another leg.
 
 from __future__ import annotations
 
-from exec_support import AAPL, SECOND_NS, Harness, px, qty, raw
+from exec_support import AAPL, SECOND_NS, Harness, long_with_oco_exits, px, qty, raw
 
 from nautilus_platform.model.enums import OrderSide, OrderStatus
 from nautilus_platform.model.events import OrderFilled, OrderModifyRejected, OrderUpdated
@@ -55,14 +55,7 @@ def test_bracket_exits_grow_by_what_the_entry_filled_less_what_the_exits_filled(
 def test_oco_sibling_reduction_counts_fills_while_a_reduction_is_in_flight() -> None:
     venue = SimulatedVenueConfig(venue_id="SIM", latency_model=LatencyModel(insert_ns=1 * MS, modify_ns=10 * MS))
     h = Harness(NO_RO, venue=venue)
-    h.quote("100.00", "100.10", ask_size=500)
-    f = h.factory
-    h.submit(f.market(AAPL, BUY, qty(100)))
-    h.advance(h.now + 2 * MS)
-    tp, sl = h.submit_list(
-        f.oco(f.limit(AAPL, SELL, qty(100), px("101.00")), f.stop_market(AAPL, SELL, qty(100), px("99.00")))
-    ).orders
-    h.advance(h.now + 2 * MS)
+    tp, sl = long_with_oco_exits(h)
     h.quote("101.00", "101.10", bid_size=40, step_ns=1 * MS)  # reduction of the stop to 60 in flight
     h.quote("101.00", "101.10", bid_size=30, step_ns=1 * MS)  # 30 more before it is answered
     assert sl.status is OrderStatus.PENDING_UPDATE

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from routing_support import BUY, SELL, STRATEGY, USDT, RoutingHarness
+from routing_support import BUY, SELL, STRATEGY, USDT, RoutingHarness, two_venues
 
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.core.identifiers import InstrumentId, VenueId
@@ -20,14 +20,6 @@ from nautilus_platform.service.node import TradingNode
 from nautilus_platform.venues.simulated import FeeModel, SimulatedVenueConfig
 
 A, B, C = VenueId("A"), VenueId("B"), VenueId("C")
-
-
-def two_venues(**kwargs: object) -> RoutingHarness:
-    """A: 10 bps taker, asks 100.00 x 3, 100.10 x 5. B: no fee, asks 100.05 x 4, 100.20 x 10."""
-    h = RoutingHarness({"A": "10", "B": "0"}, **kwargs)  # type: ignore[arg-type]
-    h.book("A", bids=[("99.90", "5")], asks=[("100.00", "3"), ("100.10", "5")])
-    h.book("B", bids=[("99.95", "5"), ("99.80", "10")], asks=[("100.05", "4"), ("100.20", "10")])
-    return h
 
 
 def eth(venue: str, quote: Currency = USDT) -> CryptoSpot:
