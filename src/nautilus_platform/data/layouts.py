@@ -8,7 +8,7 @@ quotes, trades and depth, generic OHLCV); ``Layout.with_columns`` remaps any of 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from types import MappingProxyType
@@ -214,6 +214,17 @@ LAYOUTS: Mapping[str, Layout] = MappingProxyType(
         ),
     }
 )
+
+
+def layouts_fitting(columns: Sequence[str], kind: DataKind | None = None) -> list[str]:
+    """The names of the presets (of ``kind``, or any) whose mapped columns a file with a header
+    row of ``columns`` all has, by name: what to suggest when a layout does not fit a file."""
+    have = set(columns)
+    return sorted(
+        name
+        for name, layout in LAYOUTS.items()
+        if layout.header and (kind is None or layout.kind is kind) and set(layout.columns.values()) <= have
+    )
 
 
 def layout_named(name: str) -> Layout:

@@ -21,7 +21,7 @@ from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.core.lazy import LazyModule
 from nautilus_platform.data import checks
 from nautilus_platform.data.identity import content_trade_ids
-from nautilus_platform.data.layouts import FIELDS, DataKind, Layout
+from nautilus_platform.data.layouts import FIELDS, DataKind, Layout, layout_named, layouts_fitting
 from nautilus_platform.data.objects import DELTA_ROW, SNAPSHOT_ROW, book_items, build_objects
 from nautilus_platform.data.parsing import Int64Array, Parsed, codes, decimals, integers, texts, timestamps
 from nautilus_platform.data.times import INT64_MAX, LAST_NS_TIME, days_later
@@ -53,13 +53,13 @@ def read_table(path: Path, layout: Layout) -> pa.Table:
     try:
         if suffix in (".parquet", ".pq"):
             available = pq.read_schema(path).names
-            _require_columns(path, wanted, available)
+            _require_columns(path, layout, wanted, available)
             return pq.read_table(path, columns=wanted)
         if suffix in (".csv", ".txt", ".tsv"):
             read = pacsv.ReadOptions(column_names=list(layout.names) if layout.names else None)
             parse = pacsv.ParseOptions(delimiter="\t" if suffix == ".tsv" else ",")
             available = _csv_columns(path, layout, read, parse)
-            _require_columns(path, wanted, available)
+            _require_columns(path, layout, wanted, available)
             convert = pacsv.ConvertOptions(
                 include_columns=wanted, column_types={name: pa.string() for name in wanted}, strings_can_be_null=False
             )
@@ -76,10 +76,15 @@ def _csv_columns(path: Path, layout: Layout, read: pacsv.ReadOptions, parse: pac
         return list(reader.schema.names)
 
 
-def _require_columns(path: Path, wanted: list[str], available: list[str]) -> None:
+def _require_columns(path: Path, layout: Layout, wanted: list[str], available: list[str]) -> None:
     missing = [name for name in wanted if name not in available]
     if missing:
-        raise ValidationError("columns", missing, f"are not in {path.name}; it has {available}")
+        message = f"are not in {path.name}; it has {available}"
+        fitting = layouts_fitting(available) if not layout.names else []
+        if fitting:
+            named = ", ".join(f"{name} ({layout_named(name).kind.value})" for name in fitting)
+            message += f"; preset layouts that fit its columns: {named} (--layout NAME)"
+        raise ValidationError("columns", missing, message)
 
 
 @dataclass

@@ -135,6 +135,19 @@ def test_a_policy_a_check_does_not_support_is_refused() -> None:
             ValidationPolicy.parse([bad])
 
 
+def test_a_layout_that_does_not_fit_names_the_presets_that_do(tmp_path: Path) -> None:
+    yahoo_like = write(tmp_path, "daily.csv", "Date,Open,High,Low,Close,Adj Close,Volume\n")
+    with pytest.raises(ValidationError, match=r"that fit its columns: backtrader \(bars\), yahoo \(bars\) \(--layout"):
+        load_market_data(yahoo_like, OHLCV, equity(), bar_spec=MINUTE)
+    quotes_like = write(tmp_path, "q.csv", "timestamp,bid,ask,bid_size,ask_size\n")
+    with pytest.raises(ValidationError, match=r"that fit its columns: binance-quotes \(quotes\), quotes \(quotes\) "):
+        load_market_data(quotes_like, layout_named("trades"), equity())
+    nothing = write(tmp_path, "odd.csv", "when,px\n")
+    with pytest.raises(ValidationError) as caught:
+        load_market_data(nothing, OHLCV, equity(), bar_spec=MINUTE)
+    assert "preset layouts" not in str(caught.value)
+
+
 def test_missing_file_column_or_format_are_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="is not a file"):
         load_market_data(tmp_path / "nope.csv", OHLCV, equity(), bar_spec=MINUTE)
