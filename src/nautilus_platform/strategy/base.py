@@ -144,7 +144,10 @@ class Strategy:
         """An order this strategy submitted has closed: FILLED, or CANCELED, EXPIRED, REJECTED or
         DENIED with ``order.filled_raw`` filled (perhaps 0). Called once per order, right after the
         event that closed it (inside ``submit`` when the order closes at once, denied or filled),
-        for each order of a submitted list and for a routed parent (not its children). Only the
+        for each order of a submitted list and for a routed parent (not its children). An order
+        denied because its id is already used is reported too (the order that has the id is not).
+        A submit that raises passes the exception to its caller, and an order the core did not take
+        is not reported. Called only while the strategy runs. Only the
         events that close an order reach it, so overriding it costs far less than overriding
         ``on_order_event``, which is called for every event of every order."""
 

@@ -5,7 +5,10 @@ Data reaches strategies from the bus topics ``data.bars.<bar type>``, ``data.quo
 them); a strategy's order and position events from ``events.order.<strategy id>`` and
 ``events.position.<strategy id>``. A strategy that overrides ``on_order_closed`` gets one handler on
 its order and routed-parent topics: it follows the orders the strategy submits (``execute``) and
-calls ``on_order_closed`` once for each, after the event that closed it.
+calls ``on_order_closed`` once for each, after the event that closed it. An order denied because
+its id is already used is reported too, and the order that has that id is left as it is; an order
+whose submit raised (the exception reaches the strategy's callback, as any other) and that the core
+did not take is followed no further. A stopped or faulted strategy follows no order.
 
 Every callback is contained: an exception is recorded as a ``StrategyError`` (strategy, callback,
 error, traceback) and the strategy is stopped — its subscriptions and timers removed and its open
@@ -29,6 +32,7 @@ from nautilus_platform.core.clock import Clock, TimeCallback, TimeEvent
 from nautilus_platform.core.errors import ConfigurationError, DuplicateError, NautilusError
 from nautilus_platform.core.identifiers import ClientOrderId, InstrumentId, StrategyId
 from nautilus_platform.model.commands import CancelOrder, Command, SubmitOrder, SubmitOrderList
+from nautilus_platform.model.enums import OrderStatus
 from nautilus_platform.model.events import (
     OrderCanceled,
     OrderDenied,
@@ -96,6 +100,7 @@ _READY: Final = StrategyState.READY  # Final: constants to compiled code, not mo
 _RUNNING: Final = StrategyState.RUNNING
 _STOPPED: Final = StrategyState.STOPPED
 _FAULTED: Final = StrategyState.FAULTED
+_INITIALIZED: Final = OrderStatus.INITIALIZED
 _CALLBACKS: Final = {"bars": "on_bar", "quotes": "on_quote", "trades": "on_trade", "book": "on_book"}
 _EVENT_CALLBACKS: Final = ("on_order_event", "on_position_event", "on_routed_order_event")
 # The base class's event callbacks do nothing: a strategy that keeps them gets no handler on the
@@ -122,6 +127,9 @@ class StrategyEngine:
         self._timers: dict[StrategyId, list[str]] = {}
         #: Per strategy that overrides ``on_order_closed``: the orders it submitted that are not closed yet.
         self._followed: dict[StrategyId, dict[ClientOrderId, Order]] = {}
+        #: Per such strategy, while a submit runs: its orders whose id a followed order already has
+        #: (the core denies them as duplicates; the denial names the id, not the order).
+        self._duplicates: dict[StrategyId, dict[ClientOrderId, Order]] = {}
         #: Where a timer set without ``start_ns`` before this time counts its intervals from (else
         #: from now). A backtest sets it to its first data time: its clock starts 1 ns earlier (so
         #: that the first item moves it), and a timer set in ``on_start`` then lands on the data's
@@ -144,8 +152,10 @@ class StrategyEngine:
                 self._listen(strategy, f"events.{kind}.{strategy.id}", callback)
         if _overrides(strategy, "on_order_closed"):
             followed: dict[ClientOrderId, Order] = {}
+            duplicates: dict[ClientOrderId, Order] = {}
             self._followed[strategy.id] = followed
-            handler = self._closed_handler(strategy, followed)
+            self._duplicates[strategy.id] = duplicates
+            handler = self._closed_handler(strategy, followed, duplicates)
             for topic in (f"events.order.{strategy.id}", f"events.routed.{strategy.id}"):
                 self.bus.subscribe(topic, handler)
                 self._subscriptions[strategy.id].append((topic, handler))
@@ -176,17 +186,62 @@ class StrategyEngine:
         self._listen(strategy, topic, _CALLBACKS[kind])
 
     def execute(self, strategy: Strategy, command: Command) -> None:
+        """Send a strategy's command to the core; what the core raises reaches the caller."""
         if strategy.state is not _RUNNING:
             _require_running(strategy, f"send {type(command).__name__}")
         followed = self._followed.get(strategy.id)
-        if followed is not None:  # before it goes: an order can close inside ``execute``
-            if isinstance(command, SubmitOrder):
-                order = command.order
-                followed.setdefault(order.client_order_id, order)
-            elif isinstance(command, SubmitOrderList):
-                for order in command.orders:
-                    followed.setdefault(order.client_order_id, order)
-        self.core.execute(command)
+        if followed is None or command.strategy_id != strategy.id:  # its events go to another strategy
+            self.core.execute(command)
+            return
+        # Followed before it goes: an order can close inside ``execute``.
+        if isinstance(command, SubmitOrder):
+            order = command.order
+            if followed.setdefault(order.client_order_id, order) is not order:
+                self._submit_duplicates(strategy, command, followed)
+                return
+        elif isinstance(command, SubmitOrderList):
+            for order in command.orders:
+                if followed.setdefault(order.client_order_id, order) is not order:
+                    self._submit_duplicates(strategy, command, followed)
+                    return
+        try:
+            self.core.execute(command)
+        except BaseException:
+            self._unfollow_untaken(command, followed)
+            raise
+
+    def _submit_duplicates(
+        self, strategy: Strategy, command: SubmitOrder | SubmitOrderList, followed: dict[ClientOrderId, Order]
+    ) -> None:
+        """Submit orders of which some have the id of an order still followed (not the same object):
+        the core denies them as duplicates. Their denial names the followed order's id, so the closed
+        handler finds them in ``_duplicates`` while the submit runs; the followed order stays."""
+        duplicates = self._duplicates[strategy.id]
+        mine: list[Order] = []
+        for order in _orders_of(command):
+            cid = order.client_order_id
+            if followed.setdefault(cid, order) is not order:
+                duplicates[cid] = order
+                mine.append(order)
+        try:
+            self.core.execute(command)
+        except BaseException:
+            self._unfollow_untaken(command, followed)
+            raise
+        finally:
+            for order in mine:
+                cid = order.client_order_id
+                if duplicates.get(cid) is order:
+                    del duplicates[cid]
+
+    def _unfollow_untaken(self, command: Command, followed: dict[ClientOrderId, Order]) -> None:
+        """After the core raised on ``command``: follow none of its orders that the core did not take
+        (still INITIALIZED and not stored), so that a later order with the same id is followed."""
+        stored = self.cache.orders
+        for order in _orders_of(command):
+            cid = order.client_order_id
+            if followed.get(cid) is order and order.status is _INITIALIZED and stored.get(cid) is not order:
+                del followed[cid]
 
     def listings(self, instrument_id: InstrumentId) -> tuple[InstrumentId, ...]:
         """The listings a strategy's position in ``instrument_id`` spans: with smart order routing on,
@@ -242,7 +297,9 @@ class StrategyEngine:
         self.bus.subscribe(topic, chosen)
         self._subscriptions[strategy.id].append((topic, chosen))
 
-    def _closed_handler(self, strategy: Strategy, followed: dict[ClientOrderId, Order]) -> Callable[[OrderEvent], None]:
+    def _closed_handler(
+        self, strategy: Strategy, followed: dict[ClientOrderId, Order], duplicates: dict[ClientOrderId, Order]
+    ) -> Callable[[OrderEvent], None]:
         """The handler of a strategy's order events (and routed parents' ones) that calls its
         ``on_order_closed`` once for each order it submitted, after the event that closed it.
         An event that cannot close an order costs a type check here, the others a lookup; neither
@@ -254,9 +311,16 @@ class StrategyEngine:
                 return
             cid = event.client_order_id
             order = followed.get(cid)
-            if order is None or not order.is_closed:
-                return
-            del followed[cid]
+            if order is not None and order.is_closed:
+                del followed[cid]
+            else:
+                if not duplicates:
+                    return
+                # The denial of a submit whose id the followed order ``cid`` has (it is left as it is).
+                order = duplicates.get(cid)
+                if order is None or not order.is_closed:
+                    return
+                del duplicates[cid]
             if strategy.state is not _RUNNING:
                 return
             try:
@@ -329,6 +393,18 @@ class StrategyEngine:
             if name in self.clock.timer_names:
                 self.clock.cancel_timer(name)
         self._timers[strategy.id] = []
+        followed = self._followed.get(strategy.id)
+        if followed is not None:  # ``on_order_closed`` is called only while the strategy runs
+            followed.clear()
+
+
+def _orders_of(command: Command) -> tuple[Order, ...]:
+    """The orders a command submits (none for a cancel or a modify)."""
+    if isinstance(command, SubmitOrder):
+        return (command.order,)
+    if isinstance(command, SubmitOrderList):
+        return command.orders
+    return ()
 
 
 def _overrides(strategy: Strategy, callback: str) -> bool:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from nautilus_platform.core.clock import SimulatedClock, TimeEvent
-from nautilus_platform.core.errors import ConfigurationError, DuplicateError
+from nautilus_platform.core.errors import ConfigurationError, DuplicateError, ValidationError
 from nautilus_platform.core.identifiers import InstrumentId
+from nautilus_platform.model.commands import Command, SubmitOrder
 from nautilus_platform.model.data import QuoteTick
-from nautilus_platform.model.enums import AccountType, OrderSide
-from nautilus_platform.model.events import OrderEvent, PositionEvent
+from nautilus_platform.model.enums import AccountType, DenyReason, OrderSide, OrderStatus, OrderType
+from nautilus_platform.model.events import OrderAccepted, OrderDenied, OrderEvent, PositionEvent
 from nautilus_platform.model.instruments import Equity
 from nautilus_platform.model.orders import Order
 from nautilus_platform.model.values import USD, Money, Price, Quantity
@@ -96,7 +97,11 @@ class Listener(Strategy):
 
 
 def trading_engine() -> StrategyEngine:
-    node, eng = engine()
+    return StrategyEngine(trading_node())
+
+
+def trading_node() -> TradingNode:
+    node = TradingNode(SimulatedClock(0))
     node.add_venue(SimulatedVenueConfig(venue_id="SIM"), AccountType.MARGIN, USD, [Money.of(1_000_000, USD)])
     node.add_instrument(
         Equity(
@@ -106,7 +111,7 @@ def trading_engine() -> StrategyEngine:
     )  # fmt: skip
     node.process(QuoteTick(instrument_id=AAPL, bid_price=Price.of("99.99"), ask_price=Price.of("100.01"),
                            bid_size=Quantity.of(100), ask_size=Quantity.of(100), ts_event=0, ts_init=0))  # fmt: skip
-    return eng
+    return node
 
 
 def event_topics(eng: StrategyEngine, strategy: Strategy) -> list[str]:
@@ -237,10 +242,12 @@ class Closer(Strategy):
 
     def on_start(self) -> None:
         self.closed: list[tuple[str, str, int]] = []
+        self.reported: list[Order] = []
         self.fail_on = ""
 
     def on_order_closed(self, order: Order) -> None:
         self.closed.append((str(order.client_order_id), order.status.name, order.filled_raw))
+        self.reported.append(order)
         if str(order.client_order_id) == self.fail_on:
             raise RuntimeError("closed handler bug")
 
@@ -285,3 +292,136 @@ def test_a_raising_on_order_closed_faults_the_strategy_and_nothing_is_reported_a
     assert [(e.callback, e.error) for e in eng.errors] == [("on_order_closed", "RuntimeError: closed handler bug")]
     assert resting.status.name == "CANCELED"  # cancelled by the fault, not reported
     assert [cid for cid, _, _ in strategy.closed] == ["O-c-2"] and not eng._followed[strategy.id]
+
+
+def followed(eng: StrategyEngine, strategy: Strategy) -> dict[str, str]:
+    return {str(cid): order.status.name for cid, order in eng._followed[strategy.id].items()}
+
+
+def test_an_order_denied_for_a_duplicate_id_is_reported_and_the_order_with_that_id_is_still_followed() -> None:
+    eng = trading_engine()
+    strategy = Closer("c")
+    eng.add(strategy)
+    eng.start()
+    denials: list[OrderDenied] = []
+    eng.bus.subscribe("events.order.c", lambda e: denials.append(e) if isinstance(e, OrderDenied) else None)
+    resting = strategy.orders.limit(AAPL, OrderSide.BUY, Quantity.of(5), Price.of("90.00"))
+    strategy.submit(resting)
+    cid = resting.client_order_id
+    same_id = strategy.orders.create(AAPL, OrderSide.SELL, OrderType.LIMIT, Quantity.of(5), price=Price.of("110.00"),
+                                     client_order_id=cid)  # fmt: skip
+    strategy.submit(same_id)
+    assert [d.reason for d in denials] == [DenyReason.DUPLICATE_CLIENT_ORDER_ID]
+    (reported,) = strategy.reported  # the denied order, not the working one of the same id
+    assert reported is same_id and same_id.status is OrderStatus.DENIED
+    assert resting.status is OrderStatus.ACCEPTED and followed(eng, strategy) == {str(cid): "ACCEPTED"}
+    # In a list, every order is denied (the list as a whole), each reported once, in event order.
+    again = strategy.orders.create(AAPL, OrderSide.SELL, OrderType.LIMIT, Quantity.of(5), price=Price.of("111.00"),
+                                   client_order_id=cid)  # fmt: skip
+    fresh = strategy.orders.limit(AAPL, OrderSide.SELL, Quantity.of(5), Price.of("112.00"))
+    pair = strategy.orders.oco(again, fresh)
+    strategy.submit_list(pair)
+    assert strategy.reported[1:] == list(pair.orders)
+    assert [o.status for o in pair.orders] == [OrderStatus.DENIED, OrderStatus.DENIED]
+    assert followed(eng, strategy) == {str(cid): "ACCEPTED"} and not eng._duplicates[strategy.id]
+    strategy.cancel(resting)  # the working order is still followed and reported when it closes
+    assert strategy.reported[3:] == [resting] and strategy.closed[3] == (str(cid), "CANCELED", 0)
+    assert not followed(eng, strategy)
+
+
+class Refusing:
+    """A trading node whose ``execute`` raises while ``refuse`` is set (as a bad command would)."""
+
+    def __init__(self, node: TradingNode) -> None:
+        self.node = node
+        self.clock, self.bus, self.cache, self.portfolio = node.clock, node.bus, node.cache, node.portfolio
+        self.refuse = True
+
+    def execute(self, command: Command) -> None:
+        if self.refuse:
+            raise ValidationError("venue", "X", "is not a venue")
+        self.node.execute(command)
+
+
+def test_a_submit_that_raises_follows_no_order_the_core_did_not_take() -> None:
+    core = Refusing(trading_node())
+    eng = StrategyEngine(core)
+    strategy = Closer("c")
+    eng.add(strategy)
+    eng.start()
+    first = strategy.orders.market(AAPL, OrderSide.BUY, Quantity.of(5))
+    with pytest.raises(ValidationError, match="is not a venue"):  # reaches the caller, as before
+        strategy.submit(first)
+    with pytest.raises(ValidationError, match="is not a venue"):
+        strategy.submit_list(strategy.orders.bracket(
+            AAPL, OrderSide.BUY, Quantity.of(3), take_profit=Price.of("120.00"), stop_loss=Price.of("80.00")
+        ))  # fmt: skip
+    assert first.status is OrderStatus.INITIALIZED and not followed(eng, strategy) and not strategy.closed
+    core.refuse = False
+    # A later order with the id of the one that never went is followed and reported (not the stale one).
+    retry = strategy.orders.create(AAPL, OrderSide.BUY, OrderType.MARKET, Quantity.of(5),
+                                   client_order_id=first.client_order_id)  # fmt: skip
+    strategy.submit(retry)
+    assert strategy.reported == [retry] and retry.status is OrderStatus.FILLED and not followed(eng, strategy)
+
+    # An exception after the core took the order (here a listener of its events) keeps it followed.
+    def raises_on_accept(event: OrderEvent) -> None:
+        if isinstance(event, OrderAccepted):
+            raise RuntimeError("listener bug")
+
+    eng.bus.subscribe("events.order.c", raises_on_accept)
+    resting = strategy.orders.limit(AAPL, OrderSide.BUY, Quantity.of(5), Price.of("90.00"))
+    with pytest.raises(RuntimeError, match="listener bug"):
+        strategy.submit(resting)
+    eng.bus.unsubscribe("events.order.c", raises_on_accept)
+    assert followed(eng, strategy) == {str(resting.client_order_id): "ACCEPTED"}
+    strategy.cancel(resting)
+    assert strategy.reported[1:] == [resting] and not followed(eng, strategy)
+
+
+class SubmitsOnStart(Closer):
+    def on_start(self) -> None:
+        super().on_start()
+        self.submit(self.orders.market(AAPL, OrderSide.BUY, Quantity.of(5)))
+
+
+def test_a_submit_that_raises_in_a_callback_faults_the_strategy_and_leaves_nothing_followed() -> None:
+    eng = StrategyEngine(Refusing(trading_node()))
+    strategy = SubmitsOnStart("c")
+    eng.add(strategy)
+    eng.start()
+    assert [(e.callback, e.error) for e in eng.errors] == [
+        ("on_start", "ValidationError: invalid venue='X': is not a venue")
+    ]
+    assert strategy.state is StrategyState.FAULTED and not followed(eng, strategy)
+
+
+def test_a_stopped_strategy_follows_no_order() -> None:
+    eng = trading_engine()
+    strategy = Closer("c")
+    eng.add(strategy)
+    eng.start()
+    resting = strategy.orders.limit(AAPL, OrderSide.BUY, Quantity.of(5), Price.of("90.00"))
+    strategy.submit(resting)
+    eng.stop()  # its orders are kept, but ``on_order_closed`` is never called again
+    assert resting.status is OrderStatus.ACCEPTED and not followed(eng, strategy)
+    eng.core.execute(SubmitOrder(ts_init=0, strategy_id=strategy.id, order=strategy.orders.market(
+        AAPL, OrderSide.SELL, Quantity.of(100)
+    )))  # fmt: skip
+    assert not strategy.reported and not followed(eng, strategy)
+
+
+def test_an_order_sent_in_another_strategys_name_is_not_followed() -> None:
+    eng = trading_engine()
+    sender, other = Closer("sender"), Closer("other")
+    eng.add(sender)
+    eng.add(other)
+    eng.start()
+    order = other.orders.limit(AAPL, OrderSide.BUY, Quantity.of(5), Price.of("90.00"))
+    # Its events go to ``events.order.other``: the sender would never see it close.
+    eng.execute(sender, SubmitOrder(ts_init=0, strategy_id=other.id, order=order))
+    assert not followed(eng, sender)
+    eng.execute(sender, SubmitOrder(ts_init=0, strategy_id=sender.id, order=sender.orders.market(
+        AAPL, OrderSide.BUY, Quantity.of(1)
+    )))  # fmt: skip
+    assert [o.status.name for o in sender.reported] == ["FILLED"] and not other.reported
