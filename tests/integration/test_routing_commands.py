@@ -9,8 +9,8 @@ import msgspec
 from routing_support import BUY, STRATEGY, RoutingHarness
 
 from nautilus_platform.core.identifiers import InstrumentId, StrategyId, VenueId
-from nautilus_platform.model.commands import CancelAllOrders, CancelOrder, SubmitOrder
-from nautilus_platform.model.enums import DenyReason, OrderStatus, TimeInForce
+from nautilus_platform.model.commands import CancelAllOrders, CancelOrder, SubmitOrder, SubmitOrderList
+from nautilus_platform.model.enums import DenyReason, OrderSide, OrderStatus, TimeInForce
 from nautilus_platform.model.events import (
     OrderCanceled,
     OrderCancelRejected,
@@ -162,3 +162,24 @@ def test_a_gtd_parent_past_its_expiry_is_denied_before_any_child() -> None:
     assert not h.children(order) and not h.router.decisions
     assert not [e for e in h.child_events if isinstance(e, OrderRejected)]
     assert h.filled_by_venue() == {} and Decimal(0) == order.filled_qty.as_decimal()
+
+
+# -- a routed submit of an order the core holds ---------------------------------------------------
+def test_routing_a_held_contingent_order_again_is_denied_without_touching_the_held_order() -> None:
+    h = two_venues()
+    f = h.factory
+    entry = f.limit(HOME, BUY, Quantity.of("2", 4), Price.of("99.00", 2))  # rests on A
+    exit_ = f.limit(HOME, OrderSide.SELL, Quantity.of("2", 4), Price.of("150.00", 2))
+    listed = f.oto(entry, exit_)
+    h.node.execute(
+        SubmitOrderList(ts_init=h.now, strategy_id=STRATEGY, order_list_id=listed.order_list_id, orders=listed.orders)
+    )
+    entry, held = listed.orders
+    assert held.status is OrderStatus.INITIALIZED  # held until the entry fills
+    h.node.execute(SubmitOrder(ts_init=h.now, strategy_id=STRATEGY, order=held, route=RoutingInstruction()))
+    denied = h.parent_events[-1]
+    assert isinstance(denied, OrderDenied) and denied.client_order_id == held.client_order_id
+    assert held.status is OrderStatus.INITIALIZED  # the core's held order is not the router's to deny
+    h.book("A", asks=[("98.00", "50")])  # the entry fills: the held exit is released
+    assert entry.status is OrderStatus.FILLED
+    assert held.status is OrderStatus.ACCEPTED

@@ -447,7 +447,9 @@ class SmartOrderRouter:
             ts_event=now, ts_init=now, strategy_id=order.strategy_id, instrument_id=order.instrument_id,
             client_order_id=order.client_order_id, reason=reason, message=message,
         )  # fmt: skip
-        if order.status is OrderStatus.INITIALIZED:
+        # The caller's object learns it was denied, unless it is the core's own order of that id (a
+        # held contingent order submitted again): that one is not the router's to close.
+        if order.status is OrderStatus.INITIALIZED and self.cache.orders.get(order.client_order_id) is not order:
             order.apply(event)
         self.bus.publish(self._topic(order.strategy_id), event)
 
