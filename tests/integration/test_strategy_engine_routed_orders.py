@@ -14,6 +14,7 @@ from nautilus_platform.strategy.base import Strategy
 from nautilus_platform.strategy.engine import StrategyEngine
 
 BTC_A = InstrumentId("BTCUSDT.A")
+BTC_B = InstrumentId("BTCUSDT.B")
 
 
 class Closed(Strategy):
@@ -48,3 +49,41 @@ def test_a_routed_submit_with_a_working_parents_id_is_reported_denied_and_the_pa
     strategy.cancel(parent)
     assert strategy.reported[1:] == [parent] and parent.status.name == "CANCELED"
     assert not engine._followed[strategy.id]
+
+
+def test_open_orders_show_a_routed_parent_not_its_children_over_the_listings_it_spans() -> None:
+    h = RoutingHarness({"A": "0", "B": "0"}, book_type="L1")
+    engine = StrategyEngine(h.node)
+    strategy = Closed("lister")
+    engine.add(strategy)
+    engine.start()
+    h.quote("B", ("99.50", "5"), ("100.50", "5"))
+    h.quote("A", ("99.50", "5"), ("100.50", "5"))
+    direct = strategy.orders.limit(BTC_B, BUY, Quantity.of("1", 4), Price.of("97.00", 2))
+    strategy.submit(direct)  # to B's venue, not routed
+    parent = strategy.orders.limit(BTC_A, BUY, Quantity.of("2", 4), Price.of("99.00", 2))
+    strategy.submit(parent, route=RoutingInstruction.of("best-price"))  # rests a child below the market
+    (child,) = h.children(parent)
+    assert child.is_open and child in h.node.cache.orders_open()
+    assert strategy.open_orders() == [direct, parent]
+    assert strategy.open_orders(BTC_A) == [direct, parent]  # the group spans A and B, as position_qty does
+    assert strategy.open_orders(BTC_B) == [direct, parent]
+    for order in strategy.open_orders():  # what a strategy may cancel: a child alone it may not
+        strategy.cancel(order)
+    assert strategy.open_orders() == [] and child.status is OrderStatus.CANCELED
+
+
+def test_open_orders_are_the_strategy_s_own() -> None:
+    h = RoutingHarness({"A": "0"}, book_type="L1")
+    engine = StrategyEngine(h.node)
+    strategy, other = Closed("mine"), Closed("theirs")
+    engine.add(strategy)
+    engine.add(other)
+    engine.start()
+    h.quote("A", ("99.50", "5"), ("100.50", "5"))
+    mine = strategy.orders.limit(BTC_A, BUY, Quantity.of("1", 4), Price.of("97.00", 2))
+    theirs = other.orders.limit(BTC_A, BUY, Quantity.of("1", 4), Price.of("96.00", 2))
+    strategy.submit(mine)
+    other.submit(theirs)
+    assert strategy.open_orders() == [mine] == strategy.open_orders(BTC_A)
+    assert other.open_orders() == [theirs]

@@ -366,6 +366,14 @@ class SmartOrderRouter:
                 self.execution.cancel_order(child, reason)
         self._settle(parent)
 
+    def working_parents(self, strategy_id: StrategyId | None = None) -> list[Order]:
+        """The routed parents not finished yet (of one strategy, or all), in the order they were routed."""
+        return [
+            p.order
+            for p in self._parents.values()
+            if not p.done and (strategy_id is None or p.order.strategy_id == strategy_id)
+        ]
+
     def cancel_parents(
         self,
         strategy_id: StrategyId | None,

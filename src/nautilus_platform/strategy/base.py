@@ -269,4 +269,7 @@ class Strategy:
         return sum(portfolio.net_position_raw(listing, self.id) for listing in self.engine.listings(instrument_id))
 
     def open_orders(self, instrument_id: InstrumentId | None = None) -> list[Order]:
-        return self.cache.orders_open(instrument_id, self.id)
+        """This strategy's working orders, oldest first (of ``instrument_id``, or all). With smart
+        order routing on: its routed parents instead of their children, and ``instrument_id`` spans
+        every listing the router groups with it, as ``position_qty`` does."""
+        return self.engine.open_orders(self, instrument_id)

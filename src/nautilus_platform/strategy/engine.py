@@ -77,6 +77,12 @@ class _ListingGroups(Protocol):
     def cancel_parents(self, strategy_id: StrategyId | None, instrument_id: InstrumentId | None, reason: str) -> int:
         """Cancel the working routed parents of a strategy (and so their children)."""
 
+    def working_parents(self, strategy_id: StrategyId | None = None) -> list[Order]:
+        """The routed parents not finished yet, in the order they were routed."""
+
+    def parent_of(self, client_order_id: ClientOrderId) -> ClientOrderId | None:
+        """The parent's id of a child the router follows, else ``None``."""
+
 
 @dataclass(frozen=True)
 class StrategyError:
@@ -253,6 +259,28 @@ class StrategyEngine:
             return (instrument_id,)
         return tuple(listing.instrument_id for listing in group.listings)
 
+    def open_orders(self, strategy: Strategy, instrument_id: InstrumentId | None = None) -> list[Order]:
+        """The orders ``strategy`` has working, oldest first: those it sent to a venue and, with smart
+        order routing on, its routed parents, not their children (the router's, which a strategy may
+        not cancel alone). With ``instrument_id``, those of every listing it spans (``listings``)."""
+        router: _ListingGroups | None = getattr(self.core, "router", None)
+        if router is None:
+            return self.cache.orders_open(instrument_id, strategy.id)
+        listings = self.listings(instrument_id) if instrument_id is not None else None
+        working = [
+            order
+            for order in self.cache.orders_open(None, strategy.id)
+            if (listings is None or order.instrument_id in listings) and router.parent_of(order.client_order_id) is None
+        ]
+        parents = [
+            order
+            for order in router.working_parents(strategy.id)
+            if listings is None or order.instrument_id in listings
+        ]
+        if not parents:
+            return working
+        return sorted(working + parents, key=_created)
+
     def set_timer(
         self, strategy: Strategy, name: str, interval_ns: int, callback: TimeCallback, start_ns: int | None
     ) -> None:
@@ -396,6 +424,10 @@ class StrategyEngine:
         followed = self._followed.get(strategy.id)
         if followed is not None:  # ``on_order_closed`` is called only while the strategy runs
             followed.clear()
+
+
+def _created(order: Order) -> int:
+    return order.init.ts_init
 
 
 def _orders_of(command: Command) -> tuple[Order, ...]:
