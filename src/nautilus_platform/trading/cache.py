@@ -9,7 +9,7 @@ aggregates stay exact.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from nautilus_platform.core.errors import DuplicateError, NotFoundError
 from nautilus_platform.core.identifiers import AccountId, ClientOrderId, InstrumentId, PositionId, StrategyId, VenueId
@@ -27,6 +27,9 @@ from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.orders import Order
 from nautilus_platform.model.values import FIXED_SCALAR
 from nautilus_platform.trading.positions.account import AccountOrders, rate_ppb
+
+if TYPE_CHECKING:  # (risk imports the cache: only the annotation needs it)
+    from nautilus_platform.trading.risk.state import ModifyRequest
 
 _ORDER_STATUS_CANCELED: Final = OrderStatus.CANCELED
 _ORDER_STATUS_DENIED: Final = OrderStatus.DENIED
@@ -103,9 +106,9 @@ class Cache:
         self._sell: dict[InstrumentId, SideAggregate] = {}
         self._accounts: dict[AccountId, AccountOrders] = {}
         self._purged_ids: set[ClientOrderId] = set()
-        #: Quantities (raw) of the modifies sent to a venue and not answered yet, oldest first, by
-        #: order (the execution engine keeps it; pre-trade risk counts them as if applied).
-        self.modifies_in_flight: dict[ClientOrderId, list[int]] = {}
+        #: The modifies sent to a venue and not answered yet, oldest first, by order (the execution
+        #: engine keeps it; pre-trade risk counts each order at the worst they may leave it).
+        self.modifies_in_flight: dict[ClientOrderId, list[ModifyRequest]] = {}
         self._terms: dict[InstrumentId, _Terms] = {}
 
     # -- instruments ------------------------------------------------------------------------

@@ -54,6 +54,7 @@ from nautilus_platform.trading.journal import CompactJournal, Entry, InMemoryJou
 from nautilus_platform.trading.oms import ContingencyManager
 from nautilus_platform.trading.positions import Portfolio
 from nautilus_platform.trading.risk.engine import RiskEngine
+from nautilus_platform.trading.risk.state import ModifyRequest
 from nautilus_platform.trading.router import InstrumentVenueRouter, Router
 from nautilus_platform.venues.client import VenueClient
 
@@ -360,7 +361,11 @@ class ExecutionEngine:
                 account_id=client.account_id,
             ),
         )
-        requested = quantity.raw if quantity is not None else order.quantity_raw
+        requested = ModifyRequest(
+            quantity.raw if quantity is not None else None,
+            price.raw if price is not None else None,
+            trigger_price.raw if trigger_price is not None else None,
+        )
         self.cache.modifies_in_flight.setdefault(order.client_order_id, []).append(requested)
         client.modify_order(order, quantity, price, trigger_price)
 
@@ -548,17 +553,24 @@ class ExecutionEngine:
             if requested is not None:
                 self._answer_in_flight(order, event, requested)
 
-    def _answer_in_flight(self, order: Order, event: OrderEvent, requested: list[int]) -> None:
+    def _answer_in_flight(self, order: Order, event: OrderEvent, requested: list[ModifyRequest]) -> None:
         """Cross off the modifies the venue's ``event`` answers (it answers them in the order they
-        were sent): an ``OrderUpdated`` of a quantity asked for answers it and every one before;
-        an ``OrderModifyRejected`` the oldest. Other updates (a trailing stop moving) answer none."""
+        were sent): an ``OrderUpdated`` to the figures a modify asked for answers the oldest such
+        one and every one before; an ``OrderModifyRejected`` the oldest. Other updates (a trailing
+        stop moving) answer none."""
         kind = type(event)
         if order.is_closed:
             requested.clear()
         elif kind is _ORDER_UPDATED_CLS:
-            quantity = event.quantity.raw  # type: ignore[attr-defined]
-            if quantity in requested:
-                del requested[: requested.index(quantity) + 1]
+            assert isinstance(event, OrderUpdated)
+            price, trigger = event.price, event.trigger_price
+            price_raw = price.raw if price is not None else None
+            trigger_raw = trigger.raw if trigger is not None else None
+            quantity_raw = event.quantity.raw
+            for index, request in enumerate(requested):
+                if request.answered_by(quantity_raw, price_raw, trigger_raw):
+                    del requested[: index + 1]
+                    break
         elif kind is _ORDER_MODIFY_REJECTED_CLS:
             del requested[0]
         if not requested:

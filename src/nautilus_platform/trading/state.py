@@ -24,7 +24,7 @@ from nautilus_platform.model.orders import Order
 from nautilus_platform.model.values import Currency
 from nautilus_platform.trading.cache import Cache, SideAggregate
 from nautilus_platform.trading.positions import Account, Portfolio
-from nautilus_platform.trading.risk.state import AccountView, PriceSource
+from nautilus_platform.trading.risk.state import AccountView, ModifyRequest, PriceSource
 
 _BUY: Final = OrderSide.BUY
 _NETTING: Final = OmsType.NETTING
@@ -100,7 +100,7 @@ class CoreRiskState:
         return self.portfolio.rates.ratio(from_currency, to_currency)
 
     @property
-    def modifies_in_flight(self) -> dict[ClientOrderId, list[int]]:
+    def modifies_in_flight(self) -> dict[ClientOrderId, list[ModifyRequest]]:
         return self.cache.modifies_in_flight
 
     def position_raw(self, order: Order) -> int:

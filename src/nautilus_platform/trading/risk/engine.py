@@ -25,7 +25,8 @@
    balance) or initial margin (the increasing part * ``margin_init`` plus fee against free margin,
    which a margin account keeps in its base currency: margin in another currency is converted at
    the exact rate, rounded against the order; no rate, or margin held in a currency without one,
-   denies);
+   denies); a modify in flight counts there too, at the worst the venue's answer may leave its
+   order (its largest notional, its largest leaves) until the venue answers;
 8. submit/modify rate throttles (only orders that pass every check are counted).
 
 Limits resolve per (account, strategy, instrument) once and are cached until the configuration
@@ -47,7 +48,7 @@ from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.orders import Order
 from nautilus_platform.model.values import FIXED_SCALAR, POW10, Currency, Price, Quantity, format_fixed
 from nautilus_platform.trading.cache import SideAggregate
-from nautilus_platform.trading.positions.account import Account
+from nautilus_platform.trading.positions.account import Account, rate_ppb
 from nautilus_platform.trading.risk.config import (
     RateLimit,
     RiskConfig,
@@ -58,11 +59,13 @@ from nautilus_platform.trading.risk.config import (
 )
 from nautilus_platform.trading.risk.state import (
     AccountView,
+    ModifyRequest,
     PriceSource,
     RiskState,
     extra_leaves_in_flight,
     is_counted_open,
     order_extra_in_flight,
+    worst_in_flight,
 )
 from nautilus_platform.trading.risk.throttle import Throttle
 
@@ -182,6 +185,7 @@ class _Resolved:
         "price_unit",
         "prices",
         "qty_unit",
+        "reserves",
         "settle",
         "settle_code",
         "size_precision",
@@ -274,6 +278,8 @@ class _Resolved:
         self.max_notional_lo = self.notional.lo if self.notional is not None else 0.0
         self.collar = self.collar_bps is not None or self.collar_band is not None
         self.needs_base = any(m is not None for m in (self.gross, self.net, self.open_notional, self.daily_loss))
+        # A check that counts what open orders lock: the modifies in flight count there too.
+        self.reserves = self.open_notional is not None or self.check_balance
         self.cash_k = self.margin_k = 0.0
         if self.check_balance:
             fee_num, fee_den = self.fee_num, self.fee_den
@@ -300,6 +306,79 @@ def _money_str(exact: int, currency: Currency) -> str:
 
 def _limit_str(limit: _MoneyLimit) -> str:
     return f"{limit.name} {format_fixed(limit.raw, limit.currency.precision)} {limit.currency.code}"
+
+
+class _Reserve:
+    """What the modifies in flight of an account's orders may add to its open orders beyond what
+    those work at now, by currency, as the open-order aggregates count them: ``notional``
+    (leaves * price * multiplier, scale 10**27), ``lock`` (a cash account's buy notional and spot
+    sells' base, 10**27) and ``margin`` (notional * margin_init in parts per 10**9, 10**36)."""
+
+    __slots__ = ("lock", "margin", "notional")
+
+    def __init__(self) -> None:
+        self.notional: dict[Currency, int] = {}
+        self.lock: dict[Currency, int] = {}
+        self.margin: dict[Currency, int] = {}
+
+    def add(self, instrument: Instrument, buy: bool, notional: int, leaves: int) -> None:
+        """Add one order's extra ``notional`` (leaves * price, scale 10**18) and extra ``leaves``."""
+        mult = instrument.multiplier.raw
+        settle = instrument.settlement
+        if notional > 0:
+            value = notional * mult
+            _add(self.notional, settle, value)
+            _add(self.margin, settle, value * rate_ppb(instrument.margin_init))
+            if buy:
+                _add(self.lock, settle, value)
+        base = instrument.base
+        if leaves > 0 and not buy and base is not None:
+            _add(self.lock, base, leaves * mult * FIXED_SCALAR)
+
+
+def _add(amounts: dict[Currency, int], currency: Currency, amount: int) -> None:
+    amounts[currency] = amounts.get(currency, 0) + amount
+
+
+class _OwnFlight:
+    """A modify of an order with modifies of its own in flight: the leaves and price its account
+    checks value it at (a figure it leaves unchanged at the largest asked before it) and the most
+    it may already work at (``prior_*``, the largest notional)."""
+
+    __slots__ = ("leaves", "prior_leaves", "prior_px", "px")
+
+    def __init__(self, leaves: int, px: int, prior_leaves: int, prior_px: int) -> None:
+        self.leaves = leaves
+        self.px = px
+        self.prior_leaves = prior_leaves
+        self.prior_px = prior_px
+
+
+def _own_flight(
+    order: Order,
+    requested: list[ModifyRequest],
+    own_px: int,
+    quantity: Quantity | None,
+    price: Price | None,
+    trigger_price: Price | None,
+) -> _OwnFlight:
+    """The figures of a modify of ``order``, now valued at ``own_px``, sent behind ``requested``."""
+    prior_leaves, prior_px, most_leaves, most_px = worst_in_flight(order, requested, own_px)
+    trigger_raw = trigger_price.raw if trigger_price is not None else None
+    asked = ModifyRequest(None, price.raw if price is not None else None, trigger_raw)
+    asked_px = asked.lock_px(order.price is not None)
+    leaves = most_leaves if quantity is None else quantity.raw - order.filled_raw
+    return _OwnFlight(leaves, most_px if asked_px is None else asked_px, prior_leaves, prior_px)
+
+
+def _adds_str(held: int, currency: Currency) -> str:
+    """What the modifies in flight add to a figure (scale 10**27), for a denial (empty: nothing)."""
+    return f" (counting {_money_str(held, currency)} that modifies in flight may add)" if held > 0 else ""
+
+
+def _locks_str(held: int, currency: Currency) -> str:
+    """What the modifies in flight may lock of a free balance (scale 10**27), for a denial."""
+    return f" less {_money_str(held, currency)} that modifies in flight may lock" if held > 0 else ""
 
 
 class RiskEngine:
@@ -557,7 +636,7 @@ class RiskEngine:
                 return self._submit_full(order, account_id)
         if r.needs_account:
             account = self._accounts.get(account_id) if account_id is not None else None
-            if account is None:
+            if account is None or (self._in_flight and r.reserves):  # modifies in flight: the full path counts them
                 return self._submit_full(order, account_id)
             # The fast bounds read the core's own Account natively; any other view takes the exact path.
             if not isinstance(account, Account) or not _account_fast(r, account, qty, px_raw, notional_hi, buy):
@@ -599,7 +678,7 @@ class RiskEngine:
         quantity = order.quantity
         return self._check(
             resolved, instrument, order, account_id, code, quantity, quantity.raw,
-            order.price, order.trigger_price, 0, 0, resolved.submit_throttles, False,
+            order.price, order.trigger_price, 0, 0, resolved.submit_throttles, False, None,
         )  # fmt: skip
 
     def check_modify(
@@ -649,15 +728,20 @@ class RiskEngine:
                 f"filled {format_fixed(filled, precision)}",
             )
         own_leaves = own_px = 0
+        flight: _OwnFlight | None = None
         if is_counted_open(order):
             own_leaves = order.quantity_raw - filled
             px = order.price or order.trigger_price
             own_px = px.raw if px is not None else (resolved.prices.get(instrument_id) or 0)
+            if self._in_flight:
+                requested = self._in_flight.get(order.client_order_id)
+                if requested:
+                    flight = _own_flight(order, requested, own_px, quantity, price, trigger_price)
         return self._check(
             resolved, instrument, order, account_id, code, new_quantity, new_quantity.raw - filled,
             price if price is not None else order.price,
             trigger_price if trigger_price is not None else order.trigger_price,
-            own_leaves, own_px, resolved.modify_throttles, True,
+            own_leaves, own_px, resolved.modify_throttles, True, flight,
         )  # fmt: skip
 
     def _check(
@@ -675,6 +759,7 @@ class RiskEngine:
         own_px: int,
         throttles: tuple[Throttle, ...],
         modify: bool,
+        flight: _OwnFlight | None,
     ) -> Denial | None:
         qty = quantity.raw
         # -- instrument rules -----------------------------------------------------------------
@@ -830,8 +915,20 @@ class RiskEngine:
                 _R_NO_ACCOUNT,
                 f"account limits apply but there is no account state for {account_id or order.instrument_id}",
             )
+        # The account checks value the order at what it asks for and its own modifies in flight
+        # (``flight``), and count the other orders' modifies in flight (``reserve``).
+        reserve: _Reserve | None = None
+        if in_flight and account is not None and r.reserves:
+            reserve = self._reserve(account_id, order)
+        acct_leaves, acct_px, prior_leaves, prior_px = leaves, px_raw or 0, own_leaves, own_px
+        if flight is not None:
+            acct_leaves, acct_px = flight.leaves, flight.px
+            prior_leaves, prior_px = flight.prior_leaves, flight.prior_px
         if account is not None and px_raw is not None:
-            denial = self._account_checks(r, account, order, leaves, px_raw, own, own_leaves, own_px, modify)
+            denial = self._account_checks(
+                r, account, order, acct_leaves, acct_px, own, own_leaves, own_px, prior_leaves * prior_px, modify,
+                reserve,
+            )  # fmt: skip
             if denial is not None:
                 return denial
         if r.check_balance:
@@ -842,8 +939,9 @@ class RiskEngine:
                     reducible = (-position if position < 0 else 0) if buy else (position if position > 0 else 0)
                     own_side = same_side
                 denial = self._balance(
-                    r, instrument, account, buy, leaves, px_raw, reducible, own_side, own_leaves, own_px
-                )
+                    r, instrument, account, buy, acct_leaves, acct_px, reducible, own_side, own_leaves, own_px,
+                    prior_leaves, prior_px, reserve,
+                )  # fmt: skip
                 if denial is not None:
                     return denial
         # -- throttles ---------------------------------------------------------------------------
@@ -955,8 +1053,13 @@ class RiskEngine:
         own_position: int,
         own_leaves: int,
         own_px: int,
+        prior_notional: int,
         modify: bool,
+        reserve: _Reserve | None,
     ) -> Denial | None:
+        """Open orders and notional, gross and net exposure. ``prior_notional`` (leaves * price) is
+        the most the order may already work at (a modify that asks for no more adds nothing);
+        ``reserve`` what the other orders' modifies in flight may add."""
         mult = r.mult
         max_open = r.max_open_orders
         if max_open is not None and not modify and account.open_order_count + 1 > max_open:
@@ -970,9 +1073,17 @@ class RiskEngine:
             value = self._in_limit_currency(account.open_notional_raw * _SCALE18, base, added, r.settle, limit)
             if value is None:
                 return self._no_rate(r.settle, limit.currency)
-            if added > 0 and value > limit.x:  # a modify that lowers the open notional always passes
+            held = 0
+            if reserve is not None and reserve.notional:
+                held, missing = self._held_in(reserve.notional, limit.currency, 1)
+                if missing is not None:
+                    return self._no_rate(missing, limit.currency)
+            # a modify that lowers the open notional (or asks no more than it may already work at) passes
+            if added > 0 and leaves * px_raw > prior_notional and value + held > limit.x:
                 return self._deny(
-                    _R_OPEN_NOTIONAL, f"open notional {_money_str(value, limit.currency)} exceeds {_limit_str(limit)}"
+                    _R_OPEN_NOTIONAL,
+                    f"open notional {_money_str(value + held, limit.currency)}{_adds_str(held, limit.currency)} "
+                    f"exceeds {_limit_str(limit)}",
                 )
         gross, net = r.gross, r.net
         if gross is None and net is None:
@@ -1014,7 +1125,13 @@ class RiskEngine:
         same_side: int,
         own_leaves: int,
         own_px: int,
+        prior_leaves: int,
+        prior_px: int,
+        reserve: _Reserve | None,
     ) -> Denial | None:
+        """Cash balance or initial margin. ``prior_*`` is the most the order may already work at (a
+        modify that asks for no more adds nothing); ``reserve`` what the other orders' modifies in
+        flight may lock."""
         mult = r.mult
         settle = r.settle
         fee_num, fee_den = r.fee_num, r.fee_den
@@ -1022,29 +1139,31 @@ class RiskEngine:
             if buy:
                 # Buy notional plus the fee, less what this order already locks (a modify).
                 notional = (leaves * px_raw - own_leaves * own_px) * mult
-                if notional <= 0:
+                if notional <= 0 or leaves * px_raw <= prior_leaves * prior_px:
                     return None
                 need = notional + -(-notional * fee_num // fee_den)
                 free = account.free.get(settle.code, 0)
-                if need > free * _SCALE18:
+                held = reserve.lock.get(settle, 0) if reserve is not None else 0
+                if need + held > free * _SCALE18:
                     return self._deny(
                         _R_BALANCE,
                         f"buy cost {_money_str(need, settle)} (notional plus fees) exceeds free balance "
-                        f"{format_fixed(free, settle.precision)} {settle.code}",
+                        f"{format_fixed(free, settle.precision)} {settle.code}{_locks_str(held, settle)}",
                     )
                 return None
             base = instrument.base
             extra = leaves - own_leaves
-            if extra <= 0:
+            if extra <= 0 or leaves <= prior_leaves:
                 return None
             if base is not None:
                 need_base = extra * mult  # scale 10**18
                 free = account.free.get(base.code, 0)
-                if need_base > free * FIXED_SCALAR:
+                held = reserve.lock.get(base, 0) if reserve is not None else 0
+                if need_base * FIXED_SCALAR + held > free * _SCALE18:
                     return self._deny(
                         _R_BALANCE,
                         f"sell {format_fixed(need_base // FIXED_SCALAR, base.precision)} {base.code} exceeds free "
-                        f"balance {format_fixed(free, base.precision)} {base.code}",
+                        f"balance {format_fixed(free, base.precision)} {base.code}{_locks_str(held, base)}",
                     )
                 return None
             available = reducible - same_side  # a cash account sells only what it holds
@@ -1067,6 +1186,10 @@ class RiskEngine:
         margin_notional = (increasing * px_raw - own_increasing * own_px) * mult
         if margin_notional <= 0 and notional <= 0:
             return None
+        if prior_leaves != own_leaves or prior_px != own_px:  # its own modifies in flight
+            prior_increasing = prior_leaves - available if prior_leaves > available else 0
+            if increasing * px_raw <= prior_increasing * prior_px and leaves * px_raw <= prior_leaves * prior_px:
+                return None
         margin_den, margin_num = r.margin_den, r.margin_num
         need = 0
         if margin_notional > 0:
@@ -1095,16 +1218,72 @@ class RiskEngine:
                 )
             num, den = ratio
             need_base = -(-need * num // den)  # rounded up: against the order
+        held = 0
+        if reserve is not None and reserve.margin:
+            if account.base_currency is None:
+                held = -(-reserve.margin.get(settle, 0) // FIXED_SCALAR)
+            else:
+                held, missing = self._held_in(reserve.margin, base, FIXED_SCALAR)
+                if missing is not None:
+                    return self._deny(
+                        _R_NO_REF,
+                        f"no exchange rate {missing.code}/{base.code}: the initial margin of the modifies in flight "
+                        f"cannot be measured against the free margin in the account's base currency {base.code}",
+                    )
         free = account.free.get(base.code, 0)
-        if need_base > free * _SCALE18:
+        if need_base + held > free * _SCALE18:
             shown = f"{_money_str(need, settle)} (plus fees)"
             if converted:
                 shown += f" = {_money_str(need_base, base)}"
             return self._deny(
                 _R_MARGIN,
-                f"initial margin {shown} exceeds free margin {format_fixed(free, base.precision)} {base.code}",
+                f"initial margin {shown} exceeds free margin {format_fixed(free, base.precision)} {base.code}"
+                f"{_locks_str(held, base)}",
             )
         return None
+
+    def _held_in(self, amounts: dict[Currency, int], target: Currency, divisor: int) -> tuple[int, Currency | None]:
+        """The sum of ``amounts`` divided by ``divisor``, in ``target`` at the exact rates, each
+        rounded up; ``(0, currency)`` names a currency without a rate."""
+        total = 0
+        for currency, amount in amounts.items():
+            num = den = 1
+            if currency != target:
+                ratio = self._state.exchange_rate(currency, target)
+                if ratio is None:
+                    return 0, currency
+                num, den = ratio
+            total += -(-amount * num // (den * divisor))
+        return total, None
+
+    def _reserve(self, account_id: AccountId | None, exclude: Order) -> _Reserve | None:
+        """What the modifies in flight of ``account_id``'s orders other than ``exclude`` may add to
+        its open orders beyond what those work at now (``None``: nothing)."""
+        reserve: _Reserve | None = None
+        references = self._references
+        for client_order_id, requested in self._in_flight.items():
+            order = self._orders.get(client_order_id)
+            if order is None or order is exclude or not is_counted_open(order):
+                continue
+            instrument_id = order.instrument_id
+            instrument = self._instruments.get(instrument_id)
+            if instrument is None or self._account_id_for(order) != account_id:
+                continue
+            px = order.price or order.trigger_price
+            if px is not None:
+                px_raw = px.raw
+            else:  # valued at the mark when it opened, as the open-order aggregates do
+                mark = references[PriceSource.MID].get(instrument_id)
+                px_raw = mark if mark is not None else references[PriceSource.LAST].get(instrument_id, 0)
+            leaves_now = order.leaves_raw
+            leaves, worst_px, most_leaves, _ = worst_in_flight(order, requested, px_raw)
+            notional = leaves * worst_px - leaves_now * px_raw
+            extra = most_leaves - leaves_now
+            if notional > 0 or extra > 0:
+                if reserve is None:
+                    reserve = _Reserve()
+                reserve.add(instrument, order.side is _BUY, notional, extra)
+        return reserve
 
     def _unvalued_margin(self, currencies: Sequence[Currency], base: Currency) -> Denial:
         rates = ", ".join(f"{currency.code}/{base.code}" for currency in currencies)

@@ -151,19 +151,55 @@ class RiskState(Protocol):
         ``(numerator, denominator)`` (both positive), or ``None`` without a rate."""
 
     @property
-    def modifies_in_flight(self) -> dict[ClientOrderId, list[int]]:
-        """The quantities (raw) of the modifies sent to a venue and not answered yet, oldest
-        first, by order; an order without one is absent."""
+    def modifies_in_flight(self) -> dict[ClientOrderId, list[ModifyRequest]]:
+        """The modifies sent to a venue and not answered yet, oldest first, by order; an order
+        without one is absent."""
 
 
-def order_extra_in_flight(order: Order, requested: list[int]) -> int:
+class ModifyRequest:
+    """A modify sent to a venue and not answered yet: the quantity, price and trigger price it
+    asked for, raw (``None``: left as the venue has it when it applies the modify)."""
+
+    __slots__ = ("price_raw", "quantity_raw", "trigger_raw")
+
+    def __init__(
+        self, quantity_raw: int | None = None, price_raw: int | None = None, trigger_raw: int | None = None
+    ) -> None:
+        self.quantity_raw = quantity_raw
+        self.price_raw = price_raw
+        self.trigger_raw = trigger_raw
+
+    def lock_px(self, priced: bool) -> int | None:
+        """The price it asks its order to be valued at (``None``: unchanged): the limit price, or
+        the trigger of an order without one (``priced`` false), as the open-order aggregates do."""
+        if self.price_raw is not None:
+            return self.price_raw
+        return None if priced else self.trigger_raw
+
+    def answered_by(self, quantity_raw: int, price_raw: int | None, trigger_raw: int | None) -> bool:
+        """Whether an update to these figures answers it: every figure it asked for is there."""
+        return (
+            (self.quantity_raw is None or self.quantity_raw == quantity_raw)
+            and (self.price_raw is None or self.price_raw == price_raw)
+            and (self.trigger_raw is None or self.trigger_raw == trigger_raw)
+        )
+
+    def __repr__(self) -> str:
+        return f"ModifyRequest({self.quantity_raw}, {self.price_raw}, {self.trigger_raw})"
+
+
+def order_extra_in_flight(order: Order, requested: list[ModifyRequest]) -> int:
     """How much more ``order`` may leave to work at the largest quantity it asked for, raw."""
-    worst = max(requested) if requested else 0
-    return worst - order.quantity_raw if worst > order.quantity_raw else 0
+    worst = quantity = order.quantity_raw
+    for request in requested:
+        asked = request.quantity_raw
+        if asked is not None and asked > worst:
+            worst = asked
+    return worst - quantity
 
 
 def extra_leaves_in_flight(
-    in_flight: dict[ClientOrderId, list[int]],
+    in_flight: dict[ClientOrderId, list[ModifyRequest]],
     orders: dict[ClientOrderId, Order],
     instrument_id: InstrumentId,
     side: OrderSide,
@@ -178,6 +214,32 @@ def extra_leaves_in_flight(
             continue
         total += order_extra_in_flight(order, requested)
     return total
+
+
+def worst_in_flight(order: Order, requested: list[ModifyRequest], px_raw: int) -> tuple[int, int, int, int]:
+    """The worst ``order``, valued at ``px_raw`` now, may work at once the venue answers
+    ``requested``: ``(leaves, px)`` of the largest notional (``leaves * px``) and the largest leaves
+    and price, raw.
+
+    The venue applies each modify to what the ones before it left, and may reject any of them,
+    so a figure a modify leaves unchanged is counted at the largest one asked before it (or the
+    order's own): the order's final figures never exceed the bound this gives."""
+    filled = order.filled_raw
+    priced = order.price is not None
+    most_quantity, most_px = order.quantity_raw, px_raw
+    best_leaves, best_px = most_quantity - filled, px_raw
+    best = best_leaves * best_px
+    for request in requested:
+        asked_quantity, asked_px = request.quantity_raw, request.lock_px(priced)
+        leaves = (most_quantity if asked_quantity is None else asked_quantity) - filled
+        px = most_px if asked_px is None else asked_px
+        if leaves * px > best:
+            best, best_leaves, best_px = leaves * px, leaves, px
+        if asked_quantity is not None and asked_quantity > most_quantity:
+            most_quantity = asked_quantity
+        if asked_px is not None and asked_px > most_px:
+            most_px = asked_px
+    return best_leaves, best_px, most_quantity - filled, most_px
 
 
 def is_counted_open(order: Order) -> bool:
@@ -273,7 +335,7 @@ class InMemoryRiskState:
         self.default_account_id: AccountId | None = None
         self.instrument_accounts: dict[InstrumentId, AccountId] = {}
         self.reduce_only_leaves: dict[tuple[InstrumentId, OrderSide], int] = {}
-        self.modifies_in_flight: dict[ClientOrderId, list[int]] = {}
+        self.modifies_in_flight: dict[ClientOrderId, list[ModifyRequest]] = {}
 
     # -- setters ------------------------------------------------------------------------------
     def add_instrument(self, instrument: Instrument) -> None:

@@ -33,13 +33,20 @@ def qty(value: int) -> Quantity:
 
 
 class Node:
-    """A node with venue SIM (margin account, 1,000,000 USD) trading AAPL.SIM, quoted 99.99/100.01."""
+    """A node with venue SIM (a margin account, 1,000,000 USD, unless told) trading AAPL.SIM,
+    quoted 99.99/100.01."""
 
-    def __init__(self, limits: RiskLimits | None = None, latency_ns: int = 0) -> None:
+    def __init__(
+        self,
+        limits: RiskLimits | None = None,
+        latency_ns: int = 0,
+        account_type: AccountType = AccountType.MARGIN,
+        balance: int = 1_000_000,
+    ) -> None:
         self.now = 1_767_619_800 * SECOND
         self.node = TradingNode(SimulatedClock(self.now), risk_config=RiskConfig(defaults=limits or RiskLimits()))
         venue = SimulatedVenueConfig(venue_id="SIM", latency_model=LatencyModel(insert_ns=latency_ns))
-        self.node.add_venue(venue, AccountType.MARGIN, USD, [Money.of(1_000_000, USD)])
+        self.node.add_venue(venue, account_type, USD, [Money.of(balance, USD)])
         self.node.add_instrument(
             Equity(
                 id=AAPL, price_precision=2, size_precision=0, tick_size=Price.of("0.01"), lot_size=Quantity.of(1),

@@ -12,6 +12,7 @@ from risk_node_helpers import qty as nqty
 from nautilus_platform.model.enums import DenyReason, OrderStatus
 from nautilus_platform.model.orders import Order
 from nautilus_platform.trading.risk import RiskLimits
+from nautilus_platform.trading.risk.state import ModifyRequest
 
 
 def _resting_buy(n: Node, quantity: int, post_only: bool = False) -> Order:
@@ -82,7 +83,7 @@ def test_the_state_s_modifies_in_flight_count_until_answered() -> None:
     s: Setup = setup_with(max_position=qty(100))
     order = accept(s.factory.limit(AAPL, BUY, qty(50), upx("99.00")))
     s.state.add_open_order(order)
-    s.state.modifies_in_flight[order.client_order_id] = [qty(100).raw]  # sent, not answered
+    s.state.modifies_in_flight[order.client_order_id] = [ModifyRequest(qty(100).raw)]  # sent, not answered
     denial = s.engine.check_submit(s.factory.limit(AAPL, BUY, qty(1), upx("99.00")))
     assert denial is not None and denial[0] is DenyReason.POSITION_LIMIT
     del s.state.modifies_in_flight[order.client_order_id]  # answered: rejected
@@ -94,6 +95,10 @@ def test_the_execution_engine_forgets_a_modify_once_the_venue_answers() -> None:
     a = _resting_buy(n, 50)
     n.modify(a, nqty(80))
     n.modify(a, nqty(90))
-    assert n.node.cache.modifies_in_flight == {a.client_order_id: [80 * 10**9, 90 * 10**9]}
+    requested = n.node.cache.modifies_in_flight[a.client_order_id]
+    assert [(r.quantity_raw, r.price_raw, r.trigger_raw) for r in requested] == [
+        (80 * 10**9, None, None),
+        (90 * 10**9, None, None),
+    ]
     n.advance(3)
     assert a.quantity == nqty(90) and n.node.cache.modifies_in_flight == {}
