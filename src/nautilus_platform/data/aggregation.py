@@ -19,6 +19,8 @@ All arithmetic is exact on raw fixed-point integers (scale 10**9). Conventions:
   bars, with its last tick's timestamp otherwise); batch output includes it, so batch equals
   streaming ``update`` over every tick, then ``flush()``.
 - Timestamps must not go backwards (equal is fine); sizes must not be negative.
+- Order in a stream: a time bar closed by a later tick ended before that tick (``close_due`` hands
+  it out first); a TICK, VOLUME or VALUE bar contains the tick that closed it.
 """
 
 from __future__ import annotations
@@ -84,6 +86,15 @@ class BarAggregator:
         )  # fmt: skip
         self._reset()
         return bar
+
+    def close_due(self, ts_event: int) -> Bar | None:
+        """The time bar in progress when a tick at ``ts_event`` falls at or after its end (stamped
+        with its end), else ``None``; ``update`` closes it the same way. A stream that passes the
+        closed bar on before the tick (the market-data engine) calls this first: that bar ended
+        before the tick happened."""
+        if self._interval is not None and self._count and ts_event >= self._end:
+            return self._emit(self._end)
+        return None
 
     def update(self, ts_event: int, price_raw: int, size_raw: int) -> Bar | None:
         """Add one tick (raw values); return the bar it closed, if any."""

@@ -190,10 +190,12 @@ def gaps(
         return 0, 0
     ordered = ts[order]
     if daily_tz is not None:
-        # the open in wall-clock time: the close's local time less a day (a DST day lasts 23 or 25 h)
+        # a bar's day is the local calendar day of its last instant, one nanosecond before its close:
+        # a close at midnight (a file stamped at the open) belongs to the day before, a close during
+        # the day (16:00 New York) to that day; weekends are then never gaps either way
         local = pc.local_timestamp(pa.array(ordered, pa.timestamp("ns", tz=daily_tz)))
-        opened = pc.cast(local, pa.int64()).to_numpy(zero_copy_only=False).astype(np.int64) - interval_ns
-        days = opened.astype("datetime64[ns]").astype("datetime64[D]")
+        last = pc.cast(local, pa.int64()).to_numpy(zero_copy_only=False).astype(np.int64) - 1
+        days = last.astype("datetime64[ns]").astype("datetime64[D]")
         missing = np.busday_count(days[:-1] + 1, days[1:])
         missing = np.maximum(missing, 0)
     else:

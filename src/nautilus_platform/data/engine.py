@@ -5,7 +5,9 @@ handed to the core (cache, marks, the venue's matching) and published on the bus
 ``data.quotes.<instrument>``, ``data.trades.<instrument>``, ``data.bars.<bar type>``,
 ``data.book.<instrument>``. A rejected item changes nothing, is counted by reason with the first
 examples kept, and is published on ``data.rejected``; the engine keeps running. Bars can also be
-built from the ticks as they pass (``add_bar_aggregation``).
+built from the ticks as they pass (``add_bar_aggregation``), in time order: a time bar that a tick
+closes ended before it and goes through first; a tick, volume or value bar goes through after the
+tick that completes it.
 """
 
 from __future__ import annotations
@@ -112,12 +114,22 @@ class MarketDataEngine:
         topic = self._topic_of(key, item, instrument_id, item.ts_event)
         if topic is None:
             return False
+        if self._aggregators:
+            self._process_aggregating(topic, kind, instrument_id, item)
+            return True
         self.core.process(item)
         self.bus.publish(topic, item)
         self.processed += 1
-        if self._aggregators:
-            self._aggregate(kind, instrument_id, item)
         return True
+
+    def _process_aggregating(self, topic: str, kind: type, instrument_id: InstrumentId, item: MarketData) -> None:
+        """``process`` of a trade or book item once some bars are built from ticks: the time bars it
+        closes go first (they ended before it), then the item, then the bars it completes."""
+        self._close_due(kind, instrument_id, item.ts_event)
+        self.core.process(item)
+        self.bus.publish(topic, item)
+        self.processed += 1
+        self._aggregate(kind, instrument_id, item)
 
     def process_quote_raw(self, quote: QuoteTick, instrument_id: InstrumentId, ts: int, bid: int, ask: int) -> bool:
         """``process(quote)`` with the quote's instrument, time and raw prices already read (a
@@ -134,6 +146,9 @@ class MarketDataEngine:
     ) -> None:
         """``process_quote_raw`` without the per-item checks, for a replay that has checked its whole
         stream itself (see ``stream_topic``)."""
+        if self._aggregators:
+            self._process_quote_aggregating(topic, quote, instrument_id, ts, bid, ask)
+            return
         sink = self._raw_sink
         if sink is not None:
             sink.process_quote_raw(quote, instrument_id, ts, bid, ask)
@@ -141,8 +156,21 @@ class MarketDataEngine:
             self.core.process_quote_raw(quote, instrument_id, ts, bid, ask)
         self.bus.publish(topic, quote)
         self.processed += 1
-        if self._aggregators:
-            self._aggregate(QuoteTick, instrument_id, quote)
+
+    def _process_quote_aggregating(
+        self, topic: str, quote: QuoteTick, instrument_id: InstrumentId, ts: int, bid: int, ask: int
+    ) -> None:
+        """``process_quote_ordered`` once some bars are built from ticks: the time bars the quote
+        closes go first (they ended before it), then the quote, then the bars it completes."""
+        self._close_due(QuoteTick, instrument_id, ts)
+        sink = self._raw_sink
+        if sink is not None:
+            sink.process_quote_raw(quote, instrument_id, ts, bid, ask)
+        else:
+            self.core.process_quote_raw(quote, instrument_id, ts, bid, ask)
+        self.bus.publish(topic, quote)
+        self.processed += 1
+        self._aggregate(QuoteTick, instrument_id, quote)
 
     def process_bar_raw(self, bar: Bar, bar_type: BarType, instrument_id: InstrumentId, ts: int, close: int) -> bool:
         """``process(bar)`` with the bar's type, instrument, time and raw close already read (a
@@ -215,14 +243,26 @@ class MarketDataEngine:
         return aggregator
 
     def flush_bar_aggregations(self) -> int:
-        """Emit every partial bar in progress (e.g. at the end of the data); returns how many."""
-        emitted = 0
-        for aggregators in self._aggregators.values():
-            for aggregator in aggregators:
-                bar = aggregator.flush()
-                if bar is not None and self.process(bar):
-                    emitted += 1
-        return emitted
+        """Emit every partial bar in progress (e.g. at the end of the data), in time order (a time
+        bar is stamped with its interval's end, any other with its last tick); returns how many."""
+        partial = [
+            bar
+            for aggregators in self._aggregators.values()
+            for aggregator in aggregators
+            if (bar := aggregator.flush()) is not None
+        ]
+        partial.sort(key=_ts_event)
+        return sum(1 for bar in partial if self.process(bar))
+
+    def _close_due(self, kind: type, instrument_id: InstrumentId, ts: int) -> None:
+        """Send on the time bars that a tick at ``ts`` closes, before the tick itself."""
+        aggregators = self._aggregators.get((kind, instrument_id))
+        if aggregators is None:
+            return
+        for aggregator in aggregators:
+            bar = aggregator.close_due(ts)
+            if bar is not None:
+                self.process(bar)
 
     def _aggregate(self, kind: type, instrument_id: InstrumentId, item: MarketData) -> None:
         aggregators = self._aggregators.get((kind, instrument_id))
@@ -245,6 +285,10 @@ class MarketDataEngine:
             self.examples.append(rejection)
         self.bus.publish("data.rejected", rejection)
         return False
+
+
+def _ts_event(bar: Bar) -> int:
+    return bar.ts_event
 
 
 def _topic(item: MarketData, instrument_id: InstrumentId) -> str:

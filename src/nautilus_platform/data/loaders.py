@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,7 +25,7 @@ from nautilus_platform.data.layouts import FIELDS, DataKind, Layout, layout_name
 from nautilus_platform.data.objects import DELTA_ROW, SNAPSHOT_ROW, book_items, build_objects
 from nautilus_platform.data.parsing import Int64Array, Parsed, codes, decimals, integers, texts, timestamps
 from nautilus_platform.data.times import INT64_MAX, LAST_NS_TIME, days_later
-from nautilus_platform.data.validation import Check, RowStates, ValidationPolicy, ValidationReport
+from nautilus_platform.data.validation import Check, Policy, RowStates, ValidationPolicy, ValidationReport
 from nautilus_platform.model.data import BarSpecification, BarType, MarketData
 from nautilus_platform.model.enums import BarAggregation
 from nautilus_platform.model.instruments import Instrument
@@ -44,8 +44,26 @@ _NUMERIC = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class RaggedRow:
+    """A CSV row with another number of fields than the header (or the layout's ``names``) has."""
+
+    index: int  # 0-based among the file's data rows
+    text: str
+    fields: int
+    expected: int
+
+
 def read_table(path: Path, layout: Layout) -> pa.Table:
-    """The mapped columns of ``path`` (``.csv``/``.txt``/``.parquet``), CSV columns read as text."""
+    """The mapped columns of ``path`` (``.csv``/``.txt``/``.parquet``), CSV columns read as text;
+    a CSV row with the wrong number of fields makes the file unreadable (``load_market_data``
+    rejects that row instead)."""
+    return _read_table(path, layout, None)
+
+
+def _read_table(path: Path, layout: Layout, ragged: list[RaggedRow] | None) -> pa.Table:
+    """``read_table``; with a ``ragged`` list, CSV rows with the wrong number of fields are kept as
+    all-null rows at their place and described in the list."""
     if not path.is_file():
         raise ValidationError("path", str(path), "is not a file")
     wanted = sorted(set(layout.columns.values()))
@@ -63,17 +81,55 @@ def read_table(path: Path, layout: Layout) -> pa.Table:
             convert = pacsv.ConvertOptions(
                 include_columns=wanted, column_types={name: pa.string() for name in wanted}, strings_can_be_null=False
             )
-            return pacsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
+            try:
+                return pacsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
+            except pa.ArrowInvalid:
+                if ragged is None:
+                    raise
+                return _read_csv_ragged(path, layout, parse, convert, ragged)
     except (pa.ArrowInvalid, OSError) as exc:
         raise ValidationError("path", str(path), f"could not be read as {suffix[1:]}: {exc}") from exc
     raise ValidationError("path", str(path), "must end in .csv, .txt, .tsv or .parquet")
 
 
+def _read_csv_ragged(
+    path: Path, layout: Layout, parse: pacsv.ParseOptions, convert: pacsv.ConvertOptions, ragged: list[RaggedRow]
+) -> pa.Table:
+    """The CSV read again, one thread (so that PyArrow numbers the rows), with each row of the wrong
+    width taken out, described in ``ragged`` and put back as an all-null row at its place."""
+    header = 1 if layout.header else 0
+
+    def skip(row: Any) -> str:  # pyarrow.csv.InvalidRow; ``number`` counts rows (header included) from 1
+        index = row.number - 1 - header if row.number is not None else -1
+        ragged.append(RaggedRow(index, row.text, row.actual_columns, row.expected_columns))
+        return "skip"
+
+    read = pacsv.ReadOptions(column_names=list(layout.names) if layout.names else None, use_threads=False)
+    parse = pacsv.ParseOptions(delimiter=parse.delimiter, invalid_row_handler=skip)
+    table = pacsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
+    if not ragged:
+        return table
+    total = table.num_rows + len(ragged)
+    if any(not 0 <= bad.index < total for bad in ragged):
+        raise pa.ArrowInvalid(f"rows of the wrong width could not be placed in {path.name}")
+    placed = np.zeros(total, np.bool_)
+    placed[[bad.index for bad in ragged]] = True
+    take = np.zeros(total, np.int64)
+    take[~placed] = np.arange(table.num_rows)
+    return table.take(pa.array(take, mask=placed))
+
+
 def _csv_columns(path: Path, layout: Layout, read: pacsv.ReadOptions, parse: pacsv.ParseOptions) -> list[str]:
     if layout.names:
         return list(layout.names)
+    # only the header matters here: a row of the wrong width in the first block is not its business
+    parse = pacsv.ParseOptions(delimiter=parse.delimiter, invalid_row_handler=_skip_row)
     with pacsv.open_csv(path, read_options=read, parse_options=parse) as reader:
         return list(reader.schema.names)
+
+
+def _skip_row(row: Any) -> str:
+    return "skip"
 
 
 def _require_columns(path: Path, layout: Layout, wanted: list[str], available: list[str]) -> None:
@@ -131,10 +187,14 @@ def load_market_data(
     kind = layout.kind
     bar_type = _bar_type(kind, layout, instrument, bar_spec)
     policy = policy if policy is not None else ValidationPolicy.defaults(kind)
-    table = read_table(path, layout)
+    ragged: list[RaggedRow] = []
+    table = _read_table(path, layout, ragged)
     report = ValidationReport(source=str(path), kind=kind, instrument_id=str(instrument.id))
     states = RowStates(report, policy, table.num_rows)
+    if ragged:
+        _reject_ragged(states, ragged, layout)
     parsed = _parse(table, layout, tz, states, report)
+    _check_dst(states, parsed["ts"], tz, table.column(layout.columns["ts"]))
     values = {name: p.values for name, p in parsed.items()}
     if kind is DataKind.BARS and layout.ts_marks == "open":
         assert bar_type is not None
@@ -203,6 +263,20 @@ def _open_to_close(
         states.apply(Check.UNPARSEABLE, beyond, "ts", source.to_pylist(), rule)
 
 
+def _reject_ragged(states: RowStates, ragged: list[RaggedRow], layout: Layout) -> None:
+    """Reject each CSV row of the wrong width as unparseable (field ``row``, its text shown)."""
+    n = len(states.rejected)
+    failing = np.zeros(n, np.bool_)
+    shown = [""] * n
+    rules: dict[int, str] = {}
+    source = "the layout names" if layout.names else "the header has"
+    for bad in ragged:
+        failing[bad.index] = True
+        shown[bad.index] = bad.text
+        rules[bad.index] = f"has {bad.fields} fields where {source} {bad.expected}"
+    states.apply(Check.UNPARSEABLE, failing, "row", shown, rules)
+
+
 def _parse(table: pa.Table, layout: Layout, tz: str, states: RowStates, report: ValidationReport) -> dict[str, Parsed]:
     parsed: dict[str, Parsed] = {}
     for name, source in layout.columns.items():
@@ -226,6 +300,28 @@ def _parse(table: pa.Table, layout: Layout, tz: str, states: RowStates, report: 
         shown = table.column(layout.columns[name]).to_pylist() if result.invalid.any() else None
         states.apply(Check.UNPARSEABLE, result.invalid, name, shown, result.problems)
     return parsed
+
+
+def _check_dst(states: RowStates, ts: Parsed, tz: str, source: pa.ChunkedArray) -> None:
+    """Times without a zone that a DST change in ``tz`` makes ambiguous or skips fail
+    ``ambiguous_time`` (flagged by default): each was read as the earlier of its two instants."""
+    if ts.ambiguous is None or ts.skipped is None or not (ts.ambiguous.any() or ts.skipped.any()):
+        return
+    shown = source.to_pylist()
+    rules = (
+        (ts.ambiguous, f"happens twice in {tz} (a DST change repeats it): read at the offset before the change"),
+        (ts.skipped, f"does not exist in {tz} (a DST change skips it): read at the offset after the change"),
+    )
+    counts = []
+    for mask, rule in rules:
+        hit = states.apply(Check.AMBIGUOUS_TIME, mask, "ts", shown, rule)
+        counts.append(int(hit.sum()))
+    if any(counts):
+        outcome = {Policy.REJECT: "rejected", Policy.FLAG: "flagged"}[states.policy[Check.AMBIGUOUS_TIME]]
+        states.report.notes.append(
+            f"{counts[0]} ambiguous and {counts[1]} skipped {tz} times (DST changes) were read as the earlier "
+            f"of their two instants and {outcome} as ambiguous_time"
+        )
 
 
 def _update_types(column: pa.ChunkedArray, snapshot_code: str) -> Parsed:

@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.core.lazy import LazyModule
-from nautilus_platform.data.times import DAY_NS, OUT_OF_RANGE, iso_instant, wall_to_utc, zone
+from nautilus_platform.data.times import DAY_NS, OUT_OF_RANGE, dst_changes, iso_instant, wall_to_utc, zone
 from nautilus_platform.model.values import FIXED_PRECISION, FIXED_SCALAR
 
 if TYPE_CHECKING:
@@ -53,6 +53,11 @@ class Parsed:
     excess: dict[int, Decimal] = field(default_factory=dict)
     #: timestamps only: some values had no zone and were read as wall-clock time in ``tz``
     zone_assumed: bool = False
+    #: timestamps only: the rows of wall-clock time that a DST change in ``tz`` makes ambiguous
+    #: (it happens twice) or skipped (it never happens), each read as the earlier instant; ``None``
+    #: when there is none
+    ambiguous: BoolArray | None = None
+    skipped: BoolArray | None = None
 
 
 def _blank_to_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -219,7 +224,7 @@ def _native_timestamps(column: pa.ChunkedArray, tz: str) -> Parsed:
     if pa.types.is_date(kind) or kind.tz is None:
         zone(tz)
         parsed.zone_assumed = True
-        values, beyond = wall_to_utc(values, tz)
+        values, beyond = _wall_to_utc(parsed, values, tz)
         outside |= beyond
     _mark_out_of_range(parsed, outside)
     parsed.values = np.where(parsed.invalid, 0, values)
@@ -230,17 +235,20 @@ def _formatted_timestamps(column: pa.ChunkedArray, fmt: str, tz: str) -> Parsed:
     zone(tz)
     parsed = _empty(len(column))
     parsed.missing = pc.is_null(column).to_numpy(zero_copy_only=False)
-    naive = pc.strptime(column, format=fmt, unit="ns", error_is_null=True)
-    unparsed = pc.is_null(naive).to_numpy(zero_copy_only=False) & ~parsed.missing
+    instants = pc.strptime(column, format=fmt, unit="ns", error_is_null=True)  # tz=UTC when fmt has %z
+    unparsed = pc.is_null(instants).to_numpy(zero_copy_only=False) & ~parsed.missing
     if unparsed.any():  # in the format but outside the ns range, or not in the format at all?
         coarse = pc.strptime(column.filter(pa.array(unparsed)), format=fmt, unit="s", error_is_null=True)
         fits = pc.is_valid(coarse).to_numpy(zero_copy_only=False)
         for row, in_format in zip(np.flatnonzero(unparsed).tolist(), fits.tolist(), strict=True):
             parsed.problems[row] = OUT_OF_RANGE if in_format else f"does not match the time format {fmt!r}"
     parsed.invalid = unparsed
+    counts = pc.fill_null(pc.cast(instants, pa.int64()), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    if instants.type.tz is not None:  # the format reads a zone (%z): the values are UTC already
+        parsed.values = np.where(parsed.invalid, 0, counts)
+        return parsed
     parsed.zone_assumed = True
-    wall = pc.fill_null(pc.cast(naive, pa.int64()), 0).to_numpy(zero_copy_only=False).astype(np.int64)
-    values, outside = wall_to_utc(wall, tz)
+    values, outside = _wall_to_utc(parsed, counts, tz)
     _mark_out_of_range(parsed, outside)
     parsed.values = np.where(parsed.invalid, 0, values)
     return parsed
@@ -260,7 +268,7 @@ def _iso_timestamps(column: pa.ChunkedArray, tz: str) -> Parsed:
         values = pc.fill_null(pc.cast(cast, pa.int64()), 0).to_numpy(zero_copy_only=False).astype(np.int64)
         if kind.tz is None:
             parsed.zone_assumed = bool((~parsed.missing).any())
-            values, outside = wall_to_utc(values, tz)
+            values, outside = _wall_to_utc(parsed, values, tz)
             _mark_out_of_range(parsed, outside)
         parsed.values = np.where(parsed.invalid, 0, values)
         return parsed
@@ -285,13 +293,34 @@ def _iso_row_by_row(column: pa.ChunkedArray, tz: str) -> Parsed:
         naive[row] = not aware
     if naive.any():
         parsed.zone_assumed = True
-        utc, outside = wall_to_utc(values[naive], tz)
+        utc, outside = _wall_to_utc(parsed, values[naive], tz, np.flatnonzero(naive))
         values[naive] = utc
         beyond = np.zeros(len(values), np.bool_)
         beyond[np.flatnonzero(naive)[outside]] = True
         _mark_out_of_range(parsed, beyond)
     parsed.values = np.where(parsed.invalid, 0, values)
     return parsed
+
+
+def _wall_to_utc(
+    parsed: Parsed, wall: Int64Array, tz: str, rows: Int64Array | None = None
+) -> tuple[Int64Array, BoolArray]:
+    """``wall_to_utc`` of the column's wall-clock times (all rows, or ``rows``), recording in
+    ``parsed`` those that a DST change in ``tz`` makes ambiguous or skipped."""
+    utc, outside = wall_to_utc(wall, tz)
+    ambiguous, skipped = dst_changes(wall, tz)
+    if ambiguous.any() or skipped.any():
+        if rows is not None:
+            n = len(parsed.values)
+            ambiguous, skipped = _scatter(ambiguous, rows, n), _scatter(skipped, rows, n)
+        parsed.ambiguous, parsed.skipped = ambiguous, skipped
+    return utc, outside
+
+
+def _scatter(mask: BoolArray, rows: Int64Array, n: int) -> BoolArray:
+    full = np.zeros(n, np.bool_)
+    full[rows] = mask
+    return full
 
 
 def _mark_out_of_range(parsed: Parsed, outside: BoolArray) -> None:

@@ -85,6 +85,44 @@ def wall_to_utc(wall: Int64Array, tz: str) -> tuple[Int64Array, BoolArray]:
     return utc, outside
 
 
+def dst_changes(wall: Int64Array, tz: str) -> tuple[BoolArray, BoolArray]:
+    """The wall-clock times in ``tz`` (ns since the local epoch) that a DST change makes
+    ``(ambiguous, skipped)``: ambiguous ones happen twice (the clock is set back over them),
+    skipped ones never happen (the clock jumps over them). ``wall_to_utc`` reads both as the earlier
+    of their two instants; these masks let a caller say so row by row."""
+    n = len(wall)
+    ambiguous = np.zeros(n, np.bool_)
+    skipped = np.zeros(n, np.bool_)
+    if tz == "UTC" or n == 0:
+        return ambiguous, skipped
+    info = zone(tz)
+    safe = (wall > INT64_MIN + _MARGIN_NS) & (wall < INT64_MAX - _MARGIN_NS)
+    if safe.any():
+        inner = wall[safe]
+        naive = pa.array(inner, pa.timestamp("ns"))
+        earliest = pc.assume_timezone(naive, tz, ambiguous="earliest", nonexistent="earliest")
+        latest = pc.assume_timezone(naive, tz, ambiguous="latest", nonexistent="latest")
+        two_readings = _int64(earliest) != _int64(latest)
+        exists = _int64(pc.local_timestamp(latest)) == inner  # a skipped time reads as the first instant after it
+        ambiguous[safe] = two_readings & exists
+        skipped[safe] = two_readings & ~exists
+    for row in np.flatnonzero(~safe):
+        offsets = _offsets_one(int(wall[row]), info)
+        if offsets is not None:
+            ambiguous[row], skipped[row] = offsets[0] > offsets[1], offsets[0] < offsets[1]
+    return ambiguous, skipped
+
+
+def _offsets_one(wall_ns: int, tz: ZoneInfo) -> tuple[timedelta, timedelta] | None:
+    """The UTC offsets of a wall-clock time read before (fold 0) and after (fold 1) a change."""
+    try:
+        moment = _EPOCH + timedelta(microseconds=wall_ns // 1000)
+    except OverflowError:
+        return None
+    before, after = (moment.replace(tzinfo=tz, fold=fold).utcoffset() or timedelta(0) for fold in (0, 1))
+    return before, after
+
+
 def wall_to_utc_one(wall_ns: int, tz: ZoneInfo) -> int | None:
     """One wall-clock time in ``tz`` as UTC ns (the earlier instant at a DST change), or ``None``
     when that instant is outside int64 ns."""
@@ -161,6 +199,7 @@ __all__ = [
     "LAST_NS_TIME",
     "OUT_OF_RANGE",
     "days_later",
+    "dst_changes",
     "in_range",
     "iso_instant",
     "wall_to_utc",

@@ -33,6 +33,7 @@ class Check(Enum):
     OHLC_INCONSISTENT = "ohlc_inconsistent"
     CROSSED_QUOTE = "crossed_quote"
     NON_MONOTONIC = "non_monotonic"
+    AMBIGUOUS_TIME = "ambiguous_time"
     DUPLICATE_TIMESTAMP = "duplicate_timestamp"
     GAP = "gap"
     INVALID_BOOK = "invalid_book"
@@ -58,6 +59,7 @@ ALLOWED: Mapping[Check, frozenset[Policy]] = MappingProxyType(
         Check.OHLC_INCONSISTENT: frozenset({Policy.REJECT, Policy.FLAG, Policy.REPAIR}),
         Check.CROSSED_QUOTE: frozenset({Policy.REJECT, Policy.FLAG}),
         Check.NON_MONOTONIC: frozenset({Policy.REJECT, Policy.FLAG, Policy.REPAIR}),
+        Check.AMBIGUOUS_TIME: frozenset({Policy.REJECT, Policy.FLAG, Policy.IGNORE}),
         Check.DUPLICATE_TIMESTAMP: frozenset({Policy.REJECT, Policy.FLAG, Policy.IGNORE}),
         Check.GAP: frozenset({Policy.FLAG, Policy.IGNORE}),
         Check.INVALID_BOOK: frozenset({Policy.REJECT}),
@@ -80,6 +82,9 @@ _DEFAULTS: dict[Check, Policy] = {
     Check.OHLC_INCONSISTENT: Policy.REJECT,
     Check.CROSSED_QUOTE: Policy.REJECT,
     Check.NON_MONOTONIC: Policy.REJECT,
+    # a time without a zone that a DST change makes ambiguous or skips: kept at the earlier of its
+    # two instants and flagged, so that no such reading happens unreported
+    Check.AMBIGUOUS_TIME: Policy.FLAG,
     Check.DUPLICATE_TIMESTAMP: Policy.REJECT,
     Check.GAP: Policy.FLAG,
     Check.INVALID_BOOK: Policy.REJECT,

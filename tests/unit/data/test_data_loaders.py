@@ -163,8 +163,8 @@ def test_missing_file_column_or_format_are_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="could not be read"):
         load_market_data(garbage, layout_named("binance-quotes"), equity())
     ragged = write(tmp_path, "ragged.csv", "timestamp,open,high,low,close,volume\n1,2\n")
-    with pytest.raises(ValidationError, match="could not be read"):
-        load_market_data(ragged, OHLCV, equity(), bar_spec=MINUTE)
+    report = load_market_data(ragged, OHLCV, equity(), bar_spec=MINUTE).report  # a bad row, not a bad file
+    assert (report.rows, report.rejected, report.count(Check.UNPARSEABLE)) == (1, 1, 1)
 
 
 def test_bars_need_a_bar_spec_and_open_stamps_need_time_bars(tmp_path: Path) -> None:
