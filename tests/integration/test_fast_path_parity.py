@@ -4,7 +4,8 @@ trades, fees, equity curve and statistics for ``MovingAverageCross`` on the same
 (a) 20,000 seeded simulated one-minute bars (opens jittered off the previous close so that
 ``next_open`` fills differ from ``close`` fills), with a taker fee in basis points plus a fixed fee
 per order (and, in one case, a per-contract fee and the instrument's own rate), long/flat and
-long/short, both bar executions; (b) the real ORCL daily file of ../shared/data (skipped when absent).
+long/short, both bar executions; (b) the real ORCL daily file of ../shared/data (skipped when absent);
+(c) a leveraged run whose equity goes below zero (the statistics' ruin convention).
 
 Exact: fills (time, side, quantity, price, commission), round trips, every point of the equity curve
 and ``compute_statistics`` of both runs. ``evaluate_grid``'s kernel metrics equal the event-driven
@@ -62,11 +63,16 @@ def jittered_bars(instrument: Instrument, n: int = 20_000, seed: int = 11) -> Lo
 
 
 def event_driven(
-    instrument: Instrument, data: LoadedData, params: dict[str, object], fees: FeeModel, execution: str
+    instrument: Instrument,
+    data: LoadedData,
+    params: dict[str, object],
+    fees: FeeModel,
+    execution: str,
+    cash: int = CASH,
 ) -> BacktestResult:
     venue = VenueSetup(
         SimulatedVenueConfig(venue_id=str(instrument.id.venue), fee_model=fees, bar_execution=execution),  # type: ignore[arg-type]
-        AccountType.MARGIN, USD, [Money.of(CASH, USD)],
+        AccountType.MARGIN, USD, [Money.of(cash, USD)],
     )  # fmt: skip
     result = run_backtest(
         BacktestConfig(venues=[venue], instruments=[instrument], data=[data], strategies=[MovingAverageCross(**params)])
@@ -186,3 +192,41 @@ def test_orcl_daily_same_trades_pnl_and_statistics(allow_short: bool, execution:
     assert_parity(result, model.simulate(bars, params, config))
     row = evaluate_grid(bars, [params], config)[0]
     assert all(close_enough(row[k], v) for k, v in result.statistics.to_dict().items())
+
+
+@pytest.mark.parametrize("execution", ["close", "next_open"])
+def test_a_leveraged_run_that_goes_bust_same_statistics(execution: str) -> None:
+    """20x margin, long 100 at about 110 with 1,000 of cash: a drop to 95 takes equity below zero while
+    still long; the statistics of both paths follow the ruin convention and agree."""
+    instrument = Equity(
+        id=InstrumentId("BUST.SIM"), price_precision=2, size_precision=0, tick_size=Price.of("0.01"),
+        lot_size=Quantity.of(1), quote_currency=USD, margin_init=Decimal("0.05"), margin_maint=Decimal("0.05"),
+    )  # fmt: skip
+    closes = [100.0] * 6 + [102, 100, 98, 100, 104, 108, 112, 95, 97, 94, 96, 90, 89, 88, 88, 88]
+    data = simulate_bars(instrument, BarSpecification.from_str("1-MINUTE-LAST"), len(closes), seed=1)
+    prices = np.round(np.array(closes) * 100).astype(np.int64) * 10_000_000
+    data = dataclasses.replace(
+        data, columns={**data.columns, "open": prices, "high": prices, "low": prices, "close": prices}
+    )
+    params: dict[str, object] = {"fast": 2, "slow": 4, "quantity": Decimal(100), "threshold": 3.0}
+    result = event_driven(instrument, data, params, FEES, execution, cash=1_000)
+    bars = FastBars.from_data(data)
+    config = FastConfig(starting_cash=Decimal(1_000), fee_model=FEES, bar_execution=execution)
+    model = fast_model_for(MovingAverageCross)
+    assert model is not None
+    fast = model.simulate(bars, params, config)
+    assert len(result.fills) == 2 and fast.round_trips() == result.round_trips
+    assert np.array_equal(fast.equity, result.equity.equity)
+    ruin = int(np.argmax(fast.equity <= 0))
+    assert ruin == 13 and fast.equity[ruin] < 0 and fast.equity[ruin + 1] != fast.equity[ruin]  # still long
+    expected = result.statistics.to_dict()
+    assert expected["total_return"] == expected["annualised_return"] == expected["max_drawdown"] == -1.0
+    assert expected["ruined"] is True
+    assert expected["end_equity"] < 0 and all(math.isfinite(expected[k]) for k in ("sharpe", "sortino", "turnover"))
+    got = fast.statistics().to_dict()
+    assert all(same(got[k], v) for k, v in expected.items()), {k: (v, got[k]) for k, v in expected.items()}
+    assert all(close_enough(fast.metrics[k], v) for k, v in expected.items()), {
+        k: (v, fast.metrics[k]) for k, v in expected.items() if not close_enough(fast.metrics[k], v)
+    }
+    row = evaluate_grid(bars, [params], config)[0]
+    assert all(close_enough(row[k], v) for k, v in expected.items())

@@ -98,8 +98,10 @@ def to_datetimes(ts: NDArray[np.int64]) -> NDArray[np.datetime64]:
 
 
 def format_statistic(name: str, value: float) -> str:
-    """Display form of a statistic: percentages for return-like fields, ``n/a`` for NaN."""
-    if isinstance(value, int) and not isinstance(value, bool):
+    """Display form of a statistic: percentages for return-like fields, ``n/a`` for NaN, yes/no for a flag."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
         return f"{value:,}"
     if math.isnan(value):
         return "n/a"
@@ -128,9 +130,10 @@ def render_report(data: ReportData) -> str:
     figures.extend(_price_figures(data.prices, data.fills))
     charts = [_figure_html(figure, index, include_plotlyjs=index == 0) for index, figure in enumerate(figures)]
     stats = data.statistics.to_dict()
+    notes = [*_ruin_notes(data), *data.notes]
     sections = [
         f"<h1>{esc(data.title)}</h1>",
-        "<h2>Notes</h2><ul>" + "".join(f"<li>{esc(note)}</li>" for note in data.notes) + "</ul>" if data.notes else "",
+        "<h2>Notes</h2><ul>" + "".join(f"<li>{esc(note)}</li>" for note in notes) + "</ul>" if notes else "",
         "<h2>Statistics</h2>",
         _table(["statistic", "value"], [[name, format_statistic(name, value)] for name, value in stats.items()]),
         *charts,
@@ -146,6 +149,18 @@ def render_report(data: ReportData) -> str:
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{esc(data.title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
     )
+
+
+def _ruin_notes(data: ReportData) -> list[str]:
+    """The note of a ruined account (equity at or below zero), first in the report."""
+    if not data.statistics.ruined:
+        return []
+    ruin = data.curve.ruin_index()
+    when = f" at {to_datetimes(data.curve.ts[ruin : ruin + 1])[0]}" if ruin is not None else ""
+    return [
+        f"The account was ruined{when}: equity reached zero or below. Return statistics stop there "
+        "(a -100 % period return and drawdown); end equity is the actual last equity."
+    ]
 
 
 def write_report(data: ReportData, path: str | os.PathLike[str]) -> Path:

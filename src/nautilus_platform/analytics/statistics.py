@@ -11,6 +11,14 @@ Conventions (every formula is on :func:`compute_statistics`):
   override it.
 - Drawdowns are fractions below the running peak (``<= 0``); the drawdown duration is the longest time
   from a peak to the first point that regains it (or to the end of the curve if never regained).
+- Ruin. An account is ruined at the first sample where its equity is at or below zero (a leveraged or
+  short book can lose more than it holds): that sample's equity counts as 0, so its period return is
+  -100 % and its drawdown 100 %, and the return statistics stop there (:meth:`EquityCurve.through_ruin`),
+  as later samples are not returns of a live account (a ratio of two negative equities has the wrong
+  sign). So a ruined run has total and annualised return -100 %, max drawdown -100 % (never deeper),
+  a drawdown duration from its last peak to the ruin, volatility/Sharpe/Sortino of the returns through
+  the ruin period and ``Statistics.ruined`` set; ``end_equity`` is still the curve's last equity, the
+  honest size of a loss beyond the account. Trade figures, exposure and fees cover the whole run.
 """
 
 from __future__ import annotations
@@ -76,12 +84,28 @@ class EquityCurve:
     def __len__(self) -> int:
         return int(self.ts.size)
 
+    def ruin_index(self) -> int | None:
+        """Index of the first sample with equity at or below zero (the account's ruin), ``None`` if none."""
+        below = self.equity <= 0.0
+        return int(np.argmax(below)) if below.any() else None
+
+    def through_ruin(self) -> EquityCurve:
+        """The live account's curve: through the ruin sample, whose equity counts as 0 (see the module
+        docstring); the curve itself when never ruined."""
+        ruin = self.ruin_index()
+        if ruin is None:
+            return self
+        equity = self.equity[: ruin + 1].copy()
+        equity[ruin] = 0.0
+        return EquityCurve(self.ts[: ruin + 1], equity)
+
     def returns(self) -> NDArray[np.float64]:
-        """Simple period returns ``equity[1:] / equity[:-1] - 1`` (length ``len(curve) - 1``)."""
-        if self.equity.size < 2:
+        """Simple period returns ``equity[1:] / equity[:-1] - 1`` of :meth:`through_ruin`: length
+        ``len(curve) - 1``, or up to the ruin sample (whose return is -1) for a ruined curve."""
+        equity = self.through_ruin().equity
+        if equity.size < 2:
             return np.empty(0, dtype=np.float64)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out: NDArray[np.float64] = self.equity[1:] / self.equity[:-1] - 1.0
+        out: NDArray[np.float64] = equity[1:] / equity[:-1] - 1.0  # every divisor is positive
         return out
 
 
@@ -134,20 +158,23 @@ class Statistics:
     end_equity: float
     periods_per_year: float
     risk_free: float
+    ruined: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        """Field name → value (``int`` or ``float``, NaN/inf kept), in declaration order."""
+        """Field name → value (``int``, ``float`` with NaN/inf kept, or ``bool`` for ``ruined``), in
+        declaration order."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 def drawdown_series(equity: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Fraction below the running peak at each point: ``equity / cummax(equity) - 1`` (``<= 0``)."""
+    """Fraction below the running peak at each point: ``equity / cummax(equity) - 1``, and -1 (a 100 %
+    drawdown: a ruined account) where equity is at or below zero, so always within [-1, 0]."""
     values = np.asarray(equity, dtype=np.float64)
     if values.size == 0:
         return np.empty(0, dtype=np.float64)
     peak = np.maximum.accumulate(values)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out: NDArray[np.float64] = values / peak - 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):  # only where equity <= 0, which is replaced
+        out: NDArray[np.float64] = np.where(values > 0.0, values / peak - 1.0, -1.0)
     return out
 
 
@@ -197,7 +224,9 @@ def infer_periods_per_year(ts: NDArray[np.int64]) -> float:
 
 def monthly_returns(curve: EquityCurve) -> dict[tuple[int, int], float]:
     """Return of each calendar month (UTC), compounded within the month: equity at the month's last point
-    over equity at the previous month's last point (for the first month, the curve's first point), minus 1."""
+    over equity at the previous month's last point (for the first month, the curve's first point), minus 1.
+    A ruined curve's months end with the ruin's month, at -100 % (see :meth:`EquityCurve.through_ruin`)."""
+    curve = curve.through_ruin()
     if len(curve) < 2:
         return {}
     months = curve.ts.astype("datetime64[ns]").astype("datetime64[M]").astype(np.int64)
@@ -225,27 +254,33 @@ def compute_statistics(
     periods per year and ``rf = (1 + risk_free) ** (1 / A) - 1`` the per-period risk-free rate
     (``risk_free`` is an annual rate):
 
-    - total_return = end_equity / start_equity - 1.
+    - Ruin (module docstring): every figure of ``r``, the equity or the timestamps below is of
+      ``curve.through_ruin()``, so a ruined account's returns end with -1 at the ruin sample; ``A`` is
+      inferred from the whole curve's spacing. ``ruined`` says whether equity reached 0 or below.
+    - total_return = end / start - 1 of that curve: -1 when ruined, never below (a return below -100 %
+      cannot compound or annualise; ``end_equity`` keeps the actual, possibly negative, last equity).
     - annualised_return (CAGR) = (1 + total_return) ** (1 / years) - 1, with years = len(r) / A when
       ``periods_per_year`` is given (the empyrical convention) and the elapsed calendar time
-      (last - first timestamp) / 365.25 days when it is inferred; -1 if equity ends at or below 0;
+      (last - first timestamp) / 365.25 days when it is inferred; -1 when ruined;
       inf when a gain over a short span annualises beyond the largest float (e.g. +2% in 3 minutes).
     - volatility = std(r, ddof=1) * sqrt(A).
     - sharpe = mean(r - rf) / std(r - rf, ddof=1) * sqrt(A); NaN when that std is 0 (flat equity).
     - sortino = mean(r - rf) / sqrt(mean(min(r - rf, 0) ** 2)) * sqrt(A) (empyrical's downside
       deviation); NaN when the downside deviation is 0.
-    - max_drawdown = min(equity / cummax(equity) - 1) (<= 0); calmar = annualised_return / |max_drawdown|,
-      NaN when there is no drawdown.
+    - max_drawdown = min(:func:`drawdown_series`) (within [-1, 0]: -1 when ruined); calmar =
+      annualised_return / |max_drawdown|, NaN when there is no drawdown.
     - max_drawdown_duration: see :func:`max_drawdown_duration_ns`; also in days (ns / 86400e9).
     - Trades: win = pnl > 0, loss = pnl < 0 (breakeven counts in the total only). win_rate = wins /
       trades; profit_factor = sum(winning pnl) / |sum(losing pnl)|, inf with profit and no losses,
       NaN with no trades or neither profit nor loss; expectancy = mean(pnl); average_win = mean of
       winning pnl, average_loss = mean of losing pnl (negative); NaN where there is none.
     - exposure = ``exposure_time_fraction`` (NaN if not given); turnover = turnover_notional /
-      mean(equity); fees_paid = ``fees_paid`` (the commissions of every fill, positions still open
-      included, in the curve's currency: what a backtest passes) when given, else sum(trip fees).
+      mean(equity) (of the live curve, so positive); fees_paid = ``fees_paid`` (the commissions of every
+      fill, positions still open included, in the curve's currency: what a backtest passes) when given,
+      else sum(trip fees).
 
-    Fewer than 2 curve points give NaN return statistics (volatility and sharpe need 3), never an exception.
+    Fewer than 2 curve points (or a curve ruined at its first point) give NaN return statistics
+    (volatility and sharpe need 3), never an exception.
     """
     if periods_per_year is not None and not (math.isfinite(periods_per_year) and periods_per_year > 0):
         raise ValidationError("periods_per_year", periods_per_year, "must be a positive finite number")
@@ -260,23 +295,24 @@ def compute_statistics(
 
     nan = math.nan
     annualisation = float(periods_per_year) if periods_per_year is not None else infer_periods_per_year(curve.ts)
-    equity = curve.equity
-    returns = curve.returns()
-    start_equity = float(equity[0]) if equity.size else nan
-    end_equity = float(equity[-1]) if equity.size else nan
+    live = curve.through_ruin()
+    equity = live.equity
+    returns = live.returns()
+    start_equity = float(curve.equity[0]) if len(curve) else nan
+    end_equity = float(curve.equity[-1]) if len(curve) else nan
 
     total_return = annualised = volatility = sharpe = sortino = calmar = max_dd = nan
     duration_ns = 0
-    if returns.size >= 1:
-        growth = end_equity / start_equity if start_equity != 0 else nan
+    if returns.size >= 1:  # so equity[0] > 0
+        growth = float(equity[-1]) / float(equity[0])
         total_return = growth - 1.0
         if periods_per_year is not None:
             years = returns.size / annualisation
         else:
-            years = float(curve.ts[-1] - curve.ts[0]) / NANOS_PER_YEAR
+            years = float(live.ts[-1] - live.ts[0]) / NANOS_PER_YEAR
         annualised = cagr(growth, years)
         max_dd = float(np.min(drawdown_series(equity)))
-        duration_ns = max_drawdown_duration_ns(curve.ts, equity)
+        duration_ns = max_drawdown_duration_ns(live.ts, equity)
         calmar = annualised / abs(max_dd) if max_dd < 0 else nan
         rf_period = (1.0 + risk_free) ** (1.0 / annualisation) - 1.0
         excess = returns - rf_period
@@ -316,6 +352,7 @@ def compute_statistics(
         end_equity=end_equity,
         periods_per_year=annualisation,
         risk_free=risk_free,
+        ruined=curve.ruin_index() is not None,
     )
 
 

@@ -169,3 +169,17 @@ def test_format_statistic() -> None:
     assert format_statistic("profit_factor", float("inf")) == "inf"
     assert format_statistic("sortino", float("nan")) == "n/a"
     assert format_statistic("trades", 1234) == "1,234"
+
+
+def test_a_ruined_account_is_flagged_in_the_statistics_and_the_notes() -> None:
+    ts = T0 + DAY * np.arange(6, dtype=np.int64)
+    curve = EquityCurve(ts, np.array([100.0, 110.0, 40.0, -30.0, -10.0, -60.0]))
+    text = render_report(make_data(curve=curve, statistics=compute_statistics(curve, []), prices={}, fills=[]))
+    assert "<td>total_return</td><td>-100.00%</td>" in text
+    assert "<td>max_drawdown</td><td>-100.00%</td>" in text
+    assert "<td>ruined</td><td>yes</td>" in text
+    assert "<li>The account was ruined at 2020-01-04T00:00:00.000000000: equity reached zero or below." in text
+    assert "<li>synthetic data: seeded random walk</li>" in text  # the caller's notes follow
+    live = make_data(n=100)
+    assert "<td>ruined</td><td>no</td>" in render_report(live) and "was ruined" not in render_report(live)
+    assert format_statistic("ruined", True) == "yes" and format_statistic("ruined", False) == "no"

@@ -303,3 +303,142 @@ def test_fees_paid_given_counts_every_fill_not_only_closed_trips() -> None:
     assert compute_statistics(curve, [], fees_paid=0.5).fees_paid == 0.5  # fees without a closed trip
     with pytest.raises(ValidationError, match="fees_paid"):
         compute_statistics(curve, trips, fees_paid=math.nan)
+
+
+# -- ruin: equity at or below zero ----------------------------------------------------------------
+RETURN_FIGURES = ("total_return", "annualised_return", "volatility", "sharpe", "sortino", "calmar", "max_drawdown")
+
+
+def empyrical_figures(returns: list[float]) -> dict[str, float]:
+    """empyrical's figures of ``returns`` (daily, 252 a year): what a ruined curve's returns through ruin give."""
+    series = pd.Series(returns, index=pd.date_range("2020-01-02", periods=len(returns), freq="D", tz="UTC"))
+    return {
+        "total_return": empyrical.cum_returns_final(series),
+        "annualised_return": empyrical.annual_return(series, annualization=252),
+        "volatility": empyrical.annual_volatility(series, annualization=252),
+        "sharpe": empyrical.sharpe_ratio(series, annualization=252),
+        "sortino": empyrical.sortino_ratio(series, annualization=252),
+        "calmar": empyrical.calmar_ratio(series, annualization=252),
+        "max_drawdown": empyrical.max_drawdown(series),
+    }
+
+
+def test_a_curve_that_goes_bust_stops_its_returns_at_the_ruin() -> None:
+    # Ruined at day 3 (-50). Before the fix the returns went on through negative equity (-100 -> -400 a
+    # "+300 %" return), so a run that lost ten times its capital showed a positive Sharpe ratio.
+    values = [100.0, 105.0, 98.0, -50.0, -100.0, -400.0, -1_000.0]
+    curve = daily_curve(values)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        stats = compute_statistics(curve, [trade(-1_100.0)], periods_per_year=252, turnover_notional=606.0)
+    assert stats.total_return == -1.0 and stats.annualised_return == -1.0
+    assert stats.max_drawdown == -1.0 and stats.calmar == -1.0
+    assert stats.sharpe < 0 and stats.sortino < 0
+    through = [105 / 100 - 1, 98 / 105 - 1, -1.0]
+    np.testing.assert_array_equal(curve.returns(), through)
+    assert stats.ruined and curve.ruin_index() == 3
+    for name, expected in empyrical_figures(through).items():
+        assert getattr(stats, name) == pytest.approx(expected, rel=1e-12), name
+    assert stats.max_drawdown_duration_ns == 2 * DAY  # from the peak (day 1) to the ruin (day 3)
+    assert stats.turnover == pytest.approx(606.0 / np.mean([100.0, 105.0, 98.0, 0.0]))
+    assert (stats.start_equity, stats.end_equity) == (100.0, -1_000.0)  # the actual loss stays visible
+    assert stats.trades == 1 and stats.expectancy == -1_100.0
+    np.testing.assert_array_equal(drawdown_series(curve.equity), [0.0, 0.0, 98 / 105 - 1, -1.0, -1.0, -1.0, -1.0])
+    assert list(monthly_returns(curve).values()) == [-1.0]
+    inferred = compute_statistics(curve, [])  # calendar-time CAGR: still -100 %
+    assert inferred.annualised_return == -1.0 and inferred.ruined
+
+
+def test_equity_touching_exactly_zero_is_ruin_even_if_it_comes_back() -> None:
+    # 0 / 0 was a NaN return (NaN volatility and Sharpe); the climb back from 0 made total_return -80 %.
+    curve = daily_curve([100.0, 90.0, 0.0, 0.0, 10.0, 20.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        stats = compute_statistics(curve, [], periods_per_year=252)
+    for name, expected in empyrical_figures([-0.1, -1.0]).items():
+        assert getattr(stats, name) == pytest.approx(expected, rel=1e-12), name
+    assert all(math.isfinite(getattr(stats, name)) for name in RETURN_FIGURES)
+    assert stats.ruined and curve.ruin_index() == 2
+    assert stats.total_return == -1.0 and stats.max_drawdown == -1.0
+    assert stats.max_drawdown_duration_ns == 2 * DAY
+    assert stats.end_equity == 20.0
+    # ending exactly at 0: ruined at the last point, the figures as before (they were already -100 %)
+    ending = compute_statistics(daily_curve([100.0, 90.0, 0.0]), [], periods_per_year=252)
+    assert ending.ruined and ending.total_return == -1.0 and ending.sharpe == stats.sharpe
+
+
+@pytest.mark.parametrize("first", [0.0, -5.0])
+def test_a_curve_ruined_at_its_first_point_has_no_returns(first: float) -> None:
+    curve = daily_curve([first, 10.0, 20.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        stats = compute_statistics(curve, [], turnover_notional=100.0)
+    assert stats.ruined and curve.returns().size == 0
+    for name in (*RETURN_FIGURES, "turnover"):
+        assert math.isnan(getattr(stats, name)), name
+    assert stats.start_equity == first and stats.end_equity == 20.0
+    assert monthly_returns(curve) == {}
+
+
+@given(st.lists(st.floats(-50.0, 200.0).filter(lambda v: v == 0 or abs(v) >= 1e-3), min_size=2, max_size=40))
+@settings(max_examples=80, deadline=None)
+def test_property_ruined_or_not_the_figures_are_empyricals_of_the_returns_through_ruin(values: list[float]) -> None:
+    curve = daily_curve([100.0, *values])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        stats = compute_statistics(curve, [], periods_per_year=252)
+    returns = curve.returns()
+    ruin = curve.ruin_index()
+    assert stats.ruined == (ruin is not None) == any(v <= 0 for v in values)
+    assert returns.size == (ruin if ruin is not None else len(values))
+    assert np.all(returns >= -1.0) and (ruin is None or returns[-1] == -1.0)
+    assert stats.total_return >= -1.0 and stats.annualised_return >= -1.0
+    assert -1.0 <= stats.max_drawdown <= 0.0
+    expected = empyrical_figures(returns.tolist())
+    for name in ("total_return", "max_drawdown"):
+        assert getattr(stats, name) == pytest.approx(expected[name], rel=1e-9, abs=1e-12), name
+    if ruin is not None:
+        assert stats.total_return == stats.annualised_return == stats.max_drawdown == -1.0
+        assert math.isfinite(stats.sortino) and math.isfinite(stats.calmar)
+        if returns.size >= 2 and not math.isnan(stats.sharpe):
+            assert stats.sharpe == pytest.approx(expected["sharpe"], rel=1e-9)
+
+
+def test_a_curve_that_never_reaches_zero_gives_the_same_figures_as_before() -> None:
+    """The figures of a live (never ruined) curve, bit for bit as the code before the ruin convention gave them."""
+    steps = [(k * 7_919) % 1_201 - 590 for k in range(400)]  # integers: no RNG or libm in the curve
+    curve = daily_curve((50_000.0 + np.cumsum(steps, dtype=np.float64)).tolist())
+    trips = [trade(9.5, 0.5), trade(-2.25, 0.25, "SHORT")]
+    assert curve.ruin_index() is None and curve.through_ruin() is curve
+    np.testing.assert_array_equal(curve.returns(), curve.equity[1:] / curve.equity[:-1] - 1.0)
+    stats = compute_statistics(
+        curve, trips, risk_free=0.02, turnover_notional=123_456.0, exposure_time_fraction=0.3, fees_paid=1.0
+    )
+    assert stats.to_dict() == BEFORE_RUIN_CONVENTION | {"ruined": False}
+
+
+BEFORE_RUIN_CONVENTION = {
+    # compute_statistics before the ruin convention, on the curve of the test above
+    "total_return": 0.09744990892531868,
+    "annualised_return": 0.08885163393070572,
+    "volatility": 0.10438238806635484,
+    "sharpe": 0.42503526423629345,
+    "sortino": 0.617098841456075,
+    "calmar": 2.942617310864075,
+    "max_drawdown": -0.030194763553747728,
+    "max_drawdown_duration_ns": 8294400000000000,
+    "max_drawdown_duration_days": 96.0,
+    "win_rate": 0.5,
+    "profit_factor": 4.222222222222222,
+    "expectancy": 3.625,
+    "average_win": 9.5,
+    "average_loss": -2.25,
+    "trades": 2,
+    "exposure": 0.3,
+    "turnover": 2.3372879604707992,
+    "fees_paid": 1.0,
+    "start_equity": 49410.0,
+    "end_equity": 54225.0,
+    "periods_per_year": 252.0,
+    "risk_free": 0.02,
+}

@@ -12,6 +12,7 @@ import pytest
 from nautilus_platform.backtest.fast import (
     FastBars,
     FastConfig,
+    FastResult,
     MovingAverageCrossModel,
     evaluate_grid,
     fast_model_for,
@@ -256,3 +257,117 @@ def test_registry_knows_only_exact_modelled_classes() -> None:
     with pytest.raises(ValidationError) as info:
         evaluate_grid(random_bars(100), [{}], strategy=RsiMeanReversion)
     assert info.value.field == "strategy"
+
+
+# -- ruin: equity at or below zero (``analytics.statistics``'s convention) ---------------------------
+def assert_metrics_are_the_statistics(result: FastResult) -> dict[str, object]:
+    """The kernel's metrics equal ``compute_statistics`` of the recorded run (summation order aside)."""
+    stats = result.statistics().to_dict()
+    assert all(
+        same(result.metrics[k], v) or math.isclose(result.metrics[k], v, rel_tol=1e-12) for k, v in stats.items()
+    ), {k: (result.metrics[k], v) for k, v in stats.items()}
+    return stats
+
+
+def test_equity_touching_zero_and_coming_back_is_ruin_on_both_paths() -> None:
+    # Long 100 from 100 with 1,000 of cash and no fees: equity 0 exactly at 90, then back to 2,000.
+    bars = bars_of([100.0, 100.0, 95.0, 90.0, 95.0, 100.0, 110.0])
+    entries = np.array([True, False, False, False, False, False, False])
+    result = simulate(bars, entries, np.zeros(7, dtype=bool), FastConfig(starting_cash=Decimal(1_000)))
+    assert result.equity.tolist() == [1_000.0, 1_000.0, 500.0, 0.0, 500.0, 1_000.0, 2_000.0]
+    stats = assert_metrics_are_the_statistics(result)
+    assert stats["total_return"] == -1.0 and stats["max_drawdown"] == -1.0 and stats["annualised_return"] == -1.0
+    assert stats["max_drawdown_duration_ns"] == 2 * MINUTE  # the peak at bar 1 to the ruin at bar 3
+    assert all(math.isfinite(float(stats[k])) for k in ("volatility", "sharpe", "sortino", "calmar", "turnover"))
+    assert stats["ruined"] is True and result.metrics["ruined"] is True
+    assert stats["end_equity"] == 2_000.0 and result.net_pnl == 1_000
+
+
+def test_a_short_squeeze_past_zero_is_ruin_and_the_negative_equity_after_it_is_not_a_return() -> None:
+    bars = bars_of([50.0, 50.0, 60.0, 75.0, 90.0, 120.0, 100.0, 130.0])
+    exits = np.array([True, False, False, False, False, False, False, False])
+    config = FastConfig(starting_cash=Decimal(2_000), quantity=Decimal(50), allow_short=True)
+    result = simulate(bars, np.zeros(8, dtype=bool), exits, config)
+    assert result.equity.tolist() == [2_000.0, 2_000.0, 1_500.0, 750.0, 0.0, -1_500.0, -500.0, -2_000.0]
+    stats = assert_metrics_are_the_statistics(result)
+    assert stats["total_return"] == -1.0 and stats["max_drawdown"] == -1.0 and stats["calmar"] == -1.0
+    assert stats["sharpe"] < 0 and stats["ruined"] is True
+    assert stats["end_equity"] == -2_000.0 and stats["start_equity"] == 2_000.0
+
+
+def test_a_fee_above_the_cash_ruins_the_account_at_its_first_bar() -> None:
+    bars = bars_of([10.0, 11.0, 12.0])
+    fees = FeeModel(taker_bps=Decimal(0), fixed_per_order=Decimal(10))
+    config = FastConfig(starting_cash=Decimal(5), quantity=Decimal(1), fee_model=fees)
+    result = simulate(bars, np.array([True, False, False]), np.zeros(3, dtype=bool), config)
+    assert result.equity.tolist() == [-5.0, -4.0, -3.0]
+    stats = assert_metrics_are_the_statistics(result)
+    assert stats["ruined"] is True and math.isnan(float(stats["total_return"])) and math.isnan(float(stats["turnover"]))
+    assert stats["max_drawdown_duration_ns"] == 0
+
+
+def test_grid_rows_of_ruined_and_live_candidates_equal_their_own_runs() -> None:
+    bars = random_bars(3_000, seed=6)
+    config = FastConfig(starting_cash=Decimal(3_000), fee_model=FeeModel(taker_bps=Decimal(2)))
+    candidates: list[dict[str, object]] = [
+        {"fast": 3, "slow": 9, "allow_short": True, "quantity": Decimal(1_000)},  # 33x: bust, then ends up
+        {"fast": 5, "slow": 20, "allow_short": False, "quantity": Decimal(1)},
+    ]
+    rows = evaluate_grid(bars, candidates, config)
+    model = fast_model_for(MovingAverageCross)
+    assert model is not None
+    assert [row["ruined"] for row in rows] == [True, False]
+    for row, candidate in zip(rows, candidates, strict=True):
+        alone = model.simulate(bars, candidate, config)
+        assert all(same(row[k], alone.metrics[k]) for k in row)
+        assert_metrics_are_the_statistics(alone)
+    # the ruined one ends above its start (a +94 % "return" before the ruin convention)
+    assert rows[0]["total_return"] == -1.0 and rows[0]["end_equity"] > rows[0]["start_equity"]
+
+
+def test_a_run_that_never_reaches_zero_gives_the_same_metrics_as_before() -> None:
+    """The kernel's metrics of a live run, bit for bit as before the ruin convention."""
+    bars = bars_of(lcg_closes(600))
+    config = FastConfig(fee_model=FeeModel(taker_bps=Decimal(2), fixed_per_order=Decimal("0.5")), risk_free=0.01)
+    (row,) = evaluate_grid(bars, [{"fast": 4, "slow": 15, "allow_short": True}], config)
+    assert row == BEFORE_RUIN_CONVENTION | {"ruined": False}
+
+
+BEFORE_RUIN_CONVENTION: dict[str, float] = {
+    # evaluate_grid before the ruin convention, on the bars of the test above
+    "total_return": -0.00018506000000007017,
+    "annualised_return": -0.14999194876153965,
+    "volatility": 0.008719974153637015,
+    "sharpe": -19.773201710339592,
+    "sortino": -27.10824196355712,
+    "calmar": -521.4390709596868,
+    "max_drawdown": -0.00028764999999997265,
+    "max_drawdown_duration_ns": 28740000000000,
+    "max_drawdown_duration_days": 0.3326388888888889,
+    "win_rate": 0.375,
+    "profit_factor": 0.7461139536659702,
+    "expectancy": -3.8093750000000015,
+    "average_win": 29.853055555555557,
+    "average_loss": -24.00683333333333,
+    "trades": 48,
+    "exposure": 0.9766277128547579,
+    "turnover": 0.9529602509689701,
+    "fees_paid": 215.06,
+    "start_equity": 1000000.0,
+    "end_equity": 999814.94,
+    "periods_per_year": 525960.0,
+    "risk_free": 0.01,
+    "fills": 49,
+    "net_pnl": -185.06,
+    "total_fees": 215.06,
+}
+
+
+def lcg_closes(n: int, seed: int = 1) -> list[float]:
+    """A random walk of whole ticks from a linear congruential generator (the same on every platform)."""
+    x, ticks, out = seed, 10_000, []
+    for _ in range(n):
+        x = (x * 1_103_515_245 + 12_345) % 2**31
+        ticks += (x >> 16) % 41 - 20
+        out.append(ticks / 100.0)
+    return out

@@ -54,7 +54,8 @@ M_GROSS_PROFIT, M_GROSS_LOSS, M_SUM_PNL, M_FEES_PAID = 8, 9, 10, 11
 N_MF: Final = 12
 # Slots of the int64 metric accumulators.
 I_STATUS, I_FILLS, I_TRIPS, I_WINS, I_LOSSES, I_DD_NS, I_COVERED_NS, I_FEE_CENTS, I_END_RAW = 0, 1, 2, 3, 4, 5, 6, 7, 8
-N_MI: Final = 9
+I_RUIN = 9  # the bar of the account's ruin (first equity <= 0), -1 if none
+N_MI: Final = 10
 STATUS_OK: Final = 0
 STATUS_OVERFLOW: Final = 1
 
@@ -275,6 +276,9 @@ def simulate_core(
     with ``allow_short``; the order fills at ``close_u[k]`` (``close``) or is held for the next
     bar's open (``next_open``; never filled after the last bar); then the equity is sampled with the
     position marked at ``close_u[k]``.
+
+    The running metrics stop at the account's ruin (``analytics.statistics``: the first bar with equity
+    <= 0, counted as equity 0, a -100 % return); the trading and the records go on to the last bar.
     """
     n = sig.size
     qu = consts[C_QU]
@@ -335,6 +339,8 @@ def simulate_core(
     eq_raw = 0
     last_raw = -1
     have_last = False
+    live = True  # not ruined yet: the running metrics go on
+    ruin = -1
 
     for k in range(n):
         for phase in range(2):
@@ -441,36 +447,46 @@ def simulate_core(
             have_last = True
         if record:
             equity_out[k] = eq
-        # running metrics (``analytics.statistics.compute_statistics``'s definitions)
-        changed = k == 0 or eq != prev_eq  # unchanged: a zero return and the same drawdown as before
-        if eq >= peak:
-            if k - last_peak > 1 and ts[k] - ts[last_peak] > longest:
-                longest = ts[k] - ts[last_peak]
-            peak = eq
-            last_peak = k
-        if changed:
-            dd = eq / peak - 1.0
-            if dd < min_dd:
-                min_dd = dd
-        b_eq += eq
         if k == 0:
             mf[M_START_EQ] = eq
-        else:
-            e = ((eq / prev_eq - 1.0) if changed else 0.0) - rf
+        if not live:
+            continue
+        # running metrics (``analytics.statistics.compute_statistics``'s definitions)
+        m_eq = eq
+        if eq <= 0.0:  # the ruin: this sample counts as equity 0 and is the last one measured
+            m_eq = 0.0
+            live = False
+            ruin = k
+        changed = k == 0 or m_eq != prev_eq  # unchanged: a zero return and the same drawdown as before
+        if m_eq >= peak:
+            if k - last_peak > 1 and ts[k] - ts[last_peak] > longest:
+                longest = ts[k] - ts[last_peak]
+            peak = m_eq
+            last_peak = k
+        if changed and m_eq > 0.0:
+            dd = m_eq / peak - 1.0
+            if dd < min_dd:
+                min_dd = dd
+        elif changed:
+            min_dd = -1.0  # equity at or below 0: a 100 % drawdown (``drawdown_series``)
+        b_eq += m_eq
+        if k > 0:
+            e = ((m_eq / prev_eq - 1.0) if changed else 0.0) - rf
             b1 += e
             b2 += e * e
             if e < 0.0:
                 bd += e * e
-        prev_eq = eq
-        if (k & _BLOCK_MASK) == _BLOCK_MASK or k == n - 1:  # block sums into compensated totals
+        prev_eq = m_eq
+        if (k & _BLOCK_MASK) == _BLOCK_MASK or k == n - 1 or not live:  # block sums into compensated totals
             s1, c1 = _neumaier(s1, c1, b1)
             s2, c2 = _neumaier(s2, c2, b2)
             sd, cd = _neumaier(sd, cd, bd)
             se, ce = _neumaier(se, ce, b_eq)
             b1 = b2 = bd = b_eq = 0.0
+    last = ruin if ruin >= 0 else n - 1  # the last sample measured
     if n > 0:
-        if last_peak < n - 1 and ts[n - 1] - ts[last_peak] > longest:
-            longest = ts[n - 1] - ts[last_peak]
+        if last_peak < last and ts[last] - ts[last_peak] > longest:
+            longest = ts[last] - ts[last_peak]
         if qpos != 0:
             covered += ts[n - 1] - ts[trip_entry_k]
     mf[M_END_EQ] = eq
@@ -489,10 +505,11 @@ def simulate_core(
     mi[I_TRIPS] = n_trips
     mi[I_WINS] = wins
     mi[I_LOSSES] = losses
-    mi[I_DD_NS] = longest if n > 1 else 0
+    mi[I_DD_NS] = longest if last > 0 else 0
     mi[I_COVERED_NS] = covered
     mi[I_FEE_CENTS] = fee_total
     mi[I_END_RAW] = eq_raw
+    mi[I_RUIN] = ruin
 
 
 @_njit(cache=True, nogil=True, parallel=True, error_model="numpy")

@@ -21,9 +21,10 @@ denials (enough starting cash for the margin), no latency and an L1 book.
 
 ``evaluate_grid`` runs many candidates in parallel and returns, per candidate, the metrics of
 ``Statistics.to_dict()`` computed in the kernel from running sums (equal to ``compute_statistics`` of
-the same run within about 1e-12 relative: only the summation order differs) plus ``fills``,
-``net_pnl`` and ``total_fees``. Use it to pre-screen a grid, then confirm the best candidates
-event-driven.
+the same run within about 1e-12 relative: only the summation order differs, the ruin convention of
+``analytics.statistics`` included: a run whose equity reaches zero is measured through that bar and
+flagged ``ruined``) plus ``fills``, ``net_pnl`` and ``total_fees``. Use it to pre-screen a grid,
+then confirm the best candidates event-driven.
 """
 
 from __future__ import annotations
@@ -449,19 +450,22 @@ def _metrics(mf: FloatArray, mi: Int64Array, bars: FastBars, plan: _Plan, config
         raise ValidationError("starting_cash", config.starting_cash, "the balance left the fast path's int64 range")
     nan = math.nan
     n = len(bars)
-    returns = n - 1
+    ruin = int(mi[kernels.I_RUIN])
+    ruined = ruin >= 0
+    last = ruin if ruined else n - 1  # the last sample measured: the ruin's, if any (its equity counts as 0)
+    returns = last
     annualisation = plan.annualisation
     risk_free = float(config.risk_free)
     start_equity, end_equity = float(mf[kernels.M_START_EQ]), float(mf[kernels.M_END_EQ])
     total_return = annualised = volatility = sharpe = sortino = calmar = max_dd = nan
     duration_ns = 0
-    if returns >= 1:
-        growth = end_equity / start_equity if start_equity != 0 else nan
+    if returns >= 1:  # so start_equity > 0
+        growth = (0.0 if ruined else end_equity) / start_equity
         total_return = growth - 1.0
         if config.periods_per_year is not None:
             years = returns / annualisation
         else:
-            years = float(bars.ts[-1] - bars.ts[0]) / NANOS_PER_YEAR
+            years = float(bars.ts[last] - bars.ts[0]) / NANOS_PER_YEAR
         annualised = cagr(growth, years)
         max_dd = float(mf[kernels.M_MIN_DD])
         duration_ns = int(mi[kernels.I_DD_NS])
@@ -490,7 +494,7 @@ def _metrics(mf: FloatArray, mi: Int64Array, bars: FastBars, plan: _Plan, config
         expectancy = float(mf[kernels.M_SUM_PNL]) / trips
         average_win = gross_profit / wins if wins else nan
         average_loss = -gross_loss / losses if losses else nan
-    mean_equity = float(mf[kernels.M_SUM_EQ]) / n
+    mean_equity = float(mf[kernels.M_SUM_EQ]) / (last + 1)
     turnover = float(mf[kernels.M_TURNOVER]) / mean_equity if mean_equity != 0 else nan
     span = int(bars.ts[-1]) - int(bars.ts[0])
     exposure = int(mi[kernels.I_COVERED_NS]) / span if n >= 2 else nan
@@ -518,6 +522,7 @@ def _metrics(mf: FloatArray, mi: Int64Array, bars: FastBars, plan: _Plan, config
         "end_equity": end_equity,
         "periods_per_year": annualisation,
         "risk_free": risk_free,
+        "ruined": ruined,
         "fills": int(mi[kernels.I_FILLS]),
         "net_pnl": (end_raw - plan.start_raw) / FIXED_SCALAR,
         "total_fees": int(mi[kernels.I_FEE_CENTS]) * plan.unit / FIXED_SCALAR,
