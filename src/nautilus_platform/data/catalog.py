@@ -8,17 +8,23 @@ in units of 10**-9; the precisions are in ``_meta.json``), in time order within 
 
 **Merging.** Writing merges each partition as a multiset union, never duplicating stored rows,
 and refuses (or, with ``OnConflict.REPLACE``, replaces) a bar or trade that disagrees with the
-stored one of the same timestamp or trade id; see ``catalog_merge`` for the rules.
+stored one of the same timestamp or trade id; see ``catalog_merge`` for the rules. A trade id is
+looked up in every partition of the dataset, not only the new trade's day: a stored trade of the
+id on another day conflicts (``REPLACE`` removes it, and its partition when no row is left). The
+look-up reads only the ``trade_id`` column of the row groups whose id range (Parquet statistics)
+overlaps the new ids', and whole rows only of the partitions holding a match.
 
 **Atomic writes.** A write holds the dataset's lock (``.lock``, an exclusive ``flock``), so
 concurrent writers queue instead of losing each other's rows. It first merges every partition it
 touches and writes each result to a temporary file beside it (flushed to disk); only when all
-are written, and no conflict was found, does it rename them over the partitions. A failure before
-that point (a conflict, a full disk) removes the temporary files and changes nothing; a failure
-while renaming puts back the partitions already renamed. A writer killed mid-write leaves only
-hidden temporary files, which the next write of the dataset removes. Readers need no lock: they see each
-partition either before or after a write (never half of one), though a query running during a
-write may read some partitions before it and others after it.
+are written, and no conflict was found, does it rename them over the partitions (a partition
+left without rows, its trades replaced by their copies of another day, is renamed aside and
+deleted once all are in place). A failure before that point (a conflict, a full disk) removes
+the temporary files and changes nothing; a failure while renaming puts back the partitions
+already renamed. A writer killed mid-write leaves only hidden temporary files, which the next
+write of the dataset removes. Readers need no lock: they see each partition either before or
+after a write (never half of one), though a query running during a write may read some
+partitions before it and others after it.
 
 **Format.** ``_meta.json`` records ``format``: 2 since conflicts are refused and id-less trades
 carry content ids (``data/identity.py``). A dataset without it is format 1, written by earlier
@@ -43,7 +49,15 @@ from nautilus_platform.core.errors import NotFoundError, ValidationError
 from nautilus_platform.core.identifiers import InstrumentId
 from nautilus_platform.core.lazy import LazyModule
 from nautilus_platform.data.catalog_files import Staged, commit, locked, remove_leftovers, replace_file, write_aside
-from nautilus_platform.data.catalog_merge import KeyConflict, OnConflict, merge_partition
+from nautilus_platform.data.catalog_merge import (
+    AcrossPartitions,
+    DayArray,
+    KeyConflict,
+    OnConflict,
+    TradeIds,
+    across_partitions,
+    merge_partition,
+)
 from nautilus_platform.data.layouts import FIELDS, DataKind
 from nautilus_platform.data.loaders import LoadedData
 from nautilus_platform.data.objects import build_objects
@@ -54,10 +68,14 @@ from nautilus_platform.model.enums import AggressorSide
 if TYPE_CHECKING:
     import pyarrow as pa
     import pyarrow.compute as pc
+    import pyarrow.dataset as ds
+    import pyarrow.fs as pafs
     import pyarrow.parquet as pq
 else:  # imported on first use: a backtest on simulated or loaded columns never needs PyArrow
     pa = LazyModule("pyarrow")
     pc = LazyModule("pyarrow.compute")
+    ds = LazyModule("pyarrow.dataset")
+    pafs = LazyModule("pyarrow.fs")
     pq = LazyModule("pyarrow.parquet")
 
 _HOUR_NS = 3_600_000_000_000
@@ -65,6 +83,8 @@ _DAY_NS = 86_400_000_000_000
 _META = "_meta.json"
 _LOCK = ".lock"
 _PARTITION_FILE = "data.parquet"
+#: stored trade ids probed against the new ones at a time (one hash of the new ids per probe)
+_PROBE_ROWS = 8_000_000
 #: what a writer killed mid-write leaves in a dataset folder (``catalog_files.remove_leftovers``)
 _LEFTOVERS = (f".{_META}.*", f"date=*/.{_PARTITION_FILE}.*")
 #: the format this version writes (see the module docstring); a dataset without a marker is 1
@@ -201,40 +221,72 @@ class ParquetCatalog:
             unit = _partition_unit(data.kind, data.bar_type)
             periods = data.columns["ts"].astype("datetime64[ns]").astype(f"datetime64[{unit}]")
             touched = np.unique(periods)
+            across = _across_partitions(folder, table, periods, on_conflict) if data.kind is DataKind.TRADES else None
+            removals = across.removals() if across is not None and on_conflict is OnConflict.REPLACE else {}
             staged: list[Staged] = []
             created: list[Path] = []
-            added = replaced = conflicts = 0
+            added = replaced = rewritten = 0
+            keys: list[pa.Array] = []
             example: tuple[KeyConflict, Path] | None = None
+            if across is not None and across.example is not None:
+                keys.append(across.keys)
+                day = across.example_period
+                example = (across.example, folder / f"date={day}" / _PARTITION_FILE if day is not None else folder)
             try:
-                for period in touched:
+                for period in np.union1d(touched, np.array(list(removals), touched.dtype)):
                     path = folder / f"date={period}" / _PARTITION_FILE
                     stored = pq.read_table(path) if path.exists() else None
-                    merged = merge_partition(stored, table.filter(pa.array(periods == period)), data.kind, on_conflict)
-                    conflicts += merged.conflicts
-                    if merged.example is not None and example is None:
-                        example = (merged.example, path)
-                    if conflicts or not merged.changed:
+                    gone = 0
+                    if stored is not None and period in removals:  # trades whose new copy is on another day
+                        stored, gone = _without(stored, removals[period])
+                    if period in touched:
+                        merged = merge_partition(
+                            stored, table.filter(pa.array(periods == period)), data.kind, on_conflict
+                        )
+                        if merged.keys is not None:
+                            keys.append(merged.keys)
+                        if merged.example is not None and (
+                            example is None or merged.example.new_ts < example[0].new_ts
+                        ):
+                            example = (merged.example, path)
+                        result, changed = merged.table, merged.changed or gone > 0
+                        added += merged.added
+                        replaced += merged.replaced
+                    else:
+                        assert stored is not None
+                        result, changed = stored, gone > 0
+                        rewritten += 1
+                    replaced += gone
+                    if keys or not changed:
                         continue
-                    added += merged.added
-                    replaced += merged.replaced
+                    if result.num_rows == 0:
+                        staged.append(Staged(path, None))
+                        continue
                     if not path.parent.exists():
                         path.parent.mkdir()
                         created.append(path.parent)
-                    staged.append(Staged(path, write_aside(path, merged.table)))
+                    staged.append(Staged(path, write_aside(path, result)))
                 if example is not None:
+                    conflicts = len(pc.unique(pa.concat_arrays(keys)))
                     raise self._conflict_error(data, data_type, conflicts, *example)
                 commit(staged)
             except BaseException:
                 for item in staged:
-                    item.temporary.unlink(missing_ok=True)
+                    if item.temporary is not None:
+                        item.temporary.unlink(missing_ok=True)
                 for made in created:
                     with suppress(OSError):
                         made.rmdir()
                 raise
+            for item in staged:
+                if item.temporary is None:  # a partition left without rows: its folder goes too
+                    with suppress(OSError):
+                        item.path.parent.rmdir()
             if existing is None:
                 replace_file(folder / _META, msgspec.json.format(msgspec.json.encode(meta)))
         offered = table.num_rows
-        return WriteResult(data_type, str(instrument.id), offered, added, offered - added, len(touched), replaced)
+        partitions = len(touched) + rewritten
+        return WriteResult(data_type, str(instrument.id), offered, added, offered - added, partitions, replaced)
 
     def _conflict_error(
         self, data: LoadedData, data_type: str, conflicts: int, example: KeyConflict, path: Path
@@ -337,6 +389,90 @@ class ParquetCatalog:
             return msgspec.json.decode(path.read_bytes(), type=DatasetMeta)
         except msgspec.DecodeError as exc:
             raise ValidationError("catalog", str(path), f"is not a valid dataset description: {exc}") from exc
+
+
+def _across_partitions(folder: Path, new: pa.Table, periods: DayArray, on_conflict: OnConflict) -> AcrossPartitions:
+    """The new trades' ids met in other partitions than their own day (``catalog_merge.across_partitions``)."""
+    trade_ids = TradeIds.of(new, periods)
+    stored, stored_periods = _stored_elsewhere(folder, trade_ids)
+    return across_partitions(new, trade_ids, stored, stored_periods, on_conflict)
+
+
+def _stored_elsewhere(folder: Path, trade_ids: TradeIds) -> tuple[pa.Table, DayArray]:
+    """The stored trades (whole rows) whose id a new trade of another partition carries, and their partitions.
+
+    Reads the ``trade_id`` column of only the row groups whose id range (Parquet statistics)
+    overlaps the new ids' (never of the one day all new trades are on), then only the partitions
+    holding a match, whole, one at a time."""
+    parts = _partitions(folder)
+    none = (_schema_of(DataKind.TRADES).empty_table(), np.zeros(0, "datetime64[D]"))
+    if not parts or len(trade_ids.ids) == 0:
+        return none
+    bounds = pc.min_max(trade_ids.ids)
+    low, high = bounds["min"].as_py(), bounds["max"].as_py()
+    days = np.unique(trade_ids.periods)
+    parquet, local = ds.ParquetFileFormat(), pafs.LocalFileSystem()
+    fragments, read = [], []
+    for part in parts:
+        if len(days) == 1 and part.parent.name == f"date={days[0]}":
+            continue  # all new trades are on this day: what it holds is the merge's to match
+        groups = _overlapping_groups(pq.read_metadata(part), low, high)
+        if groups:
+            fragments.append(parquet.make_fragment(str(part), local, row_groups=groups))
+            read.append(part)
+    if not fragments:
+        return none
+    scan = ds.FileSystemDataset(fragments, pq.read_schema(read[0]), parquet, local)
+    parts_found, pending, rows = [], [], 0
+    for batch in scan.to_batches(columns=["trade_id", "__fragment_index"]):
+        pending.append(batch)
+        rows += batch.num_rows
+        if rows >= _PROBE_ROWS:
+            parts_found.append(_carrying(pending, trade_ids.ids))
+            pending, rows = [], 0
+    if pending:
+        parts_found.append(_carrying(pending, trade_ids.ids))
+    if not parts_found:
+        return none
+    found = pa.concat_tables(parts_found)
+    read_days = np.array([part.parent.name[len("date=") :] for part in read], "datetime64[D]")
+    fragment = np.asarray(found.column("__fragment_index").to_numpy(), np.int64)
+    elsewhere = trade_ids.elsewhere(found.column("trade_id"), read_days[fragment])
+    tables, periods = [], []
+    for index in np.unique(fragment[elsewhere]).tolist():  # each partition holding a match, whole
+        ids = found.column("trade_id").filter(pa.array(elsewhere & (fragment == index)))
+        table = pq.read_table(read[index])
+        table = table.filter(pc.is_in(table.column("trade_id"), value_set=ids.combine_chunks()))
+        tables.append(table)
+        periods.append(np.full(table.num_rows, read_days[index]))
+    if not tables:
+        return none
+    return pa.concat_tables(tables), np.concatenate(periods)
+
+
+def _without(stored: pa.Table, ids: pa.Array) -> tuple[pa.Table, int]:
+    """``stored`` without its trades of ``ids``, and how many went."""
+    keep = pc.invert(pc.is_in(stored.column("trade_id"), value_set=ids))
+    kept = stored.filter(keep)
+    return kept, stored.num_rows - kept.num_rows
+
+
+def _carrying(batches: list[pa.RecordBatch], ids: pa.Array) -> pa.Table:
+    """The rows of ``batches`` whose ``trade_id`` is among ``ids``."""
+    table = pa.Table.from_batches(batches)
+    return table.filter(pc.is_in(table.column("trade_id"), value_set=ids))
+
+
+def _overlapping_groups(metadata: pq.FileMetaData, low: str, high: str) -> list[int]:
+    """The row groups whose ``trade_id`` statistics overlap ``[low, high]`` (all where they have none)."""
+    column = metadata.schema.names.index("trade_id")
+    groups = []
+    for group in range(metadata.num_row_groups):
+        stats = metadata.row_group(group).column(column).statistics
+        known = stats is not None and stats.has_min_max and isinstance(stats.min, str) and isinstance(stats.max, str)
+        if not known or (stats.min <= high and stats.max >= low):
+            groups.append(group)
+    return groups
 
 
 def _check_compatible(existing: DatasetMeta, offered: DatasetMeta, folder: Path) -> None:

@@ -1,9 +1,10 @@
 """Files of the Parquet catalog written so that a failure loses nothing and leaves nothing half-written.
 
 ``staged = [Staged(path, write_aside(path, table)), …]`` writes each new partition beside the
-old one (flushed to disk); ``commit(staged)`` renames them all over their partitions and, when a
-rename fails, puts back those already renamed. ``locked(path)`` serialises the writers of one
-dataset; ``replace_file`` writes a small file (``_meta.json``) atomically.
+old one (flushed to disk), and ``Staged(path, None)`` marks a partition to remove (no row left);
+``commit(staged)`` renames them all over their partitions (a partition to remove: aside) and,
+when a rename fails, puts back those already renamed. ``locked(path)`` serialises the writers of
+one dataset; ``replace_file`` writes a small file (``_meta.json``) atomically.
 """
 
 from __future__ import annotations
@@ -30,10 +31,11 @@ else:  # imported on first use: a backtest on simulated or loaded columns never 
 
 @dataclass(frozen=True)
 class Staged:
-    """A merged partition written aside (``temporary``), waiting to be renamed over ``path``."""
+    """A merged partition written aside (``temporary``), waiting to be renamed over ``path``;
+    ``temporary`` None: the partition ``path`` is to be removed."""
 
     path: Path
-    temporary: Path
+    temporary: Path | None
 
 
 @contextmanager
@@ -74,12 +76,18 @@ def write_aside(path: Path, table: pa.Table) -> Path:
 
 
 def commit(staged: list[Staged]) -> None:
-    """Rename every staged file over its partition; on a failure put back those already renamed."""
+    """Rename every staged file over its partition (a partition to remove: aside, deleted once all
+    are done); on a failure put back those already renamed."""
     done: list[tuple[Path, Path | None]] = []
     try:
         for item in staged:
-            backup = _keep_aside(item.path) if item.path.exists() else None
-            done.append((item.path, backup))
+            if item.temporary is None:
+                aside = _backup_name(item.path)
+                os.replace(item.path, aside)
+                done.append((item.path, aside))
+                continue
+            kept = _keep_aside(item.path) if item.path.exists() else None
+            done.append((item.path, kept))
             os.replace(item.temporary, item.path)
     except BaseException:
         for path, backup in reversed(done):
@@ -98,12 +106,18 @@ def commit(staged: list[Staged]) -> None:
 
 def _keep_aside(path: Path) -> Path:
     """A second name for ``path``'s current content (a hard link, else a copy), to put back on failure."""
-    backup = path.with_name(f".{path.name}.{os.getpid()}.{id(path)}.bak")
-    backup.unlink(missing_ok=True)
+    backup = _backup_name(path)
     try:
         os.link(path, backup)
     except OSError:
         shutil.copy2(path, backup)
+    return backup
+
+
+def _backup_name(path: Path) -> Path:
+    """A free hidden name beside ``path`` for its content while a commit runs."""
+    backup = path.with_name(f".{path.name}.{os.getpid()}.{id(path)}.bak")
+    backup.unlink(missing_ok=True)
     return backup
 
 

@@ -16,6 +16,14 @@ have no key (several at one nanosecond are real data), so they merge by value on
 ``OnConflict.ERROR`` (the default) refuses the whole write; ``OnConflict.REPLACE`` replaces the
 stored rows of each conflicting key by the new rows with that key. New rows that disagree among
 themselves are refused under either policy: there is no telling which one is right.
+
+**Across partitions.** A trade id names one trade in the whole dataset, not only in its UTC day
+(``across_partitions``): a stored trade in another day's partition than the new trade of its id
+is the same trade at another time (a re-import with the right time zone, a vendor's corrected
+file), so it conflicts, and ``REPLACE`` removes it from its partition; new trades of one id on
+different days disagree among themselves. A content id holds its trade's timestamp, so it meets
+no stored id of another day; trades without an id in the file (their content ids, or the
+row-number ids of format-1 datasets) are matched by content within their day, as above.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.core.lazy import LazyModule
@@ -64,16 +73,24 @@ class KeyConflict:
     first: dict[str, int | str]
     second: dict[str, int | str]
 
+    @property
+    def new_ts(self) -> int:
+        """The timestamp of its (earlier) new row: a write shows its first conflict in this order."""
+        new = [self.first, self.second] if self.within_new else [self.second]
+        return min(int(row["ts"]) for row in new)
+
 
 @dataclass(frozen=True)
 class MergedPartition:
-    """A partition after a merge: the table to store, what changed, and the conflicts found."""
+    """A partition after a merge: the table to store, what changed, and the conflicts found
+    (``keys``: the conflicting key values, distinct)."""
 
     table: pa.Table
     added: int
     replaced: int
     conflicts: int
     example: KeyConflict | None
+    keys: pa.Array | None = None
 
     @property
     def changed(self) -> bool:
@@ -106,7 +123,8 @@ def merge_partition(stored: pa.Table | None, new: pa.Table, kind: DataKind, on_c
         unresolved = within if on_conflict is OnConflict.REPLACE else np.union1d(within, against)
         if len(unresolved):
             example = _example(combined, n_stored, keys, values, unresolved, within, key_name)
-            return MergedPartition(stored, 0, 0, len(unresolved), example)
+            conflicting = pc.unique(combined.column(key_name).filter(pa.array(np.isin(keys, unresolved))))
+            return MergedPartition(stored, 0, 0, len(unresolved), example, conflicting)
         if len(against):
             stale = np.isin(keys[:n_stored], against)
             keep_stored &= ~stale
@@ -115,6 +133,93 @@ def merge_partition(stored: pa.Table | None, new: pa.Table, kind: DataKind, on_c
     merged = combined.filter(pa.array(np.r_[keep_stored, keep_new]))
     order = np.argsort(merged.column("ts").to_numpy(), kind="stable")
     return MergedPartition(merged.take(pa.array(order)), int(keep_new.sum()), replaced, 0, None)
+
+
+DayArray = npt.NDArray[np.datetime64]
+
+
+@dataclass(frozen=True)
+class TradeIds:
+    """The trade ids of a write and the partition (UTC day) of each new trade."""
+
+    ids: pa.Array
+    periods: DayArray
+
+    @classmethod
+    def of(cls, new: pa.Table, periods: DayArray) -> TradeIds:
+        return cls(new.column("trade_id").combine_chunks(), periods)
+
+    def elsewhere(self, ids: pa.Array | pa.ChunkedArray, periods: DayArray) -> BoolArray:
+        """Which stored ``ids`` (in the partitions ``periods``) a new trade of another partition carries."""
+        if len(self.ids) == 0 or len(ids) == 0:
+            return np.zeros(len(ids), np.bool_)
+        position = pc.index_in(ids, value_set=self.ids)
+        found = np.asarray(position.is_valid().to_numpy(zero_copy_only=False), np.bool_)
+        index = np.asarray(pc.fill_null(position, 0).to_numpy(zero_copy_only=False), np.int64)
+        elsewhere: BoolArray = found & (self.periods[index] != periods)
+        return elsewhere
+
+
+@dataclass(frozen=True)
+class AcrossPartitions:
+    """The trade ids of a write met in more than one partition (``across_partitions``).
+
+    ``stored`` holds the stored trades of another partition than the new trade of their id and
+    ``stored_periods`` their partitions; ``keys`` the conflicting ids (distinct) the policy does
+    not resolve, with the first in time order as ``example`` (and its stored row's partition)."""
+
+    stored: pa.Table
+    stored_periods: DayArray
+    keys: pa.Array
+    example: KeyConflict | None
+    example_period: np.datetime64 | None
+
+    def removals(self) -> dict[np.datetime64, pa.Array]:
+        """For ``REPLACE``: the ids to remove from each partition (all its rows of those ids)."""
+        ids = self.stored.column("trade_id").combine_chunks()
+        return {
+            day: pc.unique(ids.filter(pa.array(self.stored_periods == day))) for day in np.unique(self.stored_periods)
+        }
+
+
+def across_partitions(
+    new: pa.Table, trade_ids: TradeIds, stored: pa.Table, stored_periods: DayArray, on_conflict: OnConflict
+) -> AcrossPartitions:
+    """The conflicts of trade ids across partitions (see the module docstring).
+
+    ``stored`` holds the stored trades whose id a new trade of another partition carries
+    (``TradeIds.elsewhere``), ``stored_periods`` their partitions. Such a stored trade always
+    differs from the new one (another day, another timestamp): a conflict that ``REPLACE``
+    resolves. New trades of one id on different days are refused under either policy."""
+    ids, periods = trade_ids.ids, trade_ids.periods
+    first = np.arange(len(ids))  # each new trade's first new trade of its id
+    if len(np.unique(periods)) > 1:
+        first = np.asarray(pc.index_in(ids, value_set=ids).to_numpy(zero_copy_only=False), np.int64)
+    twice = periods[first] != periods  # an id on two days of the new data
+    stored_ids = stored.column("trade_id").combine_chunks()
+    unresolved = [ids.filter(pa.array(twice))]
+    if on_conflict is OnConflict.ERROR:
+        unresolved.append(stored_ids)
+    keys = pc.unique(pa.concat_arrays(unresolved))
+    new_ts = new.column("ts").to_numpy()
+    example: KeyConflict | None = None
+    example_period: np.datetime64 | None = None
+    if twice.any():
+        row = int(np.flatnonzero(twice)[np.argmin(new_ts[twice])])
+        example = KeyConflict("trade_id", ids[row].as_py(), True, _row(new, int(first[row])), _row(new, row))
+    if on_conflict is OnConflict.ERROR and len(stored_ids):
+        new_of_stored = np.asarray(pc.index_in(stored_ids, value_set=ids).to_numpy(zero_copy_only=False), np.int64)
+        at = int(np.argmin(new_ts[new_of_stored]))
+        other = KeyConflict(
+            "trade_id",
+            stored_ids[at].as_py(),
+            False,
+            _row(stored, at),
+            _row(new, int(new_of_stored[at])),
+        )
+        if example is None or other.new_ts < example.new_ts:
+            example, example_period = other, stored_periods[at]
+    return AcrossPartitions(stored, stored_periods, keys, example, example_period)
 
 
 def _unseen(combined: pa.Table, n_stored: int, kind: DataKind) -> BoolArray:
@@ -157,14 +262,18 @@ def _codes(table: pa.Table, names: list[str]) -> list[Int64Array]:
 
 def _content_ids(new: pa.Table) -> BoolArray:
     """The trades whose id is their content, ``ts:price:size:aggressor:n`` (``identity.py``)."""
-    if new.num_rows == 0:
-        return np.zeros(0, np.bool_)
-    stems = pc.replace_substring_regex(new.column("trade_id").combine_chunks(), r":[0-9]+$", "")
+    same = np.zeros(new.num_rows, np.bool_)
+    ids = new.column("trade_id").combine_chunks()
+    colon = np.asarray(pc.fill_null(pc.match_substring(ids, ":"), False).to_numpy(zero_copy_only=False), np.bool_)
+    if not colon.any():  # no content id (a file with real ids): skip building the content text
+        return same
+    mask = pa.array(colon)
+    stems = pc.replace_substring_regex(ids.filter(mask), r":[0-9]+$", "")
     content = pc.binary_join_element_wise(
-        *[new.column(name).combine_chunks().cast(pa.string()) for name in TRADE_CONTENT], ":"
+        *[new.column(name).combine_chunks().filter(mask).cast(pa.string()) for name in TRADE_CONTENT], ":"
     )
     equal = pc.fill_null(pc.equal(stems, content), False)
-    same: BoolArray = np.asarray(equal.to_numpy(zero_copy_only=False), np.bool_)
+    same[colon] = np.asarray(equal.to_numpy(zero_copy_only=False), np.bool_)
     return same
 
 
@@ -215,4 +324,14 @@ def _row(table: pa.Table, row: int) -> dict[str, int | str]:
     return {name: _cell(table, name, row) for name in table.column_names}
 
 
-__all__ = ["KEYS", "KeyConflict", "MergedPartition", "OnConflict", "merge_partition"]
+__all__ = [
+    "KEYS",
+    "AcrossPartitions",
+    "DayArray",
+    "KeyConflict",
+    "MergedPartition",
+    "OnConflict",
+    "TradeIds",
+    "across_partitions",
+    "merge_partition",
+]
