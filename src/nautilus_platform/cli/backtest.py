@@ -202,6 +202,7 @@ def backtest(
     currency: str = data_cli._CURRENCY,
     bar: str | None = data_cli._BAR,
     tz: str = data_cli._TZ,
+    ts_unit: str | None = data_cli._TS_UNIT,
     column: list[str] = data_cli._COLUMN,
     policy: list[str] = data_cli._POLICY,
     catalog: Path = data_cli._CATALOG,
@@ -230,7 +231,7 @@ def backtest(
             raise ValidationError("route", None, "--prefer and --avoid need --route")
         prepared = prepare(
             strategy, data, param, layout, data_type, instrument, price_precision, size_precision, tick, lot, currency, bar, tz,
-            column, policy, catalog, start, end, cash, account, fees, bar_execution, venue,
+            column, policy, catalog, start, end, cash, account, fees, bar_execution, venue, ts_unit=ts_unit,
         )  # fmt: skip
         result, sources = _run(prepared, routing)
     except NautilusError as exc:
@@ -306,9 +307,10 @@ def prepare(
     instrument_ids: list[str],
     price_precision: int, size_precision: int, tick: str | None, lot: str | None, currency_code: str, bar: str | None,
     tz: str, column: list[str], policy: list[str], catalog: Path, start: str | None, end: str | None, cash: str,
-    account: str, fees: str | None, bar_execution: str, venue: list[str],
+    account: str, fees: str | None, bar_execution: str, venue: list[str], ts_unit: str | None = None,
 ) -> PreparedRun:  # fmt: skip
-    """Load and validate everything a run needs from the command-line options."""
+    """Load and validate everything a run needs from the command-line options (``ts_unit``: the
+    epoch unit of file times, overriding the layout's)."""
     strategy_class = load_strategy_class(strategy_spec)
     values = parse_assignments(param)
     declared = strategy_class.parameters()
@@ -339,11 +341,17 @@ def prepare(
                 raise ValidationError("data", item, "a file needs --layout (or --type) and --instrument")
             loaded: LoadedData = data_cli._load(
                 Path(item), layout, instrument_id, price_precision, size_precision, tick, lot, currency_code, bar, tz,
-                column, policy, data_type,
+                column, policy, data_type, ts_unit,
             )  # fmt: skip
             source, instrument = loaded, loaded.instrument
         if source_length(source) == 0:
-            raise ValidationError("data", item, "holds no rows to trade on (after validation and the time range)")
+            hints = data_cli.data_hints(source.report) if isinstance(source, LoadedData) else []
+            raise ValidationError(
+                "data",
+                item,
+                "holds no rows to trade on (after validation and the time range)"
+                + "".join(f"; {hint.removeprefix('hint: ')}" for hint in hints),
+            )
         sources.append(source)
         instruments.setdefault(instrument.id, instrument)
     if account not in ("cash", "margin"):
@@ -370,8 +378,7 @@ def print_data_reports(sources: list[DataSource]) -> None:
                 f"{r.rejected} rejected (rejected rows are not traded; `naut data check` shows why)",
                 highlight=False,
             )
-            hint = data_cli.precision_hint(r)
-            if hint is not None:
+            for hint in data_cli.data_hints(r):
                 console.print(hint, highlight=False)
 
 

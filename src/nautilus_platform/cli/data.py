@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from nautilus_platform.core.errors import NautilusError, ValidationError
 from nautilus_platform.core.identifiers import InstrumentId
 from nautilus_platform.data import Check, LoadedData, ValidationPolicy, ValidationReport, layout_named, load_market_data
 from nautilus_platform.data.catalog import CatalogData, OnConflict, ParquetCatalog
-from nautilus_platform.data.layouts import FIELDS, DataKind
+from nautilus_platform.data.layouts import FIELDS, TIME_UNITS, DataKind, TimeUnit
 from nautilus_platform.model.data import BarSpecification
 from nautilus_platform.model.instruments import Equity
 from nautilus_platform.model.values import Currency, Price, Quantity, format_fixed
@@ -53,6 +54,11 @@ _LOT = typer.Option(None, "--lot", help="Lot size (default: one unit of the size
 _CURRENCY = typer.Option("USD", "--currency", help="Quote currency of the instrument.")
 _BAR = typer.Option(None, "--bar", help="Bar specification for bar files, e.g. 1-DAY-LAST or 1-MINUTE-LAST.")
 _TZ = typer.Option("UTC", "--tz", help="IANA time zone of dates and times written without one.")
+_TS_UNIT = typer.Option(
+    None,
+    "--ts-unit",
+    help="The time column holds epoch numbers in s, ms, us or ns (auto: each by its magnitude); default: the layout's.",
+)
 _COLUMN = typer.Option([], "--column", "-c", help="Map a field to a source column: FIELD=COLUMN (repeatable).")
 _POLICY = typer.Option([], "--policy", "-p", help="Policy of a check: CHECK=reject|flag|repair|ignore (repeatable).")
 _CATALOG = typer.Option(Path("catalog"), "--catalog", envvar="NAUT_DATA__CATALOG", help="Catalog folder.")
@@ -71,8 +77,11 @@ def _fail(exc: Exception) -> typer.Exit:
 def _load(
     path: Path, layout: str | None, instrument: str, price_precision: int, size_precision: int, tick: str | None,
     lot: str | None, currency: str, bar: str | None, tz: str, column: list[str], policy: list[str], data_type: str | None = None,
+    ts_unit: str | None = None,
 ) -> LoadedData:  # fmt: skip
     chosen = layout_named(resolve_layout(layout, data_type))
+    if ts_unit is not None:
+        chosen = replace(chosen, ts_unit=_ts_unit(ts_unit), ts_format=None)
     mapping: dict[str, str] = {}
     for item in column:
         field, eq, source = item.partition("=")
@@ -97,6 +106,13 @@ def _load(
     spec = BarSpecification.from_str(bar) if bar else None
     checks = ValidationPolicy.defaults(chosen.kind).with_policies(ValidationPolicy.parse(policy))
     return load_market_data(path, chosen, equity, bar_spec=spec, tz=tz, policy=checks)
+
+
+def _ts_unit(text: str) -> TimeUnit:
+    for unit in TIME_UNITS:
+        if text.strip().lower() == unit:
+            return unit
+    raise ValidationError("ts_unit", text, f"must be one of {list(TIME_UNITS)}")
 
 
 def report_tables(report: ValidationReport, issues: int = 10) -> list[Table]:
@@ -139,6 +155,26 @@ def precision_hint(report: ValidationReport) -> str | None:
     return hint
 
 
+_UNIT_NAMES = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
+
+
+def ts_unit_hint(report: ValidationReport) -> str | None:
+    """The option that reads epoch times in the unit they fit, where rows failed ``epoch_unit``
+    (``None`` otherwise)."""
+    unit = report.fitting_ts_unit
+    if unit is None:
+        return None
+    return (
+        f"hint: the epoch times look like {_UNIT_NAMES[unit]}; --ts-unit {unit} reads them so (in Python, a "
+        f"layout with ts_unit={unit!r}); --ts-unit auto reads each value in the unit its magnitude fits"
+    )
+
+
+def data_hints(report: ValidationReport) -> list[str]:
+    """Every hint for the report: the precision that keeps the rows, the epoch unit that fits."""
+    return [hint for hint in (precision_hint(report), ts_unit_hint(report)) if hint is not None]
+
+
 def _print_report(report: ValidationReport, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
@@ -147,8 +183,7 @@ def _print_report(report: ValidationReport, as_json: bool) -> None:
         console.print(table)
     for note in report.notes:
         console.print(f"note: {note}", highlight=False)
-    hint = precision_hint(report)
-    if hint is not None:
+    for hint in data_hints(report):
         console.print(hint, highlight=False)
 
 
@@ -165,6 +200,7 @@ def check(
     currency: str = _CURRENCY,
     bar: str | None = _BAR,
     tz: str = _TZ,
+    ts_unit: str | None = _TS_UNIT,
     column: list[str] = _COLUMN,
     policy: list[str] = _POLICY,
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
@@ -173,7 +209,7 @@ def check(
     try:
         data = _load(
             path, layout, instrument, price_precision, size_precision, tick, lot, currency, bar, tz, column, policy,
-            data_type,
+            data_type, ts_unit,
         )  # fmt: skip
     except NautilusError as exc:
         raise _fail(exc) from None
@@ -193,6 +229,7 @@ def import_(
     currency: str = _CURRENCY,
     bar: str | None = _BAR,
     tz: str = _TZ,
+    ts_unit: str | None = _TS_UNIT,
     column: list[str] = _COLUMN,
     policy: list[str] = _POLICY,
     catalog: Path = _CATALOG,
@@ -203,7 +240,7 @@ def import_(
         conflicts = _on_conflict(on_conflict)
         data = _load(
             path, layout, instrument, price_precision, size_precision, tick, lot, currency, bar, tz, column, policy,
-            data_type,
+            data_type, ts_unit,
         )  # fmt: skip
         result = ParquetCatalog(catalog).write(data, conflicts)
     except NautilusError as exc:

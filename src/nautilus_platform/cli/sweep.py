@@ -94,6 +94,7 @@ def sweep(
     currency: str = data_cli._CURRENCY,
     bar: str | None = data_cli._BAR,
     tz: str = data_cli._TZ,
+    ts_unit: str | None = data_cli._TS_UNIT,
     column: list[str] = data_cli._COLUMN,
     policy: list[str] = data_cli._POLICY,
     catalog: Path = data_cli._CATALOG,
@@ -117,7 +118,7 @@ def sweep(
         )
         prepared = backtest_cli.prepare(
             strategy, data, param, layout, data_type, instrument, price_precision, size_precision, tick, lot, currency,
-            bar, tz, column, policy, catalog, start, end, cash, account, fees, bar_execution, venue,
+            bar, tz, column, policy, catalog, start, end, cash, account, fees, bar_execution, venue, ts_unit=ts_unit,
         )  # fmt: skip
         backtest_cli.print_data_reports(prepared.sources)
         recipe = BacktestRecipe(strategy, tuple(prepared.venues), tuple(prepared.instruments))

@@ -143,39 +143,39 @@ def crossed(states: RowStates, values: dict[str, Int64Array]) -> None:
 
 
 def time_order(states: RowStates, ts: Int64Array) -> Int64Array:
-    """Rows in output order (indices): non-monotonic rows rejected, flagged or sorted; then duplicates."""
+    """The live rows in output order (indices), always in time order: a row that goes back in time
+    fails ``non_monotonic`` and is rejected, or kept (flag, repair) at its place by time (a stable
+    sort, so rows of equal time keep their file order)."""
     live = np.flatnonzero(states.live)
     live_ts = ts[live]
-    order = live
-    if len(live_ts) > 1:
-        running = np.maximum.accumulate(live_ts)
-        back = np.zeros(len(live_ts), np.bool_)
-        back[1:] = live_ts[1:] < running[:-1]
-        failing = np.zeros(len(ts), np.bool_)
-        failing[live[back]] = True
-        states.apply(Check.NON_MONOTONIC, failing, "ts", ts, "must not go back in time", render=_ns_text)
-        if states.policy[Check.NON_MONOTONIC] is Policy.REPAIR:
-            order = live[np.argsort(live_ts, kind="stable")]
-        else:
-            order = np.flatnonzero(states.live)
-    duplicates(states, ts, order)
+    if len(live_ts) < 2:
+        return live
+    running = np.maximum.accumulate(live_ts)
+    back = np.zeros(len(live_ts), np.bool_)
+    back[1:] = live_ts[1:] < running[:-1]
+    if not back.any():
+        return live
+    failing = np.zeros(len(ts), np.bool_)
+    failing[live[back]] = True
+    states.apply(Check.NON_MONOTONIC, failing, "ts", ts, "must not go back in time", render=_ns_text)
+    order = live[np.argsort(live_ts, kind="stable")]
     return order[states.live[order]]
 
 
-def duplicates(states: RowStates, ts: Int64Array, order: Int64Array) -> None:
-    """Every row whose timestamp an earlier row (in file order) among ``order`` already has fails
-    ``duplicate_timestamp``, wherever it stands and whatever other checks made of it."""
+def duplicates(states: RowStates, ts: Int64Array, order: Int64Array) -> Int64Array:
+    """Every live row among ``order`` (in time order) whose timestamp an earlier live row (in file
+    order) already has fails ``duplicate_timestamp``, whatever other checks made of it; returns
+    ``order`` without the rows that rejected."""
+    order = order[states.live[order]]
     if len(order) < 2:
-        return
+        return order
     ordered_ts = ts[order]
-    if (ordered_ts[1:] < ordered_ts[:-1]).any():  # kept out of time order (flagged): sort a copy
-        order = order[np.argsort(ordered_ts, kind="stable")]
-        ordered_ts = ts[order]
     later = np.zeros(len(order), np.bool_)
     later[1:] = ordered_ts[1:] == ordered_ts[:-1]  # equal times keep their file order (stable)
     failing = np.zeros(len(ts), np.bool_)
     failing[order[later]] = True
     states.apply(Check.DUPLICATE_TIMESTAMP, failing, "ts", ts, "repeats an earlier row's timestamp", render=_ns_text)
+    return order[states.live[order]]
 
 
 def gaps(

@@ -45,8 +45,10 @@ REQUIRED_FIELDS: Mapping[DataKind, frozenset[str]] = MappingProxyType(
     }
 )
 
-TimeUnit = Literal["s", "ms", "us", "ns"]
-_UNITS = ("s", "ms", "us", "ns")
+#: Epoch units; ``auto`` reads each value in the unit that puts it between 1971 and 2262 (by
+#: magnitude: the units' windows never overlap, so ms and µs values are never confused).
+TimeUnit = Literal["s", "ms", "us", "ns", "auto"]
+TIME_UNITS: tuple[TimeUnit, ...] = ("s", "ms", "us", "ns", "auto")
 
 _BUYER_MAKER = MappingProxyType(
     {
@@ -68,8 +70,9 @@ class Layout:
 
     - ``columns``: canonical field -> source column name (see ``FIELDS``).
     - ``names``: column names for a file without a header row (in file order).
-    - ``ts_unit``: epoch integers in this unit; ``None`` for date/time strings (``ts_format``,
-      ``strptime`` syntax, ISO 8601 when ``None``) or native Parquet timestamps.
+    - ``ts_unit``: epoch integers in this unit (``s``, ``ms``, ``us``, ``ns``; ``auto``: each value
+      in the unit that puts it between 1971 and 2262); ``None`` for date/time strings
+      (``ts_format``, ``strptime`` syntax, ISO 8601 when ``None``) or native Parquet timestamps.
     - ``ts_marks``: ``"close"`` when a bar's timestamp is its close, ``"open"`` when it is its
       open (the loader then adds the bar interval: a bar's ``ts_event`` is always its close).
     - ``aggressor_codes`` / ``side_codes``: source value -> ``AggressorSide`` / ``BookSide``.
@@ -96,8 +99,8 @@ class Layout:
         missing = REQUIRED_FIELDS[self.kind] - set(self.columns)
         if missing:
             raise ValidationError("columns", sorted(missing), f"must be mapped for {self.kind.value}")
-        if self.ts_unit is not None and self.ts_unit not in _UNITS:
-            raise ValidationError("ts_unit", self.ts_unit, f"must be one of {_UNITS}")
+        if self.ts_unit is not None and self.ts_unit not in TIME_UNITS:
+            raise ValidationError("ts_unit", self.ts_unit, f"must be one of {TIME_UNITS}")
         if self.ts_marks not in ("open", "close"):
             raise ValidationError("ts_marks", self.ts_marks, "must be 'open' or 'close'")
         if self.names and len(set(self.names)) != len(self.names):
@@ -135,7 +138,8 @@ LAYOUTS: Mapping[str, Layout] = MappingProxyType(
         "yahoo": _bars("yahoo", "Date", ts_format="%Y-%m-%d", ts_marks="open"),
         # backtrader's generic CSV: Date, Open, High, Low, Close, Volume, OpenInterest
         "backtrader": _bars("backtrader", "Date", ts_format="%Y-%m-%d", ts_marks="open"),
-        # Binance public kline dump: no header, 12 columns, open_time in epoch ms
+        # Binance public kline dump: no header, 12 columns, open_time in epoch ms, or µs (spot
+        # files from 2025-01-01 on): read by magnitude, ~1.7e12 is ms and ~1.7e15 µs
         "binance-klines": Layout(
             name="binance-klines",
             kind=DataKind.BARS,
@@ -148,7 +152,7 @@ LAYOUTS: Mapping[str, Layout] = MappingProxyType(
                 "volume": "volume",
             },
             names=_KLINE_NAMES,
-            ts_unit="ms",
+            ts_unit="auto",
             ts_marks="open",
         ),
         # generic OHLCV with lower-case names; timestamp is ISO 8601 or a native timestamp

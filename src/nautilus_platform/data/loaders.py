@@ -2,9 +2,9 @@
 
 ``load_market_data(path, layout, instrument, bar_spec=…)`` reads the file with PyArrow, parses the
 mapped columns exactly, runs every check under the chosen policies and returns a ``LoadedData``:
-the accepted rows as raw fixed-point columns (in time order), a ``ValidationReport`` counting
-every row, and ``to_objects()`` for the model's ``Bar``/``QuoteTick``/``TradeTick``/book types at
-the instrument's precisions. A bad file or a bad row never raises out of the loader except for
+the accepted rows as raw fixed-point columns (always in time order, whatever the policies), a
+``ValidationReport`` counting every row, and ``to_objects()`` for the model's ``Bar``/``QuoteTick``/
+``TradeTick``/book types at the instrument's precisions. A bad file or a bad row never raises out of the loader except for
 what makes the whole file unreadable (missing file, missing column, unknown format), which is
 a ``ValidationError`` naming it.
 """
@@ -23,8 +23,8 @@ from nautilus_platform.data import checks
 from nautilus_platform.data.identity import content_trade_ids
 from nautilus_platform.data.layouts import FIELDS, DataKind, Layout, layout_named, layouts_fitting
 from nautilus_platform.data.objects import DELTA_ROW, SNAPSHOT_ROW, book_items, build_objects
-from nautilus_platform.data.parsing import Int64Array, Parsed, codes, decimals, integers, texts, timestamps
-from nautilus_platform.data.times import INT64_MAX, LAST_NS_TIME, days_later
+from nautilus_platform.data.parsing import BoolArray, Int64Array, Parsed, codes, decimals, integers, texts, timestamps
+from nautilus_platform.data.times import EPOCH_UNIT_NS, EPOCH_UNITS, INT64_MAX, LAST_NS_TIME, PLAUSIBLE_SPAN, days_later
 from nautilus_platform.data.validation import Check, Policy, RowStates, ValidationPolicy, ValidationReport
 from nautilus_platform.model.data import BarSpecification, BarType, MarketData
 from nautilus_platform.model.enums import BarAggregation
@@ -209,16 +209,18 @@ def load_market_data(
         checks.ohlc(states, values)
     elif kind is DataKind.QUOTES:
         checks.crossed(states, values)
-    order = checks.time_order(states, values["ts"])
-    interval, daily_tz = _gap_rule(kind, bar_type, policy, tz)
-    report.gaps, report.missing_intervals = checks.gaps(states, values["ts"], order, interval, daily_tz)
     trade_ids = _trade_ids(table, layout, states) if kind is DataKind.TRADES else None
     if kind is DataKind.TRADES and "aggressor" not in values:
         values["aggressor"] = np.zeros(table.num_rows, np.int64)  # AggressorSide.NO_AGGRESSOR
         report.notes.append("no aggressor column: trades have no aggressor side")
+    # the checks between rows, after every check of single rows, each on the rows still alive
+    order = checks.time_order(states, values["ts"])
     if kind is DataKind.BOOK:
         _complete_book_columns(values, table.num_rows)
         _check_book_groups(values, order, instrument, states)
+    order = checks.duplicates(states, values["ts"], order)
+    interval, daily_tz = _gap_rule(kind, bar_type, policy, tz)
+    report.gaps, report.missing_intervals = checks.gaps(states, values["ts"], order, interval, daily_tz)
     order = order[states.live[order]]
     states.finish()
     names = [name for name in FIELDS[kind] if name in values] + [name for name in values if name not in FIELDS[kind]]
@@ -295,11 +297,58 @@ def _parse(table: pa.Table, layout: Layout, tz: str, states: RowStates, report: 
             parsed[name] = _update_types(column, layout.snapshot_code)
         else:
             continue  # trade_id: text, read when building
+    _check_epoch_unit(states, parsed["ts"], layout.ts_unit, table.column(layout.columns["ts"]))
     for name, result in parsed.items():
-        states.apply(Check.MISSING_VALUE, result.missing, name, None, "is empty")
-        shown = table.column(layout.columns[name]).to_pylist() if result.invalid.any() else None
+        source = table.column(layout.columns[name])
+        if result.marked is None:
+            states.apply(Check.MISSING_VALUE, result.missing, name, None, "is empty")
+        else:
+            rule = "is empty or a null marker (null, NaN, N/A…)"
+            states.apply(Check.MISSING_VALUE, result.missing, name, source.to_pylist(), rule, render=_text)
+        shown = source.to_pylist() if result.invalid.any() else None
         states.apply(Check.UNPARSEABLE, result.invalid, name, shown, result.problems)
     return parsed
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _check_epoch_unit(states: RowStates, ts: Parsed, unit: str | None, source: pa.ChunkedArray) -> None:
+    """Epoch values that the layout's unit puts outside 1971 to 2262 but another unit puts inside
+    fail ``epoch_unit`` (rejected by default): µs klines read as ms (past 2262), seconds read as
+    ms (January 1970). The report names the unit that fits; ``auto`` notes the units it read."""
+    fit = ts.epoch_fit
+    if fit is None or unit is None:
+        return
+    found = np.bincount(fit[fit >= 0], minlength=len(EPOCH_UNITS))
+    if unit == "auto":
+        if found.any():
+            read = ", ".join(f"{n} in {EPOCH_UNITS[i]}" for i, n in enumerate(found.tolist()) if n)
+            states.report.notes.append(f"epoch times read by their magnitude (ts_unit auto): {read}")
+        return
+    declared = EPOCH_UNITS.index(unit)
+    found[declared] = 0
+    if not found.any() or states.policy[Check.EPOCH_UNIT] is Policy.IGNORE:
+        return
+    shown = source.to_pylist()
+    hits: dict[int, BoolArray] = {}
+    for index in np.flatnonzero(found).tolist():
+        rule = f"is outside {PLAUSIBLE_SPAN} as epoch {unit} but inside as epoch {EPOCH_UNITS[index]}"
+        hits[index] = states.apply(Check.EPOCH_UNIT, fit == index, "ts", shown, rule, render=_text)
+    counts = {index: int(hit.sum()) for index, hit in hits.items()}
+    likely = max(counts, key=counts.__getitem__)
+    if not counts[likely]:
+        return
+    first = int(np.flatnonzero(hits[likely])[0])
+    name = EPOCH_UNITS[likely]
+    example = np.datetime64(int(shown[first]) * EPOCH_UNIT_NS[likely], "ns").astype(f"datetime64[{name}]")
+    outcome = "rejected" if states.policy[Check.EPOCH_UNIT] is Policy.REJECT else f"flagged (read as {unit})"
+    states.report.fitting_ts_unit = name
+    states.report.notes.append(
+        f"{sum(counts.values())} epoch times are outside {PLAUSIBLE_SPAN} as epoch {unit} (the layout's ts_unit) but look like "
+        f"epoch {name} (row {first + 1}: {shown[first]} is {example}Z in {name}); {outcome} as epoch_unit"
+    )
 
 
 def _check_dst(states: RowStates, ts: Parsed, tz: str, source: pa.ChunkedArray) -> None:

@@ -4,7 +4,9 @@ Every parser returns the values plus two row masks, ``missing`` (empty or null) 
 (present but unparseable, with the reason in ``problems``), so validation can count and report
 each row instead of failing the whole file. Decimal text and integers convert exactly through
 Arrow's ``decimal128(38, 9)``; binary floats (Parquet ``double`` columns) are rounded to the
-nearest 10**-9 there, which the instrument-increment check then judges.
+nearest 10**-9 there, which the instrument-increment check then judges. In numbers and timestamps,
+a null marker (``NULL_MARKERS``: ``null``, ``NaN``, ``N/A``… as Yahoo writes for a day without
+prices) is missing, like an empty field or a Parquet null.
 """
 
 from __future__ import annotations
@@ -19,7 +21,18 @@ import numpy.typing as npt
 
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.core.lazy import LazyModule
-from nautilus_platform.data.times import DAY_NS, OUT_OF_RANGE, dst_changes, iso_instant, wall_to_utc, zone
+from nautilus_platform.data.times import (
+    DAY_NS,
+    EPOCH_UNIT_NS,
+    EPOCH_UNITS,
+    OUT_OF_RANGE,
+    PLAUSIBLE_SPAN,
+    dst_changes,
+    epoch_unit_fit,
+    iso_instant,
+    wall_to_utc,
+    zone,
+)
 from nautilus_platform.model.values import FIXED_PRECISION, FIXED_SCALAR
 
 if TYPE_CHECKING:
@@ -38,6 +51,8 @@ _EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 # what the vectorised casts accept, for the row-by-row fallbacks: ASCII digits, no ``_`` separators
 _DECIMAL_TEXT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _INTEGER_TEXT = re.compile(r"[+-]?\d+", re.ASCII)
+#: Text that stands for a missing number or time (compared trimmed, in any case).
+NULL_MARKERS = frozenset({"null", "none", "nan", "-nan", "+nan", "na", "n/a", "#n/a"})
 
 
 @dataclass
@@ -58,12 +73,26 @@ class Parsed:
     #: when there is none
     ambiguous: BoolArray | None = None
     skipped: BoolArray | None = None
+    #: the ``missing`` rows written as a null marker (``null``, ``N/A``…); ``None`` when there is none
+    marked: BoolArray | None = None
+    #: epoch timestamps only: per row, the index in ``EPOCH_UNITS`` of the unit that puts the value
+    #: between 1971 and 2262 (-1: none); with ``ts_unit="auto"``, the unit each row was read in
+    epoch_fit: Int64Array | None = None
 
 
-def _blank_to_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Strings trimmed, with empty strings as nulls."""
+def _blank_to_null(column: pa.ChunkedArray, parsed: Parsed | None = None) -> pa.ChunkedArray:
+    """Strings trimmed, with empty strings as nulls; with ``parsed``, null markers too (recorded
+    in ``parsed.marked``)."""
     trimmed = pc.utf8_trim_whitespace(column)
-    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+    null = pa.scalar(None, pa.string())
+    blank = pc.equal(trimmed, "")
+    if parsed is None:
+        return pc.if_else(blank, null, trimmed)
+    marked = pc.is_in(pc.utf8_lower(trimmed), value_set=pa.array(sorted(NULL_MARKERS), pa.string()))
+    rows = pc.fill_null(marked, False).to_numpy(zero_copy_only=False).astype(np.bool_)
+    if rows.any():
+        parsed.marked = rows
+    return pc.if_else(pc.or_(blank, marked), null, trimmed)
 
 
 def _empty(n: int) -> Parsed:
@@ -112,7 +141,7 @@ def decimals(column: pa.ChunkedArray) -> Parsed:
             parsed.invalid |= ~finite
             column = pc.if_else(pa.array(finite), column, pa.scalar(None, kind))
     elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        column = _blank_to_null(column)
+        column = _blank_to_null(column, parsed)
     elif not (pa.types.is_integer(kind) or pa.types.is_decimal(kind)):
         raise ValidationError("column", str(kind), "must hold numbers (text, integers or floats)")
     parsed.missing = pc.is_null(column).to_numpy(zero_copy_only=False) & ~parsed.invalid
@@ -151,7 +180,7 @@ def integers(column: pa.ChunkedArray) -> Parsed:
     n = len(column)
     parsed = _empty(n)
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-        column = _blank_to_null(column)
+        column = _blank_to_null(column, parsed)
     parsed.missing = pc.is_null(column).to_numpy(zero_copy_only=False)
     try:
         parsed.values = pc.fill_null(pc.cast(column, pa.int64()), 0).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -176,9 +205,10 @@ def integers(column: pa.ChunkedArray) -> Parsed:
 def timestamps(column: pa.ChunkedArray, unit: str | None, fmt: str | None, tz: str) -> Parsed:
     """Timestamps as UTC nanoseconds.
 
-    Epoch integers (``unit``) and zone-aware values are already UTC; naive dates and times are
-    read as wall-clock time in ``tz`` (an ambiguous or skipped time at a DST change takes the
-    earlier instant, see ``times``). A value outside int64 nanoseconds (before 1677-09-21 or
+    Epoch integers (``unit``: ``s``, ``ms``, ``us``, ``ns``, or ``auto`` for each value the unit
+    that puts it between 1971 and 2262) and zone-aware values are already UTC; naive dates and
+    times are read as wall-clock time in ``tz`` (an ambiguous or skipped time at a DST change takes
+    the earlier instant, see ``times``). A value outside int64 nanoseconds (before 1677-09-21 or
     after 2262-04-11) is an invalid row, never wrapped around.
     """
     kind = column.type
@@ -190,21 +220,37 @@ def timestamps(column: pa.ChunkedArray, unit: str | None, fmt: str | None, tz: s
         return _native_timestamps(column, tz)
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         raise ValidationError("ts", str(kind), "must be epoch numbers (with ts_unit), timestamps or date/time text")
-    column = _blank_to_null(column)
-    if fmt is not None:
-        return _formatted_timestamps(column, fmt, tz)
-    return _iso_timestamps(column, tz)
+    marks = _empty(len(column))
+    column = _blank_to_null(column, marks)
+    parsed = _formatted_timestamps(column, fmt, tz) if fmt is not None else _iso_timestamps(column, tz)
+    parsed.marked = marks.marked
+    return parsed
 
 
 def _epoch_timestamps(column: pa.ChunkedArray, unit: str) -> Parsed:
+    """Epoch integers in ``unit`` (or, for ``auto``, each in the unit that fits it) as UTC ns;
+    ``epoch_fit`` says per row which unit puts the value at a plausible instant."""
     parsed = integers(column)
-    factor = _UNIT_NS[unit]
+    counts = parsed.values
+    fit = epoch_unit_fit(counts)
+    present = ~parsed.missing & ~parsed.invalid
+    parsed.epoch_fit = np.where(present, fit, -1)
+    if unit == "auto":
+        unfit = present & (fit < 0)
+        rule = f"is not epoch s, ms, us or ns of a time from {PLAUSIBLE_SPAN} (ts_unit auto)"
+        for row in np.flatnonzero(unfit):
+            parsed.problems[int(row)] = rule
+        parsed.invalid |= unfit
+        factors = np.asarray(EPOCH_UNIT_NS, np.int64)[np.maximum(fit, 0)]
+        parsed.values = np.where(parsed.invalid, 0, counts) * np.where(parsed.invalid, 0, factors)
+        return parsed
+    factor = EPOCH_UNIT_NS[EPOCH_UNITS.index(unit)]
     limit = _INT64_MAX // factor
-    too_far = (np.abs(parsed.values) > limit) & ~parsed.missing & ~parsed.invalid
+    too_far = (np.abs(counts) > limit) & present
     for row in np.flatnonzero(too_far):
         parsed.problems[int(row)] = f"is out of range for epoch {unit}"
     parsed.invalid |= too_far
-    parsed.values = np.where(too_far, 0, parsed.values) * factor
+    parsed.values = np.where(too_far, 0, counts) * factor
     return parsed
 
 

@@ -7,6 +7,11 @@ force before and with the one after the change. So ``2021-03-14T02:30`` in New Y
 through PyArrow; only values within a few days of the int64 nanosecond limits (years 1677 and
 2262, where PyArrow's zone arithmetic would wrap around) are converted one by one in Python, and
 an instant beyond the limits is reported, never wrapped.
+
+Epoch integers come in seconds, milliseconds, microseconds or nanoseconds; ``epoch_unit_fit`` says
+which unit puts each value at a plausible instant, 1971-01-01 to 2262-04-11 (the int64 nanosecond
+limit). That window spans less than a factor of 1000, so at most one unit fits a value: Binance's
+ms klines (~1.7e12) and µs klines (~1.7e15) can never be taken for one another.
 """
 
 from __future__ import annotations
@@ -44,6 +49,12 @@ _EPOCH = datetime(1970, 1, 1)
 _EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _DIGITS = re.compile(r"\d+", re.ASCII)
+#: Epoch units, finest last, and nanoseconds per unit.
+EPOCH_UNITS: tuple[str, ...] = ("s", "ms", "us", "ns")
+EPOCH_UNIT_NS: tuple[int, ...] = (1_000_000_000, 1_000_000, 1_000, 1)
+#: The first plausible instant of an epoch value, 1971-01-01T00:00Z; the last is the int64 limit.
+PLAUSIBLE_FROM_NS = 365 * DAY_NS
+PLAUSIBLE_SPAN = "1971-01-01 to 2262-04-11"
 
 
 def zone(tz: str) -> ZoneInfo:
@@ -167,6 +178,16 @@ def _days_later_one(utc_ns: int, days: int, tz: ZoneInfo) -> int | None:
     return wall_to_utc_one(utc_ns + offset // _MICROSECOND * 1000 + days * DAY_NS, tz)
 
 
+def epoch_unit_fit(counts: Int64Array) -> Int64Array:
+    """Per value, the index in ``EPOCH_UNITS`` of the unit that puts it between 1971-01-01 and
+    2262-04-11 (``PLAUSIBLE_SPAN``), or -1 where no unit does (0, negative, or huge values)."""
+    fit = np.full(len(counts), -1, np.int64)
+    for index, factor in enumerate(EPOCH_UNIT_NS):
+        low = -(-PLAUSIBLE_FROM_NS // factor)  # ceiling: the smallest count at or after the window's start
+        fit[(counts >= low) & (counts <= INT64_MAX // factor)] = index
+    return fit
+
+
 def iso_instant(text: str) -> tuple[int, bool] | str:
     """ISO 8601 text as ``(ns, zone_aware)`` — UTC ns when it has a zone, else wall-clock ns — at
     full nanosecond precision; or the reason it is refused."""
@@ -193,13 +214,18 @@ def _int64(values: pa.Array | pa.ChunkedArray) -> Int64Array:
 
 __all__ = [
     "DAY_NS",
+    "EPOCH_UNITS",
+    "EPOCH_UNIT_NS",
     "FIRST_NS_TIME",
     "INT64_MAX",
     "INT64_MIN",
     "LAST_NS_TIME",
     "OUT_OF_RANGE",
+    "PLAUSIBLE_FROM_NS",
+    "PLAUSIBLE_SPAN",
     "days_later",
     "dst_changes",
+    "epoch_unit_fit",
     "in_range",
     "iso_instant",
     "wall_to_utc",

@@ -5,6 +5,11 @@ Each check has a policy: ``REJECT`` the row, ``FLAG`` it (keep it, report it), `
 is the strongest that applied: rejected > repaired > flagged > accepted, so the four counts
 always add up to the rows read. Nothing is dropped without being counted, and each check keeps
 up to ``MAX_ISSUES_PER_CHECK`` sample issues per field (row, field, value, rule).
+
+Checks between rows (time order, duplicates, gaps) see only the rows still alive after every
+check of single rows: a rejected row never makes another row a duplicate or a gap's end. Loaded
+rows are always in time order: a row that goes back in time and is kept (``non_monotonic`` flag or
+repair) takes its place by time (a stable sort); flag and repair differ only in how it is counted.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ class Check(Enum):
     OHLC_INCONSISTENT = "ohlc_inconsistent"
     CROSSED_QUOTE = "crossed_quote"
     NON_MONOTONIC = "non_monotonic"
+    EPOCH_UNIT = "epoch_unit"
     AMBIGUOUS_TIME = "ambiguous_time"
     DUPLICATE_TIMESTAMP = "duplicate_timestamp"
     GAP = "gap"
@@ -59,6 +65,7 @@ ALLOWED: Mapping[Check, frozenset[Policy]] = MappingProxyType(
         Check.OHLC_INCONSISTENT: frozenset({Policy.REJECT, Policy.FLAG, Policy.REPAIR}),
         Check.CROSSED_QUOTE: frozenset({Policy.REJECT, Policy.FLAG}),
         Check.NON_MONOTONIC: frozenset({Policy.REJECT, Policy.FLAG, Policy.REPAIR}),
+        Check.EPOCH_UNIT: frozenset({Policy.REJECT, Policy.FLAG, Policy.IGNORE}),
         Check.AMBIGUOUS_TIME: frozenset({Policy.REJECT, Policy.FLAG, Policy.IGNORE}),
         Check.DUPLICATE_TIMESTAMP: frozenset({Policy.REJECT, Policy.FLAG, Policy.IGNORE}),
         Check.GAP: frozenset({Policy.FLAG, Policy.IGNORE}),
@@ -82,6 +89,9 @@ _DEFAULTS: dict[Check, Policy] = {
     Check.OHLC_INCONSISTENT: Policy.REJECT,
     Check.CROSSED_QUOTE: Policy.REJECT,
     Check.NON_MONOTONIC: Policy.REJECT,
+    # an epoch value that the layout's unit puts before 1971 or after 2262 and another unit puts
+    # between: almost surely the wrong unit (seconds read as ms land in January 1970)
+    Check.EPOCH_UNIT: Policy.REJECT,
     # a time without a zone that a DST change makes ambiguous or skips: kept at the earlier of its
     # two instants and flagged, so that no such reading happens unreported
     Check.AMBIGUOUS_TIME: Policy.FLAG,
@@ -185,6 +195,9 @@ class ValidationReport:
     # "price"/"size": the most decimals the off-increment values carry, where more than the
     # instrument's precision (the usual cause: a precision too coarse for the file)
     decimals_carried: dict[str, int] = field(default_factory=dict)
+    # the epoch unit that fits the rows failing epoch_unit (most of them), e.g. "us" for Binance
+    # klines from 2025 read as ms: the usual cause is a wrong ts_unit
+    fitting_ts_unit: str | None = None
 
     @property
     def loaded(self) -> int:
@@ -223,6 +236,7 @@ class ValidationReport:
             ],
             "notes": list(self.notes),
             "decimals_carried": dict(self.decimals_carried),
+            "fitting_ts_unit": self.fitting_ts_unit,
         }
 
 

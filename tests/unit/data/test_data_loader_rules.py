@@ -76,7 +76,8 @@ def test_duplicates_are_found_by_value_when_back_steps_are_flagged(tmp_path: Pat
     data = bars(tmp_path, ["2021-01-04", "2021-01-06", "2021-01-05", "2021-01-06"], non_monotonic=Policy.FLAG)
     assert data.report.count(Check.NON_MONOTONIC, "flagged") == 1
     assert data.report.count(Check.DUPLICATE_TIMESTAMP, "rejected") == 1
-    assert data.columns["volume"].tolist() == [S, 2 * S, 3 * S]  # the second 01-06 bar (row 4) is rejected
+    # the second 01-06 bar (row 4) is rejected; the flagged 01-05 bar (row 3) is kept at its place in time
+    assert data.columns["volume"].tolist() == [S, 3 * S, 2 * S]
 
 
 def test_a_duplicate_flagged_by_another_check_is_still_a_duplicate(tmp_path: Path) -> None:
