@@ -162,3 +162,11 @@ def test_an_interrupted_optuna_sweep_with_pruning_resumes_to_the_same_trials(dat
         return sorted((r.trial, r.phase, r.status, sorted(r.params.items()), r.metrics.get("sharpe")) for r in rows)
 
     assert trials(resumed.rows) == trials(complete.rows)
+
+
+def test_a_sweep_can_keep_only_the_runs_that_were_not_ruined(data: LoadedData) -> None:
+    objective = Objective("total_return", constraints=(Constraint.parse("ruined<1"),))
+    report = run_sweep(settings(data, grid=["fast=2:4", "slow=16:17"], objective=objective))
+    done = [r for r in report.rows if r.status == OK]
+    assert done and all(r.metrics["ruined"] == 0.0 for r in done)  # a flag, as a number the constraint reads
+    assert report.best is not None

@@ -91,12 +91,8 @@ def strategy_class(spec: str) -> type[Strategy]:
 
 
 def metrics_of(result: BacktestResult) -> dict[str, float]:
-    """The run's statistics as plain floats."""
-    return {
-        name: float(value)
-        for name, value in result.statistics.to_dict().items()
-        if isinstance(value, int | float) and not isinstance(value, bool)
-    }
+    """The run's statistics as plain floats (a flag such as ``ruined`` as 1.0 or 0.0)."""
+    return {name: float(value) for name, value in result.statistics.to_dict().items() if isinstance(value, int | float)}
 
 
 def prepare_worker() -> None:

@@ -2,7 +2,8 @@
 
 Metric names are those of ``analytics.statistics.Statistics`` (``sharpe``, ``total_return``,
 ``calmar``, ``sortino``, ``max_drawdown``…). Most are better when higher; ``volatility``,
-``turnover``, ``fees_paid`` and the drawdown durations are better when lower.
+``turnover``, ``fees_paid`` and the drawdown durations are better when lower. ``ruined`` is 1 for a
+run whose equity reached zero and 0 otherwise (``ruined<1`` keeps the runs that did not blow up).
 
 A constraint is ``METRIC OP VALUE`` with ``OP`` one of ``< <= > >=`` and ``VALUE`` a number,
 optionally in percent (``20%`` is 0.2). Drawdown is compared as a magnitude, as traders say it:
@@ -24,7 +25,7 @@ from nautilus_platform.core.errors import ValidationError
 
 METRICS: tuple[str, ...] = tuple(f.name for f in fields(Statistics) if f.name not in ("periods_per_year", "risk_free"))
 LOWER_IS_BETTER = frozenset(
-    {"volatility", "turnover", "fees_paid", "max_drawdown_duration_ns", "max_drawdown_duration_days"}
+    {"volatility", "turnover", "fees_paid", "max_drawdown_duration_ns", "max_drawdown_duration_days", "ruined"}
 )
 #: Metrics compared by magnitude in constraints (``max_drawdown`` is <= 0 by definition).
 MAGNITUDE_METRICS = frozenset({"max_drawdown"})
