@@ -194,16 +194,38 @@ class CompactJournal:
             self._executor = None
 
     def entries(self, start_seq: int = 1) -> Iterator[tuple[int, Entry]]:
+        """The entries appended before this call, from ``start_seq`` on (later appends are not
+        read: a block packed meanwhile would otherwise be skipped and the entries after it
+        misnumbered). A block that cannot be read raises ``ValidationError`` naming the block and
+        its sequence numbers."""
+        packed = len(self._blocks)
+        tail = block_header(self._in_buffer) + bytes(self._buffer) if self._in_buffer else None
+        return self._read(start_seq, packed, tail, self._in_buffer)
+
+    def _read(self, start_seq: int, packed: int, tail: bytes | None, in_tail: int) -> Iterator[tuple[int, Entry]]:
         size = self.block_size
         first_block = max(0, start_seq - 1) // size
-        seq = first_block * size
-        for index in range(first_block, len(self._blocks)):
-            for message in decode_block(zlib.decompress(self._block(index))):
+        for index in range(first_block, packed + (tail is not None)):
+            first = index * size + 1
+            if index < packed:
+                messages = self._decode(index, first, size, None)
+            else:
+                assert tail is not None
+                messages = self._decode(index, first, in_tail, tail)
+            seq = first - 1
+            for message in messages:
                 seq += 1
                 if seq >= start_seq:
                     yield seq, message
-        if self._in_buffer:
-            for message in decode_block(block_header(self._in_buffer) + bytes(self._buffer)):
-                seq += 1
-                if seq >= start_seq:
-                    yield seq, message
+
+    def _decode(self, index: int, first: int, count: int, data: bytes | None) -> list[Entry]:
+        where = f"journal block {index} (entries #{first}-#{first + count - 1})"
+        try:
+            messages = decode_block(zlib.decompress(self._block(index)) if data is None else data)
+        except zlib.error as exc:
+            raise ValidationError(where, f"{len(self._block(index))} bytes", f"cannot be decompressed: {exc}") from exc
+        except ValidationError as exc:
+            raise ValidationError(where, exc.value, exc.rule) from exc
+        if len(messages) != count:
+            raise ValidationError(where, len(messages), f"holds {len(messages)} entries, not {count}")
+        return messages  # type: ignore[return-value]
