@@ -17,7 +17,7 @@ from exec_support import AAPL, MSFT, Harness, px, qty, raw
 
 from nautilus_platform.core.identifiers import StrategyId, TradeId
 from nautilus_platform.model.commands import SubmitOrder
-from nautilus_platform.model.enums import DenyReason, LiquiditySide, OmsType, OrderSide, OrderStatus
+from nautilus_platform.model.enums import DenyReason, LiquiditySide, OmsType, OrderSide, OrderStatus, TradingState
 from nautilus_platform.model.events import (
     OrderCanceled,
     OrderDenied,
@@ -25,6 +25,7 @@ from nautilus_platform.model.events import (
     OrderModifyRejected,
     OrderUpdated,
 )
+from nautilus_platform.model.routing import RoutingInstruction
 from nautilus_platform.trading.risk import RiskLimits
 from nautilus_platform.venues.simulated import SimulatedVenueConfig
 from nautilus_platform.venues.simulated.latency import LatencyModel
@@ -140,6 +141,38 @@ def test_a_reduce_only_order_is_cut_to_the_position_left() -> None:
     assert tp.status is OrderStatus.FILLED and h.position_raw() == 0
 
 
+def test_a_brackets_exits_are_cut_when_another_order_reduces_its_position() -> None:
+    h = Harness()  # default limits: reduce-only enforced, OCO exits counted once
+    h.quote("100.00", "100.10", ask_size=500, bid_size=500)
+    f = h.factory
+    _, take_profit, stop_loss = h.submit_list(
+        f.bracket(AAPL, BUY, qty(30), take_profit=px("105.00"), stop_loss=px("95.00"))
+    ).orders
+    h.submit(f.market(AAPL, SELL, qty(10)))  # it recursed without end here
+    assert take_profit.quantity == stop_loss.quantity == qty(20)
+    assert take_profit.status is OrderStatus.ACCEPTED and stop_loss.status is OrderStatus.ACCEPTED
+    h.quote("105.00", "105.10", bid_size=500)
+    assert take_profit.status is OrderStatus.FILLED and stop_loss.status is OrderStatus.CANCELED
+    assert h.position_raw() == 0
+
+
+def test_a_reduce_only_order_whose_cut_is_refused_is_cancelled() -> None:
+    h = Harness()
+    h.quote("100.00", "100.10", ask_size=500, bid_size=500)
+    f = h.factory
+    h.submit(f.market(AAPL, BUY, qty(30)))
+    tp = h.submit(f.limit(AAPL, SELL, qty(30), px("105.00"), reduce_only=True))
+    sell = h.submit(f.limit(AAPL, SELL, qty(10), px("100.50")))  # rests, not reduce-only
+    h.node.risk.set_trading_state(TradingState.HALTED)  # every modify is denied from now on
+    h.quote("100.50", "100.60", bid_size=500)  # the plain sell fills: 20 left, the cut is refused
+    assert sell.status is OrderStatus.FILLED and h.position_raw() == raw(20)
+    assert tp.status is OrderStatus.CANCELED
+    (canceled,) = h.of_type(OrderCanceled, tp)
+    assert canceled.reason == "reduce-only: the cut to 20 was refused"
+    assert h.of_type(OrderModifyRejected, tp)  # the refusal is reported, once
+    assert len(h.of_type(OrderModifyRejected, tp)) == 1
+
+
 def test_a_trailing_stop_limit_with_its_own_trigger_fills_at_its_limit() -> None:
     for side, trigger, limit, through in (
         (SELL, "99.50", "99.00", ("99.40", "99.50")),
@@ -153,3 +186,22 @@ def test_a_trailing_stop_limit_with_its_own_trigger_fills_at_its_limit() -> None
         assert order.status is OrderStatus.ACCEPTED and order.price == px(limit)
         h.quote(*through)
         assert order.status is OrderStatus.FILLED
+
+
+def test_routing_a_held_order_on_a_node_without_routing_leaves_the_held_order_alone() -> None:
+    h = Harness()
+    h.quote("100.00", "100.10", ask_size=500, bid_size=500)
+    f = h.factory
+    entry, take_profit, _ = h.submit_list(
+        f.bracket(AAPL, BUY, qty(30), take_profit=px("105.00"), stop_loss=px("95.00"), entry_price=px("99.00"))
+    ).orders
+    assert take_profit.status is OrderStatus.INITIALIZED  # held until the entry fills
+    h.node.execute(
+        SubmitOrder(ts_init=h.node.clock.timestamp_ns(), strategy_id=f.strategy_id, order=take_profit,
+                    route=RoutingInstruction())
+    )  # fmt: skip
+    (denied,) = h.of_type(OrderDenied, take_profit)
+    assert denied.reason is DenyReason.NO_VENUE
+    assert take_profit.status is OrderStatus.INITIALIZED  # still held, not DENIED
+    h.quote("98.90", "99.00", ask_size=500, bid_size=500)  # the entry fills: the exits are released
+    assert entry.status is OrderStatus.FILLED and take_profit.status is OrderStatus.ACCEPTED

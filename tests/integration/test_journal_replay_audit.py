@@ -376,12 +376,6 @@ def test_halted_and_reducing_states_and_limits_set_at_run_time_replay() -> None:
         assert_same_state(h.node, replayed)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RecursionError,
-    reason="execution.py: a reduce-only cut that risk denies is applied as OrderModifyRejected, whose _apply "
-    "runs _enforce_reduce_only again, which asks for the same cut: endless recursion (reported)",
-)
 def test_a_bracket_whose_position_another_order_reduces_keeps_trading() -> None:
     h = Harness()
     f = h.factory

@@ -175,6 +175,7 @@ class ExecutionEngine:
         self.contingency = ContingencyManager(self)
         self.parent_orders: ParentOrderHandler | None = None  # the smart order router, when enabled
         self.refused_events: list[tuple[OrderEvent, str]] = []
+        self._enforcing_reduce_only = False  # ``_enforce_reduce_only`` is running (its own events do not restart it)
         self._order_topics: dict[StrategyId, str] = {}
         self._position_topics: dict[StrategyId, str] = {}
         self._account_topics: dict[AccountId, str] = {}
@@ -213,8 +214,8 @@ class ExecutionEngine:
             handler.submit(order, command)
             return
         event = self._denied(order, _DENY_REASON_NO_VENUE, "smart order routing is not enabled on this node")
-        if order.status is _INITIALIZED:
-            order.apply(event)
+        if order.status is _INITIALIZED and self.cache.orders.get(order.client_order_id) is not order:
+            order.apply(event)  # the caller's object; the core's own order of that id (a held one) is untouched
         self._record(event)
         self._publish_order_event(event)
 
@@ -605,11 +606,25 @@ class ExecutionEngine:
         """Keep every working reduce-only order of ``instrument_id`` within the position it
         reduces, after a fill moved that position: cancel it when the position is flat or on its
         own side, cut its quantity when it would flip the position. An order with a modify or a
-        cancel in flight is left to the answer (the next fill or update checks it again)."""
+        cancel in flight is left to the answer (the next fill or update checks it again). A cut that
+        is refused (risk denies it, the venue is gone) cancels the order instead: a reduce-only order
+        never stays working beyond its position. The events of these cancels and cuts do not start
+        another pass (no fill happens inside one, so the position it reads does not move)."""
+        if self._enforcing_reduce_only:
+            return
+        self._enforcing_reduce_only = True
+        try:
+            self._enforce_reduce_only_pass(instrument_id)
+        finally:
+            self._enforcing_reduce_only = False
+
+    def _enforce_reduce_only_pass(self, instrument_id: InstrumentId) -> None:
         portfolio = self.portfolio
         hints = self.cache.position_hints
         for order in self.cache.orders_open(instrument_id):
             if not order.reduce_only or order.status is _PENDING_CANCEL or order.status is _PENDING_UPDATE:
+                continue
+            if not order.is_open:  # closed by an earlier cancel of this pass (an OCO sibling)
                 continue
             signed = portfolio.reducible_raw(instrument_id, order.strategy_id, hints.get(order.client_order_id))
             allowed = -signed if order.side is _BUY else signed
@@ -619,6 +634,8 @@ class ExecutionEngine:
             elif leaves > allowed:
                 quantity = Quantity(raw=order.filled_raw + allowed, precision=order.quantity.precision)
                 self.modify_order(order, quantity, None, None)
+                if _cut_refused(order, quantity):
+                    self.cancel_order(order, f"reduce-only: the cut to {quantity} was refused")
 
     def _fill_error(self, fill: OrderFilled) -> str | None:
         if fill.instrument_id not in self.cache.instruments:
@@ -670,3 +687,9 @@ class ExecutionEngine:
         if order is None:
             raise NotFoundError(f"no order {client_order_id}")
         return order
+
+
+def _cut_refused(order: Order, quantity: Quantity) -> bool:
+    """Whether a modify of ``order`` to ``quantity`` just sent was refused: the order still works at
+    another quantity and no modify of it is in flight."""
+    return order.is_open and order.status is not _PENDING_UPDATE and order.quantity_raw != quantity.raw

@@ -876,7 +876,8 @@ class RiskEngine:
                     return trip
         if code == _REDUCING and not reduces and not (modify and leaves <= own_leaves):
             return self._deny(_R_REDUCING, "trading is REDUCING: only orders that reduce the position are allowed")
-        if order.reduce_only and r.check_ro:
+        # A modify that adds nothing to its order (a cut, a new price) never makes reduce-only worse.
+        if order.reduce_only and r.check_ro and not (modify and leaves <= own_leaves):
             others = self._state.open_reduce_only_leaves_raw(instrument_id, order.side) - ro_elsewhere
             if modify and own_leaves:
                 others -= own_leaves
@@ -890,9 +891,10 @@ class RiskEngine:
                         largest = sibling
             if largest + others > reducible:
                 sp = instrument.size_precision
+                group = f" (its OCO/OUO group's largest {format_fixed(largest, sp)})" if largest != leaves else ""
                 return self._deny(
                     _R_REDUCE_ONLY,
-                    f"reduce-only {order.side.name} {format_fixed(leaves, sp)} plus open reduce-only "
+                    f"reduce-only {order.side.name} {format_fixed(leaves, sp)}{group} plus open reduce-only "
                     f"{format_fixed(others, sp)} exceeds the reducible position {format_fixed(reducible, sp)}",
                 )
         max_position = r.max_position
