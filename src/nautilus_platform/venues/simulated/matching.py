@@ -20,7 +20,9 @@ through them:
 - quotes / L2 book: a resting buy at P fills when the ask <= P, taking the displayed size of the
   levels at or below P (a resting sell mirrors it with bids >= P);
 - trades and bar price points at p: a resting buy at P fills completely when p < P, or p <= P
-  with ``fill_at_touch`` (a sell when p > P, or p >= P).
+  with ``fill_at_touch`` (a sell when p > P, or p >= P). A bar's open is the exception to "at
+  its own limit": nothing traded between the previous bar and the open, so a resting order the
+  open gapped through fills at the open (the better price), still as MAKER.
 
 Stops and touched orders trigger on their trigger type (``DEFAULT`` = the venue's): LAST on trades
 and bar points; BID_ASK on the ask (buys) or bid (sells); MID on the quote mid. In an L1 book
@@ -41,7 +43,10 @@ in the same unit as the trailing offset.
 Bars: each bar is four price points in order: open, the nearer of high/low to the open (ties:
 high first), the other one, close; each point is processed like a trade. Market orders submitted
 while bars drive an L1 book fill at the latest point (the bar's close); with
-``bar_execution="next_open"`` they are held and filled at the next bar's open.
+``bar_execution="next_open"`` every order that would trade (or end) on arrival is held and arrives
+at the next bar's open instead, in the order sent: market orders, marketable / IOC / FOK limits,
+and stops and touched orders already through their trigger (a modify that makes a working order
+so is held the same way). Nothing sent after a bar trades at that bar's close.
 
 Events emitted from inside handlers may re-enter the venue (an OCO cancel, an OTO child submit):
 every loop re-reads the engine's state after each event.
@@ -409,14 +414,16 @@ class MatchingEngine:
             return
         if order_type is _MARKET:
             if self._bar_driven and self._bar_next_open:
-                rec.where = _HELD
-                self._held.append(rec)
+                self._hold(rec)
             else:
                 self._execute_market(rec)
         elif order_type is _LIMIT:
-            self._execute_limit(rec)
+            if self._bar_driven and self._bar_next_open and self._acts_on_arrival(rec):
+                self._hold(rec)  # it would trade (or end) now: at the next bar's open instead, like a market order
+            else:
+                self._execute_limit(rec)
         else:
-            self._arrive_conditional(rec)
+            self._arrive_conditional(rec, True)
         if rec.is_open and rec.expire_ns and self._schedule is not None:
             self._schedule(rec.expire_ns, rec)
 
@@ -458,9 +465,16 @@ class MatchingEngine:
         elif rec.where == _CONDITIONAL:
             ref2 = self._reference2(rec, True, True)
             if ref2 is not None and self._is_triggered(rec, ref2):
-                self._fire(rec)
+                if self._bar_driven and self._bar_next_open:
+                    self._conditionals.remove(rec)
+                    self._hold(rec)
+                else:
+                    self._fire(rec)
         elif requeue:
-            self._execute_limit(rec)
+            if self._bar_driven and self._bar_next_open and self._acts_on_arrival(rec):
+                self._hold(rec)
+            else:
+                self._execute_limit(rec)
 
     def cancel(self, strategy_id: StrategyId, client_order_id: ClientOrderId, reason: str = "") -> None:
         """Cancel an open order (``OrderCanceled`` with ``reason``) or refuse (``OrderCancelRejected``)."""
@@ -522,7 +536,7 @@ class MatchingEngine:
     def on_trade(self, price_raw: int) -> None:
         """A trade printed at ``price_raw``."""
         self._bar_driven = False
-        self._on_last(price_raw, self.book.apply_last(price_raw))
+        self._on_last(price_raw, self.book.apply_last(price_raw), False)
 
     def on_bar(self, bar: Bar) -> None:
         """Process the bar's four price points (see the module docstring)."""
@@ -563,7 +577,7 @@ class MatchingEngine:
             changed = book.apply_last(point)
             if index == 0 and self._held:
                 self._fill_held()
-            self._on_last(point, changed)
+            self._on_last(point, changed, index == 0)  # the open: resting orders it gapped through fill at it
         self._bar_driven = isinstance(book, L1Book) and not book.has_quotes
 
     def on_book(self, data: OrderBookSnapshot | OrderBookDeltas) -> None:
@@ -639,7 +653,7 @@ class MatchingEngine:
         if trigger_price is not None:
             if not isinstance(trigger_price, Price) or trigger_price.raw <= 0:
                 return "trigger_price must be a positive Price"
-            if rec.where != _CONDITIONAL:
+            if rec.where != _CONDITIONAL and (rec.where != _HELD or rec.order_type not in _CONDITIONAL_TYPES):
                 return "the order has no pending trigger"
         return None
 
@@ -675,7 +689,8 @@ class MatchingEngine:
         for price, qty in book.take(is_buy, None, leaves):
             if not rec.is_open:
                 return
-            self._fill(rec, price, qty, _TAKER)
+            left = rec.quantity_raw - rec.filled_raw  # a handler may have cut the order meanwhile
+            self._fill(rec, price, qty if qty <= left else left, _TAKER)
         if rec.is_open:
             self._cancel(rec, "market order: no more liquidity in the book")
 
@@ -693,7 +708,8 @@ class MatchingEngine:
             for price, qty in book.take(is_buy, limit, rec.quantity_raw - rec.filled_raw):
                 if not rec.is_open:
                     return
-                self._fill(rec, price, qty, _TAKER)
+                left = rec.quantity_raw - rec.filled_raw  # a handler may have cut the order meanwhile
+                self._fill(rec, price, qty if qty <= left else left, _TAKER)
             if not rec.is_open:
                 return
         if tif is _IOC or tif is _FOK:
@@ -742,12 +758,31 @@ class MatchingEngine:
             )
         )
 
+    def _hold(self, rec: WorkingOrder) -> None:
+        """Keep an order that would trade on arrival for the next bar's open (``next_open``)."""
+        rec.where = _HELD
+        self._held.append(rec)
+
+    def _acts_on_arrival(self, rec: WorkingOrder) -> bool:
+        """A limit order that would trade or end at once: marketable, IOC or FOK."""
+        tif = rec.tif
+        price = rec.price_raw
+        return tif is _IOC or tif is _FOK or (price is not None and self._crosses(rec.is_buy, price))
+
     def _fill_held(self) -> None:
+        """At a bar's open: the held orders act as if they arrived now, in the order they came."""
         while self._held:
             rec = self._held.pop(0)
             rec.where = _NOWHERE
-            if rec.is_open:
+            if not rec.is_open:
+                continue
+            order_type = rec.order_type
+            if order_type is _MARKET:
                 self._execute_market(rec)
+            elif order_type is _LIMIT:
+                self._execute_limit(rec)
+            else:
+                self._arrive_conditional(rec, False)
 
     # -- resting orders ----------------------------------------------------------------------
     def _rest(self, rec: WorkingOrder) -> None:
@@ -796,29 +831,34 @@ class MatchingEngine:
         self._fill(rec, price, taken, _MAKER)
         return taken >= leaves
 
-    def _match_through(self, price: int) -> None:
-        """A print at ``price`` fills every resting order it traded through (MAKER, completely)."""
+    def _match_through(self, price: int, at_print: bool) -> None:
+        """A print at ``price`` fills every resting order it traded through (MAKER, completely):
+        at the order's limit, or at the print itself with ``at_print`` (a bar's open that gapped
+        through the limit: nothing traded in between, so the order gets the better price)."""
         touch = self._fill_at_touch
         bid_keys, ask_keys = self._bid_keys, self._ask_keys
         while bid_keys and (bid_keys[-1] > price or (touch and bid_keys[-1] == price)):
             level = bid_keys[-1]
             rec = next(iter(self._bids[level].values()))
             self._unrest(rec)
-            self._fill(rec, level, rec.quantity_raw - rec.filled_raw, _MAKER)
+            self._fill(rec, price if at_print else level, rec.quantity_raw - rec.filled_raw, _MAKER)
         while ask_keys and (ask_keys[0] < price or (touch and ask_keys[0] == price)):
             level = ask_keys[0]
             rec = next(iter(self._asks[level].values()))
             self._unrest(rec)
-            self._fill(rec, level, rec.quantity_raw - rec.filled_raw, _MAKER)
+            self._fill(rec, price if at_print else level, rec.quantity_raw - rec.filled_raw, _MAKER)
 
-    def _on_last(self, price: int, book_changed: bool) -> None:
+    def _on_last(self, price: int, book_changed: bool, at_print: bool) -> None:
         if self._conditionals:
             self._check_conditionals(True, book_changed)
         if self._bid_keys or self._ask_keys:
-            self._match_through(price)
+            self._match_through(price, at_print)
 
     # -- conditional orders ------------------------------------------------------------------
-    def _arrive_conditional(self, rec: WorkingOrder) -> None:
+    def _arrive_conditional(self, rec: WorkingOrder, may_hold: bool) -> None:
+        """A new stop/touched/trailing order starts waiting for its trigger (and fires if the market
+        is already through it; with ``may_hold`` in ``next_open`` bar mode it then waits for the
+        next bar's open instead, where it arrives again)."""
         order_type = rec.order_type
         rec.trigger_up = (order_type in _TOUCHED_TYPES) is not rec.is_buy
         rec.where = _CONDITIONAL
@@ -831,7 +871,11 @@ class MatchingEngine:
             if not rec.is_open or rec.where != _CONDITIONAL:
                 return
         if self._is_triggered(rec, ref2):
-            self._fire(rec)
+            if may_hold and self._bar_driven and self._bar_next_open:
+                self._conditionals.remove(rec)
+                self._hold(rec)
+            else:
+                self._fire(rec)
 
     def _reference2(self, rec: WorkingOrder, last_changed: bool, book_changed: bool) -> int | None:
         """Twice the reference price of ``rec``'s trigger type, or ``None`` (not available/changed)."""

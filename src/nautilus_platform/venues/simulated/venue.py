@@ -8,9 +8,12 @@ Conventions
   due time of a delayed command or an expiry, the data's ``ts_event`` for data-driven fills);
   ``ts_init`` is the clock's time when the event was built.
 - Latency: with a zero latency model every command acts inside the call (no heap). Otherwise a
-  command sent at ``t`` acts at ``t + latency``; due commands and expiries are delivered in time
-  order, then in the order they were scheduled, by ``process_time`` and at the start of every
-  ``process_*`` call (up to the data's ``ts_event``) and every command (up to the clock's time).
+  command sent at ``t`` acts at ``t + latency``, but never before the submit of its order, and a
+  modify never before an earlier modify of the same order (a cancel may overtake a modify); due
+  commands and expiries are delivered in time order, then in the order they were scheduled, by
+  ``process_time`` and at the start of every ``process_*`` call (up to the data's ``ts_event``)
+  and every command (up to the clock's time). A bar is stamped with its close time and its
+  prices came before it: what is due at exactly its ``ts_event`` acts after its prices.
 - Expiry: GTD at ``expire_time_ns``; DAY at the next day end after acceptance (UTC midnight plus
   ``day_end_offset_ns``). Expired orders get ``OrderExpired``.
 - Bad input is an answer: unknown instruments, untradable instruments, malformed or duplicate
@@ -125,6 +128,10 @@ class SimulatedVenue:
         self._zero_latency = config.latency_model.is_zero
         self._heap: list[tuple[int, int, Callable[[int], None]]] = []
         self._seq = 0
+        # Due times of the submits and modifies still in flight, by order: a later command of the
+        # same order is never delivered before them (see ``_due_after``).
+        self._submit_due: dict[ClientOrderId, int] = {}
+        self._modify_due: dict[ClientOrderId, int] = {}
         self.status = VenueStatus.UP
 
     # -- setup -------------------------------------------------------------------------------
@@ -216,7 +223,10 @@ class SimulatedVenue:
             engine.ts_event = engine.ts_init = now
             engine.submit(rec)
         else:
-            self._push(now + self._latency.insert_ns(), partial(self._deliver_submit, rec))
+            due = now + self._latency.insert_ns()
+            cid = rec.client_order_id
+            self._submit_due[cid] = max(due, self._submit_due.get(cid, due))
+            self._push(due, partial(self._deliver_submit, rec))
 
     def modify_order(
         self,
@@ -240,7 +250,10 @@ class SimulatedVenue:
         if self._zero_latency:
             self._deliver_modify(args, now)
         else:
-            self._push(now + self._latency.modify_ns(), partial(self._deliver_modify, args))
+            cid = order.client_order_id
+            due = self._due_after(cid, now + self._latency.modify_ns(), True)
+            self._modify_due[cid] = due
+            self._push(due, partial(self._deliver_modify, args))
 
     def cancel_order(self, order: Order, reason: str = "") -> None:
         """Ask to cancel a working order; answered by ``OrderCanceled`` (carrying ``reason``) or
@@ -257,7 +270,8 @@ class SimulatedVenue:
                 return
             self._deliver_cancel(order, reason, now)
         else:
-            self._push(now + self._latency.cancel_ns(), partial(self._deliver_cancel, order, reason))
+            due = self._due_after(order.client_order_id, now + self._latency.cancel_ns(), False)
+            self._push(due, partial(self._deliver_cancel, order, reason))
 
     # -- market data and time ----------------------------------------------------------------
     def process_quote(self, quote: QuoteTick) -> None:
@@ -291,14 +305,21 @@ class SimulatedVenue:
 
     def process_bar_raw(self, instrument_id: InstrumentId, ts: int, bar: Bar, close: Any) -> None:
         """``process_bar`` with the bar's instrument, time and raw close (an ``int``, kept as the
-        caller's object: see ``MatchingEngine.on_bar_close``) already read."""
-        if self._heap and self._heap[0][0] <= ts:
-            self._advance(ts)
+        caller's object: see ``MatchingEngine.on_bar_close``) already read.
+
+        A bar is stamped with its close time and its prices traded before it: what is due strictly
+        before ``ts`` acts first, what is due at ``ts`` (a DAY order's day end, a GTD expiry, a
+        command arriving then) after the bar's prices."""
+        heap = self._heap
+        if heap and heap[0][0] < ts:
+            self._advance(ts - 1)
         engine = self._engine_of(instrument_id)
         if engine is not None:
             engine.ts_event = ts
             engine.ts_init = self._clock.timestamp_ns()
             engine.on_bar_close(bar, close)
+        if heap and heap[0][0] <= ts:
+            self._advance(ts)
 
     def _engine_of(self, instrument_id: InstrumentId) -> MatchingEngine | None:
         """``self._engines.get(instrument_id)``, answered without a lookup when the instrument
@@ -336,6 +357,20 @@ class SimulatedVenue:
             due, _, action = heapq.heappop(heap)
             action(due)
 
+    def _due_after(self, client_order_id: ClientOrderId, due: int, after_modifies: bool) -> int:
+        """``due``, or later: a modify or cancel never reaches the engine before the submit of its
+        order (the venue would not know the order yet), and a modify never before an earlier modify
+        of the same order. Equal due times keep the order sent. A cancel may still overtake a
+        modify sent before it (a faster cancel latency)."""
+        submit_due = self._submit_due.get(client_order_id)
+        if submit_due is not None and submit_due > due:
+            due = submit_due
+        if after_modifies:
+            modify_due = self._modify_due.get(client_order_id)
+            if modify_due is not None and modify_due > due:
+                due = modify_due
+        return due
+
     def _schedule_expiry(self, expire_ns: int, rec: WorkingOrder) -> None:
         self._push(expire_ns, partial(self._deliver_expiry, rec))
 
@@ -347,6 +382,9 @@ class SimulatedVenue:
             engine.expire(rec)
 
     def _deliver_submit(self, rec: WorkingOrder, ts: int) -> None:
+        cid = rec.client_order_id
+        if self._submit_due.get(cid) == ts:
+            del self._submit_due[cid]
         ts_init = self._clock.timestamp_ns()
         engine = self._engines.get(rec.instrument_id)
         if engine is None:
@@ -365,6 +403,8 @@ class SimulatedVenue:
         ts: int,
     ) -> None:
         strategy_id, instrument_id, client_order_id, quantity, price, trigger_price = args
+        if self._modify_due.get(client_order_id) == ts:
+            del self._modify_due[client_order_id]
         ts_init = self._clock.timestamp_ns()
         engine = self._engines.get(instrument_id)
         if engine is None:
