@@ -19,6 +19,8 @@ from nautilus_platform.model.routing import RoutingInstruction, RoutingPolicy
 from nautilus_platform.model.values import Currency, Money, Price, Quantity
 from nautilus_platform.routing import RouterConfig, SmartOrderRouter
 from nautilus_platform.service.node import TradingNode
+from nautilus_platform.strategy.base import Strategy
+from nautilus_platform.strategy.engine import StrategyEngine
 from nautilus_platform.trading.risk import PriceSource, RiskConfig, RiskLimits
 from nautilus_platform.venues.simulated import FeeModel, LatencyModel, SimulatedVenueConfig
 from nautilus_platform.venues.simulated.venue import BookType
@@ -155,3 +157,13 @@ def two_venues(**kwargs: object) -> RoutingHarness:
     h.book("A", bids=[("99.90", "5")], asks=[("100.00", "3"), ("100.10", "5")])
     h.book("B", bids=[("99.95", "5"), ("99.80", "10")], asks=[("100.05", "4"), ("100.20", "10")])
     return h
+
+
+def strategies_on_two_l1_venues(*strategies: Strategy) -> tuple[RoutingHarness, StrategyEngine]:
+    """Venues A and B (no fees, L1 books, routing on) with ``strategies`` added and started."""
+    h = RoutingHarness({"A": "0", "B": "0"}, book_type="L1")
+    engine = StrategyEngine(h.node)
+    for strategy in strategies:
+        engine.add(strategy)
+    engine.start()
+    return h, engine

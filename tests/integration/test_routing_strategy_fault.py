@@ -3,7 +3,7 @@ as its other working orders are."""
 
 from __future__ import annotations
 
-from routing_support import BUY, RoutingHarness
+from routing_support import BUY, strategies_on_two_l1_venues
 
 from nautilus_platform.core.identifiers import InstrumentId
 from nautilus_platform.model.data import QuoteTick
@@ -12,7 +12,6 @@ from nautilus_platform.model.orders import Order
 from nautilus_platform.model.routing import RoutingInstruction
 from nautilus_platform.model.values import Price, Quantity
 from nautilus_platform.strategy.base import Strategy
-from nautilus_platform.strategy.engine import StrategyEngine
 
 
 class RestThenFail(Strategy):
@@ -32,11 +31,8 @@ class RestThenFail(Strategy):
 
 
 def test_a_faulted_strategys_routed_parent_and_its_children_are_cancelled() -> None:
-    h = RoutingHarness({"A": "0", "B": "0"}, book_type="L1")
-    engine = StrategyEngine(h.node)
     strategy = RestThenFail("fails")
-    engine.add(strategy)
-    engine.start()
+    h, engine = strategies_on_two_l1_venues(strategy)
     h.quote("B", ("99.50", "5"), ("100.50", "5"))
     h.quote("A", ("99.50", "5"), ("100.50", "5"))  # the parent rests a child at 99.00
     parent = strategy.parent

@@ -3,7 +3,7 @@ because a working parent has its id is reported, and the parent is still followe
 
 from __future__ import annotations
 
-from routing_support import BUY, RoutingHarness
+from routing_support import BUY, strategies_on_two_l1_venues
 
 from nautilus_platform.core.identifiers import InstrumentId
 from nautilus_platform.model.enums import OrderStatus, OrderType
@@ -11,7 +11,6 @@ from nautilus_platform.model.orders import Order
 from nautilus_platform.model.routing import RoutingInstruction
 from nautilus_platform.model.values import Price, Quantity
 from nautilus_platform.strategy.base import Strategy
-from nautilus_platform.strategy.engine import StrategyEngine
 
 BTC_A = InstrumentId("BTCUSDT.A")
 BTC_B = InstrumentId("BTCUSDT.B")
@@ -26,11 +25,8 @@ class Closed(Strategy):
 
 
 def test_a_routed_submit_with_a_working_parents_id_is_reported_denied_and_the_parent_still_followed() -> None:
-    h = RoutingHarness({"A": "0", "B": "0"}, book_type="L1")
-    engine = StrategyEngine(h.node)
     strategy = Closed("closed")
-    engine.add(strategy)
-    engine.start()
+    h, engine = strategies_on_two_l1_venues(strategy)
     h.quote("B", ("99.50", "5"), ("100.50", "5"))
     h.quote("A", ("99.50", "5"), ("100.50", "5"))
     route = RoutingInstruction.of("best-price")
@@ -52,11 +48,8 @@ def test_a_routed_submit_with_a_working_parents_id_is_reported_denied_and_the_pa
 
 
 def test_open_orders_show_a_routed_parent_not_its_children_over_the_listings_it_spans() -> None:
-    h = RoutingHarness({"A": "0", "B": "0"}, book_type="L1")
-    engine = StrategyEngine(h.node)
     strategy = Closed("lister")
-    engine.add(strategy)
-    engine.start()
+    h, _ = strategies_on_two_l1_venues(strategy)
     h.quote("B", ("99.50", "5"), ("100.50", "5"))
     h.quote("A", ("99.50", "5"), ("100.50", "5"))
     direct = strategy.orders.limit(BTC_B, BUY, Quantity.of("1", 4), Price.of("97.00", 2))
@@ -74,12 +67,8 @@ def test_open_orders_show_a_routed_parent_not_its_children_over_the_listings_it_
 
 
 def test_open_orders_are_the_strategy_s_own() -> None:
-    h = RoutingHarness({"A": "0"}, book_type="L1")
-    engine = StrategyEngine(h.node)
     strategy, other = Closed("mine"), Closed("theirs")
-    engine.add(strategy)
-    engine.add(other)
-    engine.start()
+    h, _ = strategies_on_two_l1_venues(strategy, other)
     h.quote("A", ("99.50", "5"), ("100.50", "5"))
     mine = strategy.orders.limit(BTC_A, BUY, Quantity.of("1", 4), Price.of("97.00", 2))
     theirs = other.orders.limit(BTC_A, BUY, Quantity.of("1", 4), Price.of("96.00", 2))

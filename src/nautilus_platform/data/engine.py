@@ -114,22 +114,17 @@ class MarketDataEngine:
         topic = self._topic_of(key, item, instrument_id, item.ts_event)
         if topic is None:
             return False
-        if self._aggregators:
-            self._process_aggregating(topic, kind, instrument_id, item)
-            return True
+        # With bars built from ticks: the time bars the item closes go first (they ended before
+        # it), then the item, then the bars it completes.
+        aggregating = bool(self._aggregators)
+        if aggregating:
+            self._close_due(kind, instrument_id, item.ts_event)
         self.core.process(item)
         self.bus.publish(topic, item)
         self.processed += 1
+        if aggregating:
+            self._aggregate(kind, instrument_id, item)
         return True
-
-    def _process_aggregating(self, topic: str, kind: type, instrument_id: InstrumentId, item: MarketData) -> None:
-        """``process`` of a trade or book item once some bars are built from ticks: the time bars it
-        closes go first (they ended before it), then the item, then the bars it completes."""
-        self._close_due(kind, instrument_id, item.ts_event)
-        self.core.process(item)
-        self.bus.publish(topic, item)
-        self.processed += 1
-        self._aggregate(kind, instrument_id, item)
 
     def process_quote_raw(self, quote: QuoteTick, instrument_id: InstrumentId, ts: int, bid: int, ask: int) -> bool:
         """``process(quote)`` with the quote's instrument, time and raw prices already read (a
@@ -145,24 +140,11 @@ class MarketDataEngine:
         self, topic: str, quote: QuoteTick, instrument_id: InstrumentId, ts: int, bid: int, ask: int
     ) -> None:
         """``process_quote_raw`` without the per-item checks, for a replay that has checked its whole
-        stream itself (see ``stream_topic``)."""
-        if self._aggregators:
-            self._process_quote_aggregating(topic, quote, instrument_id, ts, bid, ask)
-            return
-        sink = self._raw_sink
-        if sink is not None:
-            sink.process_quote_raw(quote, instrument_id, ts, bid, ask)
-        else:
-            self.core.process_quote_raw(quote, instrument_id, ts, bid, ask)
-        self.bus.publish(topic, quote)
-        self.processed += 1
-
-    def _process_quote_aggregating(
-        self, topic: str, quote: QuoteTick, instrument_id: InstrumentId, ts: int, bid: int, ask: int
-    ) -> None:
-        """``process_quote_ordered`` once some bars are built from ticks: the time bars the quote
+        stream itself (see ``stream_topic``). With bars built from ticks, the time bars the quote
         closes go first (they ended before it), then the quote, then the bars it completes."""
-        self._close_due(QuoteTick, instrument_id, ts)
+        aggregating = bool(self._aggregators)
+        if aggregating:
+            self._close_due(QuoteTick, instrument_id, ts)
         sink = self._raw_sink
         if sink is not None:
             sink.process_quote_raw(quote, instrument_id, ts, bid, ask)
@@ -170,7 +152,8 @@ class MarketDataEngine:
             self.core.process_quote_raw(quote, instrument_id, ts, bid, ask)
         self.bus.publish(topic, quote)
         self.processed += 1
-        self._aggregate(QuoteTick, instrument_id, quote)
+        if aggregating:
+            self._aggregate(QuoteTick, instrument_id, quote)
 
     def process_bar_raw(self, bar: Bar, bar_type: BarType, instrument_id: InstrumentId, ts: int, close: int) -> bool:
         """``process(bar)`` with the bar's type, instrument, time and raw close already read (a
