@@ -2,35 +2,11 @@
 
 from __future__ import annotations
 
-from data_support import equity
+from data_support import FakeCore, equity
 
-from nautilus_platform.core.bus import MessageBus
 from nautilus_platform.data.engine import MarketDataEngine, RejectedData
-from nautilus_platform.model.data import Bar, BarSpecification, BarType, MarketData, QuoteTick
+from nautilus_platform.model.data import Bar, BarSpecification, BarType, QuoteTick
 from nautilus_platform.model.values import Price, Quantity
-
-
-class FakeCache:
-    def __init__(self) -> None:
-        self.instruments = {equity().id: equity()}
-
-
-class FakeCore:
-    def __init__(self) -> None:
-        self.bus = MessageBus()
-        self.cache = FakeCache()
-        self.processed: list[MarketData] = []
-
-    def process(self, data: MarketData) -> None:
-        self.processed.append(data)
-
-    def process_quote_raw(self, quote: QuoteTick, *fields: object) -> None:
-        assert fields == (quote.instrument_id, quote.ts_event, quote.bid_price.raw, quote.ask_price.raw)
-        self.processed.append(quote)
-
-    def process_bar_raw(self, bar: Bar, *fields: object) -> None:
-        assert fields == (bar.bar_type, bar.bar_type.instrument_id, bar.ts_event, bar.close.raw)
-        self.processed.append(bar)
 
 
 def quote(ts: int, symbol: str = "TEST.XNAS") -> QuoteTick:

@@ -5,42 +5,18 @@ after the tick that completes it (that tick is part of it)."""
 from __future__ import annotations
 
 import numpy as np
-from data_support import equity
+from data_support import FakeCore, equity
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nautilus_platform.core.bus import MessageBus
 from nautilus_platform.data.aggregation import aggregate_bars
 from nautilus_platform.data.engine import MarketDataEngine
-from nautilus_platform.model.data import Bar, BarSpecification, BarType, MarketData, QuoteTick, TradeTick
+from nautilus_platform.model.data import Bar, BarSpecification, BarType, QuoteTick, TradeTick
 from nautilus_platform.model.enums import AggressorSide
 from nautilus_platform.model.values import Price, Quantity
 
 S = 1_000_000_000
 IID = equity().id
-
-
-class FakeCache:
-    def __init__(self) -> None:
-        self.instruments = {IID: equity()}
-
-
-class FakeCore:
-    """Records what reaches it, in order."""
-
-    def __init__(self) -> None:
-        self.bus = MessageBus()
-        self.cache = FakeCache()
-        self.processed: list[MarketData] = []
-
-    def process(self, data: MarketData) -> None:
-        self.processed.append(data)
-
-    def process_quote_raw(self, quote: QuoteTick, *fields: object) -> None:
-        self.processed.append(quote)
-
-    def process_bar_raw(self, bar: Bar, *fields: object) -> None:
-        self.processed.append(bar)
 
 
 def trade(ts: int, price: str, size: int = 1) -> TradeTick:

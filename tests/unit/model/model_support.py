@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
+
+import msgspec
 
 from nautilus_platform.core.clock import SimulatedClock
 from nautilus_platform.core.identifiers import (
@@ -303,3 +306,16 @@ def every_command() -> list[Command]:
         CancelAllOrders(strategy_id=STRATEGY, ts_init=1_003, instrument_id=AAPL),
         CancelAllOrders(strategy_id=STRATEGY, ts_init=1_003, instrument_id=AAPL, order_side=OrderSide.SELL),
     ]
+
+
+def fingerprint(value: Any) -> Any:
+    """Everything that must survive a round trip, including types, precisions and Decimal digits."""
+    if isinstance(value, Order):
+        return ("Order", fingerprint(value.init))
+    if isinstance(value, msgspec.Struct):
+        return (type(value).__name__, tuple((f, fingerprint(getattr(value, f))) for f in value.__struct_fields__))
+    if isinstance(value, tuple | list):
+        return (type(value).__name__, tuple(fingerprint(v) for v in value))
+    if isinstance(value, Decimal):
+        return ("Decimal", str(value))
+    return (type(value).__name__, value)

@@ -4,32 +4,17 @@ every block boundary, back to equal messages."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import msgspec
 import pytest
-from model_support import AAPL, STRATEGY, every_command, every_event, factory, filled, qty
+from model_support import AAPL, STRATEGY, every_command, every_event, factory, filled, fingerprint, qty
 
 from nautilus_platform.model.commands import SubmitOrder
 from nautilus_platform.model.enums import OrderSide
-from nautilus_platform.model.orders import Order
 from nautilus_platform.model.routing import RoutingInstruction
 from nautilus_platform.model.values import USD, Money
 from nautilus_platform.trading.journal import CompactJournal
-
-
-def fingerprint(value: Any) -> Any:
-    """Everything that must survive a round trip, including types, precisions and Decimal digits."""
-    if isinstance(value, Order):
-        return ("Order", fingerprint(value.init))
-    if isinstance(value, msgspec.Struct):
-        return (type(value).__name__, tuple((f, fingerprint(getattr(value, f))) for f in value.__struct_fields__))
-    if isinstance(value, tuple | list):
-        return (type(value).__name__, tuple(fingerprint(v) for v in value))
-    if isinstance(value, Decimal):
-        return ("Decimal", str(value))
-    return (type(value).__name__, value)
 
 
 def _messages() -> list[Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -19,6 +18,7 @@ from model_support import (
     every_event,
     factory,
     filled,
+    fingerprint,
     initialized,
     new_order,
     pending_cancel,
@@ -57,19 +57,6 @@ from nautilus_platform.model.values import USD, Money, Price, Quantity
 Codec = tuple[Callable[[Any], bytes], Callable[[bytes], Any]]
 CODECS: list[Codec] = [(encode, decode), (to_json, from_json)]
 CODEC_IDS = ["msgpack", "json"]
-
-
-def fingerprint(value: Any) -> Any:
-    """Everything that must survive a round trip, including types, precisions and Decimal digits."""
-    if isinstance(value, Order):
-        return ("Order", fingerprint(value.init))
-    if isinstance(value, msgspec.Struct):
-        return (type(value).__name__, tuple((f, fingerprint(getattr(value, f))) for f in value.__struct_fields__))
-    if isinstance(value, tuple | list):
-        return (type(value).__name__, tuple(fingerprint(v) for v in value))
-    if isinstance(value, Decimal):
-        return ("Decimal", str(value))
-    return (type(value).__name__, value)
 
 
 def _concrete(base: type) -> set[type]:
