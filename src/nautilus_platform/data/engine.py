@@ -238,14 +238,16 @@ class MarketDataEngine:
         return sum(1 for bar in partial if self.process(bar))
 
     def _close_due(self, kind: type, instrument_id: InstrumentId, ts: int) -> None:
-        """Send on the time bars that a tick at ``ts`` closes, before the tick itself."""
+        """Send on the time bars that a tick at ``ts`` closes, before the tick itself, in time order
+        (a 1-second bar that ended at 11 s before a 3-second bar that ended at 12 s)."""
         aggregators = self._aggregators.get((kind, instrument_id))
         if aggregators is None:
             return
-        for aggregator in aggregators:
-            bar = aggregator.close_due(ts)
-            if bar is not None:
-                self.process(bar)
+        due = [bar for aggregator in aggregators if (bar := aggregator.close_due(ts)) is not None]
+        if len(due) > 1:
+            due.sort(key=_ts_event)
+        for bar in due:
+            self.process(bar)
 
     def _aggregate(self, kind: type, instrument_id: InstrumentId, item: MarketData) -> None:
         aggregators = self._aggregators.get((kind, instrument_id))

@@ -62,6 +62,17 @@ def test_a_time_bar_closed_by_a_later_quote_goes_through_before_that_quote() -> 
     assert times(core.processed) == [("QuoteTick", S // 2), ("Bar", S), ("QuoteTick", S + 1)]
 
 
+def test_time_bars_of_several_steps_closed_by_one_trade_go_through_in_time_order() -> None:
+    core = FakeCore()
+    engine = MarketDataEngine(core)
+    for spec in ("3-SECOND-LAST", "1-SECOND-LAST"):  # the longer step registered first
+        engine.add_bar_aggregation(BarType(IID, BarSpecification.from_str(spec)), 2, 0)
+    for item in (trade(10 * S, "10.00"), trade(12 * S, "10.01")):
+        assert engine.process(item)
+    # the trade at 12 s closes [10 s, 11 s) and [9 s, 12 s): the one that ended first goes first
+    assert times(core.processed) == [("TradeTick", 10 * S), ("Bar", 11 * S), ("Bar", 12 * S), ("TradeTick", 12 * S)]
+
+
 def test_a_tick_bar_goes_through_after_the_tick_that_completes_it() -> None:
     core = FakeCore()
     engine = MarketDataEngine(core)
