@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Final
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -22,6 +23,7 @@ from nautilus_platform.core.errors import NautilusError, ValidationError
 from nautilus_platform.core.identifiers import InstrumentId
 from nautilus_platform.data.catalog import CatalogData, ParquetCatalog
 from nautilus_platform.data.loaders import LoadedData
+from nautilus_platform.model.data import BarType
 from nautilus_platform.model.enums import AccountType, TriggerType
 from nautilus_platform.model.instruments import Equity, Instrument
 from nautilus_platform.model.routing import RoutingInstruction
@@ -59,7 +61,18 @@ def parse_cash(text: str, default_currency: Currency) -> Money:
     amount = to_decimal(parts[0], "cash")
     if amount <= 0:
         raise ValidationError("cash", text, "must be positive")
-    return Money.of(amount, currency)
+    try:
+        return Money.of(amount, currency)
+    except ValidationError as exc:  # e.g. more decimals than the currency has
+        raise ValidationError("cash", text, exc.rule) from None
+
+
+def _settings(items: list[str], field: str) -> dict[str, str]:
+    """``["key=value", ...]`` of an option; a malformed item is refused naming the option."""
+    try:
+        return parse_assignments(items)
+    except ValidationError as exc:
+        raise ValidationError(field, exc.value, "each setting must be KEY=VALUE") from None
 
 
 def parse_fees(text: str | None) -> FeeModel:
@@ -73,7 +86,7 @@ def parse_fees(text: str | None) -> FeeModel:
         "per_contract": "per_contract",
     }
     values: dict[str, Decimal] = {}
-    for key, value in parse_assignments([item for item in text.split(",") if item.strip()]).items():
+    for key, value in _settings([item for item in text.split(",") if item.strip()], "fees").items():
         if key not in names:
             raise ValidationError("fees", key, f"must be one of {sorted(names)}")
         values[names[key]] = to_decimal(value, f"fees.{key}")
@@ -108,7 +121,7 @@ def parse_venues(items: list[str]) -> dict[str, dict[str, str]]:
         name, _, settings = item.partition(":")
         if not name.strip():
             raise ValidationError("venue", item, "must be NAME[:key=value,...]")
-        values = parse_assignments([part for part in settings.split(",") if part.strip()])
+        values = _settings([part for part in settings.split(",") if part.strip()], f"venue {name.strip()}")
         unknown = sorted(set(values) - set(_VENUE_KEYS))
         if unknown:
             raise ValidationError("venue", item, f"unknown settings {unknown}; use {list(_VENUE_KEYS)}")
@@ -263,13 +276,7 @@ def check_output_paths(output: Path | None, report: Path | None) -> None:
     """Refuse, before a run, paths its results could not be written to: ``output`` must be a folder
     or creatable as one (under a writable folder), ``report`` a file in an existing writable folder."""
     if output is not None:
-        if output.exists() and not output.is_dir():
-            raise ValidationError("output", str(output), "is a file: --output takes a folder (created if missing)")
-        existing = _nearest_existing(output)
-        if not existing.is_dir():
-            raise ValidationError("output", str(output), f"{existing} is a file, not a folder")
-        if not os.access(existing, os.W_OK | os.X_OK):
-            raise ValidationError("output", str(output), f"the folder {existing} is not writable")
+        check_folder("output", output)
     if report is not None:
         if report.is_dir():
             raise ValidationError("report", str(report), "is a folder: --report takes a file path")
@@ -278,6 +285,18 @@ def check_output_paths(output: Path | None, report: Path | None) -> None:
             raise ValidationError("report", str(report), f"its folder {folder} does not exist")
         if not os.access(folder, os.W_OK | os.X_OK) or (report.exists() and not os.access(report, os.W_OK)):
             raise ValidationError("report", str(report), "is not writable")
+
+
+def check_folder(field: str, folder: Path) -> None:
+    """Refuse ``folder`` (of option ``field``) unless it is a folder or creatable as one under a
+    writable folder."""
+    if folder.exists() and not folder.is_dir():
+        raise ValidationError(field, str(folder), f"is a file: --{field} takes a folder (created if missing)")
+    existing = _nearest_existing(folder)
+    if not existing.is_dir():
+        raise ValidationError(field, str(folder), f"{existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValidationError(field, str(folder), f"the folder {existing} is not writable")
 
 
 def _nearest_existing(path: Path) -> Path:
@@ -318,7 +337,7 @@ def prepare(
     if unknown:
         raise ValidationError("param", unknown, f"unknown for {strategy_class.__name__}; it has {sorted(declared)}")
     currency = Currency.from_str(currency_code)
-    start_ns, end_ns = data_cli._parse_time(start, "start"), data_cli._parse_time(end, "end")
+    start_ns, end_ns = data_cli.parse_range(start, end)
     sources: list[DataSource] = []
     instruments: dict[InstrumentId, Instrument] = {}
     files = [item for item in data if not item.startswith("catalog:")]
@@ -329,6 +348,7 @@ def prepare(
         raise ValidationError(
             "instrument", instrument_ids, f"give one --instrument for all files or one per file ({len(files)} files)"
         )
+    _refuse_repeated_data(data, instrument_ids)
     file_index = 0
     for item in data:
         source: DataSource
@@ -352,6 +372,8 @@ def prepare(
                 "holds no rows to trade on (after validation and the time range)"
                 + "".join(f"; {hint.removeprefix('hint: ')}" for hint in hints),
             )
+        if isinstance(source, LoadedData):
+            _check_rows_in_range(item, source, start, end, start_ns, end_ns)
         sources.append(source)
         instruments.setdefault(instrument.id, instrument)
     if account not in ("cash", "margin"):
@@ -366,7 +388,54 @@ def prepare(
     if stray:
         raise ValidationError("venue", stray, f"no data trades there; the data's venues are {names}")
     setups = [venue_setup(name, settings.get(name, {}), fee_model, bar_execution, account, balance) for name in names]
+    if values.get("bar_type") and "bar_type" in declared:
+        _check_bar_type(values["bar_type"], instruments)
     return PreparedRun(strategy_class, values, sources, list(instruments.values()), setups, start_ns, end_ns)
+
+
+def _refuse_repeated_data(data: list[str], instrument_ids: list[str]) -> None:
+    """The same file for the same instrument (or the same catalog query) twice would feed every
+    row twice; refuse it before anything is loaded."""
+    seen: set[tuple[str, str]] = set()
+    file_index = 0
+    for item in data:
+        if item.startswith("catalog:"):
+            key = (item, "")
+        else:
+            iid = instrument_ids[min(file_index, len(instrument_ids) - 1)] if instrument_ids else ""
+            file_index += 1
+            key = (str(Path(item).resolve()), iid)
+        if key in seen:
+            rule = "is given twice" + (f" for {key[1]}" if key[1] else "") + ": every row would be traded twice"
+            raise ValidationError("data", item, rule)
+        seen.add(key)
+
+
+def _check_rows_in_range(
+    item: str, source: LoadedData, start: str | None, end: str | None, start_ns: int | None, end_ns: int | None
+) -> None:
+    """Refuse a file none of whose rows fall in ``[start, end)``, naming the span it covers."""
+    ts = source.columns["ts"]
+    inside = np.ones(len(ts), dtype=bool)
+    if start_ns is not None:
+        inside &= ts >= start_ns
+    if end_ns is not None:
+        inside &= ts < end_ns
+    if not inside.any():
+        bounds = " ".join(f"--{name} {text}" for name, text in (("start", start), ("end", end)) if text is not None)
+        span = f"{data_cli._time(int(ts.min()))} to {data_cli._time(int(ts.max()))}"
+        raise ValidationError("data", item, f"has no rows in the time range {bounds}; its rows run from {span}")
+
+
+def _check_bar_type(text: str, instruments: dict[InstrumentId, Instrument]) -> None:
+    """A ``--param bar_type`` that parses and names an instrument of the data (else the strategy
+    would stop on start, or wait for bars that never come)."""
+    bar_type = BarType.from_str(text)
+    if bar_type.instrument_id not in instruments:
+        names = sorted(str(iid) for iid in instruments)
+        raise ValidationError(
+            "bar_type", text, f"its instrument is not in the data; the data's instruments are {names}"
+        )
 
 
 def print_data_reports(sources: list[DataSource]) -> None:

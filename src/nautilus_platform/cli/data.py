@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import typer
@@ -20,6 +21,7 @@ from nautilus_platform.model.data import BarSpecification
 from nautilus_platform.model.instruments import Equity
 from nautilus_platform.model.values import Currency, Price, Quantity, format_fixed
 
+_Increment = TypeVar("_Increment", Price, Quantity)
 app = typer.Typer(help="Check and import market data files; list and show the catalog.", no_args_is_help=True)
 console = Console(width=140)
 errors = Console(stderr=True, width=140)
@@ -97,8 +99,8 @@ def _load(
         id=InstrumentId(instrument),
         price_precision=price_precision,
         size_precision=size_precision,
-        tick_size=Price.of(tick) if tick else Price(raw=10 ** (9 - price_precision), precision=price_precision),
-        lot_size=Quantity.of(lot) if lot else Quantity(raw=10 ** (9 - size_precision), precision=size_precision),
+        tick_size=_increment(Price, tick, "tick") or Price(raw=10 ** (9 - price_precision), precision=price_precision),
+        lot_size=_increment(Quantity, lot, "lot") or Quantity(raw=10 ** (9 - size_precision), precision=size_precision),
         quote_currency=Currency.from_str(currency),
     )
     if chosen.kind is DataKind.BARS and not bar:
@@ -106,6 +108,16 @@ def _load(
     spec = BarSpecification.from_str(bar) if bar else None
     checks = ValidationPolicy.defaults(chosen.kind).with_policies(ValidationPolicy.parse(policy))
     return load_market_data(path, chosen, equity, bar_spec=spec, tz=tz, policy=checks)
+
+
+def _increment(kind: type[_Increment], text: str | None, option: str) -> _Increment | None:
+    """``--tick``/``--lot`` as a value; a bad one names the option, not the value type."""
+    if not text:
+        return None
+    try:
+        return kind.of(text)
+    except ValidationError as exc:
+        raise ValidationError(option, text, exc.rule) from None
 
 
 def _ts_unit(text: str) -> TimeUnit:
@@ -299,6 +311,16 @@ def _parse_time(text: str | None, field: str) -> int | None:
         raise ValidationError(field, text, "must be an ISO 8601 UTC date or time, e.g. 2024-01-02T09:30") from None
 
 
+def parse_range(start: str | None, end: str | None) -> tuple[int | None, int | None]:
+    """``--start``/``--end`` as nanoseconds; an end not after the start is refused, naming both texts."""
+    start_ns, end_ns = _parse_time(start, "start"), _parse_time(end, "end")
+    if start_ns is not None and end_ns is not None and end_ns <= start_ns:
+        raise ValidationError(
+            "end", end, f"must be after --start {start} (the range is start inclusive, end exclusive)"
+        )
+    return start_ns, end_ns
+
+
 @app.command()
 def show(
     data_type: str = typer.Argument(..., help="quotes, trades, book or bars-<spec> (see `naut data list`)."),
@@ -310,9 +332,7 @@ def show(
 ) -> None:
     """Print the first rows of one dataset in a time range."""
     try:
-        data = ParquetCatalog(catalog).query(
-            data_type, instrument, _parse_time(start, "start"), _parse_time(end, "end")
-        )
+        data = ParquetCatalog(catalog).query(data_type, instrument, *parse_range(start, end))
     except NautilusError as exc:
         raise _fail(exc) from None
     console.print(_rows_table(data, limit))

@@ -108,6 +108,7 @@ def sweep(
 ) -> None:
     """Optimise a strategy's parameters: every run through the real trading core, in parallel."""
     try:
+        backtest_cli.check_folder("results", results)  # before anything is loaded or run
         mode, trials = _mode(random_runs, optuna_trials)
         if executor not in ("local", "ray", "inline"):
             raise ValidationError("executor", executor, "must be local, ray or inline")
