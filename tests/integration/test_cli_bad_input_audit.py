@@ -115,3 +115,20 @@ def test_a_bar_type_param_outside_the_data_is_refused(bars: Path, bar_type: str,
     code, out = backtest(bars, "--param", f"bar_type={bar_type}")
     assert code == 2 and message in out, out
     assert backtest(bars, "--param", "bar_type=AAPL.XNAS-1-DAY-LAST")[0] == 0
+
+
+def test_a_setting_or_parameter_given_twice_is_refused(bars: Path) -> None:
+    # Before: the last value silently won (fast=2 then fast=5 ran with 5).
+    code, out = backtest(bars, "--param", "fast=1")
+    assert code == 2 and "invalid param='fast=1': sets fast a second time: give each name once" in out, out
+    code, out = backtest(bars, "--fees", "taker_bps=5,taker_bps=6")
+    assert code == 2 and "invalid fees='taker_bps=6': sets taker_bps a second time" in out, out
+
+
+def test_listing_a_catalog_that_does_not_exist_exits_2(tmp_path: Path) -> None:
+    # Before: "no datasets in …" and exit code 0, as for an empty catalog.
+    missing = tmp_path / "typo"
+    code, out = run("data", "list", "--catalog", str(missing))
+    assert code == 2 and "does not exist (`naut data import` creates it)" in out, out
+    missing.mkdir()
+    assert run("data", "list", "--catalog", str(missing)) == (0, f"no datasets in {missing}")

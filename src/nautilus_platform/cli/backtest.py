@@ -69,10 +69,7 @@ def parse_cash(text: str, default_currency: Currency) -> Money:
 
 def _settings(items: list[str], field: str) -> dict[str, str]:
     """``["key=value", ...]`` of an option; a malformed item is refused naming the option."""
-    try:
-        return parse_assignments(items)
-    except ValidationError as exc:
-        raise ValidationError(field, exc.value, "each setting must be KEY=VALUE") from None
+    return parse_assignments(items, field, "each setting must be KEY=VALUE")
 
 
 def parse_fees(text: str | None) -> FeeModel:

@@ -281,6 +281,8 @@ def _time(ns: int | None) -> str:
 def list_(catalog: Path = _CATALOG) -> None:
     """The catalog's datasets: data type, instrument, rows, partitions and time range."""
     try:
+        if not catalog.exists():
+            raise ValidationError("catalog", str(catalog), "does not exist (`naut data import` creates it)")
         infos = ParquetCatalog(catalog).datasets()
     except NautilusError as exc:
         raise _fail(exc) from None

@@ -165,12 +165,15 @@ def take_params(cls: type) -> None:
     setattr(cls, DECLARED_ATTR, own)
 
 
-def parse_assignments(items: Sequence[str]) -> dict[str, str]:
-    """``["fast=12", "slow=40"]`` as a dict; a malformed item is a ValidationError naming it."""
+def parse_assignments(items: Sequence[str], field: str = "param", rule: str = "must be NAME=VALUE") -> dict[str, str]:
+    """``["fast=12", "slow=40"]`` as a dict; a malformed item (``rule``) or a name given twice is a
+    ValidationError naming ``field`` and the item."""
     out: dict[str, str] = {}
     for item in items:
         name, eq, value = item.partition("=")
         if not eq or not name.strip():
-            raise ValidationError("param", item, "must be NAME=VALUE")
+            raise ValidationError(field, item, rule)
+        if name.strip() in out:
+            raise ValidationError(field, item, f"sets {name.strip()} a second time: give each name once")
         out[name.strip()] = value.strip()
     return out
