@@ -6,8 +6,10 @@ cache, marks and simulated venues, then the bus) while the ``StrategyEngine`` di
 and events to the strategies. The core runs on a ``SimulatedClock`` that the data moves, so a
 rerun with the same inputs gives identical orders, fills and statistics.
 
-The equity curve samples the first account's equity (in its base currency) after the last item
-of each timestamp — or, with ``equity_interval_ns``, at most once per interval.
+The equity curve samples the equity of the accounts (in the base currency of the first account
+that has one) after the last item of each timestamp — or, with ``equity_interval_ns``, at most
+once per interval. Every account with that base currency counts (a two-venue run is one curve);
+an account with another base currency, or none, is left out and named in the result's notes.
 
 A run over one source of loaded bars or quotes replays its columns directly: the core reads
 each row's raw ints, and the model object the cache and the strategies see is built from
@@ -371,6 +373,7 @@ class Backtest:
         self.positions: dict[str, PositionEvent] = {}
         # The run loop's state (``_enter``/``_leave``), reset by ``run``.
         self._account: Account | None = None
+        self._other_accounts: list[Account] = []  # the other accounts in the curve (same base currency)
         self._samples = _Samples()
         self._count = 0
         self._last_ts = 0
@@ -411,6 +414,7 @@ class Backtest:
         if account is None:
             raise ConfigurationError("the equity curve needs an account with a base currency")
         self._account = account
+        self._other_accounts = [a for a in accounts if a is not account and a.base_currency == account.base_currency]
         started = time.perf_counter()
         source = self.sources[0]
         columnar = _columnar(source) if len(self.sources) == 1 else None
@@ -439,7 +443,7 @@ class Backtest:
             self._replay_items(merged(self.sources))
         self.strategy_engine.stop()
         if self._has_last:
-            self._sample(self._last_ts, account.equity_raw / _FIXED_SCALAR)
+            self._sample(self._last_ts, self._equity_raw() / _FIXED_SCALAR)
         count = self._count
         if progress is not None:
             progress(count)
@@ -464,15 +468,22 @@ class Backtest:
             if ts < last:
                 return _PROCESS  # out of time order: the engine refuses it (time_backwards) if its stream has moved on
             if ts != last and last >= self._next_sample:
-                account = self._account
-                assert account is not None
-                self._sample(last, account.equity_raw / _FIXED_SCALAR)
+                self._sample(last, self._equity_raw() / _FIXED_SCALAR)
                 interval = self.equity_interval_ns
                 if interval is not None:
                     self._next_sample = last + interval
         self._last_ts = ts
         self._has_last = True
         return _PROCESS
+
+    def _equity_raw(self) -> int:
+        """The curve's equity (raw, base currency): the first account's plus the others'."""
+        account = self._account
+        assert account is not None
+        total = account.equity_raw
+        for other in self._other_accounts:
+            total += other.equity_raw
+        return total
 
     def _sample(self, ts: int, equity: float) -> None:
         samples = self._samples
@@ -632,8 +643,18 @@ class Backtest:
             curve, trips, turnover_notional=notional, exposure_time_fraction=exposure(trips, curve, self.positions),
             fees_paid=fees_paid(self.fills, account, notes),
         )  # fmt: skip
-        if len(core.portfolio.accounts) > 1:
-            notes.append("the equity curve and statistics are those of the first account with a base currency")
+        base = account.base_currency
+        assert base is not None
+        if self._other_accounts:
+            summed = ", ".join(a.id for a in (account, *self._other_accounts))
+            notes.append(f"the equity curve and statistics sum the accounts {summed} (base currency {base.code})")
+        left_out = [a for a in core.portfolio.accounts.values() if a is not account and a not in self._other_accounts]
+        if left_out:
+            named = ", ".join(
+                f"{a.id} ({'no base currency' if a.base_currency is None else 'base ' + a.base_currency.code})"
+                for a in left_out
+            )
+            notes.append(f"the equity curve and statistics leave out the accounts {named}: not in {base.code}")
         return BacktestResult(
             strategies={
                 str(s.id): {"class": type(s).__name__, **s.params} for s in self.strategy_engine.strategies.values()
