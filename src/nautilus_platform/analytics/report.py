@@ -13,6 +13,7 @@ import math
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Context, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,9 @@ _CHART_HEIGHT = 380
 _PERCENT_FIELDS = frozenset(
     {"total_return", "annualised_return", "volatility", "max_drawdown", "win_rate", "exposure", "risk_free"}
 )
+#: Amounts of money (the curve's currency): every digit shown, as a BTC account's fees of 0.00012 would
+#: read 0.0001 with four decimals.
+_AMOUNT_FIELDS = frozenset({"expectancy", "average_win", "average_loss", "fees_paid", "start_equity", "end_equity"})
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _CSS = (
     "body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}"
@@ -109,7 +113,27 @@ def format_statistic(name: str, value: float) -> str:
         return "inf" if value > 0 else "-inf"
     if name in _PERCENT_FIELDS:
         return f"{value * 100:.2f}%"
+    if name in _AMOUNT_FIELDS:
+        return format_number(value, min_decimals=2)
     return f"{value:,.4f}"
+
+
+_ONE = Decimal(1)
+_WIDE = Context(prec=400)  # quantizing a float's digits never rounds (a float has at most 309 integer digits)
+
+
+def format_number(value: float, min_decimals: int = 0) -> str:
+    """Every digit of ``value``'s shortest round-trip form, in plain notation with thousands separators and at
+    least ``min_decimals`` decimals: ``1,234,567``, ``0.00000043``, ``-26.50``; never ``1e+06`` or a
+    crypto amount cut to ``0.00``. ``nan``/``inf`` as they are."""
+    if not math.isfinite(value):
+        return str(value)
+    number = Decimal(repr(value))
+    if number == number.to_integral_value():
+        number = number.quantize(_ONE, context=_WIDE)  # 10.0 -> 10, 1e16 -> 10000000000000000
+    if -number.as_tuple().exponent < min_decimals:  # type: ignore[operator]
+        number = number.quantize(_ONE.scaleb(-min_decimals), context=_WIDE)
+    return f"{number:,f}"
 
 
 def fill_markers_from_round_trips(trades: Iterable[RoundTrip]) -> list[FillMarker]:
@@ -190,13 +214,13 @@ def _trade_row(trade: RoundTrip) -> list[str]:
     return [
         trade.instrument_id,
         trade.side,
-        f"{trade.quantity:g}",
+        format_number(trade.quantity),
         entry,
         exit_,
-        f"{trade.entry_price:,.6g}",
-        f"{trade.exit_price:,.6g}",
-        f"{trade.pnl:,.2f}",
-        f"{trade.fees:,.2f}",
+        format_number(trade.entry_price, min_decimals=2),
+        format_number(trade.exit_price, min_decimals=2),
+        format_number(trade.pnl, min_decimals=2),
+        format_number(trade.fees, min_decimals=2),
     ]
 
 

@@ -7,24 +7,25 @@ from pathlib import Path
 
 import numpy as np
 
-from nautilus_platform.analytics.report import FillMarker, ReportData, write_report
+from nautilus_platform.analytics.report import FillMarker, ReportData, to_datetimes, write_report
 from nautilus_platform.backtest.engine import DataSource
 from nautilus_platform.backtest.results import BacktestResult
 from nautilus_platform.data.catalog import CatalogData
 from nautilus_platform.data.layouts import DataKind
 from nautilus_platform.data.loaders import LoadedData
+from nautilus_platform.model.events import PositionEvent
 from nautilus_platform.model.values import FIXED_SCALAR
 
 
 def price_series(sources: Sequence[DataSource]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per instrument, (ts, price): bar closes, quote mids or trade prices of columnar sources."""
-    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    """Per instrument, (ts, price): bar closes, quote mids or trade prices of columnar sources. Several
+    sources of one instrument (files of consecutive periods) are joined in time order; only those of
+    the kind met first for it are drawn (bars and quotes of one instrument are not mixed in one line)."""
+    parts: dict[str, tuple[DataKind, list[tuple[np.ndarray, np.ndarray]]]] = {}
     for source in sources:
         if not isinstance(source, LoadedData | CatalogData) or not len(source.columns.get("ts", ())):
             continue
         instrument_id = str(source.instrument.id if isinstance(source, LoadedData) else source.instrument_id)
-        if instrument_id in out:
-            continue
         cols = source.columns
         if source.kind is DataKind.BARS:
             price = cols["close"] / FIXED_SCALAR
@@ -34,7 +35,18 @@ def price_series(sources: Sequence[DataSource]) -> dict[str, tuple[np.ndarray, n
             price = cols["price"] / FIXED_SCALAR
         else:
             continue
-        out[instrument_id] = (cols["ts"], np.asarray(price, np.float64))
+        kind, pieces = parts.setdefault(instrument_id, (source.kind, []))
+        if kind is source.kind:
+            pieces.append((np.asarray(cols["ts"], np.int64), np.asarray(price, np.float64)))
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for instrument_id, (_, pieces) in parts.items():
+        if len(pieces) == 1:
+            out[instrument_id] = pieces[0]
+            continue
+        ts = np.concatenate([piece[0] for piece in pieces])
+        price = np.concatenate([piece[1] for piece in pieces])
+        order = np.argsort(ts, kind="stable")
+        out[instrument_id] = (ts[order], price[order])
     return out
 
 
@@ -57,6 +69,13 @@ def report_data(result: BacktestResult, sources: Sequence[DataSource], title: st
     }
     errors = [f"strategy {e.strategy_id} stopped: {e.callback} raised {e.error}" for e in result.strategy_errors]
     extra = {}
+    still_open = [p for p in result.positions if p.quantity.raw]
+    if still_open:  # not round trips (flat to flat): shown apart, so a run that ends in a position says so
+        extra[f"Open positions at the end ({len(still_open)})"] = open_positions_table(still_open)
+        errors.append(
+            f"{len(still_open)} position(s) still open at the end of the run (table below): they are in the equity "
+            "curve, exposure and fees, not in the round trips or the trade statistics"
+        )
     if result.execution_quality:
         extra["Execution quality by venue (smart order routing)"] = execution_quality_table(result.execution_quality)
     return ReportData(
@@ -64,6 +83,24 @@ def report_data(result: BacktestResult, sources: Sequence[DataSource], title: st
         prices=price_series(sources), fills=fills, parameters=parameters, notes=[*result.notes, *errors],
         extra_tables=extra,
     )  # fmt: skip
+
+
+OPEN_POSITION_COLUMNS = [
+    "position", "instrument", "strategy", "side", "quantity", "average open price", "opened", "realised pnl",
+]  # fmt: skip
+
+
+def open_positions_table(positions: Sequence[PositionEvent]) -> tuple[list[str], list[list[str]]]:
+    """Header and text rows (exact decimals) of the positions still open at the end, as of their last fill."""
+    body = [
+        [
+            str(p.position_id), str(p.instrument_id), str(p.strategy_id), p.side.name, str(p.quantity),
+            format(p.avg_px_open, "f"), str(to_datetimes(np.array([p.ts_opened], dtype=np.int64))[0]),
+            str(p.realized_pnl),
+        ]
+        for p in positions
+    ]  # fmt: skip
+    return OPEN_POSITION_COLUMNS, body
 
 
 QUALITY_COLUMNS = [

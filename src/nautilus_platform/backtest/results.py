@@ -1,8 +1,10 @@
 """What a backtest produced: orders, fills, positions, balances over time, equity, round trips.
 
 Typed objects in memory, exportable as Parquet, CSV and JSON (``BacktestResult.export``). Prices,
-quantities and money are written as exact decimal text; the equity curve and statistics as
-floats (they are analytics, not accounting). The JSON files are strict JSON: a statistic that is
+quantities and money are written as exact decimal text in plain notation (a money column holds the
+amount, its currency code has a column of its own); timestamps as int64 UTC nanoseconds; the
+equity curve, round trips and statistics as floats (they are analytics, not accounting). Every
+table keeps its columns and types when it has no rows. The JSON files are strict JSON: a statistic that is
 NaN or infinite in memory (no trades, flat equity, a short run's annualised return) is ``null``.
 """
 
@@ -12,6 +14,7 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -26,6 +29,7 @@ from nautilus_platform.model.enums import OrderSide, OrderStatus, OrderType
 from nautilus_platform.model.events import AccountState, OrderFilled, PositionEvent
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.orders import Order, OrderSnapshot, average_price
+from nautilus_platform.model.values import Money
 from nautilus_platform.strategy.engine import StrategyError
 
 if TYPE_CHECKING:  # imported by the exports only: a backtest itself never needs PyArrow
@@ -73,42 +77,51 @@ class BacktestResult:
     routing_decisions: int = 0
 
     def tables(self) -> dict[str, pa.Table]:
-        """The results as Arrow tables (one per kind of record)."""
+        """The results as Arrow tables (one per kind of record), each with its columns and types even
+        when it has no rows (an empty run's ``fills.csv`` still has its header). Prices, quantities
+        and money are exact decimal text in plain notation (never ``1.2E-7``); a money column holds
+        the amount alone, its currency in a column of its own."""
         import pyarrow as pa
 
         fills = [
             {
                 "ts": f.ts_event, "trade_id": str(f.trade_id), "client_order_id": str(f.client_order_id),
                 "strategy_id": str(f.strategy_id), "instrument_id": str(f.instrument_id), "side": f.order_side.name,
-                "quantity": str(f.last_qty), "price": str(f.last_px), "commission": str(f.commission),
-                "liquidity": f.liquidity_side.name,
+                "quantity": str(f.last_qty), "price": str(f.last_px), "commission": _amount(f.commission),
+                "commission_currency": f.commission.currency.code, "liquidity": f.liquidity_side.name,
             }
             for f in self.fills
         ]  # fmt: skip
         positions = [
             {
                 "position_id": str(p.position_id), "instrument_id": str(p.instrument_id), "strategy_id": str(p.strategy_id),
-                "side": p.side.name, "quantity": str(p.signed_qty), "avg_px_open": str(p.avg_px_open),
-                "avg_px_close": "" if p.avg_px_close is None else str(p.avg_px_close),
-                "realized_pnl": str(p.realized_pnl), "ts_opened": p.ts_opened, "ts_last": p.ts_event,
+                "side": p.side.name, "quantity": _plain(p.signed_qty), "avg_px_open": _plain(p.avg_px_open),
+                "avg_px_close": "" if p.avg_px_close is None else _plain(p.avg_px_close),
+                "realized_pnl": _amount(p.realized_pnl), "currency": p.realized_pnl.currency.code,
+                "ts_opened": p.ts_opened, "ts_last": p.ts_event,
             }
             for p in self.positions
         ]  # fmt: skip
         balances = [
             {
-                "ts": s.ts_event, "account_id": str(s.account_id), "currency": b.currency.code, "total": str(b.total),
-                "locked": str(b.locked), "free": str(b.free),
+                "ts": s.ts_event, "account_id": str(s.account_id), "currency": b.currency.code, "total": _amount(b.total),
+                "locked": _amount(b.locked), "free": _amount(b.free),
             }
             for s in self.account_states
             for b in s.balances
         ]  # fmt: skip
+        orders = [msgspec.structs.asdict(o) for o in self.orders]
+        for row in orders:
+            avg_px = row["avg_px"]
+            if "E" in avg_px:  # a Decimal's str of a tiny average price: 1.20E-7
+                row["avg_px"] = _plain(Decimal(avg_px))
         return {
-            "orders": _table([msgspec.structs.asdict(o) for o in self.orders]),
-            "fills": _table(fills),
-            "positions": _table(positions),
-            "balances": _table(balances),
+            "orders": _table(orders, _schema(OrderSummary)),
+            "fills": _table(fills, _text_schema(_FILL_COLUMNS, ints=("ts",))),
+            "positions": _table(positions, _text_schema(_POSITION_COLUMNS, ints=("ts_opened", "ts_last"))),
+            "balances": _table(balances, _text_schema(_BALANCE_COLUMNS, ints=("ts",))),
             "equity": pa.table({"ts": pa.array(self.equity.ts, pa.int64()), "equity": pa.array(self.equity.equity)}),
-            "round_trips": _table([msgspec.structs.asdict(t) for t in self.round_trips]),
+            "round_trips": _table([msgspec.structs.asdict(t) for t in self.round_trips], _schema(RoundTrip)),
             **({"execution_quality": _table(self._quality_rows())} if self.execution_quality else {}),
         }
 
@@ -170,10 +183,50 @@ class BacktestResult:
         return written
 
 
-def _table(rows: list[dict[str, object]]) -> pa.Table:
+_FILL_COLUMNS: Final = (
+    "ts", "trade_id", "client_order_id", "strategy_id", "instrument_id", "side", "quantity", "price", "commission",
+    "commission_currency", "liquidity",
+)  # fmt: skip
+_POSITION_COLUMNS: Final = (
+    "position_id", "instrument_id", "strategy_id", "side", "quantity", "avg_px_open", "avg_px_close", "realized_pnl",
+    "currency", "ts_opened", "ts_last",
+)  # fmt: skip
+_BALANCE_COLUMNS: Final = ("ts", "account_id", "currency", "total", "locked", "free")
+
+
+def _table(rows: list[dict[str, object]], schema: pa.Schema | None = None) -> pa.Table:
+    """Rows as a table; with ``schema`` its columns and types even without rows."""
     import pyarrow as pa
 
+    if schema is not None:
+        return pa.Table.from_pylist(rows, schema=schema)
     return pa.Table.from_pylist(rows) if rows else pa.table({})
+
+
+def _text_schema(columns: Sequence[str], ints: Sequence[str]) -> pa.Schema:
+    """Text columns, except ``ints`` (timestamps in UTC ns) as int64."""
+    import pyarrow as pa
+
+    return pa.schema([(name, pa.int64() if name in ints else pa.string()) for name in columns])
+
+
+def _schema(struct: type[msgspec.Struct]) -> pa.Schema:
+    """The Arrow schema of a struct of ``str``, ``int`` (int64) and ``float`` fields."""
+    import pyarrow as pa
+
+    types = {str: pa.string(), int: pa.int64(), float: pa.float64()}
+    return pa.schema([(f.name, types[f.type]) for f in msgspec.structs.fields(struct)])
+
+
+def _plain(value: Decimal) -> str:
+    """A decimal as exact text in plain notation: ``0.000000120``, never ``1.20E-7``."""
+    text = str(value)
+    return format(value, "f") if "E" in text else text
+
+
+def _amount(money: Money) -> str:
+    """A money amount as exact decimal text to its currency's precision, without the currency code."""
+    return format_fixed(money.raw, money.currency.precision)
 
 
 def _json_default(value: object) -> object:
