@@ -107,6 +107,8 @@ class Position:
     __slots__ = (
         "_avg_close",
         "_avg_close_qty",
+        "_closed_cost",
+        "_closed_qty",
         "_realized_cache",
         "account_id",
         "buy_raw",
@@ -163,6 +165,8 @@ class Position:
         self._realized_cache: Money | None = None
         self._avg_close: Decimal | None = None  # ``avg_px_close`` while ``close_qty_raw`` is ``_avg_close_qty``
         self._avg_close_qty = 0
+        self._closed_cost = 0  # the entry cost and quantity the fill that made it flat closed
+        self._closed_qty = 0
         self.cash_exact = 0  # cumulative cash flow (+sells, -buys) * multiplier, scale 10**27 (cash accounts)
         self.close_qty_raw = 0
         self.close_value_exact = 0
@@ -195,7 +199,11 @@ class Position:
         else:
             open_qty = signed if signed > 0 else -signed
             closing = qty if qty < open_qty else open_qty
-            released = self.cost_exact if closing == open_qty else self.cost_exact * closing // open_qty
+            if closing == open_qty:  # flat (or flipped): what a closed position reports as its entry
+                released = self._closed_cost = self.cost_exact
+                self._closed_qty = open_qty
+            else:
+                released = self.cost_exact * closing // open_qty
             self.cost_exact -= released
             value = closing * px
             self.close_qty_raw += closing
@@ -249,9 +257,12 @@ class Position:
 
     @property
     def avg_px_open(self) -> Decimal:
-        """Average entry price of the open quantity to 18 decimals (0 when flat)."""
+        """Average entry price of the open quantity to 18 decimals; when flat, that of the quantity
+        the closing fill closed (0 before the first fill)."""
         size = self.signed_raw if self.signed_raw > 0 else -self.signed_raw
-        return _avg_decimal(self.cost_exact, size) if size else _ZERO
+        if size:
+            return _avg_decimal(self.cost_exact, size)
+        return _avg_decimal(self._closed_cost, self._closed_qty) if self._closed_qty else _ZERO
 
     @property
     def avg_px_close(self) -> Decimal | None:
@@ -299,7 +310,10 @@ class Position:
         close_qty = self.close_qty_raw
         mark = mark_raw if mark_raw is not None else self.last_px_raw
         quantity = _QUANTITY_CLS(raw=size, precision=self.instrument.size_precision)
-        avg_open = _AVG_OPEN.avg(self.cost_exact, size) if size else _ZERO
+        if size:
+            avg_open = _AVG_OPEN.avg(self.cost_exact, size)
+        else:  # closed: the entry price of what it held (a memo hit when one fill closed it all)
+            avg_open = _AVG_OPEN.avg(self._closed_cost, self._closed_qty) if self._closed_qty else _ZERO
         avg_close = self._avg_close
         if close_qty != self._avg_close_qty:  # only a reducing fill moves it (and always adds quantity)
             avg_close = self._avg_close = _avg_decimal(self.close_value_exact, close_qty)

@@ -131,3 +131,20 @@ def test_position_equals_sum_of_fills_and_flat_pnl_equals_cash_flows(trades: lis
         cash += signed * last
     assert pos.is_closed and pos.cost_exact == 0
     assert booked * 4 == cash * 50 * B  # cash in quarter points; x50 multiplier
+
+
+def test_a_closed_position_keeps_the_entry_price_of_what_it_held() -> None:
+    """A ``PositionClosed`` (and ``avg_px_open`` when flat) used to report 0, so exported closed
+    positions had lost their entry price."""
+    pos = position()
+    pos.apply(fill(OrderSide.BUY, 2, "5000.00"))
+    pos.apply(fill(OrderSide.BUY, 1, "5003.00"))
+    pos.apply(fill(OrderSide.SELL, 1, "5010.00"))  # reducing: the entry stays 5001
+    last = fill(OrderSide.SELL, 2, "4990.00")
+    pos.apply(last)
+    event = pos.event(last, opened=False, mark_raw=None)
+    assert isinstance(event, PositionClosed)
+    assert event.avg_px_open == pos.avg_px_open == Decimal("5001")
+    assert event.avg_px_close == Decimal("4996.666666666666666666")  # (5010 + 2 x 4990) / 3
+    assert pos.side is PositionSide.FLAT
+    assert position().avg_px_open == 0  # nothing held yet
