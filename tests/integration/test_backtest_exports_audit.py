@@ -177,3 +177,29 @@ def test_the_price_chart_joins_the_files_of_one_instrument() -> None:
     ts, price = price_series([second, first])["BTCUSDT.BINANCE"]  # was the first file's ten bars only
     assert ts.tolist() == sorted([*first.columns["ts"].tolist(), *second.columns["ts"].tolist()])
     assert price[0] == first.columns["close"][0] / 1e9 and price[-1] == second.columns["close"][-1] / 1e9
+
+
+def test_balances_start_with_each_account_before_the_first_fill(tmp_path: Path) -> None:
+    """Before: only the states after fills were kept, so an empty run exported no balance at all."""
+    empty = backtest(BTCUSDT, [bars(BTCUSDT, 20, 43_251.57)], {})
+    (start,) = empty.account_states
+    assert start.reason == "start" and start.ts_event <= int(empty.equity.ts[0])
+    empty.export(tmp_path)
+    rows = read_all(tmp_path, "balances")["csv"]
+    assert {(r["currency"], r["total"], r["free"]) for r in rows} == {
+        ("USDT", "1000000.00000000", "1000000.00000000"),
+        ("BTC", "0.00000000", "0.00000000"),
+    }
+    traded = backtest(BTCUSDT, [bars(BTCUSDT, 20, 43_251.57)], {2: (OrderSide.BUY, "0.5")})
+    assert [s.reason for s in traded.account_states][0] == "start" and len(traded.account_states) == 2
+
+
+def test_a_second_export_into_the_folder_leaves_no_table_of_the_first(tmp_path: Path) -> None:
+    """Before: the first run's execution_quality files stayed beside the second run's tables."""
+    stale = [tmp_path / f"execution_quality.{fmt}" for fmt in ("parquet", "csv", "json")]
+    for path in stale:
+        path.write_text("an earlier routed run")
+    keep = tmp_path / "notes.txt"
+    keep.write_text("the user's own")
+    backtest(BTCUSDT, [bars(BTCUSDT, 20, 43_251.57)], {}).export(tmp_path)
+    assert not any(path.exists() for path in stale) and keep.exists()

@@ -36,7 +36,7 @@ from nautilus_platform.backtest.results import (
 )
 from nautilus_platform.core.clock import SimulatedClock
 from nautilus_platform.core.errors import ConfigurationError, ValidationError
-from nautilus_platform.core.identifiers import InstrumentId
+from nautilus_platform.core.identifiers import InstrumentId, PositionId, TradeId
 from nautilus_platform.data.catalog import CatalogData
 from nautilus_platform.data.engine import MarketDataEngine
 from nautilus_platform.data.layouts import DataKind
@@ -371,6 +371,7 @@ class Backtest:
             self.strategy_engine.add(strategy)
         self.fills: list[OrderFilled] = []
         self.positions: dict[str, PositionEvent] = {}
+        self._fill_positions: dict[tuple[InstrumentId, TradeId], PositionId] = {}  # for the round trips
         # The run loop's state (``_enter``/``_leave``), reset by ``run``.
         self._account: Account | None = None
         self._other_accounts: list[Account] = []  # the other accounts in the curve (same base currency)
@@ -406,6 +407,7 @@ class Backtest:
 
     def _on_position_event(self, event: PositionEvent) -> None:
         self.positions[str(event.position_id)] = event
+        self._fill_positions[(event.instrument_id, event.last_trade_id)] = event.position_id
 
     def run(self, progress: Progress | None = None, progress_every: int = 10_000) -> BacktestResult:
         """Run to the end of the data; ``progress(items_done)`` is called every ``progress_every`` items."""
@@ -436,6 +438,8 @@ class Backtest:
         self._stream_topic = None
         self._progress = progress
         self._progress_every = progress_every
+        now = self.core.clock.timestamp_ns()
+        self.account_states.extend(a.state(now, now, "start") for a in accounts)  # balances over time start here
         self.strategy_engine.start()
         if columnar is not None:
             self._replay_columns(source, *columnar)  # type: ignore[arg-type]
@@ -624,7 +628,7 @@ class Backtest:
     def _result(self, count: int, wall: float, curve: EquityCurve) -> BacktestResult:
         core = self.core
         instruments = {str(iid): instrument for iid, instrument in core.cache.instruments.items()}
-        trips = round_trips(self.fills, instruments)
+        trips = round_trips(self.fills, instruments, self._fill_positions)
         # float(qty * price * multiplier) per fill (exact product, one rounding), summed in fill order
         multipliers = {iid: instrument.multiplier.raw for iid, instrument in core.cache.instruments.items()}
         distinct = set(multipliers.values())

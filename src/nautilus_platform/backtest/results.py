@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -25,6 +25,7 @@ import numpy as np
 from nautilus_platform.analytics.statistics import EquityCurve, RoundTrip, Statistics
 from nautilus_platform.core.arith import FIXED_SCALAR, format_fixed
 from nautilus_platform.core.errors import ValidationError
+from nautilus_platform.core.identifiers import InstrumentId, PositionId, TradeId
 from nautilus_platform.model.enums import OrderSide, OrderStatus, OrderType
 from nautilus_platform.model.events import AccountState, OrderFilled, PositionEvent
 from nautilus_platform.model.instruments import Instrument
@@ -167,7 +168,11 @@ class BacktestResult:
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
         written = []
-        for name, table in self.tables().items():
+        tables = self.tables()
+        for name in _OPTIONAL_TABLES - tables.keys():  # an earlier run's, into the same folder
+            for fmt in EXPORT_FORMATS:
+                (out / f"{name}.{fmt}").unlink(missing_ok=True)
+        for name, table in tables.items():
             for fmt in formats:
                 path = out / f"{name}.{fmt}"
                 if fmt == "parquet":
@@ -183,6 +188,7 @@ class BacktestResult:
         return written
 
 
+_OPTIONAL_TABLES: Final = frozenset({"execution_quality"})  # written only when the run has them
 _FILL_COLUMNS: Final = (
     "ts", "trade_id", "client_order_id", "strategy_id", "instrument_id", "side", "quantity", "price", "commission",
     "commission_currency", "liquidity",
@@ -286,8 +292,16 @@ def summarise_snapshot(snapshot: OrderSnapshot) -> OrderSummary:
     )  # fmt: skip
 
 
-def round_trips(fills: Sequence[OrderFilled], instruments: dict[str, Instrument]) -> list[RoundTrip]:
-    """Flat-to-flat trades per strategy and instrument, from fills, exact until the final floats.
+def round_trips(
+    fills: Sequence[OrderFilled],
+    instruments: dict[str, Instrument],
+    positions: Mapping[tuple[InstrumentId, TradeId], PositionId] | None = None,
+) -> list[RoundTrip]:
+    """Flat-to-flat trades per position, from fills, exact until the final floats.
+
+    ``positions`` names the position each fill went into (by instrument and trade id), as the
+    portfolio booked it: in hedging mode one per opening order. A fill it does not name counts
+    in the strategy's netting position of its instrument.
 
     A trip opens when the net position leaves zero and closes when it returns to zero; a fill
     that flips the position closes one trip and opens the next with the rest. P&L is
@@ -298,9 +312,11 @@ def round_trips(fills: Sequence[OrderFilled], instruments: dict[str, Instrument]
     """
     open_trips: dict[tuple[str, str], _Trip] = {}
     done: list[RoundTrip] = []
+    named = positions if positions is not None else {}
     for fill in fills:
         iid = str(fill.instrument_id)
-        key = (str(fill.strategy_id), iid)
+        position_id = named.get((fill.instrument_id, fill.trade_id))
+        key = (str(fill.strategy_id), iid) if position_id is None else ("", str(position_id))
         instrument = instruments[iid]
         qty = fill.last_qty.raw
         signed = qty if fill.order_side is OrderSide.BUY else -qty

@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING, Any
 
 from nautilus_platform.core.clock import Clock, TimeCallback
 from nautilus_platform.core.errors import ConfigurationError, ValidationError
-from nautilus_platform.core.identifiers import InstrumentId, StrategyId, VenueId
+from nautilus_platform.core.identifiers import InstrumentId, PositionId, StrategyId, VenueId
 from nautilus_platform.model.commands import CancelAllOrders, CancelOrder, ModifyOrder, SubmitOrder, SubmitOrderList
 from nautilus_platform.model.data import Bar, BarType, OrderBookDeltas, OrderBookSnapshot, QuoteTick, TradeTick
-from nautilus_platform.model.enums import OrderSide
+from nautilus_platform.model.enums import OmsType, OrderSide
 from nautilus_platform.model.events import OrderEvent, PositionEvent
 from nautilus_platform.model.order_factory import OrderFactory, OrderList
 from nautilus_platform.model.orders import Order
@@ -174,17 +174,28 @@ class Strategy:
         self.engine.set_time_alert(self, name, alert_time_ns, callback)
 
     # -- orders ---------------------------------------------------------------------------------
-    def submit(self, order: Order, venue: VenueId | None = None, route: RoutingInstruction | None = None) -> None:
+    def submit(
+        self,
+        order: Order,
+        venue: VenueId | None = None,
+        route: RoutingInstruction | None = None,
+        position_id: PositionId | None = None,
+    ) -> None:
         """Send an order through risk to its venue (or ``venue``), or with ``route`` through the smart
         order router as a parent order split across the venues listing the instrument (the
         parent's own events then arrive in ``on_routed_order_event``, its children's in
-        ``on_order_event``). Without ``venue`` and ``route`` the strategy's ``default_route`` applies
-        (``route_by_default``)."""
-        if route is None and venue is None:
+        ``on_order_event``). Without ``venue``, ``route`` and ``position_id`` the strategy's
+        ``default_route`` applies (``route_by_default``). ``position_id`` names the position the
+        fills book into: in hedging mode, the one to reduce (else each order opens its own); it
+        cannot go with a route (a routed order's fills book per listing)."""
+        if position_id is not None and route is not None:
+            raise ValidationError("position_id", position_id, "cannot go with a route: positions are kept per listing")
+        if route is None and venue is None and position_id is None:
             route = self.default_route
         command = SubmitOrder(
-            ts_init=self.clock.timestamp_ns(), strategy_id=self.id, order=order, venue=venue, route=route
-        )
+            ts_init=self.clock.timestamp_ns(), strategy_id=self.id, order=order, venue=venue, route=route,
+            position_id=position_id,
+        )  # fmt: skip
         self.engine.execute(self, command)
 
     def route_by_default(self, route: RoutingInstruction | None) -> None:
@@ -230,10 +241,23 @@ class Strategy:
     def close_position(self, instrument_id: InstrumentId) -> list[Order]:
         """Flatten this strategy's position in ``instrument_id`` (with smart order routing on, at every
         listing the router groups with it: see ``position_qty``), each listing's with a reduce-only
-        market order sent to its own venue, never routed. Returns the orders sent (none when flat)."""
+        market order sent to its own venue, never routed; in hedging mode, one order per open
+        position, naming it. Returns the orders sent (none when flat)."""
         sent: list[Order] = []
+        portfolio = self.portfolio
+        hedging = portfolio.oms_overrides.get(self.id, portfolio.oms_type) is OmsType.HEDGING
         for listing in self.engine.listings(instrument_id):
-            raw = self.portfolio.net_position_raw(listing, self.id)
+            if hedging:  # each position closed by an order of its own (one without a position opens another)
+                for position in portfolio.open_positions(listing, self.id):
+                    side = OrderSide.SELL if position.signed_raw > 0 else OrderSide.BUY
+                    order = self.orders.market(listing, side, position.quantity, reduce_only=True)
+                    command = SubmitOrder(
+                        ts_init=self.clock.timestamp_ns(), strategy_id=self.id, order=order, position_id=position.id
+                    )
+                    self.engine.execute(self, command)
+                    sent.append(order)
+                continue
+            raw = portfolio.net_position_raw(listing, self.id)
             if raw:
                 size_precision = self.cache.instrument(listing).size_precision
                 side = OrderSide.SELL if raw > 0 else OrderSide.BUY
