@@ -37,6 +37,9 @@ _RESYNC_UPDATES: Final = 1024
 #: A window whose inputs are all below ``1 / _SCALE_DROP`` of the largest input since the last exact
 #: recompute is recomputed exactly (see the module docstring).
 _SCALE_DROP: Final = 16.0
+#: RollingStd recomputes exactly when its sum of squared deviations falls below ``1 / _VARIANCE_DROP`` of the
+#: largest since the last exact recompute (see ``RollingStd``).
+_VARIANCE_DROP: Final = 256.0
 
 
 def _check_period(field: str, period: object, minimum: int = 1) -> int:
@@ -211,9 +214,15 @@ class WMA(_Window):
 
 
 class RollingStd(_Window):
-    """Rolling std over ``period`` inputs (sliding Welford update); ``mean`` is the window mean, NaN until initialized."""
+    """Rolling std over ``period`` inputs (sliding Welford update); ``mean`` is the window mean, NaN until initialized.
 
-    __slots__ = ("_m2", "_mean", "ddof", "mean")
+    The running mean and sum of squared deviations are kept for the inputs less a shift (the newest input at the
+    last exact recompute), so their rounding scales with how far prices moved since then, not with the price
+    level; and they are recomputed exactly, besides on the ``_Window`` schedule, as soon as the sum of squared
+    deviations falls below ``1 / _VARIANCE_DROP`` of its largest value since the last recompute (a calm window
+    after a volatile one, or a window of equal inputs: its std is then exactly 0 and its mean that input)."""
+
+    __slots__ = ("_m2", "_mean", "_peak_m2", "_shift", "ddof", "mean")
 
     def __init__(self, period: int, ddof: int = 1) -> None:
         if isinstance(ddof, bool) or not isinstance(ddof, int) or ddof < 0:
@@ -223,8 +232,11 @@ class RollingStd(_Window):
 
     def reset(self) -> None:
         super().reset()
-        self.mean = self._mean = _NAN
+        self.mean = _NAN
+        self._mean = 0.0  # the mean of the inputs less ``_shift``
+        self._shift = 0.0
         self._m2 = 0.0
+        self._peak_m2 = 0.0
 
     def update(self, value: float) -> float:
         if value - value != 0.0:
@@ -232,16 +244,18 @@ class RollingStd(_Window):
         n = self.period
         buf = self._buf
         i = self._i
-        if self.initialized:  # the window slides: ``old`` leaves, ``value`` enters
-            old = buf[i]
-            mean = self._mean
-            new_mean = mean + (value - old) / n
-            self._m2 += (value - old) * (value - new_mean + old - mean)
+        if not self.count:
+            self._shift = value
+        shift = self._shift
+        x = value - shift
+        mean = self._mean
+        if self.initialized:  # the window slides: ``old`` leaves, ``x`` enters
+            old = buf[i] - shift
+            new_mean = mean + (x - old) / n
+            m2 = self._m2 + (x - old) * (x - new_mean + old - mean)
         else:  # Welford's running update while the window fills
-            mean = self._mean if i else 0.0
-            new_mean = mean + (value - mean) / (i + 1)
-            self._m2 += (value - mean) * (value - new_mean)
-        self._mean = new_mean
+            new_mean = mean + (x - mean) / (i + 1)
+            m2 = self._m2 + (x - mean) * (x - new_mean)
         buf[i] = value
         i += 1
         exact = False
@@ -250,13 +264,21 @@ class RollingStd(_Window):
             exact = self._wrapped()
         self._i = i
         count = self.count = self.count + 1
+        if m2 > self._peak_m2:
+            self._peak_m2 = m2
+        elif m2 * _VARIANCE_DROP < self._peak_m2 and self.initialized:
+            exact = True
         if self._due(value, count) or exact:
-            self._mean = mean = math.fsum(buf) / n
-            self._m2 = math.fsum((x - mean) * (x - mean) for x in buf)
+            self._shift = shift = buf[i - 1]  # the newest input: a window of equal inputs is then all zeros
+            new_mean = math.fsum([y - shift for y in buf]) / n
+            deviations = [y - shift - new_mean for y in buf]
+            m2 = self._peak_m2 = math.fsum([d * d for d in deviations])
             self._rescale()
+        self._mean = new_mean
+        self._m2 = m2
         if self.initialized:
-            self.mean = self._mean
-            self.value = math.sqrt(max(self._m2, 0.0) / (n - self.ddof))
+            self.mean = shift + new_mean
+            self.value = math.sqrt(max(m2, 0.0) / (n - self.ddof))
         return self.value
 
 

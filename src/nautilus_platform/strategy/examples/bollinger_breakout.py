@@ -18,7 +18,10 @@ from nautilus_platform.strategy.params import Param
 class BollingerBreakout(Strategy):
     """Long-only breakout. While flat with no working orders, a close above the upper band sends a
     bracket: market entry, take-profit limit at close + ``reward`` x (upper - middle), stop-loss
-    stop-market at close - ``risk`` x (upper - middle), prices rounded to the tick.
+    stop-market at close - ``risk`` x (upper - middle), prices rounded to the tick and each at least
+    one tick from the close (on a band narrower than a tick, rounding would put an exit at the entry
+    price, where it fills as soon as the entry does); no bracket when the close is one tick (no stop
+    below it).
 
     The next bracket waits until every order of the last one has closed (``on_order_closed``) and
     the position is flat: an entry rejected by the venue after its latency, or cut short, leaves
@@ -45,9 +48,11 @@ class BollingerBreakout(Strategy):
         self._working: set[ClientOrderId] = set()  # the last bracket's orders not closed yet
         self.subscribe_bars(bar_type)
 
-    def _price(self, value: float) -> Price:
-        ticks = round(value * FIXED_SCALAR / self._tick)
-        return Price(raw=max(ticks, 1) * self._tick, precision=self._price_precision)
+    def _ticks(self, value: float) -> int:
+        return round(value * FIXED_SCALAR / self._tick)
+
+    def _price(self, ticks: int) -> Price:
+        return Price(raw=ticks * self._tick, precision=self._price_precision)
 
     def on_bar(self, bar: Bar) -> None:
         bands = self._bands
@@ -64,10 +69,14 @@ class BollingerBreakout(Strategy):
             return
         half_width = bands.upper - bands.middle
         if close > bands.upper and half_width > 0:
+            close_ticks = self._ticks(close)
+            stop_ticks = min(self._ticks(close - self.risk * half_width), close_ticks - 1)
+            if stop_ticks < 1:
+                return
             bracket = self.orders.bracket(
                 self._instrument_id, OrderSide.BUY, self._qty,
-                take_profit=self._price(close + self.reward * half_width),
-                stop_loss=self._price(close - self.risk * half_width),
+                take_profit=self._price(max(self._ticks(close + self.reward * half_width), close_ticks + 1)),
+                stop_loss=self._price(stop_ticks),
             )  # fmt: skip
             self._working = {order.client_order_id for order in bracket.orders}
             self.submit_list(bracket)
