@@ -191,7 +191,7 @@ def test_balances_start_with_each_account_before_the_first_fill(tmp_path: Path) 
         ("BTC", "0.00000000", "0.00000000"),
     }
     traded = backtest(BTCUSDT, [bars(BTCUSDT, 20, 43_251.57)], {2: (OrderSide.BUY, "0.5")})
-    assert [s.reason for s in traded.account_states][0] == "start" and len(traded.account_states) == 2
+    assert traded.account_states[0].reason == "start" and len(traded.account_states) == 2
 
 
 def test_a_second_export_into_the_folder_leaves_no_table_of_the_first(tmp_path: Path) -> None:
