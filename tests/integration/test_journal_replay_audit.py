@@ -45,8 +45,9 @@ def _replays(node: TradingNode, **kwargs: Any) -> list[ReplayResult]:
     compact = CompactJournal(block_size=7, background=False)
     for _, entry in node.journal.entries():
         compact.append(entry)
+    rates = kwargs.pop("rates", node.rates)
     return [
-        replay_journal(journal, node.cache.instruments, node.rates, **kwargs)
+        replay_journal(journal, node.cache.instruments, rates, **kwargs)
         for journal in (node.journal.entries(), compact.entries())
     ]
 
@@ -276,16 +277,15 @@ def test_a_cross_currency_account_replays_with_pinned_rates() -> None:
         assert_same_state(node, replayed)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ReplayMismatch,
-    reason="the journal does not hold the market rates each cross-currency fill was converted at; "
-    "replay converts at the rates given (node.rates: the last ones). Needs the rate journaled (outside "
-    "trading/replay.py and journal.py: reported).",
-)
 def test_a_cross_currency_account_replays_while_the_rate_moves() -> None:
+    """Fails before the fix (was a strict xfail): the journal did not hold the market rates each
+    cross-currency fill was converted at, and replay converted at the rates given (node.rates:
+    the last ones), so the balances differed (``ReplayMismatch``). Each fill's ``AccountState``
+    lists them now, and replay converts at those, with or without the node's rates."""
     node = _cross_currency_session(fixed=False)
     for replayed in _replays(node):
+        assert_same_state(node, replayed)
+    for replayed in _replays(node, rates=None):  # the journal alone
         assert_same_state(node, replayed)
 
 
@@ -356,8 +356,9 @@ def test_contingent_orders_modifies_in_flight_and_latency_replay() -> None:
 
 
 def test_halted_and_reducing_states_and_limits_set_at_run_time_replay() -> None:
-    """Documents: trading states and run-time limits are not journaled, and need not be: their
-    denials are (``OrderDenied`` with the reason), and replay applies them as they were."""
+    """Documents: their denials are journaled (``OrderDenied`` with the reason) and replay applies
+    them as they were; the states and limits themselves are journaled too
+    (``test_journal_replay_states_and_rates``)."""
     h = Harness()
     f = h.factory
     h.quote("100.00", "100.10")
@@ -372,8 +373,10 @@ def test_halted_and_reducing_states_and_limits_set_at_run_time_replay() -> None:
     h.submit(f.market(AAPL, SELL, qty(1)))  # denied
     denials = [e for e in h.events if isinstance(e, OrderDenied)]
     assert len(denials) == 3
-    for replayed in _replays(h.node):
+    for replayed in _replays(h.node, risk_config=h.node.risk.config):
         assert_same_state(h.node, replayed)
+        assert replayed.trading_state is TradingState.HALTED
+        assert replayed.risk_config == h.node.risk.current_config()
 
 
 def test_a_bracket_whose_position_another_order_reduces_keeps_trading() -> None:
@@ -652,6 +655,11 @@ def test_a_random_session_replays_to_the_same_orders_positions_and_balances(
         session.run(op)
     session.h.advance(session.h.now + 10_000_000)  # what the venue still holds back arrives
     node = session.h.node
-    for replayed in _replays(node, oms_overrides={S2: OmsType.HEDGING}, now_ns=node.clock.timestamp_ns()):
+    for replayed in _replays(
+        node, oms_overrides={S2: OmsType.HEDGING}, now_ns=node.clock.timestamp_ns(), risk_config=node.risk.config
+    ):
         assert replayed.entries == len(node.journal)
         assert_same_state(node, replayed)
+        assert replayed.trading_state is node.risk.trading_state()
+        assert replayed.effective_trading_state(SIM_ACCOUNT) is node.risk.trading_state(SIM_ACCOUNT)
+        assert replayed.risk_config == node.risk.current_config()

@@ -1,7 +1,8 @@
 """Events: what happened, in the past tense. Immutable, cheap to build, serialisable.
 
 State changes only by applying events: orders by order events, positions by fills, accounts by
-fills and ``AccountState``. Engines build events from already-validated inputs.
+fills and ``AccountState``; what the risk engine accepts by ``TradingStateChanged`` and
+``RiskLimitsChanged``. Engines build events from already-validated inputs.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from nautilus_platform.model.enums import (
     OrderType,
     PositionSide,
     TimeInForce,
+    TradingState,
     TrailingOffsetType,
     TriggerType,
 )
@@ -199,8 +201,23 @@ class MarginBalance(msgspec.Struct, frozen=True, gc=False, kw_only=True):
     maintenance: Money
 
 
+class ConversionRate(msgspec.Struct, frozen=True, gc=False, kw_only=True):
+    """The exchange rate an amount in ``from_currency`` was converted to ``to_currency`` at: the
+    exact ratio ``(numerator, denominator)``, units of ``to_currency`` per unit of
+    ``from_currency`` (in lowest terms), or ``None`` when there was no rate (the amount was booked
+    in its own currency)."""
+
+    from_currency: Currency
+    to_currency: Currency
+    ratio: tuple[int, int] | None
+
+
 class AccountState(Event, frozen=True, gc=False, kw_only=True, tag=True):
-    """Balances and margins of an account after a change."""
+    """Balances and margins of an account after a change.
+
+    ``conversions``: after a fill whose P&L or commission is in another currency than the base,
+    the rate each such currency was converted to the base currency at (what the fill's booking
+    and the daily realised P&L used; a replay converts at the same rates). Empty otherwise."""
 
     account_id: AccountId
     account_type: AccountType
@@ -208,3 +225,28 @@ class AccountState(Event, frozen=True, gc=False, kw_only=True, tag=True):
     balances: tuple[AccountBalance, ...]
     margins: tuple[MarginBalance, ...] = ()
     reason: str = ""
+    conversions: tuple[ConversionRate, ...] = ()
+
+
+class TradingStateChanged(Event, frozen=True, gc=False, kw_only=True, tag=True):
+    """The risk engine's trading state was set: the global one (``account_id`` ``None``) or one
+    account's (``ACTIVE`` clears the account's own state; the stricter of the two applies). The
+    ``reason`` says who set it: empty for a direct call, the kill switch's reason, or the breaker
+    that tripped."""
+
+    state: TradingState
+    account_id: AccountId | None = None
+    reason: str = ""
+
+
+class RiskLimitsChanged(Event, frozen=True, gc=False, kw_only=True, tag=True):
+    """Risk limits were set at run time for one scope: ``scope`` is the ``RiskScope`` value
+    (``DEFAULT``, ``ACCOUNT``, ``STRATEGY`` or ``INSTRUMENT``), ``key`` the account, strategy or
+    instrument id (empty for ``DEFAULT``), ``limits`` the ``RiskLimits`` now set there as JSON
+    holding only the fields that are set (exact: amounts as raw integers), ``None`` when the
+    scope's limits were removed. (``RiskLimits`` is the risk engine's type: the model keeps its
+    JSON; ``trading.risk.engine.decode_limits`` reads it back.)"""
+
+    scope: str
+    key: str
+    limits: str | None

@@ -9,6 +9,10 @@ An ``Order`` inside a command is written as its ``OrderInitialized`` event (a co
 order as it was issued); a standalone ``Order`` is written as its event history and rebuilt by
 replaying it (``encode_order``/``decode_order``).
 
+A field added to a message type later comes last and has a default, so what was written before it
+(a tagged map without the key, a journal block row without the trailing value) still reads, with
+the default: ``AccountState.conversions`` is such a field.
+
 msgpack holds integers in 64 bits; a message with a larger raw amount (above about 9.2e9 units
 negative or 1.8e10 positive) is written as a msgpack extension holding the JSON form, which has
 no such limit. ``decode`` reads both. Bad input raises ``ValidationError`` naming ``data``.
@@ -51,6 +55,8 @@ from nautilus_platform.model.events import (
     PositionChanged,
     PositionClosed,
     PositionOpened,
+    RiskLimitsChanged,
+    TradingStateChanged,
 )
 from nautilus_platform.model.orders import Order
 from nautilus_platform.model.packing import (
@@ -79,7 +85,15 @@ OrderEventMessage: TypeAlias = (
     | OrderExpired
     | OrderFilled
 )
-EventMessage: TypeAlias = OrderEventMessage | PositionOpened | PositionChanged | PositionClosed | AccountState
+EventMessage: TypeAlias = (
+    OrderEventMessage
+    | PositionOpened
+    | PositionChanged
+    | PositionClosed
+    | AccountState
+    | TradingStateChanged
+    | RiskLimitsChanged
+)
 CommandMessage: TypeAlias = SubmitOrder | SubmitOrderList | ModifyOrder | CancelOrder | CancelAllOrders
 #: Everything the codec reads and writes.
 Message: TypeAlias = EventMessage | CommandMessage
@@ -230,15 +244,27 @@ def _row_type(
 ) -> type[msgspec.Struct]:
     """An array-like struct that reads the entry ``[tag, *field values]`` of ``cls`` (without the
     tag when not ``tagged``) with msgspec's typed decoder: the same fields and types, an ``Order``
-    read as the values of its ``OrderInitialized`` (``init_row``, untagged)."""
+    read as the values of its ``OrderInitialized`` (``init_row``, untagged). The trailing fields
+    that have defaults keep them, so a row written before such a field was added reads."""
     hints = get_type_hints(cls)
     tag, names, _, orders = FLAT_PLANS[cls]
-    fields: list[tuple[str, Any]] = []
+    infos = {info.name: info for info in msgspec.structs.fields(cls)}
+    optional_from = len(names)
+    while optional_from and not infos[names[optional_from - 1]].required:
+        optional_from -= 1
+    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
     for index, name in enumerate(names):
         hint = hints[name]
         if index in orders and init_row is not None:
             hint = Union[tuple(init_row if m is Order else m for m in _members(hint))]  # noqa: UP007
-        fields.append((name, hint))
+        if index < optional_from:
+            fields.append((name, hint))
+            continue
+        info = infos[name]
+        if info.default is not msgspec.NODEFAULT:
+            fields.append((name, hint, info.default))
+        else:
+            fields.append((name, hint, msgspec.field(default_factory=info.default_factory)))
     return msgspec.defstruct(
         f"{cls.__name__}Row", fields, array_like=True, tag=tag if tagged else None, frozen=True, gc=False
     )

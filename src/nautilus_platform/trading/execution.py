@@ -9,6 +9,8 @@ every command and event is journaled and published on the bus:
 - ``events.order.<strategy_id>`` for order events,
 - ``events.position.<strategy_id>`` for position events,
 - ``events.account.<account_id>`` for account states,
+- ``events.risk`` for the risk engine's trading state and limits changes (``TradingStateChanged``,
+  ``RiskLimitsChanged``: by hand, the kill switch, a breaker),
 - ``events.error`` for venue events that were refused (overfill, duplicate fill, bad transition).
 
 Dispatch is synchronous and single-threaded: a venue may answer from inside ``submit_order``.
@@ -89,7 +91,7 @@ class RiskCheck(Protocol):
         self, order: Order, quantity: Quantity | None, price: Price | None, trigger_price: Price | None
     ) -> Denial | None: ...
 
-    def set_trading_state(self, state: TradingState, account_id: AccountId | None = None) -> None: ...
+    def set_trading_state(self, state: TradingState, account_id: AccountId | None = None, reason: str = "") -> None: ...
 
 
 class ParentOrderHandler(Protocol):
@@ -186,6 +188,8 @@ class ExecutionEngine:
             CancelOrder: self._cancel,  # type: ignore[dict-item]
             CancelAllOrders: self._cancel_all,  # type: ignore[dict-item]
         }
+        if isinstance(risk, RiskEngine):  # its trading states and run-time limits are journaled too
+            risk.on_change = self._on_risk_change
 
     def connect_venues(self) -> None:
         """Point every routed venue's event stream at this engine."""
@@ -474,9 +478,16 @@ class ExecutionEngine:
         return len(orders)
 
     def kill(self, reason: str = "kill switch") -> int:
-        """Halt all trading and cancel every open order."""
-        self.risk.set_trading_state(_TRADING_STATE_HALTED)
+        """Halt all trading and cancel every open order (the ``TradingStateChanged`` to HALTED is
+        journaled with ``reason`` before the cancels)."""
+        self.risk.set_trading_state(_TRADING_STATE_HALTED, None, reason)
         return self.cancel_everything(reason)
+
+    def _on_risk_change(self, event: Event) -> None:
+        """Journal a trading state or limits change of the risk engine and publish it on
+        ``events.risk``."""
+        self._record(event)
+        self.bus.publish("events.risk", event)
 
     def _known_order(self, command: ModifyOrder | CancelOrder, action: str) -> Order | None:
         order = self.cache.orders.get(command.client_order_id)

@@ -14,12 +14,24 @@ a refusal (``OrderModifyRejected``/``OrderCancelRejected``) of a closed order, o
 another strategy's command for the id; a denied duplicate; and the ``OrderDenied`` of a routed
 parent order on a node without routing (a parent is never stored: its children are).
 
+Currencies: the ``AccountState`` that follows a fill lists the exact rates the fill's P&L and
+commission in other currencies were converted at (``conversions``, or that there was no rate), so
+a fill is booked when its ``AccountState`` is read, at those rates: a session whose market rates
+moved replays identically. A fill whose ``AccountState`` lists none (all in the base currency, or
+a journal written before the rates were journaled) converts at the ``ExchangeRates`` given.
+
+Trading states and limits: the ``TradingStateChanged`` (by hand, the kill switch, a breaker) and
+``RiskLimitsChanged`` (``RiskEngine.set_limits``) entries give the trading states
+(``ReplayResult.trading_state``, ``account_trading_states``) and the limits
+(``ReplayResult.risk_config``) in force at the end. Their denials and cancels are journaled
+events, applied as they happened; the risk checks are not run again. A journal written before
+these entries existed replays as before, with every state ACTIVE.
+
 Settings that are not in the journal must be given as the node had them: the OMS type
-(``oms_type``, and ``oms_overrides`` for strategies set with ``Portfolio.set_oms_type``) and
-the trading day's start (``day_start_offset_ns``, for the accounts' daily realised P&L).
-Conversions between currencies use the ``ExchangeRates`` given; a journal whose P&L was
-converted at market rates replays identically only with the same rates at each fill (the
-journal does not hold them: rates pinned with ``ExchangeRates.set_fixed`` do).
+(``oms_type``, and ``oms_overrides`` for strategies set with ``Portfolio.set_oms_type``),
+the trading day's start (``day_start_offset_ns``, for the accounts' daily realised P&L), and the
+risk configuration the node started with (``risk_config``: run-time changes are journaled, the
+starting limits are not).
 """
 
 from __future__ import annotations
@@ -29,11 +41,12 @@ from dataclasses import dataclass, field
 
 from nautilus_platform.core.clock import SimulatedClock
 from nautilus_platform.core.errors import NautilusError
-from nautilus_platform.core.identifiers import ClientOrderId, InstrumentId, PositionId, StrategyId
+from nautilus_platform.core.identifiers import AccountId, ClientOrderId, InstrumentId, PositionId, StrategyId
 from nautilus_platform.model.commands import SubmitOrder, SubmitOrderList
-from nautilus_platform.model.enums import DenyReason, OmsType
+from nautilus_platform.model.enums import DenyReason, OmsType, TradingState
 from nautilus_platform.model.events import (
     AccountState,
+    ConversionRate,
     Event,
     OrderCancelRejected,
     OrderDenied,
@@ -42,11 +55,15 @@ from nautilus_platform.model.events import (
     OrderInitialized,
     OrderModifyRejected,
     PositionEvent,
+    RiskLimitsChanged,
+    TradingStateChanged,
 )
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.orders import Order
 from nautilus_platform.trading.journal import Entry
 from nautilus_platform.trading.positions import ExchangeRates, Portfolio
+from nautilus_platform.trading.risk.config import RiskConfig, RiskLimits, RiskScope
+from nautilus_platform.trading.risk.engine import decode_limits
 
 DAY_NS = 86_400 * 1_000_000_000
 
@@ -55,14 +72,35 @@ class ReplayMismatch(NautilusError):
     """A re-derived event differs from the journaled one."""
 
 
+_STRICTNESS = {TradingState.ACTIVE: 0, TradingState.REDUCING: 1, TradingState.HALTED: 2}
+
+
 @dataclass
 class ReplayResult:
-    """What a journal rebuilds."""
+    """What a journal rebuilds: orders, the portfolio (positions and accounts), the trading states
+    and the risk limits in force at the end."""
 
     orders: dict[ClientOrderId, Order]
     portfolio: Portfolio
     entries: int = 0
     derived: list[Event] = field(default_factory=list)
+    #: The global trading state at the end (``RiskEngine.trading_state()``).
+    trading_state: TradingState = TradingState.ACTIVE
+    #: The accounts set to a state of their own (never ``ACTIVE``: setting that clears it).
+    account_trading_states: dict[AccountId, TradingState] = field(default_factory=dict)
+    #: The limits in force at the end: the ``risk_config`` given with the journal's changes
+    #: (``RiskEngine.current_config()``).
+    risk_config: RiskConfig = field(default_factory=RiskConfig)
+
+    def effective_trading_state(self, account_id: AccountId | None = None) -> TradingState:
+        """The state orders of ``account_id`` met at the end: the stricter of the global state
+        and the account's own (``RiskEngine.trading_state(account_id)``)."""
+        state = self.trading_state
+        if account_id is not None:
+            own = self.account_trading_states.get(account_id, TradingState.ACTIVE)
+            if _STRICTNESS[own] > _STRICTNESS[state]:
+                state = own
+        return state
 
 
 def replay_journal(
@@ -74,6 +112,7 @@ def replay_journal(
     oms_overrides: Mapping[StrategyId, OmsType] | None = None,
     day_start_offset_ns: int | None = 0,
     now_ns: int | None = None,
+    risk_config: RiskConfig | None = None,
 ) -> ReplayResult:
     """Rebuild the state a journal describes; with ``verify``, check every derived event matches.
 
@@ -81,7 +120,9 @@ def replay_journal(
     start a new trading day). A new trading day starts when an event is stamped (``ts_init``, the
     node's clock) on a later day than the events before it, and at the end when ``now_ns`` (the
     node's clock, say) is on a later day still: the accounts' daily realised P&L is then the one
-    of that day."""
+    of that day. ``rates`` converts the fills whose ``AccountState`` lists no rates (see the
+    module notes); ``risk_config`` is the node's starting configuration (the default one when
+    ``None``), which the journaled limit changes apply to."""
     clock = SimulatedClock()
     hints: dict[ClientOrderId, PositionId] = {}  # the portfolio reads it: a submit's position_id
     portfolio = Portfolio(clock, rates or ExchangeRates({}), oms_type, hints)
@@ -89,10 +130,23 @@ def replay_journal(
         portfolio.set_oms_type(strategy_id, strategy_oms)
     result = ReplayResult({}, portfolio)
     state = _State(day_start_offset_ns)
+    limits = _Limits(risk_config or RiskConfig())
     expected: list[Event] = []
     orders = result.orders
     for seq, entry in entries:
         result.entries += 1
+        pending = state.pending
+        if pending is not None:
+            # A fill is booked once its AccountState (the rates it was converted at) is read;
+            # its position events come before that.
+            if isinstance(entry, PositionEvent | AccountState) and entry.account_id == pending.fill.account_id:
+                pending.held.append((seq, entry))
+                if type(entry) is AccountState:
+                    state.pending = None
+                    _book_fill(pending, entry.conversions, portfolio, result, expected, state, verify)
+                continue
+            state.pending = None
+            _book_fill(pending, (), portfolio, result, expected, state, verify)
         submitted, routed = state.submitted, state.routed
         state.submitted = state.routed = None  # what a submit leaves concerns the entries right after it
         if state.day_offset is not None and isinstance(entry, Event) and type(entry) is not OrderInitialized:
@@ -110,7 +164,7 @@ def replay_journal(
         elif isinstance(entry, OrderEvent):
             if type(entry) is OrderDenied and entry.client_order_id == routed:
                 continue  # a routed parent denied on a node without routing: never stored
-            _apply_order_event(orders, entry, portfolio, instruments, result, expected, verify, seq)
+            state.pending = _apply_order_event(orders, entry, instruments, seq)
         elif isinstance(entry, AccountState):
             if entry.account_id not in portfolio.accounts:
                 if entry.base_currency is None:
@@ -129,6 +183,20 @@ def replay_journal(
             state.submitted = {order.client_order_id: entry.position_id}
         elif isinstance(entry, SubmitOrderList):
             state.submitted = {order.client_order_id: entry.position_id for order in entry.orders}
+        elif isinstance(entry, TradingStateChanged):
+            account_id = entry.account_id
+            if account_id is None:
+                result.trading_state = entry.state
+            elif entry.state is TradingState.ACTIVE:
+                result.account_trading_states.pop(account_id, None)
+            else:
+                result.account_trading_states[account_id] = entry.state
+        elif isinstance(entry, RiskLimitsChanged):
+            limits.apply(entry, seq)
+    if state.pending is not None:  # the journal ends before the fill's AccountState
+        pending, state.pending = state.pending, None
+        _book_fill(pending, (), portfolio, result, expected, state, verify)
+    result.risk_config = limits.config()
     if verify and expected:
         raise ReplayMismatch(f"derived events missing from the journal: {expected[:3]}")
     if now_ns is not None and state.day_offset is not None:
@@ -136,13 +204,65 @@ def replay_journal(
     return result
 
 
+class _PendingFill:
+    """A fill applied to its order and not yet booked: it waits for its ``AccountState`` (the
+    rates it was converted at), holding the position and account events journaled after it."""
+
+    __slots__ = ("fill", "held", "instrument", "seq")
+
+    def __init__(self, fill: OrderFilled, instrument: Instrument, seq: int) -> None:
+        self.fill = fill
+        self.instrument = instrument
+        self.seq = seq
+        self.held: list[tuple[int, PositionEvent | AccountState]] = []
+
+
+class _Limits:
+    """The risk limits of each scope, from the starting configuration and the journaled changes."""
+
+    __slots__ = ("defaults", "layers")
+
+    def __init__(self, config: RiskConfig) -> None:
+        self.defaults = config.defaults
+        self.layers: dict[RiskScope, dict[str, RiskLimits]] = {
+            RiskScope.ACCOUNT: dict(config.accounts),
+            RiskScope.STRATEGY: dict(config.strategies),
+            RiskScope.INSTRUMENT: dict(config.instruments),
+        }
+
+    def apply(self, change: RiskLimitsChanged, seq: int) -> None:
+        try:
+            scope = RiskScope(change.scope)
+            limits = None if change.limits is None else decode_limits(change.limits)
+        except (ValueError, NautilusError) as exc:
+            raise ReplayMismatch(f"#{seq}: RiskLimitsChanged cannot be read: {exc}") from exc
+        if scope is RiskScope.DEFAULT:
+            self.defaults = limits if limits is not None else RiskLimits()
+        elif not change.key:
+            raise ReplayMismatch(f"#{seq}: RiskLimitsChanged for scope {scope.value} names no id")
+        elif limits is None:
+            self.layers[scope].pop(change.key, None)
+        else:
+            self.layers[scope][change.key] = limits
+
+    def config(self) -> RiskConfig:
+        layers = self.layers
+        return RiskConfig(
+            defaults=self.defaults,
+            accounts=layers[RiskScope.ACCOUNT],
+            strategies=layers[RiskScope.STRATEGY],
+            instruments=layers[RiskScope.INSTRUMENT],
+        )
+
+
 class _State:
     """What the replay carries from one entry to the next besides orders and the portfolio."""
 
-    __slots__ = ("day", "day_offset", "routed", "submitted")
+    __slots__ = ("day", "day_offset", "pending", "routed", "submitted")
 
     def __init__(self, day_offset: int | None) -> None:
         self.day_offset = day_offset
+        self.pending: _PendingFill | None = None  # a fill waiting for its AccountState
         self.day: int | None = None  # the latest trading day an event was stamped in
         self.routed: ClientOrderId | None = None  # the order of a routed SubmitOrder just journaled
         self.submitted: dict[ClientOrderId, PositionId | None] | None = None  # the orders of the last submit
@@ -161,22 +281,19 @@ class _State:
 def _apply_order_event(
     orders: dict[ClientOrderId, Order],
     event: OrderEvent,
-    portfolio: Portfolio,
     instruments: Mapping[InstrumentId, Instrument],
-    result: ReplayResult,
-    expected: list[Event],
-    verify: bool,
     seq: int,
-) -> None:
+) -> _PendingFill | None:
+    """Apply ``event`` to its order; a fill is returned to be booked (``_book_fill``)."""
     order = orders.get(event.client_order_id)
     kind = type(event)
     if kind is OrderDenied and event.reason is DenyReason.DUPLICATE_CLIENT_ORDER_ID:  # type: ignore[attr-defined]
-        return  # the duplicate was never stored; the order of that id is untouched
+        return None  # the duplicate was never stored; the order of that id is untouched
     if kind is OrderModifyRejected or kind is OrderCancelRejected:
         if order is None or order.is_closed or event.strategy_id != order.strategy_id:
             # a modify/cancel of an unknown or closed order, or another strategy's command for
             # this id ("no order ... for <strategy>"): answered without touching the order
-            return
+            return None
     if order is None:
         raise ReplayMismatch(f"#{seq}: {kind.__name__} for unknown order {event.client_order_id}")
     try:
@@ -188,10 +305,45 @@ def _apply_order_event(
         instrument = instruments.get(fill.instrument_id)
         if instrument is None:
             raise ReplayMismatch(f"#{seq}: fill {fill.trade_id} for {fill.instrument_id}, not among the instruments")
+        return _PendingFill(fill, instrument, seq)
+    return None
+
+
+def _book_fill(
+    pending: _PendingFill,
+    conversions: tuple[ConversionRate, ...],
+    portfolio: Portfolio,
+    result: ReplayResult,
+    expected: list[Event],
+    state: _State,
+    verify: bool,
+) -> None:
+    """Book a fill at the rates its ``AccountState`` lists (``conversions``; the portfolio's own
+    when none), then check the position and account events journaled after it."""
+    fill, instrument = pending.fill, pending.instrument
+    if conversions:
+        journaled = ExchangeRates({})  # only the rates listed: a currency listed without one has none
+        for rate in conversions:
+            ratio = rate.ratio
+            if ratio is None:
+                continue
+            try:
+                journaled.pin_ratio(rate.from_currency, rate.to_currency, ratio[0], ratio[1])
+            except NautilusError as exc:
+                raise ReplayMismatch(
+                    f"#{pending.seq}: fill {fill.trade_id}: a journaled rate is invalid: {exc}"
+                ) from exc
+        derived = portfolio.on_fill_at(fill, instrument, journaled)
+    else:
         derived = portfolio.on_fill(fill, instrument)
-        result.derived.extend(derived)
+    result.derived.extend(derived)
+    if verify:
+        expected.extend(derived)
+    for seq, event in pending.held:
+        if state.day_offset is not None:
+            state.new_day(event.ts_init, portfolio)
         if verify:
-            expected.extend(derived)
+            _check(expected, event, seq)
 
 
 def _check(expected: list[Event], journaled: Event, seq: int) -> None:

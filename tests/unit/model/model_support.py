@@ -36,12 +36,14 @@ from nautilus_platform.model.enums import (
     OrderType,
     PositionSide,
     TimeInForce,
+    TradingState,
     TrailingOffsetType,
     TriggerType,
 )
 from nautilus_platform.model.events import (
     AccountBalance,
     AccountState,
+    ConversionRate,
     Event,
     MarginBalance,
     OrderAccepted,
@@ -61,10 +63,12 @@ from nautilus_platform.model.events import (
     PositionChanged,
     PositionClosed,
     PositionOpened,
+    RiskLimitsChanged,
+    TradingStateChanged,
 )
 from nautilus_platform.model.order_factory import OrderFactory
 from nautilus_platform.model.orders import Order
-from nautilus_platform.model.values import BTC, USD, Money, Price, Quantity
+from nautilus_platform.model.values import BTC, EUR, JPY, USD, Money, Price, Quantity
 
 AAPL = InstrumentId("AAPL.XNAS")
 STRATEGY = StrategyId("EMA-1")
@@ -272,6 +276,32 @@ def every_event() -> list[Event]:
             margins=(MarginBalance(instrument_id=AAPL, initial=Money.of("50", USD), maintenance=Money.of("25", USD)),),
             reason="fill",
         ),
+        AccountState(
+            ts_event=10,
+            ts_init=10,
+            account_id=ACCOUNT,
+            account_type=AccountType.MARGIN,
+            base_currency=USD,
+            balances=(
+                AccountBalance(
+                    currency=USD, total=Money.of("1000.00", USD), locked=Money.zero(USD), free=Money.of("1000.00", USD)
+                ),
+            ),
+            conversions=(
+                ConversionRate(from_currency=EUR, to_currency=USD, ratio=(11, 10)),
+                ConversionRate(from_currency=JPY, to_currency=USD, ratio=None),  # no rate then
+            ),
+        ),
+        TradingStateChanged(ts_event=11, ts_init=11, state=TradingState.HALTED, reason="kill switch"),
+        TradingStateChanged(ts_event=11, ts_init=11, state=TradingState.REDUCING, account_id=ACCOUNT),
+        RiskLimitsChanged(
+            ts_event=12,
+            ts_init=12,
+            scope="ACCOUNT",
+            key=str(ACCOUNT),
+            limits='{"max_quantity":{"raw":5000000000,"precision":0}}',
+        ),
+        RiskLimitsChanged(ts_event=12, ts_init=12, scope="STRATEGY", key=str(STRATEGY), limits=None),
     ]
 
 

@@ -17,6 +17,8 @@ from nautilus_platform.model.events import (
     OrderInitialized,
     PositionClosed,
     PositionEvent,
+    RiskLimitsChanged,
+    TradingStateChanged,
 )
 from nautilus_platform.model.values import Quantity
 
@@ -32,7 +34,7 @@ def test_order_events_carry_the_order_keys() -> None:
         if isinstance(event, OrderEvent):
             assert (event.strategy_id, event.instrument_id, event.client_order_id) == (STRATEGY, AAPL, COID)
         else:
-            assert isinstance(event, PositionEvent | AccountState)
+            assert isinstance(event, PositionEvent | AccountState | TradingStateChanged | RiskLimitsChanged)
 
 
 def test_events_are_immutable() -> None:
@@ -52,7 +54,7 @@ def test_each_event_type_has_a_distinct_tag() -> None:
     types = {type(e) for e in every_event()}
     tags = {msgspec.inspect.type_info(t).tag for t in types}  # type: ignore[attr-defined]
     assert tags == {t.__name__ for t in types}
-    assert len(tags) == len(types) == 18
+    assert len(tags) == len(types) == 20
 
 
 def test_order_initialized_defaults() -> None:

@@ -14,6 +14,10 @@ Account bookings per fill, in whole smallest currency units:
   cumulatively per position like realised P&L) into the settlement currency, the base quantity
   of a spot pair into its base currency, and the commission out of its own currency.
 
+A fill in another currency than the account's base reads each currency's rate once; its
+``AccountState`` lists them (``conversions``: the exact ratios, or none where there was no rate),
+so a replay of the journal converts at the rates the fill was booked at.
+
 Hence, per account and currency, the change in balance equals the sum of realised P&L minus
 commissions (margin) or of cash flows minus commissions (cash) exactly, and a cash position
 that went flat has cash flows equal to its realised P&L.
@@ -24,19 +28,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Final, cast
 
+import msgspec
+
 from nautilus_platform.core.arith import mul
 from nautilus_platform.core.clock import Clock
 from nautilus_platform.core.errors import DuplicateError, NotFoundError, ValidationError
 from nautilus_platform.core.identifiers import AccountId, ClientOrderId, InstrumentId, PositionId, StrategyId, unchecked
 from nautilus_platform.model.enums import AccountType, OmsType, OrderSide
-from nautilus_platform.model.events import AccountState, Event, OrderFilled
+from nautilus_platform.model.events import AccountState, ConversionRate, Event, OrderFilled
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.values import Currency, Money
 from nautilus_platform.trading.positions.account import SCALE18, Account, CurrencyExposure, rate_ppb, round_to_unit
 from nautilus_platform.trading.positions.position import Position
-from nautilus_platform.trading.positions.rates import ExchangeRates
+from nautilus_platform.trading.positions.rates import ExchangeRates, Ratio, convert_at, lowest_terms
 
 _BUY: Final = OrderSide.BUY
+_CONVERSION_RATE_CLS: Final = ConversionRate
+_REPLACE: Final = msgspec.structs.replace
 _CASH: Final = AccountType.CASH
 _NETTING: Final = OmsType.NETTING
 
@@ -224,7 +232,7 @@ class Portfolio:
         before_signed = position.signed_raw
         realized = position.apply(fill)
         self.net_positions[iid] = self.net_positions.get(iid, 0) + position.signed_raw - before_signed
-        self._book(account, position, info, fill, realized)
+        conversions = self._book(account, position, info, fill, realized)
         mark = self.marks.get(iid)
         if mark is None:
             mark = fill.last_px.raw
@@ -234,7 +242,11 @@ class Portfolio:
             self._by_instrument[iid].remove(marked)
         account.update_peak()
         unrealized = marked.unrealized  # what ``_remark`` just computed at ``mark``
-        return [position.event(fill, opened, mark, unrealized), account.state(fill.ts_event, fill.ts_init)]
+        event = position.event(fill, opened, mark, unrealized)
+        state = account.state(fill.ts_event, fill.ts_init)
+        if conversions is not None:  # only a fill in another currency than the base
+            state = _REPLACE(state, conversions=conversions)
+        return [event, state]
 
     def _position_id(self, fill: OrderFilled) -> PositionId:
         position_id = fill.position_id
@@ -282,11 +294,18 @@ class Portfolio:
 
     def _book(
         self, account: Account, position: Position, info: _InstrumentInfo, fill: OrderFilled, realized: int
-    ) -> None:
+    ) -> tuple[ConversionRate, ...] | None:
+        """Book ``fill`` in ``account``; returns the exchange rates an amount was converted at
+        (``_book_foreign``), ``None`` when everything is in the account's base currency."""
         settle = position.settlement
         commission = fill.commission
         commission_raw = commission.raw  # each struct field read once (generic lookups when compiled)
         commission_ccy = commission.currency
+        base = account.base_currency
+        # ``is`` first: the same currency object is the common case, and a struct ``!=`` is a generic call
+        foreign = (settle is not base and settle != base) or (
+            commission_raw != 0 and commission_ccy is not base and commission_ccy != base
+        )
         if account.account_type is _CASH:
             qty, px = fill.last_qty.raw, fill.last_px.raw
             flow = qty * px * position.mult
@@ -294,41 +313,94 @@ class Portfolio:
             position.cash_exact += -flow if fill.order_side is _BUY else flow
             account.book(settle, round_to_unit(position.cash_exact, SCALE18, settle) - before)
             if info.is_pair:
-                base = position.instrument.base
-                assert base is not None
+                pair_base = position.instrument.base
+                assert pair_base is not None
                 units = qty * position.mult // 1_000_000_000
-                account.book(base, units if fill.order_side is _BUY else -units)
+                account.book(pair_base, units if fill.order_side is _BUY else -units)
             account.book(commission_ccy, -commission_raw)
-            pnl_ccy, pnl = settle, realized
+            if foreign:
+                return self._book_foreign(account, realized, settle, commission_raw, commission_ccy, True)
+        elif foreign:
+            return self._book_foreign(account, realized, settle, commission_raw, commission_ccy, False)
         else:
-            pnl_ccy, pnl = settle, realized
-            base = account.base_currency
-            if settle != base and realized:
-                converted = self.rates.convert_raw(realized, settle, base)
-                if converted is not None:
-                    pnl_ccy, pnl = base, converted
+            account.book(settle, realized)
+            account.book(commission_ccy, -commission_raw)
+        if commission_raw:
+            account.commissions[commission_ccy] = account.commissions.get(commission_ccy, 0) + commission_raw
+        net_today = realized - commission_raw  # all in the base currency
+        account.realized_today_raw += net_today
+        account.realized_total_raw += net_today
+        return None
+
+    def _book_foreign(
+        self,
+        account: Account,
+        realized: int,
+        settle: Currency,
+        commission_raw: int,
+        commission_ccy: Currency,
+        cash: bool,
+    ) -> tuple[ConversionRate, ...] | None:
+        """The rest of ``_book`` for a fill whose P&L or commission is in another currency than the
+        account's base: a margin account books them converted at the current rate (without one, in
+        their own currency, listed in ``unconverted``); the daily realised P&L counts them
+        converted (nothing without a rate). Each currency's rate is read once, and returned for
+        the ``AccountState`` (``conversions``), so a replay converts at the same rates."""
+        base = account.base_currency
+        used: dict[Currency, Ratio | None] = {}
+        pnl_ccy, pnl = settle, realized
+        if not cash:
+            if realized and settle != base:
+                ratio = self._ratio(used, settle, base)
+                if ratio is not None:
+                    pnl_ccy, pnl = base, convert_at(realized, ratio, base)
                 else:
                     account.unconverted[settle] = account.unconverted.get(settle, 0) + realized
             account.book(pnl_ccy, pnl)
             fee_ccy, fee = commission_ccy, commission_raw
             if fee and fee_ccy != base:
-                converted = self.rates.convert_raw(fee, fee_ccy, base)
-                if converted is not None:
-                    fee_ccy, fee = base, converted
+                ratio = self._ratio(used, fee_ccy, base)
+                if ratio is not None:
+                    fee_ccy, fee = base, convert_at(fee, ratio, base)
                 else:
                     account.unconverted[fee_ccy] = account.unconverted.get(fee_ccy, 0) - fee
             account.book(fee_ccy, -fee)
         if commission_raw:
             account.commissions[commission_ccy] = account.commissions.get(commission_ccy, 0) + commission_raw
-        net_today = self._in_base(account, pnl, pnl_ccy) - self._in_base(account, commission_raw, commission_ccy)
+        net_today = self._in_base(used, base, pnl, pnl_ccy) - self._in_base(used, base, commission_raw, commission_ccy)
         account.realized_today_raw += net_today
         account.realized_total_raw += net_today
+        if not used:
+            return None
+        return tuple(
+            _CONVERSION_RATE_CLS(
+                from_currency=currency, to_currency=base, ratio=None if ratio is None else lowest_terms(ratio)
+            )
+            for currency, ratio in used.items()
+        )
 
-    def _in_base(self, account: Account, raw: int, currency: Currency) -> int:
-        if not raw or currency == account.base_currency:
+    def _ratio(self, used: dict[Currency, Ratio | None], currency: Currency, base: Currency) -> Ratio | None:
+        """The rate from ``currency`` to ``base``, read once per fill (``used`` keeps it)."""
+        if currency in used:
+            return used[currency]
+        ratio = used[currency] = self.rates.ratio(currency, base)
+        return ratio
+
+    def _in_base(self, used: dict[Currency, Ratio | None], base: Currency, raw: int, currency: Currency) -> int:
+        if not raw or currency == base:
             return raw
-        converted = self.rates.convert_raw(raw, currency, account.base_currency)
-        return converted if converted is not None else 0
+        ratio = self._ratio(used, currency, base)
+        return convert_at(raw, ratio, base) if ratio is not None else 0
+
+    def on_fill_at(self, fill: OrderFilled, instrument: Instrument, rates: ExchangeRates) -> list[Event]:
+        """``on_fill`` converting at ``rates`` instead of the portfolio's own (a replay passes the
+        rates its journal says the fill was converted at)."""
+        own = self.rates
+        self.rates = rates
+        try:
+            return self.on_fill(fill, instrument)
+        finally:
+            self.rates = own
 
     # -- marks --------------------------------------------------------------------------------
     def on_mark(self, instrument_id: InstrumentId, mark: Any) -> None:

@@ -4,11 +4,14 @@ A rate is an exact ratio ``(numerator, denominator)``: units of ``to`` per unit 
 comes from a fixed rate set by the user, else a spot pair quoting one currency in the other
 (``EUR/USD`` gives EUR→USD directly and USD→EUR inverted), else one hop through a third
 currency (``EUR→USD→JPY``). Conversions round half-even to the target currency's smallest unit.
+A fill converted at a rate journals the exact ratio (``AccountState.conversions``); a replay pins
+it (``pin_ratio``) and converts at the same one (``convert_at``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from math import gcd
 
 from nautilus_platform.core.arith import round_half_even
 from nautilus_platform.core.errors import ValidationError
@@ -44,6 +47,17 @@ class ExchangeRates:
             raise ValidationError("rate", rate, "must be positive")
         self._fixed[(from_currency.code, to_currency.code)] = (raw, FIXED_SCALAR)
         self._fixed[(to_currency.code, from_currency.code)] = (FIXED_SCALAR, raw)
+        self._currencies.update((from_currency.code, to_currency.code))
+
+    def pin_ratio(self, from_currency: Currency, to_currency: Currency, numerator: int, denominator: int) -> None:
+        """Pin the exact rate ``numerator / denominator`` from ``from_currency`` to ``to_currency``
+        (that direction only; it wins over market prices). A replay pins the rates a journal says
+        a fill was converted at (``AccountState.conversions``)."""
+        if type(numerator) is not int or numerator <= 0:
+            raise ValidationError("numerator", numerator, "must be a positive int")
+        if type(denominator) is not int or denominator <= 0:
+            raise ValidationError("denominator", denominator, "must be a positive int")
+        self._fixed[(from_currency.code, to_currency.code)] = (numerator, denominator)
         self._currencies.update((from_currency.code, to_currency.code))
 
     def ratio(self, from_currency: Currency, to_currency: Currency) -> Ratio | None:
@@ -106,3 +120,16 @@ class ExchangeRates:
         if ratio is None:
             return None
         return exact * ratio[0] // ratio[1]
+
+
+def convert_at(amount_raw: int, ratio: Ratio, to_currency: Currency) -> int:
+    """``amount_raw`` converted at ``ratio`` into ``to_currency``, rounded half-even to its smallest
+    unit (what ``ExchangeRates.convert_raw`` does with the ratio it finds)."""
+    unit = to_currency.unit_raw
+    return round_half_even(amount_raw * ratio[0], ratio[1] * unit) * unit
+
+
+def lowest_terms(ratio: Ratio) -> Ratio:
+    """``ratio`` in lowest terms (the same rate: conversions at either give the same amounts)."""
+    divisor = gcd(ratio[0], ratio[1])
+    return ratio[0] // divisor, ratio[1] // divisor

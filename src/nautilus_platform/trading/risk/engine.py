@@ -31,19 +31,27 @@
 
 Limits resolve per (account, strategy, instrument) once and are cached until the configuration
 changes (see ``config`` for the precedence rules).
+
+Every change of a trading state (``set_trading_state``: by hand, the kill switch or a breaker) and
+of limits at run time (``set_limits``) is handed, as a ``TradingStateChanged`` or
+``RiskLimitsChanged`` event, to ``on_change`` when set (the execution engine journals and
+publishes them), so a journal tells what the engine accepted at each point.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Final
+
+import msgspec
 
 from nautilus_platform.core.clock import Clock
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.core.identifiers import AccountId, InstrumentId, StrategyId
 from nautilus_platform.model.enums import AccountType, ContingencyType, DenyReason, OrderSide, OrderType, TradingState
+from nautilus_platform.model.events import Event, RiskLimitsChanged, TradingStateChanged
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.orders import Order
 from nautilus_platform.model.values import FIXED_SCALAR, POW10, Currency, Price, Quantity, format_fixed
@@ -424,6 +432,9 @@ class RiskEngine:
         self.modify_checks = 0
         self.denials: dict[DenyReason, int] = {}
         self.breaker_trips = 0
+        #: Receives a ``TradingStateChanged`` / ``RiskLimitsChanged`` for every change (the
+        #: execution engine sets it: it journals and publishes them).
+        self.on_change: Callable[[Event], None] | None = None
 
     # -- configuration ------------------------------------------------------------------------
     def limits(self, scope: RiskScope, key: str | None = None) -> RiskLimits | None:
@@ -462,6 +473,27 @@ class RiskEngine:
                 self._throttles.pop((scope, name, kind), None)
         self._resolved.clear()
         self._last_resolved = None
+        on_change = self.on_change
+        if on_change is not None:
+            now = self._clock.timestamp_ns()
+            stored = self._defaults if scope is RiskScope.DEFAULT else limits
+            on_change(
+                RiskLimitsChanged(
+                    ts_event=now, ts_init=now, scope=scope.value, key=str(name),
+                    limits=None if stored is None else encode_limits(stored),
+                )
+            )  # fmt: skip
+
+    def current_config(self) -> RiskConfig:
+        """The limits in force now, as a ``RiskConfig``: the configuration with the changes made at
+        run time (``set_limits``)."""
+        layers = self._layers
+        return RiskConfig(
+            defaults=self._defaults,
+            accounts={str(k): v for k, v in layers[RiskScope.ACCOUNT].items()},
+            strategies={str(k): v for k, v in layers[RiskScope.STRATEGY].items()},
+            instruments={str(k): v for k, v in layers[RiskScope.INSTRUMENT].items()},
+        )
 
     def effective_limits(
         self, account_id: AccountId | None, strategy_id: StrategyId, instrument_id: InstrumentId
@@ -511,8 +543,9 @@ class RiskEngine:
         return throttle
 
     # -- trading state ------------------------------------------------------------------------
-    def set_trading_state(self, state: TradingState, account_id: AccountId | None = None) -> None:
-        """Set the global trading state, or one account's (the stricter of the two applies)."""
+    def set_trading_state(self, state: TradingState, account_id: AccountId | None = None, reason: str = "") -> None:
+        """Set the global trading state, or one account's (the stricter of the two applies);
+        ``reason`` goes into the ``TradingStateChanged`` handed to ``on_change``."""
         code = _CODE[state]
         if account_id is None:
             self._global_code = code
@@ -520,6 +553,10 @@ class RiskEngine:
             self._account_codes.pop(account_id, None)
         else:
             self._account_codes[account_id] = code
+        on_change = self.on_change
+        if on_change is not None:
+            now = self._clock.timestamp_ns()
+            on_change(TradingStateChanged(ts_event=now, ts_init=now, state=state, account_id=account_id, reason=reason))
 
     def trading_state(self, account_id: AccountId | None = None) -> TradingState:
         """The effective state of ``account_id`` (the global state when ``None``)."""
@@ -1041,8 +1078,8 @@ class RiskEngine:
             return None
         self.breaker_trips += 1
         state = _STATE[r.breaker_code]
-        self.set_trading_state(state, account_id)
         reason, message = denial
+        self.set_trading_state(state, account_id, f"breaker: {message}")
         return self._deny(reason, f"{message}; account {account_id} switched to {state.value}")
 
     def _account_checks(
@@ -1504,3 +1541,19 @@ def _key(scope: RiskScope, key: str | None) -> str:
     if not key:
         raise ValidationError("key", key, f"an id is required for scope {scope.value}")
     return key
+
+
+def encode_limits(limits: RiskLimits) -> str:
+    """``limits`` as the JSON a ``RiskLimitsChanged`` holds: the fields that are set, amounts as
+    raw integers (exact)."""
+    fields = {name: value for name, value in msgspec.structs.asdict(limits).items() if value is not None}
+    return msgspec.json.encode(fields).decode()
+
+
+def decode_limits(text: str) -> RiskLimits:
+    """The ``RiskLimits`` ``encode_limits`` wrote, validated again; ``ValidationError`` otherwise."""
+    try:
+        limits: RiskLimits = msgspec.json.decode(text, type=RiskLimits)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise ValidationError("limits", text[:80], f"is not a RiskLimits: {exc}") from exc
+    return limits
