@@ -6,6 +6,15 @@ cache, marks and simulated venues, then the bus) while the ``StrategyEngine`` di
 and events to the strategies. The core runs on a ``SimulatedClock`` that the data moves, so a
 rerun with the same inputs gives identical orders, fills and statistics.
 
+Time: the core moves the clock to each item's time as it takes the item; timers and alerts due up
+to that time fire first, in time order, each with the clock at its own time (an order sent from a
+timer between two items carries the timer's time and meets the prices of the items before it), so
+a timer due at an item's time fires before that item. Nothing moves the clock past the last item
+the run processes: a timer due after it (after the end of the data, or between the last item
+before ``end_ns`` and ``end_ns``) does not fire. Timers set in ``on_start`` without a start count
+from the first item the run processes (the first at or after ``start_ns``), so they land on the
+data's times.
+
 The equity curve samples the equity of the accounts (in the base currency of the first account
 that has one) after the last item of each timestamp — or, with ``equity_interval_ns``, at most
 once per interval. Every account with that base currency counts (a two-venue run is one curve);
@@ -20,6 +29,7 @@ mix of sources goes item by item through the merge; both give identical results.
 from __future__ import annotations
 
 import heapq
+import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Final, Protocol, cast
@@ -440,11 +450,20 @@ class Backtest:
         self._progress_every = progress_every
         now = self.core.clock.timestamp_ns()
         self.account_states.extend(a.state(now, now, "start") for a in accounts)  # balances over time start here
+        # Timers set in ``on_start`` count from the first item the run processes (the first at or
+        # after ``start_ns``), so that they land on the data's times even when ``start_ns`` does not.
+        items: Iterator[MarketData] = iter(())
+        if column_ts is not None:
+            first = self._first_column_time(column_ts)
+        else:
+            first, items = self._first_item(merged(self.sources))
+        if first is not None and now < first:
+            self.strategy_engine.timer_origin_ns = first
         self.strategy_engine.start()
         if columnar is not None:
             self._replay_columns(source, *columnar)  # type: ignore[arg-type]
         else:
-            self._replay_items(merged(self.sources))
+            self._replay_items(items)
         self.strategy_engine.stop()
         if self._has_last:
             self._sample(self._last_ts, self._equity_raw() / _FIXED_SCALAR)
@@ -458,6 +477,34 @@ class Backtest:
             curve = samples.curve()
         wall = time.perf_counter() - started
         return self._result(count, wall, curve)
+
+    def _first_column_time(self, ts: np.ndarray) -> int | None:
+        """The time of the first row of a column that the run processes (``_enter``), or ``None``."""
+        start, end = self.start_ns, self.end_ns
+        if start is None:
+            index = 0
+        elif self._in_order:
+            index = int(np.searchsorted(ts, start, side="left"))
+        else:
+            after = np.flatnonzero(ts >= start)
+            index = int(after[0]) if len(after) else len(ts)
+        if index >= len(ts):
+            return None
+        first = int(ts[index])
+        return None if end is not None and first >= end else first
+
+    def _first_item(self, items: Iterator[MarketData]) -> tuple[int | None, Iterator[MarketData]]:
+        """The time of the first item the run processes (``_enter``: those before ``start_ns`` are
+        skipped, one at or after ``end_ns`` ends the run), and the items from that one on."""
+        start, end = self.start_ns, self.end_ns
+        for item in items:
+            ts = item.ts_event
+            if start is not None and ts < start:
+                continue
+            if end is not None and ts >= end:
+                return None, iter(())
+            return ts, itertools.chain((item,), items)
+        return None, iter(())
 
     def _enter(self, ts: int) -> int:
         """Before an item at ``ts``: skip it (before the start), stop (at the end), or process it

@@ -1,6 +1,7 @@
 """``MarketDataEngine``: the streaming path of market data into the trading core.
 
-Each item is checked (a known type and instrument, time not going backwards for its stream),
+Each item is checked (a known type and instrument, time not going backwards for its stream: an
+instrument's quotes, its trades, its book (snapshots and deltas together), or one bar type),
 handed to the core (cache, marks, the venue's matching) and published on the bus:
 ``data.quotes.<instrument>``, ``data.trades.<instrument>``, ``data.bars.<bar type>``,
 ``data.book.<instrument>``. A rejected item changes nothing, is counted by reason with the first
@@ -106,9 +107,14 @@ class MarketDataEngine:
             bar: Bar = item  # type: ignore[assignment]
             bar_type = bar.bar_type
             return self.process_bar_raw(bar, bar_type, bar_type.instrument_id, bar.ts_event, bar.close.raw)
-        if kind is TradeTick or kind is OrderBookSnapshot or kind is OrderBookDeltas:
+        if kind is TradeTick:
             instrument_id = item.instrument_id
             key: object = (kind, instrument_id)
+        elif kind is OrderBookSnapshot or kind is OrderBookDeltas:
+            # Snapshots and deltas are one stream, the instrument's book: a delta dated before the
+            # last snapshot would change the book the snapshot replaced.
+            instrument_id = item.instrument_id
+            key = (OrderBookSnapshot, instrument_id)
         else:
             return self._reject("not_market_data", f"{kind.__name__} is not market data", item)
         topic = self._topic_of(key, item, instrument_id, item.ts_event)

@@ -137,9 +137,10 @@ class StrategyEngine:
         #: (the core denies them as duplicates; the denial names the id, not the order).
         self._duplicates: dict[StrategyId, dict[ClientOrderId, Order]] = {}
         #: Where a timer set without ``start_ns`` before this time counts its intervals from (else
-        #: from now). A backtest sets it to its first data time: its clock starts 1 ns earlier (so
-        #: that the first item moves it), and a timer set in ``on_start`` then lands on the data's
-        #: times (a 60 s timer on minute bars fires on each bar, not 1 ns before it).
+        #: from now). A backtest sets it to the time of the first item it processes (the first at or
+        #: after its ``start_ns``): its clock starts earlier (so that the first item moves it), and a
+        #: timer set in ``on_start`` then lands on the data's times (a 60 s timer on minute bars
+        #: fires on each bar, not 1 ns before it, nor 30 s after it when ``start_ns`` falls between bars).
         self.timer_origin_ns: int | None = None
 
     # -- registration and lifecycle -------------------------------------------------------------
