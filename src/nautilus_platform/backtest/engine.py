@@ -103,6 +103,7 @@ SAMPLE_BLOCK: Final = 4_096  # equity samples between copies into the curve's ar
 _PROCESS: Final = 0  # what ``_enter`` says of an item
 _SKIP: Final = 1
 _STOP: Final = 2
+_BEHIND: Final = 3  # before the run's time: the columnar paths let the engine refuse it; the merge refuses it
 _NOTIONAL_SCALE: Final = FIXED_SCALAR**3  # raw quantity * raw price * raw multiplier
 _FIXED_SCALAR: Final = FIXED_SCALAR  # Final aliases: constants to compiled code, not module-dict lookups
 _BAR_CLS: Final = Bar
@@ -368,6 +369,10 @@ class Backtest:
         self.core = core
         self.sources = list(sources)
         self.start_ns, self.end_ns = start_ns, end_ns
+        if equity_interval_ns is not None and (type(equity_interval_ns) is not int or equity_interval_ns <= 0):
+            raise ValidationError(
+                "equity_interval_ns", equity_interval_ns, "must be a positive int (nanoseconds) or None"
+            )
         self.equity_interval_ns = equity_interval_ns
         if purge_every is not None and (type(purge_every) is not int or purge_every < 1):
             raise ValidationError("purge_every", purge_every, "must be a positive int or None")
@@ -517,7 +522,7 @@ class Backtest:
         if self._has_last:
             last = self._last_ts
             if ts < last:
-                return _PROCESS  # out of time order: the engine refuses it (time_backwards) if its stream has moved on
+                return _BEHIND  # out of time order (see ``_replay_items``)
             if ts != last and last >= self._next_sample:
                 self._sample(last, self._equity_raw() / _FIXED_SCALAR)
                 interval = self.equity_interval_ns
@@ -555,14 +560,22 @@ class Backtest:
             self.core.housekeeping(freeze_gc=False)
 
     def _replay_items(self, items: Iterable[MarketData]) -> None:
-        process = self.data_engine.process
+        engine = self.data_engine
+        process = engine.process
         for item in items:
             action = self._enter(item.ts_event)
             if action == _SKIP:
                 continue
             if action == _STOP:
                 break
-            process(item)
+            if action == _BEHIND:  # an unsorted source: the clock has passed it, whatever its stream
+                engine.refuse(
+                    "time_backwards",
+                    f"ts_event {item.ts_event} is before the run's time {self._last_ts} (each source must be in time order)",
+                    item,
+                )
+            else:
+                process(item)
             self._leave()
 
     def _replay_columns(

@@ -269,6 +269,11 @@ class MarketDataEngine:
         process = self.process
         return sum(1 for item in items if process(item))
 
+    def refuse(self, code: str, message: str, item: object) -> None:
+        """Count ``item`` as rejected for ``code`` (as the engine's own checks do), for a caller that
+        found it unfit to process (a backtest: an item before the run's time)."""
+        self._reject(code, message, item)
+
     def _reject(self, code: str, message: str, item: object) -> bool:
         self.rejected[code] = self.rejected.get(code, 0) + 1
         rejection = RejectedData(code, message, item)
