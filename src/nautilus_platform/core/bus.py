@@ -36,8 +36,12 @@ class MessageBus:
 
     def subscribe(self, pattern: str, handler: Handler, priority: int = 0) -> None:
         """Call ``handler(message)`` for every topic matching ``pattern``."""
-        if not pattern:
-            raise ValidationError("pattern", pattern, "must be non-empty")
+        if not isinstance(pattern, str) or not pattern:
+            raise ValidationError("pattern", pattern, "must be a non-empty string")
+        if not callable(handler):
+            raise ValidationError("handler", handler, "must be callable")
+        if type(priority) is not int:
+            raise ValidationError("priority", priority, "must be an int")
         if any(p == pattern and h == handler for _, _, p, h in self._subscriptions):
             return  # idempotent
         self._seq += 1
@@ -58,7 +62,8 @@ class MessageBus:
         return bool(self._handlers(topic))
 
     def subscriptions(self, pattern: str | None = None) -> list[str]:
-        return [p for _, _, p, _ in self._subscriptions if pattern is None or fnmatchcase(p, pattern)]
+        """The subscribed patterns in dispatch order, optionally those matching ``pattern`` (same rules as topics)."""
+        return [p for _, _, p, _ in self._subscriptions if pattern is None or topic_matches(p, pattern)]
 
     def publish(self, topic: str, message: Any) -> None:
         """Deliver ``message`` to every handler whose pattern matches ``topic``."""
@@ -81,6 +86,10 @@ class MessageBus:
 
     def register(self, endpoint: str, handler: Handler) -> None:
         """Register the single handler of a point-to-point ``endpoint``."""
+        if not isinstance(endpoint, str) or not endpoint:
+            raise ValidationError("endpoint", endpoint, "must be a non-empty string")
+        if not callable(handler):
+            raise ValidationError("handler", handler, "must be callable")
         if endpoint in self._endpoints:
             raise DuplicateError(f"endpoint {endpoint!r} is already registered")
         self._endpoints[endpoint] = handler

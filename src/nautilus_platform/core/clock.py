@@ -40,6 +40,11 @@ class _Timer:
     seq: int = 0  # the order timers were set in: breaks ties between equal firing times
 
 
+def _check_ns(field: str, value: int | None) -> None:
+    if value is not None and type(value) is not int:
+        raise ValidationError(field, value, "must be an int of UNIX nanoseconds")
+
+
 class Clock(ABC):
     """Time source plus named timers (repeating) and alerts (one-off)."""
 
@@ -64,13 +69,17 @@ class Clock(ABC):
         stop_ns: int | None = None,
     ) -> None:
         """Fire ``callback`` every ``interval_ns`` from ``start_ns`` (default now) until ``stop_ns``."""
-        if interval_ns <= 0:
-            raise ValidationError("interval_ns", interval_ns, "must be positive")
+        if type(interval_ns) is not int or interval_ns <= 0:
+            raise ValidationError("interval_ns", interval_ns, "must be a positive int of nanoseconds")
+        _check_ns("start_ns", start_ns)
+        _check_ns("stop_ns", stop_ns)
         start = self.timestamp_ns() if start_ns is None else start_ns
         self._add(_Timer(name, callback, start + interval_ns, interval_ns, stop_ns))
 
     def set_time_alert(self, name: str, alert_time_ns: int, callback: TimeCallback) -> None:
         """Fire ``callback`` once at ``alert_time_ns`` (immediately on the next advance if past)."""
+        if type(alert_time_ns) is not int:
+            raise ValidationError("alert_time_ns", alert_time_ns, "must be an int of UNIX nanoseconds")
         self._add(_Timer(name, callback, alert_time_ns, 0, None))
 
     def cancel_timer(self, name: str) -> None:
@@ -83,8 +92,10 @@ class Clock(ABC):
             self.cancel_timer(name)
 
     def _add(self, timer: _Timer) -> None:
-        if not timer.name:
-            raise ValidationError("name", timer.name, "must be non-empty")
+        if not isinstance(timer.name, str) or not timer.name:
+            raise ValidationError("name", timer.name, "must be a non-empty string")
+        if not callable(timer.callback):
+            raise ValidationError("callback", timer.callback, "must be callable")
         if timer.name in self._timers:
             raise ValidationError("name", timer.name, "a timer with this name is already set")
         if timer.stop_ns is not None and timer.stop_ns < timer.next_ns:

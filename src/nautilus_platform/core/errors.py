@@ -22,6 +22,11 @@ class ValidationError(NautilusError, ValueError):
         self.rule = rule
         super().__init__(f"invalid {field}={value!r}: {rule}")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuild from the three fields: pickling (process pools, Ray) and copy would otherwise call
+        # __init__ with the one formatted message and fail.
+        return type(self), (self.field, self.value, self.rule)
+
 
 class CurrencyMismatchError(ValidationError):
     """Arithmetic or accounting between amounts in different currencies."""
@@ -35,6 +40,9 @@ class InvalidStateTransition(NautilusError):
         self.state = state
         self.trigger = trigger
         super().__init__(f"{entity}: invalid transition from {state} on {trigger}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.entity, self.state, self.trigger)
 
 
 class OverfillError(NautilusError):

@@ -11,11 +11,14 @@ from typing import ClassVar
 
 import msgspec
 
+from nautilus_platform.core.arith import ceil_div
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.core.identifiers import InstrumentId, VenueId
 from nautilus_platform.model.enums import AssetClass
 from nautilus_platform.model.values import (
+    FIXED_PRECISION,
     FIXED_SCALAR,
+    POW10,
     Currency,
     Money,
     NumberLike,
@@ -50,27 +53,48 @@ class Instrument(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     asset_class: ClassVar[AssetClass] = AssetClass.EQUITY
 
     def __post_init__(self) -> None:
+        if not isinstance(self.id, InstrumentId):
+            raise ValidationError("id", self.id, "must be an InstrumentId")
         for name in ("price_precision", "size_precision"):
             value = getattr(self, name)
             if type(value) is not int or not 0 <= value <= 9:
                 raise ValidationError(name, value, "must be an int in 0..9")
-        if self.tick_size.raw <= 0 or self.tick_size.precision > self.price_precision:
-            raise ValidationError("tick_size", str(self.tick_size), "must be positive within price_precision")
-        if self.lot_size.raw <= 0 or self.lot_size.precision > self.size_precision:
-            raise ValidationError("lot_size", str(self.lot_size), "must be positive within size_precision")
-        if self.min_quantity is not None and self.max_quantity is not None:
-            if self.min_quantity.raw > self.max_quantity.raw:
-                raise ValidationError("min_quantity", str(self.min_quantity), "must not exceed max_quantity")
-        if self.multiplier.raw <= 0:
-            raise ValidationError("multiplier", str(self.multiplier), "must be positive")
+        # Increments are checked by value: a tick of 0.010 suits price_precision 2, one of 0.005 does not.
+        tick = self.tick_size
+        if not isinstance(tick, Price) or tick.raw <= 0 or tick.raw % POW10[FIXED_PRECISION - self.price_precision]:
+            raise ValidationError("tick_size", _shown(tick), "must be a positive Price within price_precision")
+        lot = self.lot_size
+        if not isinstance(lot, Quantity) or lot.raw <= 0 or lot.raw % POW10[FIXED_PRECISION - self.size_precision]:
+            raise ValidationError("lot_size", _shown(lot), "must be a positive Quantity within size_precision")
+        for name in ("min_quantity", "max_quantity"):
+            bound = getattr(self, name)
+            if bound is not None and (not isinstance(bound, Quantity) or bound.raw < 0):
+                raise ValidationError(name, _shown(bound), "must be a non-negative Quantity")
+        low, high = self.min_quantity, self.max_quantity
+        if low is not None and high is not None and low.raw > high.raw:
+            raise ValidationError("min_quantity", str(low), "must not exceed max_quantity")
+        if high is not None:
+            # The smallest quantity make_qty can accept: a whole number of lots, at least the minimum.
+            smallest = max(lot.raw, ceil_div(low.raw, lot.raw) * lot.raw if low is not None else 0)
+            if smallest > high.raw:
+                raise ValidationError(
+                    "max_quantity", str(high), f"admits no positive multiple of lot size {lot} within the bounds"
+                )
+        if not isinstance(self.multiplier, Quantity) or self.multiplier.raw <= 0:
+            raise ValidationError("multiplier", _shown(self.multiplier), "must be a positive Quantity")
+        if not isinstance(self.quote_currency, Currency):
+            raise ValidationError("quote_currency", self.quote_currency, "must be a Currency")
         for name in ("maker_fee", "taker_fee"):
             fee = getattr(self, name)
-            if not isinstance(fee, Decimal) or not Decimal(-1) < fee < Decimal(1):
+            # NaN is checked first: ordering a NaN Decimal raises decimal.InvalidOperation.
+            if not isinstance(fee, Decimal) or not fee.is_finite() or not Decimal(-1) < fee < Decimal(1):
                 raise ValidationError(name, fee, "must be a Decimal rate in (-1, 1)")
         for name in ("margin_init", "margin_maint"):
             margin = getattr(self, name)
-            if not isinstance(margin, Decimal) or not Decimal(0) < margin <= Decimal(1):
+            if not isinstance(margin, Decimal) or not margin.is_finite() or not Decimal(0) < margin <= Decimal(1):
                 raise ValidationError(name, margin, "must be a Decimal in (0, 1]")
+        if type(self.tradable) is not bool:
+            raise ValidationError("tradable", self.tradable, "must be a bool")
 
     @property
     def venue(self) -> VenueId:
@@ -136,6 +160,16 @@ class Instrument(msgspec.Struct, frozen=True, kw_only=True, gc=False):
         )
 
 
+def _shown(value: object) -> object:
+    """A value for an error message: the text of a Price or Quantity, anything else as it is."""
+    return str(value) if isinstance(value, Price | Quantity) else value
+
+
+def _check_currency(name: str, value: object, optional: bool) -> None:
+    if not (isinstance(value, Currency) or (optional and value is None)):
+        raise ValidationError(name, value, "must be a Currency")
+
+
 class Equity(Instrument, frozen=True, kw_only=True, gc=False):
     """A listed share."""
 
@@ -144,6 +178,10 @@ class Equity(Instrument, frozen=True, kw_only=True, gc=False):
 
 class _Pair(Instrument, frozen=True, kw_only=True, gc=False):
     base_currency: Currency
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_currency("base_currency", self.base_currency, optional=False)
 
     @property
     def base(self) -> Currency | None:
@@ -171,6 +209,14 @@ class Future(Instrument, frozen=True, kw_only=True, gc=False):
 
     asset_class = AssetClass.INDEX
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if type(self.underlying) is not str or not self.underlying.strip():
+            raise ValidationError("underlying", self.underlying, "must be a non-empty string")
+        if type(self.expiry_ns) is not int or self.expiry_ns < 0:
+            raise ValidationError("expiry_ns", self.expiry_ns, "must be non-negative UNIX nanoseconds (an int)")
+        _check_currency("settlement_currency", self.settlement_currency, optional=True)
+
     @property
     def settlement(self) -> Currency:
         return self.settlement_currency or self.quote_currency
@@ -182,6 +228,10 @@ class Perpetual(_Pair, frozen=True, kw_only=True, gc=False):
     settlement_currency: Currency | None = None
 
     asset_class = AssetClass.CRYPTO
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_currency("settlement_currency", self.settlement_currency, optional=True)
 
     @property
     def base(self) -> Currency | None:

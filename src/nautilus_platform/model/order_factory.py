@@ -16,6 +16,7 @@ from nautilus_platform.model.enums import (
     TRIGGERED_TYPES,
     ContingencyType,
     OrderSide,
+    OrderStatus,
     OrderType,
     TimeInForce,
     TrailingOffsetType,
@@ -49,6 +50,12 @@ _PRICE_CLS: Final = Price
 _ORDER_SIDE_CLS: Final = OrderSide
 _ORDER_INITIALIZED_CLS: Final = OrderInitialized
 _CLIENT_ORDER_ID_CLS: Final = ClientOrderId
+_INSTRUMENT_ID_CLS: Final = InstrumentId
+_ORDER_TYPE_CLS: Final = OrderType
+_TIME_IN_FORCE_CLS: Final = TimeInForce
+_TRIGGER_TYPE_CLS: Final = TriggerType
+_DECIMAL_CLS: Final = Decimal
+_ORDER_STATUS_INITIALIZED: Final = OrderStatus.INITIALIZED
 _NEW_STR: Final = str.__new__
 
 
@@ -62,18 +69,20 @@ class OrderList(msgspec.Struct, frozen=True, gc=False):
 def validate_order(init: OrderInitialized) -> None:
     """Check an order's fields against the rules of its type; raise ``ValidationError``."""
     _validate(
-        init.order_type, init.quantity, init.side, init.price, init.trigger_price, init.trailing_offset,
-        init.trailing_offset_type, init.limit_offset, init.time_in_force, init.expire_time_ns, init.ts_init,
-        init.post_only,
+        init.instrument_id, init.order_type, init.quantity, init.side, init.price, init.trigger_price,
+        init.trigger_type, init.trailing_offset, init.trailing_offset_type, init.limit_offset, init.time_in_force,
+        init.expire_time_ns, init.ts_init, init.post_only,
     )  # fmt: skip
 
 
 def _validate(
+    instrument_id: InstrumentId,
     kind: OrderType,
     quantity: Quantity,
     side: OrderSide,
     price: Price | None,
     trigger_price: Price | None,
+    trigger_type: TriggerType,
     trailing_offset: Decimal | None,
     trailing_offset_type: TrailingOffsetType | None,
     limit_offset: Decimal | None,
@@ -83,6 +92,16 @@ def _validate(
     post_only: bool,
 ) -> None:
     """``validate_order`` on the fields themselves (the factory has them at hand: no struct reads)."""
+    if not isinstance(instrument_id, _INSTRUMENT_ID_CLS):
+        raise ValidationError("instrument_id", instrument_id, "must be an InstrumentId")
+    if type(kind) is not _ORDER_TYPE_CLS:
+        raise ValidationError("order_type", kind, "must be an OrderType")
+    if type(time_in_force) is not _TIME_IN_FORCE_CLS:
+        raise ValidationError("time_in_force", time_in_force, "must be a TimeInForce")
+    if type(trigger_type) is not _TRIGGER_TYPE_CLS:
+        raise ValidationError("trigger_type", trigger_type, "must be a TriggerType")
+    if type(expire_time_ns) is not int:
+        raise ValidationError("expire_time_ns", expire_time_ns, "must be an int of UNIX nanoseconds")
     if not isinstance(quantity, _QUANTITY_CLS) or quantity.raw <= 0:
         raise ValidationError("quantity", quantity, "must be a positive Quantity")
     if not isinstance(side, _ORDER_SIDE_CLS):
@@ -101,14 +120,15 @@ def _validate(
         raise ValidationError("trigger_price", trigger_price, "must be a positive Price")
     if kind in _TRAILING:
         offset = trailing_offset
-        if not isinstance(offset, Decimal) or offset <= 0:
-            raise ValidationError("trailing_offset", offset, "must be a positive Decimal")
+        # is_finite first: ordering a NaN Decimal raises decimal.InvalidOperation, and Infinity is no offset.
+        if not isinstance(offset, _DECIMAL_CLS) or not offset.is_finite() or offset <= 0:
+            raise ValidationError("trailing_offset", offset, "must be a positive finite Decimal")
         if trailing_offset_type is None:
             raise ValidationError("trailing_offset_type", None, "is required for trailing stops")
         if kind is _ORDER_TYPE_TRAILING_STOP_LIMIT:
             limit = limit_offset
-            if not isinstance(limit, Decimal) or limit < 0:
-                raise ValidationError("limit_offset", limit, "must be a non-negative Decimal")
+            if not isinstance(limit, _DECIMAL_CLS) or not limit.is_finite() or limit < 0:
+                raise ValidationError("limit_offset", limit, "must be a non-negative finite Decimal")
     if time_in_force is _TIME_IN_FORCE_GTD:
         if expire_time_ns <= ts_init:
             raise ValidationError("expire_time_ns", expire_time_ns, "GTD needs an expiry after creation")
@@ -195,8 +215,8 @@ class OrderFactory:
         )
         if self.validate:
             _validate(
-                order_type, quantity, side, price, trigger_price, trailing_offset, trailing_offset_type,
-                limit_offset, time_in_force, expire_time_ns, now, post_only,
+                instrument_id, order_type, quantity, side, price, trigger_price, trigger_type, trailing_offset,
+                trailing_offset_type, limit_offset, time_in_force, expire_time_ns, now, post_only,
             )  # fmt: skip
         return Order(init)
 
@@ -354,6 +374,12 @@ class OrderFactory:
         The entry is OTO: its fills release the two exits sized to the filled quantity. The exits
         are OCO: a fill on one reduces the other, a full fill or a cancel cancels the other.
         """
+        if not isinstance(take_profit, _PRICE_CLS):
+            raise ValidationError("take_profit", take_profit, "must be a Price")
+        if not isinstance(stop_loss, _PRICE_CLS):
+            raise ValidationError("stop_loss", stop_loss, "must be a Price")
+        if entry_price is not None and not isinstance(entry_price, _PRICE_CLS):
+            raise ValidationError("entry_price", entry_price, "must be a Price")
         if side is _ORDER_SIDE_BUY:
             ordered = stop_loss < take_profit and (entry_price is None or stop_loss < entry_price < take_profit)
         else:
@@ -394,6 +420,7 @@ class OrderFactory:
 
     def oto(self, parent: Order, child: Order) -> OrderList:
         """``child`` is held until ``parent`` fills, then sized to the parent's filled quantity."""
+        _check_linkable(parent, child)
         list_id = self.next_list_id()
         p = _relink(parent, contingency_type=_CONTINGENCY_TYPE_OTO, order_list_id=list_id,
                     linked_order_ids=(child.client_order_id,))  # fmt: skip
@@ -401,10 +428,26 @@ class OrderFactory:
         return OrderList(list_id, (p, c))
 
     def _linked(self, kind: ContingencyType, first: Order, second: Order) -> OrderList:
+        _check_linkable(first, second)
         list_id = self.next_list_id()
         a = _relink(first, contingency_type=kind, order_list_id=list_id, linked_order_ids=(second.client_order_id,))
         b = _relink(second, contingency_type=kind, order_list_id=list_id, linked_order_ids=(first.client_order_id,))
         return OrderList(list_id, (a, b))
+
+
+def _check_linkable(first: Order, second: Order) -> None:
+    """Two distinct fresh orders, neither already in a list (relinking would orphan its old links)."""
+    for order in (first, second):
+        if not isinstance(order, Order):
+            raise ValidationError("order", order, "must be an Order")
+        if order.status is not _ORDER_STATUS_INITIALIZED:
+            raise ValidationError(
+                "order", order.client_order_id, f"must be fresh (INITIALIZED), is {order.status.name}"
+            )
+        if order.init.order_list_id is not None or order.init.parent_order_id is not None:
+            raise ValidationError("order", order.client_order_id, "is already linked in an order list")
+    if first.client_order_id == second.client_order_id:
+        raise ValidationError("order", first.client_order_id, "cannot be linked to itself")
 
 
 def _relink(order: Order, **changes: object) -> Order:

@@ -10,6 +10,7 @@ repr fits the precision exactly. ``Price(raw=…, precision=…)`` is the unchec
 from __future__ import annotations
 
 import math
+import operator
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, InvalidOperation
 from enum import Enum
 from typing import ClassVar
@@ -73,6 +74,13 @@ def parse_fixed(value: NumberLike, precision: int | None, field: str) -> tuple[i
         exponent = dec.as_tuple().exponent
         written = -exponent if isinstance(exponent, int) and exponent < 0 else 0
         precision = min(max(places, written), FIXED_PRECISION)
+    elif isinstance(precision, bool):
+        raise ValidationError(f"{field}.precision", precision, "must be an int, not a bool")
+    else:
+        try:
+            precision = operator.index(precision)  # an int (or NumPy integer); not a float or str
+        except TypeError:
+            raise ValidationError(f"{field}.precision", precision, "must be an int") from None
     if not 0 <= precision <= FIXED_PRECISION:
         raise ValidationError(f"{field}.precision", precision, f"must be in 0..{FIXED_PRECISION}")
     if places > precision:
@@ -148,9 +156,13 @@ class Price(_Fixed, frozen=True, gc=False, kw_only=True):
         return cls(raw=raw, precision=prec)
 
     def __add__(self, other: Price) -> Price:
+        if type(other) is not Price:  # a Price plus a Quantity (or a number) is a mistake, not a Price
+            return NotImplemented
         return Price(raw=self.raw + other.raw, precision=max(self.precision, other.precision))
 
     def __sub__(self, other: Price) -> Price:
+        if type(other) is not Price:
+            return NotImplemented
         return Price(raw=self.raw - other.raw, precision=max(self.precision, other.precision))
 
     def __neg__(self) -> Price:
@@ -175,9 +187,13 @@ class Quantity(_Fixed, frozen=True, gc=False, kw_only=True):
         return cls(raw=0, precision=precision)
 
     def __add__(self, other: Quantity) -> Quantity:
+        if type(other) is not Quantity:  # a Quantity plus a Price (or a number) is a mistake
+            return NotImplemented
         return Quantity(raw=self.raw + other.raw, precision=max(self.precision, other.precision))
 
     def __sub__(self, other: Quantity) -> Quantity:
+        if type(other) is not Quantity:
+            return NotImplemented
         raw = self.raw - other.raw
         if raw < 0:
             raise ValidationError(self._field, format_fixed(raw, self.precision), "must not be negative")
@@ -199,9 +215,9 @@ class Currency(msgspec.Struct, frozen=True, gc=False, cache_hash=True):
     _registry: ClassVar[dict[str, Currency]] = {}
 
     def __post_init__(self) -> None:
-        if not self.code or not self.code.isalnum():
+        if type(self.code) is not str or not self.code or not self.code.isalnum():
             raise ValidationError("currency.code", self.code, "must be alphanumeric and non-empty")
-        if not 0 <= self.precision <= FIXED_PRECISION:
+        if type(self.precision) is not int or not 0 <= self.precision <= FIXED_PRECISION:
             raise ValidationError("currency.precision", self.precision, f"must be in 0..{FIXED_PRECISION}")
 
     @property
@@ -260,6 +276,8 @@ class Money(msgspec.Struct, frozen=True, gc=False, kw_only=True):
     @classmethod
     def of(cls, value: NumberLike, currency: Currency) -> Money:
         """Validated constructor: at most ``currency.precision`` decimals."""
+        if type(currency) is not Currency:
+            raise ValidationError("currency", currency, "must be a Currency")
         raw, _ = parse_fixed(value, currency.precision, f"money[{currency.code}]")
         return cls(raw=raw, currency=currency)
 
@@ -281,6 +299,8 @@ class Money(msgspec.Struct, frozen=True, gc=False, kw_only=True):
         return self.raw / FIXED_SCALAR
 
     def _check(self, other: Money) -> None:
+        if type(other) is not Money:
+            raise TypeError(f"cannot combine Money with {type(other).__name__}")
         if other.currency != self.currency:
             raise CurrencyMismatchError("currency", other.currency.code, f"expected {self.currency.code}")
 
