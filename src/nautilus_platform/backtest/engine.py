@@ -53,7 +53,16 @@ from nautilus_platform.data.layouts import DataKind
 from nautilus_platform.data.loaders import LoadedData
 from nautilus_platform.data.objects import CHUNK, iter_objects
 from nautilus_platform.model.data import Bar, BarType, MarketData, QuoteTick
-from nautilus_platform.model.events import AccountState, OrderEvent, OrderFilled, PositionEvent
+from nautilus_platform.model.events import (
+    AccountState,
+    OrderCanceled,
+    OrderDenied,
+    OrderEvent,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+    PositionEvent,
+)
 from nautilus_platform.model.orders import OrderSnapshot
 from nautilus_platform.model.values import FIXED_PRECISION, FIXED_SCALAR, Currency, Money, Price, Quantity
 from nautilus_platform.strategy.base import Strategy
@@ -380,6 +389,7 @@ class Backtest:
         # Each order as it closed, unformatted (formatting is for the results: ``_orders``).
         self._closed_orders: dict[str, OrderSnapshot] = {}
         self._order_index: dict[str, int] = {}  # client order id -> the order's place in creation order
+        self._close_reasons: dict[str, str] = {}  # client order id -> why it was denied, rejected, cancelled
         self.data_engine = MarketDataEngine(core)
         self.strategy_engine = StrategyEngine(core)
         for strategy in strategies:
@@ -410,10 +420,20 @@ class Backtest:
         return sum(source_length(source) for source in self.sources)
 
     def _on_order_event(self, event: OrderEvent) -> None:
-        if type(event) is OrderFilled:
-            self.fills.append(event)
-        index = self._order_index
+        kind = type(event)
         cid = event.client_order_id
+        if kind is OrderFilled:
+            self.fills.append(cast(OrderFilled, event))
+        elif kind is OrderDenied:  # why an order closed, for its summary
+            denied = cast(OrderDenied, event)
+            self._close_reasons[cid] = f"{denied.reason.value}: {denied.message}"
+        elif kind is OrderRejected:
+            self._close_reasons[cid] = cast(OrderRejected, event).reason
+        elif kind is OrderCanceled:
+            self._close_reasons[cid] = cast(OrderCanceled, event).reason
+        elif kind is OrderExpired:
+            self._close_reasons[cid] = "expired"
+        index = self._order_index
         if cid not in index:
             index[cid] = len(index)
         order = self.core.cache.orders.get(cid)
@@ -678,10 +698,13 @@ class Backtest:
 
     def _orders(self) -> list[OrderSummary]:
         """Every order of the run, in creation order: closed ones as they stood when they closed."""
-        summaries = {cid: summarise_snapshot(snapshot) for cid, snapshot in self._closed_orders.items()}
+        reasons = self._close_reasons
+        summaries = {
+            cid: summarise_snapshot(snapshot, reasons.get(cid, "")) for cid, snapshot in self._closed_orders.items()
+        }
         for order in self.core.cache.orders.values():
             if order.client_order_id not in summaries:
-                summaries[order.client_order_id] = summarise_order(order)
+                summaries[order.client_order_id] = summarise_order(order, reasons.get(order.client_order_id, ""))
         last = len(self._order_index)
         return sorted(summaries.values(), key=lambda summary: self._order_index.get(summary.client_order_id, last))
 

@@ -53,6 +53,9 @@ class OrderSummary(msgspec.Struct, frozen=True, gc=False):
     filled_qty: str
     avg_px: str
     ts_init: int
+    #: Why it closed without filling in full, as its last event said: the risk engine's denial
+    #: (``CODE: message``), the venue's rejection, a cancel's reason (kill switch, OCO, ...); empty otherwise.
+    reason: str = ""
 
 
 @dataclass
@@ -272,14 +275,14 @@ _TYPE_NAMES: Final = {member: member.name for member in OrderType}
 _STATUS_NAMES: Final = {member: member.name for member in OrderStatus}
 
 
-def summarise_order(order: Order) -> OrderSummary:
+def summarise_order(order: Order, reason: str = "") -> OrderSummary:
     """The order as it stands now, formatted for the results."""
-    return summarise_snapshot(order.snapshot())
+    return summarise_snapshot(order.snapshot(), reason)
 
 
-def summarise_snapshot(snapshot: OrderSnapshot) -> OrderSummary:
+def summarise_snapshot(snapshot: OrderSnapshot, reason: str = "") -> OrderSummary:
     """An ``Order.snapshot()`` formatted for the results (a backtest snapshots each order as it
-    closes and formats them all once the run is over)."""
+    closes and formats them all once the run is over); ``reason``: why it closed (``OrderSummary``)."""
     init, quantity, price, status, filled_raw, fill_notional = snapshot
     avg = average_price(fill_notional, filled_raw)
     return OrderSummary(
@@ -288,7 +291,7 @@ def summarise_snapshot(snapshot: OrderSnapshot) -> OrderSummary:
         quantity=format_fixed(quantity.raw, quantity.precision),
         price="" if price is None else format_fixed(price.raw, price.precision), status=_STATUS_NAMES[status],
         filled_qty=format_fixed(filled_raw, quantity.precision), avg_px="" if avg is None else str(avg),
-        ts_init=init.ts_init,
+        ts_init=init.ts_init, reason=reason,
     )  # fmt: skip
 
 
