@@ -39,6 +39,7 @@ import numpy as np
 from nautilus_platform.analytics.statistics import EquityCurve, RoundTrip, compute_statistics
 from nautilus_platform.backtest.results import (
     BacktestResult,
+    FillRates,
     OrderSummary,
     round_trips,
     summarise_order,
@@ -397,6 +398,10 @@ class Backtest:
         self.fills: list[OrderFilled] = []
         self.positions: dict[str, PositionEvent] = {}
         self._fill_positions: dict[tuple[InstrumentId, TradeId], PositionId] = {}  # for the round trips
+        self._fill_rates: dict[tuple[InstrumentId, TradeId], FillRates] = {}  # fills not all in the base currency
+        self._unrated: set[str] = set()  # currencies a fill had no rate to the base for
+        self._base: Currency | None = None
+        self._settlements: dict[InstrumentId, Currency] = {}
         # The run loop's state (``_enter``/``_leave``), reset by ``run``.
         self._account: Account | None = None
         self._other_accounts: list[Account] = []  # the other accounts in the curve (same base currency)
@@ -423,7 +428,14 @@ class Backtest:
         kind = type(event)
         cid = event.client_order_id
         if kind is OrderFilled:
-            self.fills.append(cast(OrderFilled, event))
+            fill = cast(OrderFilled, event)
+            self.fills.append(fill)
+            base = self._base
+            if base is not None:
+                settle = self._settlements.get(fill.instrument_id)
+                fee_ccy = fill.commission.currency
+                if (settle is not base and settle != base) or (fee_ccy is not base and fee_ccy != base):
+                    self._note_rates(fill, base, settle)
         elif kind is OrderDenied:  # why an order closed, for its summary
             denied = cast(OrderDenied, event)
             self._close_reasons[cid] = f"{denied.reason.value}: {denied.message}"
@@ -440,6 +452,18 @@ class Backtest:
         if order is not None and order.is_closed:
             self._closed_orders[cid] = order.snapshot()
 
+    def _note_rates(self, fill: OrderFilled, base: Currency, settle: Currency | None) -> None:
+        """The rates to ``base`` at ``fill`` of its settlement and commission currencies, for the
+        round trips (``results.round_trips``)."""
+        rates = self.core.portfolio.rates
+        settle_ratio = None if settle is None else rates.ratio(settle, base)
+        fee_ratio = rates.ratio(fill.commission.currency, base)
+        self._fill_rates[(fill.instrument_id, fill.trade_id)] = (settle_ratio, fee_ratio)
+        if settle_ratio is None and settle is not None:
+            self._unrated.add(settle.code)
+        if fee_ratio is None and fill.commission.raw:
+            self._unrated.add(fill.commission.currency.code)
+
     def _on_position_event(self, event: PositionEvent) -> None:
         self.positions[str(event.position_id)] = event
         self._fill_positions[(event.instrument_id, event.last_trade_id)] = event.position_id
@@ -451,6 +475,8 @@ class Backtest:
         if account is None:
             raise ConfigurationError("the equity curve needs an account with a base currency")
         self._account = account
+        self._base = account.base_currency
+        self._settlements = {iid: i.settlement for iid, i in self.core.cache.instruments.items()}
         self._other_accounts = [a for a in accounts if a is not account and a.base_currency == account.base_currency]
         started = time.perf_counter()
         source = self.sources[0]
@@ -711,12 +737,23 @@ class Backtest:
     def _result(self, count: int, wall: float, curve: EquityCurve) -> BacktestResult:
         core = self.core
         instruments = {str(iid): instrument for iid, instrument in core.cache.instruments.items()}
-        trips = round_trips(self.fills, instruments, self._fill_positions)
+        trips = round_trips(self.fills, instruments, self._fill_positions, self._fill_rates)
         # float(qty * price * multiplier) per fill (exact product, one rounding), summed in fill order
         multipliers = {iid: instrument.multiplier.raw for iid, instrument in core.cache.instruments.items()}
         distinct = set(multipliers.values())
         single = distinct.pop() if len(distinct) == 1 else 0
-        if single and _NOTIONAL_SCALE % single == 0:  # one multiplier (1, 50, 0.1, ...): the same exact ratio
+        fill_rates = self._fill_rates
+        if fill_rates:  # some fills in another currency: each converted at its fill's rate (when it had one)
+            notional = 0.0
+            for f in self.fills:
+                value = f.last_qty.raw * f.last_px.raw * multipliers[f.instrument_id]
+                rates = fill_rates.get((f.instrument_id, f.trade_id))
+                ratio = rates[0] if rates is not None else None
+                if ratio is None:
+                    notional += value / _NOTIONAL_SCALE
+                else:
+                    notional += (value * ratio[0]) / (ratio[1] * _NOTIONAL_SCALE)
+        elif single and _NOTIONAL_SCALE % single == 0:  # one multiplier (1, 50, 0.1, ...): the same exact ratio
             divisor = _NOTIONAL_SCALE // single
             notional = sum((f.last_qty.raw * f.last_px.raw) / divisor for f in self.fills)
         else:
@@ -732,6 +769,11 @@ class Backtest:
         )  # fmt: skip
         base = account.base_currency
         assert base is not None
+        if self._unrated:
+            notes.append(
+                f"no rate to {base.code} at some fills for {', '.join(sorted(self._unrated))}: their commissions are left "
+                "out of the round trips, and a trip without a rate for its settlement currency keeps its P&L in it"
+            )
         if self._other_accounts:
             summed = ", ".join(a.id for a in (account, *self._other_accounts))
             notes.append(f"the equity curve and statistics sum the accounts {summed} (base currency {base.code})")

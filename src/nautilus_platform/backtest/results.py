@@ -299,12 +299,20 @@ def round_trips(
     fills: Sequence[OrderFilled],
     instruments: dict[str, Instrument],
     positions: Mapping[tuple[InstrumentId, TradeId], PositionId] | None = None,
+    to_base: Mapping[tuple[InstrumentId, TradeId], FillRates] | None = None,
 ) -> list[RoundTrip]:
     """Flat-to-flat trades per position, from fills, exact until the final floats.
 
     ``positions`` names the position each fill went into (by instrument and trade id), as the
     portfolio booked it: in hedging mode one per opening order. A fill it does not name counts
     in the strategy's netting position of its instrument.
+
+    ``to_base`` gives, for each fill whose settlement or commission currency is not the account's
+    base currency, the rates to the base at that fill (settlement, commission; ``None`` where
+    there was none): its commission counts converted, and a trip of such fills has its P&L
+    converted at the rate of its last closing fill. A fill it does not name is in the base
+    currency. A commission without a rate (or, without ``to_base``, in another currency than the
+    settlement) is left out of the trip.
 
     A trip opens when the net position leaves zero and closes when it returns to zero; a fill
     that flips the position closes one trip and opens the next with the rest. P&L is
@@ -316,21 +324,31 @@ def round_trips(
     open_trips: dict[tuple[str, str], _Trip] = {}
     done: list[RoundTrip] = []
     named = positions if positions is not None else {}
+    rates = to_base if to_base is not None else {}
     for fill in fills:
         iid = str(fill.instrument_id)
-        position_id = named.get((fill.instrument_id, fill.trade_id))
+        fill_key = (fill.instrument_id, fill.trade_id)
+        position_id = named.get(fill_key)
         key = (str(fill.strategy_id), iid) if position_id is None else ("", str(position_id))
         instrument = instruments[iid]
         qty = fill.last_qty.raw
         signed = qty if fill.order_side is OrderSide.BUY else -qty
         px = fill.last_px.raw
         commission = fill.commission
-        fee: int | Fraction = commission.raw if commission.currency == instrument.settlement else 0
+        converted = rates.get(fill_key) if rates else None
+        fee: int | Fraction
+        if converted is None:
+            fee = commission.raw if commission.currency == instrument.settlement else 0
+        else:
+            fee_ratio = converted[1]
+            fee = Fraction(commission.raw * fee_ratio[0], fee_ratio[1]) if fee_ratio is not None else 0
         trip = open_trips.get(key)
         remaining = signed
         if trip is not None and (trip.position > 0) != (signed > 0):
             closing = min(qty, abs(trip.position))
             closing_fee = fee if closing == qty or not fee else fee * Fraction(closing, qty)
+            if converted is not None:
+                trip.converted, trip.ratio = True, converted[0]
             trip.close(closing, px, closing_fee, fill.ts_event)
             remaining = signed - (closing if signed > 0 else -closing)
             fee = fee - closing_fee
@@ -346,6 +364,9 @@ def round_trips(
 
 
 _VALUE_SCALE: Final = FIXED_SCALAR * FIXED_SCALAR  # raw quantity * raw price
+#: Rates to the account's base currency at one fill: (settlement currency's, commission currency's),
+#: each an exact ``(numerator, denominator)`` or ``None`` where there was no rate.
+FillRates = tuple[tuple[int, int] | None, tuple[int, int] | None]
 
 
 class _Trip:
@@ -362,6 +383,8 @@ class _Trip:
         self.exit_qty = self.exit_value = 0
         self.fees: int | Fraction = 0
         self.long = True
+        self.converted = False  # its P&L goes to the base currency at ``ratio`` (its last closing fill's)
+        self.ratio: tuple[int, int] | None = None
 
     def open(self, signed: int, px: int, fee: int | Fraction) -> None:
         if self.position == 0:
@@ -383,8 +406,12 @@ class _Trip:
         gross = (self.exit_value - self.entry_value) * instrument.multiplier.raw  # scaled by FIXED_SCALAR**3
         fees = self.fees
         scale = _VALUE_SCALE * FIXED_SCALAR
-        signed_gross = gross if self.long else -gross
-        if isinstance(fees, int):
+        signed_gross: int | Fraction = gross if self.long else -gross
+        ratio = self.ratio
+        if self.converted and ratio is not None:  # settlement -> base at the closing fill's rate
+            signed_gross = Fraction(signed_gross * ratio[0], ratio[1])
+            fees = Fraction(fees)
+        if isinstance(fees, int) and isinstance(signed_gross, int):
             pnl = (signed_gross - fees * _VALUE_SCALE) / scale  # int / int: exact, rounded once
             fee_total = fees / FIXED_SCALAR
         else:
