@@ -243,11 +243,13 @@ def backtest(
             strategy, data, param, layout, data_type, instrument, price_precision, size_precision, tick, lot, currency, bar, tz,
             column, policy, catalog, start, end, cash, account, fees, bar_execution, venue, ts_unit=ts_unit,
         )  # fmt: skip
+        if routing is not None:
+            check_route_venues(routing, prepared.venues)
         result, sources = _run(prepared, routing)
     except NautilusError as exc:
         raise data_cli._fail(exc) from None
     print_data_reports(sources)
-    # the equity curve is the first venue's account's (a run without fills has no account state)
+    # amounts in the first venue's base currency, the equity curve's (it sums the accounts in it)
     console.print(summary_table(result, prepared.venues[0].base_currency if prepared.venues else None))
     if result.execution_quality:
         console.print(quality_table(result))
@@ -267,6 +269,16 @@ def backtest(
         except OSError as exc:
             raise data_cli._fail(ValidationError("report", str(report), f"could not be written: {exc}")) from None
         console.print(f"report: {report}", highlight=False)
+
+
+def check_route_venues(routing: RoutingInstruction, venues: list[VenueSetup]) -> None:
+    """Refuse a ``--prefer`` or ``--avoid`` venue that the data has no listing on: a misspelt
+    ``--avoid`` would route to the venue it meant to avoid, a misspelt ``--prefer`` rejects every order."""
+    known = sorted(str(v.config.venue_id) for v in venues)
+    for option, names in (("prefer", routing.prefer), ("avoid", routing.exclude)):
+        unknown = [str(name) for name in names if str(name) not in known]
+        if unknown:
+            raise ValidationError(option, unknown, f"no venue of the data has that name; its venues are {known}")
 
 
 def check_output_paths(output: Path | None, report: Path | None) -> None:

@@ -26,7 +26,8 @@ _GRID = typer.Option(
 )
 DEFAULT_PRUNE = 0.25
 _RESULTS = typer.Option(Path("sweep-results"), help="Folder for runs.jsonl/.parquet/.csv and reports.")
-_CONSTRAINT = typer.Option([], "--constraint", "-c", help="Keep runs meeting METRIC<VALUE, e.g. 'max_drawdown<20%'.")
+# no short name: ``-c`` is ``--column``, as in ``naut backtest`` and ``naut data``
+_CONSTRAINT = typer.Option([], "--constraint", help="Keep runs meeting METRIC<VALUE, e.g. 'max_drawdown<20%'.")
 
 
 def _mode(random_runs: int | None, optuna_trials: int | None) -> tuple[Mode, int | None]:
@@ -121,6 +122,11 @@ def sweep(
             strategy, data, param, layout, data_type, instrument, price_precision, size_precision, tick, lot, currency,
             bar, tz, column, policy, catalog, start, end, cash, account, fees, bar_execution, venue, ts_unit=ts_unit,
         )  # fmt: skip
+        pair = _heatmap(heatmap)
+        declared = sorted(prepared.strategy_class.parameters())
+        for name in pair or ():
+            if name not in declared:  # before the runs: found after them, the sweep's report was lost
+                raise ValidationError("heatmap", name, f"is not a parameter of {strategy}; it has {declared}")
         backtest_cli.print_data_reports(prepared.sources)
         recipe = BacktestRecipe(strategy, tuple(prepared.venues), tuple(prepared.instruments))
         settings = SweepSettings(
@@ -128,10 +134,13 @@ def sweep(
             objective=objective, executor=executor, workers=workers, address=address, results=results,  # type: ignore[arg-type]
             resume=resume, prune=_prune(prune, mode), batch=batch, walk_forward=walk_forward, train_ratio=train_ratio,
             anchored=anchored, prescreen=prescreen, confirm=confirm, start_ns=prepared.start_ns,  # type: ignore[arg-type]
-            end_ns=prepared.end_ns, heatmap=_heatmap(heatmap),
+            end_ns=prepared.end_ns, heatmap=pair,
         )  # fmt: skip
         console.print(f"sweep: {objective.describe()}; executor {executor}; results in {results}", highlight=False)
-        report = _run_with_progress(settings)
+        try:
+            report = _run_with_progress(settings)
+        except OSError as exc:  # --results checked before, but creating or writing in it may still fail
+            raise ValidationError("results", str(results), f"could not be written: {exc}") from None
     except NautilusError as exc:
         raise data_cli._fail(exc) from None
     _print_report(report, top, results)

@@ -370,7 +370,10 @@ def _write_extras(settings: SweepSettings, report: SweepReport, space: ParamSpac
         pair = (space.dimensions[0].name, space.dimensions[1].name)
     if pair is not None:
         ok = [r for r in report.rows if r.status == OK and r.phase in (SEARCH, CONFIRM, PRESCREEN)]
-        written.append(write_heatmap(ok, pair, settings.objective, folder / "heatmap.html"))
+        if ok:
+            written.append(write_heatmap(ok, pair, settings.objective, folder / "heatmap.html"))
+        else:  # every run failed: nothing to draw (the failures are the report)
+            report.notes.append("no heatmap: no run succeeded")
     if report.folds:
         import json
 
