@@ -172,9 +172,10 @@ class BacktestResult:
         out.mkdir(parents=True, exist_ok=True)
         written = []
         tables = self.tables()
-        for name in _OPTIONAL_TABLES - tables.keys():  # an earlier run's, into the same folder
-            for fmt in EXPORT_FORMATS:
-                (out / f"{name}.{fmt}").unlink(missing_ok=True)
+        for name in _OPTIONAL_TABLES:
+            if name not in tables:  # an earlier run's, into the same folder
+                for fmt in EXPORT_FORMATS:
+                    (out / f"{name}.{fmt}").unlink(missing_ok=True)
         for name, table in tables.items():
             for fmt in formats:
                 path = out / f"{name}.{fmt}"
