@@ -51,6 +51,9 @@ class Clock(ABC):
     def __init__(self) -> None:
         self._timers: dict[str, _Timer] = {}
         self._timer_seq = 0
+        # Called with a firing's time before its callback runs (the clock already reads that time):
+        # a trading node lets its venues deliver what was due by then. ``None``: nothing to call.
+        self.before_timer: Callable[[int], None] | None = None
 
     @abstractmethod
     def timestamp_ns(self) -> int:
@@ -105,14 +108,22 @@ class Clock(ABC):
         self._on_add(timer)  # schedule first: if that fails, no half-registered timer is left
         self._timers[timer.name] = timer
 
-    def _fire(self, timer: _Timer, ts: int) -> None:
-        """Advance ``timer`` past ``ts`` (or drop it) and run its callback."""
+    def _fire(self, timer: _Timer, ts: int) -> bool:
+        """Run ``before_timer(ts)``, then advance ``timer`` past ``ts`` (or drop it) and run its
+        callback; ``False`` (nothing run) when what ``before_timer`` set off cancelled or replaced
+        the timer."""
+        hook = self.before_timer
+        if hook is not None:
+            hook(ts)
+            if self._timers.get(timer.name) is not timer or timer.next_ns != ts:
+                return False
         if timer.interval_ns and (timer.stop_ns is None or ts + timer.interval_ns <= timer.stop_ns):
             timer.next_ns = ts + timer.interval_ns
             self._on_add(timer)
         else:
             self._timers.pop(timer.name, None)
         timer.callback(TimeEvent(timer.name, ts))
+        return True
 
     @abstractmethod
     def _on_add(self, timer: _Timer) -> None: ...
@@ -167,8 +178,8 @@ class SimulatedClock(Clock):
                 continue  # cancelled or rescheduled
             if ts > self._now:
                 self._now = ts
-            self._fire(timer, ts)
-            fired += 1
+            if self._fire(timer, ts):
+                fired += 1
         self._due = heap[0][0] if heap else _NEVER
         self._now = to_ns
         return fired

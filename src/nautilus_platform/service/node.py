@@ -76,6 +76,10 @@ class TradingNode(RawDataSink):
         self._last_iid: InstrumentId | None = None  # the instrument ``_venue_for`` answered last
         self._last_venue: SimulatedVenue | None = None
         self._day_start_offset_ns = day_start_offset_ns
+        # The close of the bar whose time the clock is moving to, else -1 (``_before_timer``).
+        self._bar_close = -1
+        if self._sim_clock is not None:
+            self._sim_clock.before_timer = self._before_timer
         now = self.clock.timestamp_ns()
         first = (now - day_start_offset_ns) // DAY_NS * DAY_NS + day_start_offset_ns
         self.clock.set_timer("trading-day", DAY_NS, self._on_day_start, start_ns=first)
@@ -170,6 +174,17 @@ class TradingNode(RawDataSink):
     def _on_day_start(self, event: TimeEvent) -> None:
         self.portfolio.start_day()
 
+    def _before_timer(self, ts: int) -> None:
+        """Before a timer or alert at ``ts`` runs (the data moved the simulated clock there), the
+        venues deliver what their latency held back until then (acknowledgements, fills, expiries),
+        so the callback sees them, and its own commands leave from ``ts``. What is due at exactly a
+        bar's close acts after that bar's prices (the venue's convention), so before a timer at the
+        close of the bar that moved the clock, only what was due strictly before it."""
+        if ts == self._bar_close:
+            ts -= 1
+        for venue in self.venues.values():
+            venue.process_time(ts)
+
     def _on_venue_tick(self, event: TimeEvent) -> None:
         for venue in self.venues.values():
             venue.process_time(event.ts_event)
@@ -252,7 +267,11 @@ class TradingNode(RawDataSink):
     def process_bar_raw(self, bar: Bar, bar_type: BarType, instrument_id: InstrumentId, ts: int, close: int) -> None:
         """``process(bar)`` with the bar's type, instrument, time and raw close already read (a
         columnar replay has them as ints)."""
-        self._advance_clock(ts)
+        clock = self._sim_clock
+        if clock is not None and ts > clock.timestamp_ns():
+            self._bar_close = ts  # the timers it fires run before its prices (``_before_timer``)
+            clock.advance_time(ts)
+            self._bar_close = -1
         cache = self.cache
         boxed: Any = close  # one int object for the cache, the marks and the book (each would box its own)
         cache.add_bar_raw(bar, bar_type, instrument_id, boxed)
@@ -261,7 +280,7 @@ class TradingNode(RawDataSink):
         self.portfolio.on_mark(instrument_id, boxed if mid is None else mid)
         venue = self._venue_for(instrument_id)
         if venue is not None:
-            venue.process_bar_raw(instrument_id, ts, bar, boxed)
+            venue.process_bar_raw(instrument_id, ts, bar, boxed, bar_type)
 
     def _venue_for(self, instrument_id: InstrumentId) -> SimulatedVenue | None:
         """``self._venue_of.get(instrument_id)``, answered without a lookup when the instrument

@@ -59,7 +59,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from nautilus_platform.core.identifiers import AccountId, ClientOrderId, InstrumentId, StrategyId, TradeId, VenueOrderId
-from nautilus_platform.model.data import Bar, OrderBookDeltas, OrderBookSnapshot, QuoteTick
+from nautilus_platform.model.data import Bar, BarType, OrderBookDeltas, OrderBookSnapshot, QuoteTick
 from nautilus_platform.model.enums import (
     LiquiditySide,
     OrderSide,
@@ -342,6 +342,11 @@ class MatchingEngine:
         self._fill_at_touch = fill_at_touch
         self._bar_next_open = bar_next_open
         self._bar_driven = False
+        # Which stream moves the book and matches (see ``takes_bar``): once a quote, trade or book
+        # update has, ``ticked``; before that, bars of ``bar_type``, the last of them closing at ``bar_ts``.
+        self.ticked = False
+        self.bar_type: BarType | None = None
+        self.bar_ts = 0
         self._day_end_offset_ns = day_end_offset_ns
         self._schedule = schedule_expiry
         self._orders: dict[ClientOrderId, WorkingOrder] = {}
@@ -528,6 +533,8 @@ class MatchingEngine:
             return
         book.apply_quote_raw(bid, ask, quote)
         self._bar_driven = False
+        if not self.ticked:
+            self._start_ticks()
         # Resting orders first: they were in the book before the stops this quote triggers.
         self._match_book()
         if self._conditionals:
@@ -536,7 +543,41 @@ class MatchingEngine:
     def on_trade(self, price_raw: int) -> None:
         """A trade printed at ``price_raw``."""
         self._bar_driven = False
-        self._on_last(price_raw, self.book.apply_last(price_raw), False)
+        changed = self.book.apply_last(price_raw)
+        if not self.ticked:
+            self._start_ticks()
+        self._on_last(price_raw, changed, False)
+
+    def _start_ticks(self) -> None:
+        """The first quote, trade or book update the book uses: from now on the ticks move it and
+        bars no longer do (``takes_bar``). Orders held for a bar's open (``next_open``) act now, at
+        the first price after the last bar, as they would have at the next bar's open."""
+        self.ticked = True
+        if self._held:
+            self._fill_held()
+
+    def takes_bar(self, bar_type: BarType, ts: int) -> bool:
+        """Whether a bar of ``bar_type`` closing at ``ts`` moves the book and matches, when it is
+        not simply the next bar of the bar type in charge (the venue checks that first, by identity).
+
+        One stream drives an instrument, so that no price is matched twice or against orders sent
+        after it: once quotes, trades or book updates have moved the book (``ticked``), no bar does.
+        Before that, the first bar type seen drives; a bar of another type takes over (its type
+        drives from then on) only when every price in it came after the last bar that drove: a time
+        bar whose interval ``[ts - duration, ts]`` starts at or after that bar's close. So a finer
+        time bar type (1-minute under 5-minute bars) takes over at its first bar that does not
+        overlap, a coarser one never while the finer one keeps coming, and a coarser one fills a
+        gap of the finer one that spans a whole coarser bar. Tick, volume and value bars (no fixed
+        duration) drive only as the first bar type seen."""
+        if self.ticked:
+            return False
+        current = self.bar_type
+        if current is not None and bar_type != current:
+            duration = bar_type.spec.interval_ns
+            if duration is None or ts - duration < self.bar_ts:
+                return False
+        self.bar_type = bar_type  # kept as given: the next bar of this type is recognised by identity
+        return True
 
     def on_bar(self, bar: Bar) -> None:
         """Process the bar's four price points (see the module docstring)."""
@@ -589,6 +630,8 @@ class MatchingEngine:
             book.apply_snapshot(data)
         else:
             book.apply_deltas(data)
+        if not self.ticked:
+            self._start_ticks()
         self._match_book()  # resting orders before the stops the update triggers (price-time priority)
         if self._conditionals:
             self._check_conditionals(False, True)

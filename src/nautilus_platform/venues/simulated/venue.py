@@ -22,6 +22,12 @@ Conventions
 - Book type: ``L1`` books are built from quotes (or trades/bars until the first quote) and ignore
   ``process_book``; ``L2`` books are built from ``process_book`` and ignore quotes. Trades and bars
   drive LAST triggers and trade-through fills of resting orders in both.
+- One stream per instrument: once quotes, trades or book updates have moved an instrument's book,
+  its bars no longer do (nor match orders); among bar types, one drives at a time (the first seen;
+  a time bar type takes over with a bar that starts at or after the close of the last bar that
+  drove, so a 1-minute stream takes over from 5-minute bars and is never overlapped by them). A
+  bar of another stream only lets time pass (``process_time``): a 5-minute bar walked against
+  orders sent during its interval would fill them at prices from before they existed.
 
 See ``matching`` for the matching rules and ``book`` for the books.
 """
@@ -37,7 +43,7 @@ from typing import Any, Final, Literal
 from nautilus_platform.core.clock import Clock
 from nautilus_platform.core.errors import DuplicateError, ValidationError
 from nautilus_platform.core.identifiers import AccountId, ClientOrderId, InstrumentId, StrategyId, VenueId
-from nautilus_platform.model.data import Bar, OrderBookDeltas, OrderBookSnapshot, QuoteTick, TradeTick
+from nautilus_platform.model.data import Bar, BarType, OrderBookDeltas, OrderBookSnapshot, QuoteTick, TradeTick
 from nautilus_platform.model.enums import TriggerType
 from nautilus_platform.model.events import OrderCancelRejected, OrderEvent, OrderModifyRejected, OrderRejected
 from nautilus_platform.model.instruments import Instrument
@@ -300,21 +306,30 @@ class SimulatedVenue:
             engine.on_trade(trade.price.raw)
 
     def process_bar(self, bar: Bar) -> None:
-        """A bar, as four price points: open, nearer of high/low, the other, close."""
-        self.process_bar_raw(bar.bar_type.instrument_id, bar.ts_event, bar, bar.close.raw)
+        """A bar, as four price points: open, nearer of high/low, the other, close (when its stream
+        drives the instrument: see ``process_bar_raw``)."""
+        bar_type = bar.bar_type
+        self.process_bar_raw(bar_type.instrument_id, bar.ts_event, bar, bar.close.raw, bar_type)
 
-    def process_bar_raw(self, instrument_id: InstrumentId, ts: int, bar: Bar, close: Any) -> None:
-        """``process_bar`` with the bar's instrument, time and raw close (an ``int``, kept as the
-        caller's object: see ``MatchingEngine.on_bar_close``) already read.
+    def process_bar_raw(self, instrument_id: InstrumentId, ts: int, bar: Bar, close: Any, bar_type: BarType) -> None:
+        """``process_bar`` with the bar's instrument, time, raw close (an ``int``, kept as the
+        caller's object: see ``MatchingEngine.on_bar_close``) and type already read.
 
         A bar is stamped with its close time and its prices traded before it: what is due strictly
         before ``ts`` acts first, what is due at ``ts`` (a DAY order's day end, a GTD expiry, a
-        command arriving then) after the bar's prices."""
+        command arriving then) after the bar's prices.
+
+        One stream drives an instrument's book and matching: a bar moves them only when no quote,
+        trade or book update has, and it is of the bar type in charge or takes over
+        (``MatchingEngine.takes_bar``); any other bar only lets time pass here."""
         heap = self._heap
         if heap and heap[0][0] < ts:
             self._advance(ts - 1)
         engine = self._engine_of(instrument_id)
-        if engine is not None:
+        if engine is not None and (
+            (bar_type is engine.bar_type and not engine.ticked) or engine.takes_bar(bar_type, ts)
+        ):
+            engine.bar_ts = ts
             engine.ts_event = ts
             engine.ts_init = self._clock.timestamp_ns()
             engine.on_bar_close(bar, close)
