@@ -3,10 +3,10 @@
 The data moves the simulated clock, which fires the timers due up to the item's time; the venues
 delivered what their latency held back (acknowledgements, fills, expiries) only when the item
 reached them, after the timers. A timer at ``T`` saw an order whose acceptance or fill was due
-before ``T`` still pending. Now the node lets every venue deliver what is due at or before ``T``
-before each timer at ``T`` (what is due at exactly the close of the bar that moves the clock still
-waits for that bar's prices, the venue's bar convention), and the timer's own commands leave from
-``T`` with the venue's latency.
+before ``T`` still pending. Now the node lets every venue deliver what is due strictly before
+``T`` before each timer at ``T``; what is due at exactly ``T`` comes after the timers at ``T`` (a
+fill at a trading day's start belongs to the new day; what is due at a bar's close acts after the
+bar's prices), and the timer's own commands leave from ``T`` with the venue's latency.
 """
 
 from __future__ import annotations
@@ -55,19 +55,18 @@ def test_an_alert_after_an_acknowledgement_was_due_sees_the_order_accepted() -> 
     assert accepted.ts_event == sent + 100 * MS
 
 
-def test_an_alert_at_exactly_the_due_time_sees_the_fill() -> None:
+def test_an_alert_at_exactly_the_due_time_runs_before_that_delivery() -> None:
+    """What is due at ``T`` comes after the timers at ``T`` (the trading-day timer must reset the
+    daily P&L before a fill at the day's start: that fill is the new day's)."""
     h = _latency_harness()
     h.quote("100.00", "100.10")
     sent = h.now
     order = h.submit(h.factory.market(AAPL, BUY, qty(1)))
     seen: list[Any] = []
-    positions: list[int] = []
-    h.node.clock.set_time_alert(
-        "at-due", sent + 100 * MS, lambda e: (seen.append(order.status), positions.append(h.position_raw()))
-    )
+    h.node.clock.set_time_alert("at-due", sent + 100 * MS, lambda e: seen.append(order.status))
+    h.node.clock.set_time_alert("after-due", sent + 100 * MS + 1, lambda e: seen.append(order.status))
     h.quote("100.00", "100.10")
-    assert seen == [OrderStatus.FILLED]
-    assert positions == [qty(1).raw]
+    assert seen == [OrderStatus.SUBMITTED, OrderStatus.FILLED]
     (fill,) = h.of_type(OrderFilled, order)
     assert fill.ts_event == sent + 100 * MS
 
@@ -134,13 +133,18 @@ def test_an_expiry_due_at_a_bars_close_still_comes_after_the_bars_prices_for_a_t
     assert order.status is OrderStatus.FILLED
 
 
-def test_the_clock_runs_its_before_timer_hook_with_each_firing_time_first() -> None:
+def test_the_clock_runs_its_before_timer_hook_just_before_each_firing_time() -> None:
+    """The hook runs with the clock at ``T - 1`` (what it delivers is stamped before the timer),
+    once per firing time, then the timers at ``T`` fire with the clock at ``T``."""
     clock = SimulatedClock(0)
     calls: list[tuple[str, int, int]] = []
     clock.before_timer = lambda ts: calls.append(("before", ts, clock.timestamp_ns()))
     clock.set_timer("t", 10, lambda e: calls.append(("timer", e.ts_event, clock.timestamp_ns())))
-    assert clock.advance_time(25) == 2
-    assert calls == [("before", 10, 10), ("timer", 10, 10), ("before", 20, 20), ("timer", 20, 20)]
+    clock.set_time_alert("a", 20, lambda e: calls.append(("alert", e.ts_event, clock.timestamp_ns())))
+    assert clock.advance_time(25) == 3
+    assert calls == [
+        ("before", 9, 9), ("timer", 10, 10), ("before", 19, 19), ("timer", 20, 20), ("alert", 20, 20),
+    ]  # fmt: skip
 
 
 # -- through a backtest ---------------------------------------------------------------------------

@@ -51,8 +51,8 @@ class Clock(ABC):
     def __init__(self) -> None:
         self._timers: dict[str, _Timer] = {}
         self._timer_seq = 0
-        # Called with a firing's time before its callback runs (the clock already reads that time):
-        # a trading node lets its venues deliver what was due by then. ``None``: nothing to call.
+        # A simulated clock moving to a timer's time ``T`` first reads ``T - 1`` and calls this with
+        # it (a trading node lets its venues deliver what was due before ``T``). ``None``: nothing.
         self.before_timer: Callable[[int], None] | None = None
 
     @abstractmethod
@@ -108,22 +108,14 @@ class Clock(ABC):
         self._on_add(timer)  # schedule first: if that fails, no half-registered timer is left
         self._timers[timer.name] = timer
 
-    def _fire(self, timer: _Timer, ts: int) -> bool:
-        """Run ``before_timer(ts)``, then advance ``timer`` past ``ts`` (or drop it) and run its
-        callback; ``False`` (nothing run) when what ``before_timer`` set off cancelled or replaced
-        the timer."""
-        hook = self.before_timer
-        if hook is not None:
-            hook(ts)
-            if self._timers.get(timer.name) is not timer or timer.next_ns != ts:
-                return False
+    def _fire(self, timer: _Timer, ts: int) -> None:
+        """Advance ``timer`` past ``ts`` (or drop it) and run its callback."""
         if timer.interval_ns and (timer.stop_ns is None or ts + timer.interval_ns <= timer.stop_ns):
             timer.next_ns = ts + timer.interval_ns
             self._on_add(timer)
         else:
             self._timers.pop(timer.name, None)
         timer.callback(TimeEvent(timer.name, ts))
-        return True
 
     @abstractmethod
     def _on_add(self, timer: _Timer) -> None: ...
@@ -177,9 +169,15 @@ class SimulatedClock(Clock):
             if self._timers.get(name) is not timer or timer.next_ns != ts:
                 continue  # cancelled or rescheduled
             if ts > self._now:
+                hook = self.before_timer
+                if hook is not None:  # what was due before ``ts`` happens just before it, at ts - 1
+                    self._now = ts - 1
+                    hook(ts - 1)
+                    if self._timers.get(name) is not timer or timer.next_ns != ts:
+                        continue  # what it set off cancelled or rescheduled the timer
                 self._now = ts
-            if self._fire(timer, ts):
-                fired += 1
+            self._fire(timer, ts)
+            fired += 1
         self._due = heap[0][0] if heap else _NEVER
         self._now = to_ns
         return fired

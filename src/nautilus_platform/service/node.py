@@ -76,8 +76,6 @@ class TradingNode(RawDataSink):
         self._last_iid: InstrumentId | None = None  # the instrument ``_venue_for`` answered last
         self._last_venue: SimulatedVenue | None = None
         self._day_start_offset_ns = day_start_offset_ns
-        # The close of the bar whose time the clock is moving to, else -1 (``_before_timer``).
-        self._bar_close = -1
         if self._sim_clock is not None:
             self._sim_clock.before_timer = self._before_timer
         now = self.clock.timestamp_ns()
@@ -175,13 +173,12 @@ class TradingNode(RawDataSink):
         self.portfolio.start_day()
 
     def _before_timer(self, ts: int) -> None:
-        """Before a timer or alert at ``ts`` runs (the data moved the simulated clock there), the
-        venues deliver what their latency held back until then (acknowledgements, fills, expiries),
-        so the callback sees them, and its own commands leave from ``ts``. What is due at exactly a
-        bar's close acts after that bar's prices (the venue's convention), so before a timer at the
-        close of the bar that moved the clock, only what was due strictly before it."""
-        if ts == self._bar_close:
-            ts -= 1
+        """The simulated clock is about to fire a timer or alert at ``ts + 1`` (it reads ``ts``):
+        the venues deliver what their latency held back until then (acknowledgements, fills,
+        expiries), so the callback sees them, stamped before the timer's time, and its own commands
+        leave from the timer's time. What is due at exactly the timer's time comes after the timers
+        then: a fill at a trading day's start belongs to the new day (the ``trading-day`` timer
+        resets the daily P&L first), and what is due at a bar's close acts after the bar's prices."""
         for venue in self.venues.values():
             venue.process_time(ts)
 
@@ -267,11 +264,7 @@ class TradingNode(RawDataSink):
     def process_bar_raw(self, bar: Bar, bar_type: BarType, instrument_id: InstrumentId, ts: int, close: int) -> None:
         """``process(bar)`` with the bar's type, instrument, time and raw close already read (a
         columnar replay has them as ints)."""
-        clock = self._sim_clock
-        if clock is not None and ts > clock.timestamp_ns():
-            self._bar_close = ts  # the timers it fires run before its prices (``_before_timer``)
-            clock.advance_time(ts)
-            self._bar_close = -1
+        self._advance_clock(ts)
         cache = self.cache
         boxed: Any = close  # one int object for the cache, the marks and the book (each would box its own)
         cache.add_bar_raw(bar, bar_type, instrument_id, boxed)
