@@ -48,6 +48,17 @@ at the next bar's open instead, in the order sent: market orders, marketable / I
 and stops and touched orders already through their trigger (a modify that makes a working order
 so is held the same way). Nothing sent after a bar trades at that bar's close.
 
+A bar is stamped with its close time ``t`` and its prices traded before it, but it may reach the
+engine after orders accepted at ``t`` (sent from another instrument's bar, a timer or another bar
+type at ``t``, or arriving then through latency): an order accepted at or after ``t`` (its
+``accept_ns``: when it started to rest, wait for its trigger or wait for an open; a modify that
+moves its price or trigger, or raises its size, sets it anew) meets only the bar's close: resting limits fill and stops trigger (trailing stops trail) on the close
+alone, and an order held for an open (``next_open``) waits for the next bar's. A market order (or
+a limit marketable on arrival) sent at ``t`` before the instrument's bar at ``t`` fills on
+arrival at the book's latest point, the previous bar's close. Orders accepted before ``t`` meet
+all four points; orders that arrive during the walk (an OCO/OTO child of a fill at a bar point)
+meet the points after it.
+
 Events emitted from inside handlers may re-enter the venue (an OCO cancel, an OTO child submit):
 every loop re-reads the engine's state after each event.
 """
@@ -115,6 +126,11 @@ _NOWHERE: Final = 0
 _RESTING: Final = 1
 _CONDITIONAL: Final = 2
 _HELD: Final = 3
+# set aside while a bar's open, high and low pass (accepted at or after the bar's close time),
+# by where the order was before
+_LATE_RESTING: Final = 4
+_LATE_CONDITIONAL: Final = 5
+_LATE_HELD: Final = 6
 
 _BUY: Final = OrderSide.BUY
 _MARKET: Final = OrderType.MARKET
@@ -181,6 +197,7 @@ _WORKING_ORDER_FIELDS: Final = (
     "is_triggered",
     "trigger_up",
     "where",
+    "accept_ns",
 )
 
 
@@ -193,6 +210,7 @@ class WorkingOrder:
     """
 
     __slots__ = (
+        "accept_ns",
         "client_order_id",
         "expire_ns",
         "filled_raw",
@@ -261,6 +279,10 @@ class WorkingOrder:
         self.is_triggered = is_triggered
         self.trigger_up = trigger_up
         self.where = where
+        # when the order started to rest, wait for its trigger or wait for an open (or a modify
+        # moved its price or trigger): a bar closing at or before it meets it at its close only
+        # (``on_bar_raw``); set by the engine, not read for an order that trades on arrival
+        self.accept_ns = 0
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in _WORKING_ORDER_FIELDS)
@@ -357,6 +379,9 @@ class MatchingEngine:
         self._ask_keys: list[int] = []  # ascending: best (lowest) ask first
         self._conditionals: list[WorkingOrder] = []
         self._held: list[WorkingOrder] = []
+        # the latest ``accept_ns`` of any order: a bar closing after it needs no accept-time check
+        self._last_accept_ns = -1
+        self._late: list[WorkingOrder] = []
 
     # -- views -------------------------------------------------------------------------------
     def get_order(self, client_order_id: ClientOrderId) -> WorkingOrder | None:
@@ -455,6 +480,13 @@ class MatchingEngine:
         )
         if requeue:
             self._unrest(rec)
+        if (
+            requeue
+            or (price is not None and price.raw != rec.price_raw)
+            or (trigger_price is not None and trigger_price.raw != rec.trigger_raw)
+        ):
+            # a new price or trigger (or a larger size) is a new order for the bar being formed
+            self._stamp(rec)
         if quantity is not None:
             rec.quantity = quantity
             rec.quantity_raw = quantity.raw
@@ -604,12 +636,20 @@ class MatchingEngine:
         self._bar_driven = isinstance(book, L1Book) and not book.has_quotes
 
     def on_bar_raw(self, o: int, h: int, low: int, c: int) -> None:
-        """``on_bar`` from the raw open, high, low and close."""
+        """``on_bar`` from the raw open, high, low and close; the bar closes at ``ts_event``.
+
+        Its prices traded before that time: an order accepted at or after it (an order sent at the
+        close time before this bar reached the venue, e.g. from another instrument's bar, a timer or
+        another bar type at that time; or a modify then that moved its price or trigger) meets only
+        the close, and one held for an open (``next_open``) waits for the next bar's."""
         if self._nothing_waits():
             self._close_only(c)
             return
         book = self.book
         points = (o, h, low, c) if h - o <= o - low else (o, low, h, c)
+        if self._last_accept_ns >= self.ts_event:
+            self._bar_with_late_orders(points)
+            return
         previous = None
         for index, point in enumerate(points):
             if point == previous:
@@ -619,6 +659,57 @@ class MatchingEngine:
             if index == 0 and self._held:
                 self._fill_held()
             self._on_last(point, changed, index == 0)  # the open: resting orders it gapped through fill at it
+        self._bar_driven = isinstance(book, L1Book) and not book.has_quotes
+
+    def _bar_with_late_orders(self, points: tuple[int, int, int, int]) -> None:
+        """``on_bar_raw`` when some order was accepted at or after the bar's close time: those are
+        set aside (``_late``) while the open, high and low pass, then meet the close (resting and
+        conditional ones) or stay held for the next bar's open. Orders that arrive during the walk
+        (an OCO/OTO child of a fill) meet the later points as usual."""
+        ts = self.ts_event
+        late = self._late
+        for levels in (self._bids, self._asks):
+            for rec in [rec for queue in levels.values() for rec in queue.values() if rec.accept_ns >= ts]:
+                self._unrest(rec)  # a suffix of its queue (accepted last): it comes back behind the same orders
+                rec.where = _LATE_RESTING
+                late.append(rec)
+        for rec in list(self._conditionals):
+            if rec.accept_ns >= ts:
+                self._conditionals.remove(rec)
+                rec.where = _LATE_CONDITIONAL
+                late.append(rec)
+        for rec in list(self._held):
+            if rec.accept_ns >= ts:
+                self._held.remove(rec)
+                rec.where = _LATE_HELD
+                late.append(rec)
+        book = self.book
+        previous = None
+        for index in range(3):
+            point = points[index]
+            if point == previous:
+                continue
+            previous = point
+            changed = book.apply_last(point)
+            if index == 0 and self._held:
+                self._fill_held()
+            self._on_last(point, changed, index == 0)
+        # Back in the order they were accepted, behind what arrived during the walk (earlier in
+        # time); a late order cancelled meanwhile has left ``late`` (``_detach``).
+        for rec in list(late):
+            where = rec.where
+            if where == _LATE_RESTING:
+                late.remove(rec)
+                self._rest(rec)
+            elif where == _LATE_CONDITIONAL:
+                late.remove(rec)
+                rec.where = _CONDITIONAL
+                self._conditionals.append(rec)
+        close = points[3]
+        book.apply_last(close)
+        self._on_last(close, True, False)  # the first point the late orders meet: checked even if unmoved
+        while late:  # held for an open: the next bar's
+            self._hold(late.pop(0))
         self._bar_driven = isinstance(book, L1Book) and not book.has_quotes
 
     def on_book(self, data: OrderBookSnapshot | OrderBookDeltas) -> None:
@@ -696,7 +787,12 @@ class MatchingEngine:
         if trigger_price is not None:
             if not isinstance(trigger_price, Price) or trigger_price.raw <= 0:
                 return "trigger_price must be a positive Price"
-            if rec.where != _CONDITIONAL and (rec.where != _HELD or rec.order_type not in _CONDITIONAL_TYPES):
+            where = rec.where
+            if (
+                where != _CONDITIONAL
+                and where != _LATE_CONDITIONAL
+                and ((where != _HELD and where != _LATE_HELD) or rec.order_type not in _CONDITIONAL_TYPES)
+            ):
                 return "the order has no pending trigger"
         return None
 
@@ -801,8 +897,15 @@ class MatchingEngine:
             )
         )
 
+    def _stamp(self, rec: WorkingOrder) -> None:
+        """Record that ``rec`` starts to wait now (see ``on_bar_raw``)."""
+        ts = rec.accept_ns = self.ts_event
+        if ts > self._last_accept_ns:
+            self._last_accept_ns = ts
+
     def _hold(self, rec: WorkingOrder) -> None:
         """Keep an order that would trade on arrival for the next bar's open (``next_open``)."""
+        self._stamp(rec)
         rec.where = _HELD
         self._held.append(rec)
 
@@ -839,6 +942,7 @@ class MatchingEngine:
         else:
             queue[rec.client_order_id] = rec
         rec.where = _RESTING
+        self._stamp(rec)
 
     def _unrest(self, rec: WorkingOrder) -> None:
         price = rec.price_raw
@@ -905,6 +1009,7 @@ class MatchingEngine:
         order_type = rec.order_type
         rec.trigger_up = (order_type in _TOUCHED_TYPES) is not rec.is_buy
         rec.where = _CONDITIONAL
+        self._stamp(rec)
         self._conditionals.append(rec)
         ref2 = self._reference2(rec, True, True)
         if ref2 is None:
@@ -1072,6 +1177,8 @@ class MatchingEngine:
             self._conditionals.remove(rec)
         elif where == _HELD:
             self._held.remove(rec)
+        elif where >= _LATE_RESTING:
+            self._late.remove(rec)
         rec.where = _NOWHERE
 
     def _close(self, rec: WorkingOrder) -> None:
