@@ -47,13 +47,14 @@ from nautilus_platform.backtest.results import (
 )
 from nautilus_platform.core.clock import SimulatedClock
 from nautilus_platform.core.errors import ConfigurationError, ValidationError
-from nautilus_platform.core.identifiers import InstrumentId, PositionId, TradeId
+from nautilus_platform.core.identifiers import ClientOrderId, InstrumentId, PositionId, TradeId
 from nautilus_platform.data.catalog import CatalogData
 from nautilus_platform.data.engine import MarketDataEngine
 from nautilus_platform.data.layouts import DataKind
 from nautilus_platform.data.loaders import LoadedData
 from nautilus_platform.data.objects import CHUNK, iter_objects
 from nautilus_platform.model.data import Bar, BarType, MarketData, QuoteTick
+from nautilus_platform.model.enums import OmsType
 from nautilus_platform.model.events import (
     AccountState,
     OrderCanceled,
@@ -118,6 +119,12 @@ _NOTIONAL_SCALE: Final = FIXED_SCALAR**3  # raw quantity * raw price * raw multi
 _FIXED_SCALAR: Final = FIXED_SCALAR  # Final aliases: constants to compiled code, not module-dict lookups
 _BAR_CLS: Final = Bar
 _QUOTE_CLS: Final = QuoteTick
+_FILLED_CLS: Final = OrderFilled
+_DENIED_CLS: Final = OrderDenied
+_REJECTED_CLS: Final = OrderRejected
+_CANCELED_CLS: Final = OrderCanceled
+_EXPIRED_CLS: Final = OrderExpired
+_HEDGING: Final = OmsType.HEDGING
 
 
 class _Samples:
@@ -402,6 +409,9 @@ class Backtest:
         self._unrated: set[str] = set()  # currencies a fill had no rate to the base for
         self._base: Currency | None = None
         self._settlements: dict[InstrumentId, Currency] = {}
+        self._foreign_settlement = False
+        self._portfolio = core.portfolio
+        self._position_hints: dict[ClientOrderId, PositionId] = core.cache.position_hints
         # The run loop's state (``_enter``/``_leave``), reset by ``run``.
         self._account: Account | None = None
         self._other_accounts: list[Account] = []  # the other accounts in the curve (same base currency)
@@ -427,23 +437,19 @@ class Backtest:
     def _on_order_event(self, event: OrderEvent) -> None:
         kind = type(event)
         cid = event.client_order_id
-        if kind is OrderFilled:
+        if kind is _FILLED_CLS:
             fill = cast(OrderFilled, event)
             self.fills.append(fill)
-            base = self._base
-            if base is not None:
-                settle = self._settlements.get(fill.instrument_id)
-                fee_ccy = fill.commission.currency
-                if (settle is not base and settle != base) or (fee_ccy is not base and fee_ccy != base):
-                    self._note_rates(fill, base, settle)
-        elif kind is OrderDenied:  # why an order closed, for its summary
+            if self._foreign_settlement:  # some instrument settles outside the base currency
+                self._note_foreign(fill)
+        elif kind is _DENIED_CLS:  # why an order closed, for its summary
             denied = cast(OrderDenied, event)
             self._close_reasons[cid] = f"{denied.reason.value}: {denied.message}"
-        elif kind is OrderRejected:
+        elif kind is _REJECTED_CLS:
             self._close_reasons[cid] = cast(OrderRejected, event).reason
-        elif kind is OrderCanceled:
+        elif kind is _CANCELED_CLS:
             self._close_reasons[cid] = cast(OrderCanceled, event).reason
-        elif kind is OrderExpired:
+        elif kind is _EXPIRED_CLS:
             self._close_reasons[cid] = "expired"
         index = self._order_index
         if cid not in index:
@@ -451,6 +457,16 @@ class Backtest:
         order = self.core.cache.orders.get(cid)
         if order is not None and order.is_closed:
             self._closed_orders[cid] = order.snapshot()
+
+    def _note_foreign(self, fill: OrderFilled) -> None:
+        """``_note_rates`` for a fill whose settlement or commission currency is not the base."""
+        base = self._base
+        if base is None:
+            return
+        settle = self._settlements.get(fill.instrument_id)
+        fee_ccy = fill.commission.currency
+        if (settle is not base and settle != base) or (fee_ccy is not base and fee_ccy != base):
+            self._note_rates(fill, base, settle)
 
     def _note_rates(self, fill: OrderFilled, base: Currency, settle: Currency | None) -> None:
         """The rates to ``base`` at ``fill`` of its settlement and commission currencies, for the
@@ -466,7 +482,11 @@ class Backtest:
 
     def _on_position_event(self, event: PositionEvent) -> None:
         self.positions[str(event.position_id)] = event
-        self._fill_positions[(event.instrument_id, event.last_trade_id)] = event.position_id
+        # The round trips need each fill's position only where positions are not one per strategy
+        # and instrument: hedging, or a command that named a position.
+        portfolio = self._portfolio
+        if portfolio.oms_type is _HEDGING or portfolio.oms_overrides or self._position_hints:
+            self._fill_positions[(event.instrument_id, event.last_trade_id)] = event.position_id
 
     def run(self, progress: Progress | None = None, progress_every: int = 10_000) -> BacktestResult:
         """Run to the end of the data; ``progress(items_done)`` is called every ``progress_every`` items."""
@@ -477,6 +497,9 @@ class Backtest:
         self._account = account
         self._base = account.base_currency
         self._settlements = {iid: i.settlement for iid, i in self.core.cache.instruments.items()}
+        # A simulated venue charges commissions in the settlement currency: with every instrument
+        # settling in the base currency no fill needs a rate (``_note_foreign`` is skipped).
+        self._foreign_settlement = any(c != self._base for c in self._settlements.values())
         self._other_accounts = [a for a in accounts if a is not account and a.base_currency == account.base_currency]
         started = time.perf_counter()
         source = self.sources[0]
@@ -570,7 +593,10 @@ class Backtest:
             if ts < last:
                 return _BEHIND  # out of time order (see ``_replay_items``)
             if ts != last and last >= self._next_sample:
-                self._sample(last, self._equity_raw() / _FIXED_SCALAR)
+                account = self._account
+                assert account is not None
+                equity = account.equity_raw if not self._other_accounts else self._equity_raw()
+                self._sample(last, equity / _FIXED_SCALAR)
                 interval = self.equity_interval_ns
                 if interval is not None:
                     self._next_sample = last + interval
