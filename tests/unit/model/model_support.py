@@ -66,6 +66,7 @@ from nautilus_platform.model.events import (
     RiskLimitsChanged,
     TradingStateChanged,
 )
+from nautilus_platform.model.instruments import Equity
 from nautilus_platform.model.order_factory import OrderFactory
 from nautilus_platform.model.orders import Order
 from nautilus_platform.model.values import BTC, EUR, JPY, USD, Money, Price, Quantity
@@ -77,6 +78,16 @@ COID = ClientOrderId("O-1")
 VOID = VenueOrderId("V-1")
 
 _ORDER_KEYS = {"strategy_id": STRATEGY, "instrument_id": AAPL, "client_order_id": COID}
+
+
+def equity(**changes: Any) -> Equity:
+    """An AAPL.XNAS equity (2 decimals, lot 1, USD) with ``changes`` to its fields."""
+    fields: dict[str, Any] = {
+        "id": AAPL, "price_precision": 2, "size_precision": 0, "tick_size": Price.of("0.01"),
+        "lot_size": Quantity.of(1), "quote_currency": USD,
+    }  # fmt: skip
+    fields.update(changes)
+    return Equity(**fields)
 
 
 def px(value: str | int, precision: int = 2) -> Price:

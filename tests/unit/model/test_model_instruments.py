@@ -6,25 +6,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from model_support import equity
 
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.core.identifiers import InstrumentId
 from nautilus_platform.model.enums import AssetClass
-from nautilus_platform.model.instruments import CryptoSpot, Equity, Future, FxSpot, Instrument, Perpetual, rate
+from nautilus_platform.model.instruments import CryptoSpot, Future, FxSpot, Instrument, Perpetual, rate
 from nautilus_platform.model.values import BTC, EUR, USD, USDT, Money, Price, Quantity
-
-
-def equity(**changes: Any) -> Equity:
-    fields: dict[str, Any] = {
-        "id": InstrumentId("AAPL.XNAS"),
-        "price_precision": 2,
-        "size_precision": 0,
-        "tick_size": Price.of("0.01"),
-        "lot_size": Quantity.of(1),
-        "quote_currency": USD,
-    }
-    fields.update(changes)
-    return Equity(**fields)
 
 
 def fx() -> FxSpot:
