@@ -125,6 +125,8 @@ class Portfolio:
         """Open an account with starting balances; returns its first ``AccountState``."""
         if account_id in self.accounts:
             raise DuplicateError(f"account {account_id} already exists")
+        if not isinstance(base_currency, Currency):
+            raise ValidationError("base_currency", base_currency, "must be a Currency")
         start: dict[Currency, int] = {}
         for money in balances:
             if not isinstance(money, Money):

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nautilus_platform.core.clock import SimulatedClock
-from nautilus_platform.core.errors import DuplicateError, NotFoundError
+from nautilus_platform.core.errors import DuplicateError, NotFoundError, ValidationError
 from nautilus_platform.core.identifiers import (
     AccountId,
     ClientOrderId,
@@ -247,3 +247,13 @@ def test_opposite_positions_in_one_account_leave_the_high_water_mark_alone(oms: 
         pf.on_mark(AAPL.id, Price.of(mark, 2).raw)
         assert account.equity_raw == equity
         assert account.peak_equity_raw == equity
+
+
+def test_an_account_without_a_base_currency_is_refused_with_a_typed_error() -> None:
+    """Before: ``AttributeError: 'NoneType' object has no attribute 'code'`` from deep inside."""
+    portfolio = Portfolio(SimulatedClock(0), ExchangeRates({}))
+    for bad in (None, "USD"):
+        # ValidationError in Python; the compiled module's signature refuses it first (TypeError)
+        with pytest.raises((ValidationError, TypeError), match=r"(?i)currency"):
+            portfolio.add_account(AccountId("SIM-001"), AccountType.CASH, bad, [Money.of(1_000, USD)])  # type: ignore[arg-type]
+    assert not portfolio.accounts
