@@ -66,7 +66,7 @@ from nautilus_platform.model.events import (
     RiskLimitsChanged,
     TradingStateChanged,
 )
-from nautilus_platform.model.instruments import Equity
+from nautilus_platform.model.instruments import Equity, Future
 from nautilus_platform.model.order_factory import OrderFactory
 from nautilus_platform.model.orders import Order
 from nautilus_platform.model.values import BTC, EUR, JPY, USD, Money, Price, Quantity
@@ -88,6 +88,25 @@ def equity(**changes: Any) -> Equity:
     }  # fmt: skip
     fields.update(changes)
     return Equity(**fields)
+
+
+def future(**changes: Any) -> Future:
+    """An ES future on CME (tick 0.25, multiplier 50, 5 %/4 % margins) with ``changes`` to its fields."""
+    fields: dict[str, Any] = {
+        "id": InstrumentId("ESZ4.CME"),
+        "price_precision": 2,
+        "size_precision": 0,
+        "tick_size": Price.of("0.25"),
+        "lot_size": Quantity.of(1),
+        "quote_currency": USD,
+        "multiplier": Quantity.of(50),
+        "underlying": "ES",
+        "expiry_ns": 1_734_048_000_000_000_000,
+        "margin_init": Decimal("0.05"),
+        "margin_maint": Decimal("0.04"),
+    }
+    fields.update(changes)
+    return Future(**fields)
 
 
 def px(value: str | int, precision: int = 2) -> Price:

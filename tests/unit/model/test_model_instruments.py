@@ -6,12 +6,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from model_support import equity
+from model_support import equity, future
 
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.core.identifiers import InstrumentId
 from nautilus_platform.model.enums import AssetClass
-from nautilus_platform.model.instruments import CryptoSpot, Future, FxSpot, Instrument, Perpetual, rate
+from nautilus_platform.model.instruments import CryptoSpot, FxSpot, Instrument, Perpetual, rate
 from nautilus_platform.model.values import BTC, EUR, USD, USDT, Money, Price, Quantity
 
 
@@ -40,24 +40,6 @@ def crypto() -> CryptoSpot:
         max_quantity=Quantity.of("100"),
         taker_fee=Decimal("0.001"),
     )
-
-
-def future(**changes: Any) -> Future:
-    fields: dict[str, Any] = {
-        "id": InstrumentId("ESZ4.CME"),
-        "price_precision": 2,
-        "size_precision": 0,
-        "tick_size": Price.of("0.25"),
-        "lot_size": Quantity.of(1),
-        "quote_currency": USD,
-        "multiplier": Quantity.of(50),
-        "underlying": "ES",
-        "expiry_ns": 1_734_048_000_000_000_000,
-        "margin_init": Decimal("0.05"),
-        "margin_maint": Decimal("0.04"),
-    }
-    fields.update(changes)
-    return Future(**fields)
 
 
 def perpetual() -> Perpetual:

@@ -6,28 +6,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from model_support import equity
+from model_support import equity, future
 
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.core.identifiers import InstrumentId
-from nautilus_platform.model.instruments import CryptoSpot, Future, Perpetual
-from nautilus_platform.model.values import BTC, USD, USDT, Price, Quantity
-
-
-def future(**changes: Any) -> Future:
-    fields: dict[str, Any] = {
-        "id": InstrumentId("ESZ4.CME"),
-        "price_precision": 2,
-        "size_precision": 0,
-        "tick_size": Price.of("0.25"),
-        "lot_size": Quantity.of(1),
-        "quote_currency": USD,
-        "multiplier": Quantity.of(50),
-        "underlying": "ES",
-        "expiry_ns": 1_734_048_000_000_000_000,
-    }
-    fields.update(changes)
-    return Future(**fields)
+from nautilus_platform.model.instruments import CryptoSpot, Perpetual
+from nautilus_platform.model.values import BTC, USDT, Price, Quantity
 
 
 def perpetual(**changes: Any) -> Perpetual:
