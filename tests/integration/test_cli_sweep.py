@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -56,7 +57,26 @@ def test_walk_forward_on_a_file(tmp_path: Path) -> None:
     )  # fmt: skip
     assert code == 0, out
     assert "Walk-forward: in-sample vs out-of-sample total_return" in out and "mean out-of-sample" in out
-    assert (tmp_path / "wf" / "walk_forward.json").exists()
+    folds = json.loads((tmp_path / "wf" / "walk_forward.json").read_text())
+    assert [fold["fold"] for fold in folds] == [0, 1, 2] and all(fold["test_rows"] > 0 for fold in folds)
+
+
+@needs_data
+def test_walk_forward_refuses_an_empty_window_and_explains_a_fold_without_a_feasible_run(tmp_path: Path) -> None:
+    # windows under three days long: some fall on a weekend and hold no bar, so the split is refused
+    code, out = run(
+        "sweep", "ma-cross", *FILE_ARGS, "--grid", "fast=5", "--grid", "slow=30", "--walk-forward", "2000",
+        "--train-ratio", "1", "--executor", "inline", "--results", str(tmp_path / "wf"),
+    )  # fmt: skip
+    assert code == 2 and "holds no data" in out and "use fewer folds" in out, out
+    assert not (tmp_path / "wf" / "runs.parquet").exists()  # refused before any run
+    # windows of about 25 bars: too few for a 30-bar slow average, so no fold trades
+    code, out = run(
+        "sweep", "ma-cross", *FILE_ARGS, "--grid", "fast=5", "--grid", "slow=30", "--walk-forward", "100",
+        "--train-ratio", "1", "--start", "2005-01-01", "--executor", "inline", "--results", str(tmp_path / "wf2"),
+    )  # fmt: skip
+    assert code == 0, out
+    assert "no fold has a feasible run: the train windows hold" in out, out
 
 
 @pytest.mark.parametrize(

@@ -40,7 +40,7 @@ from nautilus_platform.backtest.sweep.tasks import (
     RunTask,
     SweepJob,
 )  # fmt: skip
-from nautilus_platform.backtest.sweep.walkforward import Fold, WalkForwardFold, folds, walk_forward
+from nautilus_platform.backtest.sweep.walkforward import Fold, WalkForwardFold, count_rows, folds, walk_forward
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.data.catalog import CatalogData
 from nautilus_platform.model.enums import AccountType, OmsType
@@ -264,12 +264,16 @@ def run_sweep(settings: SweepSettings, progress: ProgressCallback | None = None)
     with driver:
         if settings.walk_forward:
             splits = folds(start, end, settings.walk_forward, settings.train_ratio, settings.anchored)
+            stamps = [ts for source in settings.sources if (ts := source.columns.get("ts")) is not None]
+            splits = count_rows(splits, stamps)
 
             def make(fold: Fold) -> Search:
                 return _search(settings, space, fold.train_start, fold.train_end, TRAIN, fold.index)
 
             fold_results = walk_forward(driver, splits, make)
             interrupted = driver.interrupted
+            if not interrupted and all(fold.best is None for fold in fold_results):
+                notes.append(_no_feasible_fold(splits))
             phases: tuple[str, ...] = (TRAIN,)
         elif settings.prescreen == "fast":
             phases = (CONFIRM,)
@@ -291,6 +295,17 @@ def run_sweep(settings: SweepSettings, progress: ProgressCallback | None = None)
     if settings.results is not None:
         report.files += _write_extras(settings, report, space, start, end)
     return report
+
+
+def _no_feasible_fold(splits: Sequence[Fold]) -> str:
+    """Why a walk-forward chose nothing, with the window sizes the user can act on."""
+    train = [fold.train_rows or 0 for fold in splits]
+    test = [fold.test_rows or 0 for fold in splits]
+    return (
+        f"no fold has a feasible run: the train windows hold {min(train)}-{max(train)} data rows and the test "
+        f"windows {min(test)}-{max(test)} (too few for the strategy's warm-up, or no run traded or met the "
+        "constraints); use fewer folds or a larger --train-ratio"
+    )
 
 
 def _fast_inputs(settings: SweepSettings, start: int, end: int) -> tuple[Any, Any]:

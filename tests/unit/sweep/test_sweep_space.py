@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
+import numpy as np
 import pytest
 
 from nautilus_platform.backtest.sweep.objective import Constraint, Objective
 from nautilus_platform.backtest.sweep.space import ParamSpace, candidate_key, parse_dimension
-from nautilus_platform.backtest.sweep.walkforward import folds
+from nautilus_platform.backtest.sweep.walkforward import count_rows, folds
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.strategy.examples import MovingAverageCross
 
@@ -120,3 +121,14 @@ def test_rolling_and_anchored_folds() -> None:
         folds(0, 5, 10)
     with pytest.raises(ValidationError, match="positive whole number"):
         folds(0, 100, 0)
+
+
+def test_fold_windows_count_their_rows_and_an_empty_window_is_refused() -> None:
+    splits = folds(0, 1000, 2, train_ratio=3)  # windows [0,600) [600,800) and [200,800) [800,1000)
+    a = np.arange(0, 1000, 100, dtype=np.int64)  # 0, 100, ..., 900
+    b = np.array([650, 950], dtype=np.int64)
+    counted = count_rows(splits, [a, b])
+    assert [(f.train_rows, f.test_rows) for f in counted] == [(6, 3), (7, 3)]
+    gap = np.array([0, 100, 200, 300, 400, 500, 900], dtype=np.int64)  # nothing in [600, 800)
+    with pytest.raises(ValidationError, match=r"fold 0's test window 1970-01-01 00:00:00 to .* holds no data"):
+        count_rows(splits, [gap])

@@ -10,13 +10,21 @@ the best feasible run of each fold is then run once on its test window. ``WalkFo
 reports the in-sample (train) and out-of-sample (test) metric side by side, so overfitting shows
 as an out-of-sample figure far below the in-sample one. Each window starts cold: indicators warm
 up inside it.
+
+``count_rows`` fills in how many data rows each window holds and refuses a split with a window
+that holds none (more folds than the data can fill, or a gap in the data): such a fold would
+run on nothing and report nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from nautilus_platform.backtest.sweep.driver import ListSearch, Search, SweepDriver, ranked
 from nautilus_platform.backtest.sweep.tasks import OK, TEST, TRAIN, RunRow
@@ -32,6 +40,9 @@ class Fold:
     train_end: int
     test_start: int
     test_end: int
+    #: Data rows (all sources) in each window; ``None`` until ``count_rows`` counted them.
+    train_rows: int | None = None
+    test_rows: int | None = None
 
 
 def folds(start: int, end: int, count: int, train_ratio: float = 3.0, anchored: bool = False) -> list[Fold]:
@@ -52,6 +63,35 @@ def folds(start: int, end: int, count: int, train_ratio: float = 3.0, anchored: 
             raise ValidationError("walk_forward", count, "too many folds for the data's time span")
         out.append(Fold(index, train_start, test_start, test_start, test_end))
     return out
+
+
+def count_rows(splits: Sequence[Fold], timestamps: Sequence[npt.NDArray[np.int64]]) -> list[Fold]:
+    """``splits`` with each window's number of data rows over ``timestamps`` (each source's sorted
+    ``ts`` column); refuses (``ValidationError`` on ``walk_forward``) a window without data."""
+    counted = []
+    for fold in splits:
+        train = _rows_in(timestamps, fold.train_start, fold.train_end)
+        test = _rows_in(timestamps, fold.test_start, fold.test_end)
+        for name, rows, start, end in (
+            ("train", train, fold.train_start, fold.train_end),
+            ("test", test, fold.test_start, fold.test_end),
+        ):
+            if rows == 0:
+                raise ValidationError(
+                    "walk_forward", len(splits),
+                    f"fold {fold.index}'s {name} window {_iso(start)} to {_iso(end)} holds no data; use fewer folds "
+                    "(or a smaller --train-ratio), or a time range without the gap",
+                )  # fmt: skip
+        counted.append(replace(fold, train_rows=train, test_rows=test))
+    return counted
+
+
+def _rows_in(timestamps: Sequence[npt.NDArray[np.int64]], start: int, end: int) -> int:
+    return sum(int(np.searchsorted(ts, end, "left") - np.searchsorted(ts, start, "left")) for ts in timestamps)
+
+
+def _iso(ns: int) -> str:
+    return datetime.fromtimestamp(ns / 1e9, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 @dataclass
@@ -75,6 +115,7 @@ class WalkForwardFold:
         return {
             "fold": self.fold.index, "train_start_ns": self.fold.train_start, "train_end_ns": self.fold.train_end,
             "test_start_ns": self.fold.test_start, "test_end_ns": self.fold.test_end,
+            "train_rows": self.fold.train_rows, "test_rows": self.fold.test_rows,
             "params": dict(self.best.params) if self.best is not None else None,
             f"in_sample_{self.metric}": self.in_sample, f"out_of_sample_{self.metric}": self.out_of_sample,
             "test_status": self.test.status if self.test is not None else None,
@@ -115,4 +156,4 @@ def walk_forward(driver: SweepDriver, splits: Sequence[Fold], make_search: Searc
     ]
 
 
-__all__ = ["Fold", "SearchFactory", "WalkForwardFold", "folds", "walk_forward"]
+__all__ = ["Fold", "SearchFactory", "WalkForwardFold", "count_rows", "folds", "walk_forward"]
