@@ -10,7 +10,8 @@
   nothing is cancelled); cancelling a leg leaves the siblings alone.
 
 A bracket is an OTO entry whose children (take-profit, stop-loss) form an OCO pair: each exit
-covers what the entry filled minus what the exits have filled.
+covers what the entry filled minus what the exits have filled. An exit that fills completely while
+the entry still works also cancels the rest of the entry (its later fills would have no exit).
 
 Sizes are computed from fills, never from a leg's acknowledged quantity (which is stale while a
 modify is in flight): each leg keeps a *base* (its own quantity, or the parent's filled
@@ -46,14 +47,16 @@ _ENDED_WITHOUT_FILL: Final = frozenset(
 
 class _Leg:
     """What the manager knows of one live leg: its base quantity, the quantity its siblings have
-    filled, and the quantities of the modifies it sent that the venue has not answered yet."""
+    filled, the quantities of the modifies it sent that the venue has not answered yet, and the
+    quantity the leg has now (``acked``: what its last update left it at)."""
 
-    __slots__ = ("base", "reduced", "sent")
+    __slots__ = ("acked", "base", "reduced", "sent")
 
     def __init__(self, base: int) -> None:
         self.base = base
         self.reduced = 0
         self.sent: list[int] = []
+        self.acked = base
 
     def expected(self, order: Order) -> int:
         """The quantity ``order`` will have once the modifies in flight are answered."""
@@ -85,7 +88,8 @@ class ContingencyManager:
 
     def _track(self, order: Order, event: OrderEvent) -> None:
         """Keep a leg's record in step with the answers to modifies: an update the manager sent
-        is crossed off; any other (the strategy's own modify) sets a new base."""
+        is crossed off; another update that changes the quantity (the strategy's own modify) sets
+        a new base; one that leaves it (a new price, a trailing stop moving) changes nothing."""
         leg = self._legs.get(order.client_order_id)
         if leg is None:
             return
@@ -94,8 +98,9 @@ class ContingencyManager:
             quantity = order.quantity_raw
             if quantity in leg.sent:
                 del leg.sent[: leg.sent.index(quantity) + 1]
-            else:
+            elif quantity != leg.acked:
                 leg.base = quantity + leg.reduced
+            leg.acked = quantity
         elif kind is _ORDER_MODIFY_REJECTED and leg.sent:
             del leg.sent[0]  # answers come in the order the modifies were sent
 
@@ -138,6 +143,13 @@ class ContingencyManager:
                     engine.cancel_order(sibling, f"OCO sibling {leg_order.client_order_id} filled")
                 elif sibling.status is not _INITIALIZED:  # a held sibling takes its size on release
                     self._resize(sibling, leg, leg.base - leg.reduced, f"sibling {leg_order.client_order_id} filled")
+            parent_id = leg_order.init.parent_order_id
+            if is_oco and complete and parent_id is not None:
+                # A bracket's exits are done while its entry still works: what the entry fills
+                # from now on would have no exit. The rest of the entry is cancelled.
+                parent = engine.cache.orders.get(parent_id)
+                if parent is not None and not parent.is_closed and parent.status is not _PENDING_CANCEL:
+                    engine.cancel_order(parent, f"bracket exit {leg_order.client_order_id} filled")
         elif is_oco and leg_order.status in _ENDED_WITHOUT_FILL:
             for sibling in self._linked(leg_order):
                 if not sibling.is_closed:

@@ -50,7 +50,17 @@ import msgspec
 from nautilus_platform.core.clock import Clock
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.core.identifiers import AccountId, InstrumentId, StrategyId
-from nautilus_platform.model.enums import AccountType, ContingencyType, DenyReason, OrderSide, OrderType, TradingState
+from nautilus_platform.model.enums import (
+    PRICED_TYPES,
+    TRIGGERED_TYPES,
+    AccountType,
+    ContingencyType,
+    DenyReason,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    TradingState,
+)
 from nautilus_platform.model.events import Event, RiskLimitsChanged, TradingStateChanged
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.orders import Order
@@ -82,6 +92,9 @@ Denial = tuple[DenyReason, str]
 _BUY: Final = OrderSide.BUY
 _ALTERNATIVES: Final = frozenset({ContingencyType.OCO, ContingencyType.OUO})
 _MARKET: Final = OrderType.MARKET
+_HELD: Final = OrderStatus.INITIALIZED  # a contingent order held until its parent fills
+_PRICED: Final = PRICED_TYPES  # the order types with a limit price
+_TRIGGERED: Final = TRIGGERED_TYPES  # ... and with a trigger price
 _CASH: Final = AccountType.CASH
 _SCALE18: Final = FIXED_SCALAR * FIXED_SCALAR
 _SCALE27: Final = _SCALE18 * FIXED_SCALAR
@@ -747,6 +760,14 @@ class RiskEngine:
             code = max(code, self._account_codes.get(account_id, _ACTIVE))
         if code == _HALTED:
             return self._deny(_R_HALTED, "trading is HALTED")
+        # A modify changes the figures the order has: a held order is updated locally, on this check alone.
+        kind = order.order_type
+        if price is not None and (kind not in _PRICED or price.raw <= 0):
+            why = "must be positive" if kind in _PRICED else f"is not allowed on {kind.name} orders"
+            return self._deny(_R_INVALID, f"price {price} {why}")
+        if trigger_price is not None and (kind not in _TRIGGERED or trigger_price.raw <= 0):
+            why = "must be positive" if kind in _TRIGGERED else f"is not allowed on {kind.name} orders"
+            return self._deny(_R_INVALID, f"trigger_price {trigger_price} {why}")
         instrument_id = order.instrument_id
         instrument = self._instruments.get(instrument_id)
         if instrument is None:
@@ -866,6 +887,11 @@ class RiskEngine:
                         _R_NOTIONAL,
                         f"notional {_money_str(value, limit.currency)} exceeds {_limit_str(limit)}",
                     )
+        if modify and order.status is _HELD:
+            # A held contingent order (an exit waiting for its entry's fill) works nowhere yet:
+            # what it does to positions, exposure and balances is checked when its release is
+            # submitted (at the size it is released at), not against the position it will reduce.
+            return self._throttled(throttles)
         # -- positions, breakers, trading state, reduce-only, position limit -----------------
         # The position limit is the instrument's: its net position (every strategy) and every
         # open order on this side. Reducing is judged on the position the order's fills change
@@ -983,7 +1009,11 @@ class RiskEngine:
                 )  # fmt: skip
                 if denial is not None:
                     return denial
-        # -- throttles ---------------------------------------------------------------------------
+        return self._throttled(throttles)
+
+    def _throttled(self, throttles: tuple[Throttle, ...]) -> Denial | None:
+        """Count an order that passed every other check in each of its rate buckets, or deny it
+        when one of them is full (then none counts it)."""
         if throttles:
             now = self._clock.timestamp_ns()
             for throttle in throttles:
