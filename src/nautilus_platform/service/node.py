@@ -25,7 +25,7 @@ from nautilus_platform.data.engine import RawDataSink
 from nautilus_platform.model.commands import Command
 from nautilus_platform.model.data import Bar, BarType, OrderBookDeltas, OrderBookSnapshot, QuoteTick, TradeTick
 from nautilus_platform.model.enums import AccountType, OmsType
-from nautilus_platform.model.events import AccountState
+from nautilus_platform.model.events import AccountState, RiskLimitsChanged
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.order_factory import OrderFactory
 from nautilus_platform.model.routing import VenueStatus
@@ -35,7 +35,8 @@ from nautilus_platform.trading.cache import Cache
 from nautilus_platform.trading.execution import ExecutionEngine
 from nautilus_platform.trading.journal import InMemoryJournal, Journal
 from nautilus_platform.trading.positions import ExchangeRates, Portfolio
-from nautilus_platform.trading.risk import RiskConfig, RiskEngine
+from nautilus_platform.trading.risk import RiskConfig, RiskEngine, RiskLimits, RiskScope
+from nautilus_platform.trading.risk.engine import encode_limits
 from nautilus_platform.trading.router import InstrumentVenueRouter
 from nautilus_platform.trading.state import CoreRiskState
 from nautilus_platform.venues.simulated import SimulatedVenue, SimulatedVenueConfig
@@ -70,6 +71,7 @@ class TradingNode(RawDataSink):
         self.execution = ExecutionEngine(
             self.clock, self.bus, self.cache, self.risk, self.venue_router, self.portfolio, self.journal
         )
+        self._journal_risk_config(self.risk.config)
         self.venues: dict[VenueId, SimulatedVenue] = {}
         self.router: SmartOrderRouter | None = None  # the smart order router, once enabled
         self._venue_of: dict[InstrumentId, SimulatedVenue] = {}  # instrument -> its venue, for process()
@@ -164,6 +166,29 @@ class TradingNode(RawDataSink):
 
     def order_factory(self, strategy_id: str | StrategyId) -> OrderFactory:
         return OrderFactory(StrategyId(strategy_id), self.clock)
+
+    def _journal_risk_config(self, config: RiskConfig) -> None:
+        """Journal the starting risk configuration, so that a replay rebuilds it without being
+        told: one ``RiskLimitsChanged`` (as ``RiskEngine.set_limits`` would write it) for the
+        default limits when they are not ``RiskLimits()``, then one for each account, strategy and
+        instrument set, published on ``events.risk`` too. A node with the default configuration
+        journals none."""
+        now = self.clock.timestamp_ns()
+        scoped: list[tuple[RiskScope, str, RiskLimits]] = []
+        if config.defaults != RiskLimits():
+            scoped.append((RiskScope.DEFAULT, "", config.defaults))
+        for scope, layer in (
+            (RiskScope.ACCOUNT, config.accounts),
+            (RiskScope.STRATEGY, config.strategies),
+            (RiskScope.INSTRUMENT, config.instruments),
+        ):
+            scoped.extend((scope, key, limits) for key, limits in layer.items())
+        for scope, key, limits in scoped:
+            event = RiskLimitsChanged(
+                ts_event=now, ts_init=now, scope=scope.value, key=key, limits=encode_limits(limits)
+            )
+            self.journal.append(event)
+            self.bus.publish("events.risk", event)
 
     def _record_account_state(self, state: AccountState) -> None:
         self.journal.append(state)

@@ -13,6 +13,14 @@ every command and event is journaled and published on the bus:
   ``RiskLimitsChanged``: by hand, the kill switch, a breaker),
 - ``events.error`` for venue events that were refused (overfill, duplicate fill, bad transition).
 
+A fill is booked into positions and accounts, and its position events and ``AccountState`` are
+journaled, right after the fill itself and before anything is published: a handler that reacts to
+the fill (a strategy submitting from ``on_order_event``, an order filled at once inside it) sees
+the fill booked and is journaled after its bookings, so a replay books the fills in journal order.
+The bus then carries the fill, its position events and its ``AccountState`` in that order (what
+a handler causes meanwhile is published as it happens, so it can come before the fill's
+position events on the bus, never in the journal).
+
 Dispatch is synchronous and single-threaded: a venue may answer from inside ``submit_order``.
 """
 
@@ -605,9 +613,15 @@ class ExecutionEngine:
             return
         self._record(event)
         cache.after_change(order, before)
-        self._publish_order_event(event)
         if type(event) is _ORDER_FILLED_CLS:
-            self._on_fill(order, event)
+            # Booked and journaled (position events, AccountState) before anyone hears of the fill:
+            # what a handler does in reaction (a submit, a nested fill) is journaled after them, and
+            # sees the fill in the positions and balances.
+            booked = self._book_fill(event)
+            self._publish_order_event(event)
+            self._publish_booked(booked)
+        else:
+            self._publish_order_event(event)
         if order.is_contingent:  # ``init.contingency_type or init.parent_order_id is not None``
             self.contingency.on_event(order, event)
         if (type(event) is _ORDER_FILLED_CLS or order.reduce_only) and cache.has_open_reduce_only(order.instrument_id):
@@ -656,9 +670,10 @@ class ExecutionEngine:
             return portfolio.fill_error(fill)
         return portfolio.fill_error(fill)
 
-    def _on_fill(self, order: Order, fill: OrderFilled) -> None:
+    def _book_fill(self, fill: OrderFilled) -> list[Event]:
+        """Book ``fill`` into the positions and accounts and journal the events that derives (the
+        position events, then the ``AccountState``), right after the fill itself."""
         instrument = self.cache.instruments[fill.instrument_id]
-        bus = self.bus
         portfolio = self.portfolio
         if isinstance(portfolio, Portfolio):  # the core's own portfolio: a native call
             events = portfolio.on_fill(fill, instrument)
@@ -666,6 +681,12 @@ class ExecutionEngine:
             events = portfolio.on_fill(fill, instrument)
         for event in events:
             self._record(event)
+        return events
+
+    def _publish_booked(self, events: list[Event]) -> None:
+        """Publish what ``_book_fill`` derived, in order, once the fill itself was published."""
+        bus = self.bus
+        for event in events:
             if type(event) is _ACCOUNT_STATE_CLS:
                 topic = self._account_topics.get(event.account_id)
                 if topic is None:

@@ -27,11 +27,24 @@ Trading states and limits: the ``TradingStateChanged`` (by hand, the kill switch
 events, applied as they happened; the risk checks are not run again. A journal written before
 these entries existed replays as before, with every state ACTIVE.
 
+The starting risk configuration: a ``TradingNode`` journals it first, as the
+``RiskLimitsChanged`` entries that would set it (the default limits when they are not
+``RiskLimits()``, then each account, strategy and instrument set), so a replay needs no
+``risk_config``. Like every limits change they apply over ``risk_config`` (the default
+``RiskConfig()`` when ``None``): where both name a scope the journal wins, and what only
+``risk_config`` names stays. A journal written before these entries existed replays as before,
+with the ``risk_config`` given.
+
+Nested entries: the engine books a fill and journals its position events and ``AccountState``
+right after it, before any strategy hears of the fill, so what a strategy does in reaction (a
+submit, a cancel, an order filled at once) is journaled after them. (A journal written before
+this, where such reactions came between a fill and its ``AccountState``, replays as before only
+when no fill was nested: the fill is then booked when the next entry is read, at the
+``ExchangeRates`` given.)
+
 Settings that are not in the journal must be given as the node had them: the OMS type
-(``oms_type``, and ``oms_overrides`` for strategies set with ``Portfolio.set_oms_type``),
-the trading day's start (``day_start_offset_ns``, for the accounts' daily realised P&L), and the
-risk configuration the node started with (``risk_config``: run-time changes are journaled, the
-starting limits are not).
+(``oms_type``, and ``oms_overrides`` for strategies set with ``Portfolio.set_oms_type``) and the
+trading day's start (``day_start_offset_ns``, for the accounts' daily realised P&L).
 """
 
 from __future__ import annotations
@@ -88,8 +101,8 @@ class ReplayResult:
     trading_state: TradingState = TradingState.ACTIVE
     #: The accounts set to a state of their own (never ``ACTIVE``: setting that clears it).
     account_trading_states: dict[AccountId, TradingState] = field(default_factory=dict)
-    #: The limits in force at the end: the ``risk_config`` given with the journal's changes
-    #: (``RiskEngine.current_config()``).
+    #: The limits in force at the end: the ``risk_config`` given (default: none) with the journal's
+    #: starting limits and changes over it (``RiskEngine.current_config()``).
     risk_config: RiskConfig = field(default_factory=RiskConfig)
 
     def effective_trading_state(self, account_id: AccountId | None = None) -> TradingState:
@@ -121,8 +134,10 @@ def replay_journal(
     node's clock) on a later day than the events before it, and at the end when ``now_ns`` (the
     node's clock, say) is on a later day still: the accounts' daily realised P&L is then the one
     of that day. ``rates`` converts the fills whose ``AccountState`` lists no rates (see the
-    module notes); ``risk_config`` is the node's starting configuration (the default one when
-    ``None``), which the journaled limit changes apply to."""
+    module notes); ``risk_config`` is the configuration the journaled limits (the node's starting
+    ones, then the run-time changes) apply over: the default one when ``None``, which is all a
+    journal that holds the node's starting limits needs; give the node's starting configuration
+    for a journal written before nodes journaled it."""
     clock = SimulatedClock()
     hints: dict[ClientOrderId, PositionId] = {}  # the portfolio reads it: a submit's position_id
     portfolio = Portfolio(clock, rates or ExchangeRates({}), oms_type, hints)
