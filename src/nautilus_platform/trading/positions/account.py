@@ -213,6 +213,9 @@ class Account:
         self._sizes_balances = self._sizes_exposures = self._sizes_locks = 0
         self._foreign_locks: Mapping[Currency, int] | None = None
         self.peak_equity_raw = self.equity_raw
+        # Whether the portfolio records this account's high-water mark on the marks of rate pairs
+        # (set once it holds another currency than its base: its equity then moves with rates).
+        self.rate_watched = False
         self.free = FreeBalances(self)
 
     def bind_open_orders(self, orders: AccountOrders) -> None:

@@ -25,7 +25,7 @@ that went flat has cash flows equal to its realised P&L.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from typing import Any, Final, cast
 
 import msgspec
@@ -113,6 +113,9 @@ class Portfolio:
         self._info: dict[InstrumentId, _InstrumentInfo] = {}
         self._hedge_ids: dict[ClientOrderId, PositionId] = {}
         self._netting_ids: dict[InstrumentId, dict[StrategyId, PositionId]] = {}
+        # Accounts holding another currency than their base: a rate pair's mark moves their equity,
+        # so it records their high-water marks too (``_watch_rates``).
+        self._rate_watchers: list[Account] = []
 
     # -- setup --------------------------------------------------------------------------------
     def add_account(
@@ -135,6 +138,8 @@ class Portfolio:
         account = Account(account_id, account_type, base_currency, self.rates, start)
         account.settle_hook = self.settle
         self.accounts[account_id] = account
+        if any(currency != base_currency for currency in start):
+            self._watch_rates(account)
         now = self.clock.timestamp_ns()
         return account.state(now, now, "opened")
 
@@ -317,6 +322,8 @@ class Portfolio:
             if info.is_pair:
                 pair_base = position.instrument.base
                 assert pair_base is not None
+                if not account.rate_watched:  # it now holds two currencies
+                    self._watch_rates(account)
                 units = qty * position.mult // 1_000_000_000
                 account.book(pair_base, units if fill.order_side is _BUY else -units)
             account.book(commission_ccy, -commission_raw)
@@ -349,6 +356,8 @@ class Portfolio:
         converted (nothing without a rate). Each currency's rate is read once, and returned for
         the ``AccountState`` (``conversions``), so a replay converts at the same rates."""
         base = account.base_currency
+        if not account.rate_watched:
+            self._watch_rates(account)
         used: dict[Currency, Ratio | None] = {}
         pnl_ccy, pnl = settle, realized
         if not cash:
@@ -414,6 +423,8 @@ class Portfolio:
         mark_raw = cast(int, mark)
         markeds = self._by_instrument.get(instrument_id)
         if not markeds:
+            if self._rate_watchers:
+                self._rate_peaks(instrument_id, ())
             return
         for marked in markeds:
             account = marked.account
@@ -433,10 +444,29 @@ class Portfolio:
         # The high-water mark sees each account once the mark has reached all its positions:
         # opposite positions in one account (hedging, or two strategies) move no equity together.
         if len(markeds) == 1:
-            markeds[0].account.update_peak()
+            only = markeds[0].account
+            only.update_peak()
+            if self._rate_watchers:
+                self._rate_peaks(instrument_id, (only,))
         else:
-            for account in dict.fromkeys(marked.account for marked in markeds):
+            accounts = dict.fromkeys(marked.account for marked in markeds)
+            for account in accounts:
                 account.update_peak()  # each account once, in the positions' (deterministic) order
+            if self._rate_watchers:
+                self._rate_peaks(instrument_id, accounts)
+
+    def _watch_rates(self, account: Account) -> None:
+        """Record ``account``'s high-water mark on every rate pair's mark from now on."""
+        account.rate_watched = True
+        self._rate_watchers.append(account)
+
+    def _rate_peaks(self, instrument_id: InstrumentId, done: Container[Account]) -> None:
+        """A rate pair's mark moves the equity of the accounts valued through rates, whether or not
+        they hold the pair: record the high-water marks of those not ``done`` by its positions."""
+        if instrument_id in self.rates.pair_ids:
+            for account in self._rate_watchers:
+                if account not in done:
+                    account.update_peak()
 
     def settle(self) -> None:
         """Book the unrealised P&L, value, gross/net exposure and margins of positions marked since

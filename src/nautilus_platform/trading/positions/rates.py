@@ -32,6 +32,8 @@ class ExchangeRates:
         self._pairs: dict[tuple[str, str], InstrumentId] = {}
         self._fixed: dict[tuple[str, str], Ratio] = {}
         self._currencies: set[str] = set()
+        # The instruments whose marks move a market rate (an account valued through them watches them).
+        self.pair_ids: set[InstrumentId] = set()
 
     def add_instrument(self, instrument: Instrument) -> None:
         """Use ``instrument`` as a rate source if it is an FX or crypto spot pair."""
@@ -39,6 +41,7 @@ class ExchangeRates:
             base, quote = instrument.base_currency.code, instrument.quote_currency.code
             self._pairs[(base, quote)] = instrument.id
             self._currencies.update((base, quote))
+            self.pair_ids.add(instrument.id)
 
     def set_fixed(self, from_currency: Currency, to_currency: Currency, rate: NumberLike) -> None:
         """Pin a rate (e.g. USDT→USD at 1); it wins over market prices, and its inverse is set too."""
