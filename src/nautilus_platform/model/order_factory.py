@@ -57,6 +57,10 @@ _TRIGGER_TYPE_CLS: Final = TriggerType
 _DECIMAL_CLS: Final = Decimal
 _ORDER_STATUS_INITIALIZED: Final = OrderStatus.INITIALIZED
 _NEW_STR: Final = str.__new__
+_TRAILING_OFFSET_TYPE_CLS: Final = TrailingOffsetType
+_TRAILING_OFFSET_TYPE_TICKS: Final = TrailingOffsetType.TICKS
+_TRAILING_OFFSET_TYPE_BASIS_POINTS: Final = TrailingOffsetType.BASIS_POINTS
+_MAX_OFFSET_BPS: Final = Decimal(10_000)
 
 
 class OrderList(msgspec.Struct, frozen=True, gc=False):
@@ -123,12 +127,16 @@ def _validate(
         # is_finite first: ordering a NaN Decimal raises decimal.InvalidOperation, and Infinity is no offset.
         if not isinstance(offset, _DECIMAL_CLS) or not offset.is_finite() or offset <= 0:
             raise ValidationError("trailing_offset", offset, "must be a positive finite Decimal")
-        if trailing_offset_type is None:
-            raise ValidationError("trailing_offset_type", None, "is required for trailing stops")
+        if type(trailing_offset_type) is not _TRAILING_OFFSET_TYPE_CLS:
+            if trailing_offset_type is None:
+                raise ValidationError("trailing_offset_type", None, "is required for trailing stops")
+            raise ValidationError("trailing_offset_type", trailing_offset_type, "must be a TrailingOffsetType")
+        _check_offset("trailing_offset", offset, trailing_offset_type)
         if kind is _ORDER_TYPE_TRAILING_STOP_LIMIT:
             limit = limit_offset
             if not isinstance(limit, _DECIMAL_CLS) or not limit.is_finite() or limit < 0:
                 raise ValidationError("limit_offset", limit, "must be a non-negative finite Decimal")
+            _check_offset("limit_offset", limit, trailing_offset_type)
     if time_in_force is _TIME_IN_FORCE_GTD:
         if expire_time_ns <= ts_init:
             raise ValidationError("expire_time_ns", expire_time_ns, "GTD needs an expiry after creation")
@@ -141,6 +149,18 @@ def _validate(
             raise ValidationError("post_only", True, f"cannot combine with {time_in_force.name}")
     if kind is _ORDER_TYPE_MARKET and time_in_force is _TIME_IN_FORCE_GTD:
         raise ValidationError("time_in_force", "GTD", "market orders cannot be GTD")
+
+
+def _check_offset(name: str, offset: Decimal, kind: TrailingOffsetType) -> None:
+    """A trailing stop's offset (or its limit offset, in the same unit) fits its type: a whole
+    number of ticks, or fewer than 10,000 basis points (a sell's stop 100% below its reference
+    would sit at or below zero). A PRICE offset is checked against the tick size on submit (the
+    risk engine's instrument check): the factory does not know the instrument."""
+    if kind is _TRAILING_OFFSET_TYPE_TICKS:
+        if offset != offset.to_integral_value():
+            raise ValidationError(name, offset, "must be a whole number of ticks (trailing_offset_type TICKS)")
+    elif kind is _TRAILING_OFFSET_TYPE_BASIS_POINTS and offset >= _MAX_OFFSET_BPS:
+        raise ValidationError(name, offset, "must be below 10000 basis points (trailing_offset_type BASIS_POINTS)")
 
 
 class OrderFactory:
@@ -213,12 +233,15 @@ class OrderFactory:
             parent_order_id=parent_order_id,
             tags=tags,
         )
-        if self.validate:
-            _validate(
-                instrument_id, order_type, quantity, side, price, trigger_price, trigger_type, trailing_offset,
-                trailing_offset_type, limit_offset, time_in_force, expire_time_ns, now, post_only,
-            )  # fmt: skip
-        return Order(init)
+        if not self.validate:
+            return Order(init)  # the risk engine checks it on submit (``validate_order``)
+        _validate(
+            instrument_id, order_type, quantity, side, price, trigger_price, trigger_type, trailing_offset,
+            trailing_offset_type, limit_offset, time_in_force, expire_time_ns, now, post_only,
+        )  # fmt: skip
+        order = Order(init)
+        order.validated = True  # the risk engine does not check it again
+        return order
 
     def market(
         self,
@@ -451,4 +474,6 @@ def _check_linkable(first: Order, second: Order) -> None:
 
 
 def _relink(order: Order, **changes: object) -> Order:
-    return Order(msgspec.structs.replace(order.init, **changes))
+    relinked = Order(msgspec.structs.replace(order.init, **changes))
+    relinked.validated = order.validated  # the links change none of the fields ``validate_order`` checks
+    return relinked

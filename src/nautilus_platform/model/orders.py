@@ -90,6 +90,9 @@ ORDER_TRANSITIONS: Final[dict[tuple[S, str], S | str]] = {
     (_S_PENDING_CANCEL, "OrderCancelRejected"): _PREVIOUS,
     **_rows("OrderUpdated", (_S_INITIALIZED, _S_SUBMITTED, *_WORKING, _S_PENDING_CANCEL), _SAME),
     (_S_PENDING_UPDATE, "OrderUpdated"): _PREVIOUS,
+    # An update that answers none of the order's modifies in flight (the venue moved a trailing
+    # stop by itself): the modify is still pending (``Order.apply(event, answers_modify=False)``).
+    **_rows("UnansweredUpdate", (_S_INITIALIZED, _S_SUBMITTED, *_WORKING, *_PENDING), _SAME),
     # INITIALIZED -> CANCELED: a held contingent child cancelled before it was ever sent.
     **_rows("OrderCanceled", (_S_INITIALIZED, _S_SUBMITTED, *_WORKING, *_PENDING), S.CANCELED),
     **_rows("OrderExpired", (_S_SUBMITTED, *_WORKING, *_PENDING), S.EXPIRED),
@@ -200,6 +203,7 @@ class Order:
         "time_in_force",
         "trigger_price",
         "ts_last",
+        "validated",
         "venue_order_id",
     )
 
@@ -238,10 +242,18 @@ class Order:
         self.events: list[OrderEvent] = [init]
         self.ts_last = init.ts_init
         self.is_triggered = False
+        #: Its fields passed ``validate_order`` when it was built (``OrderFactory`` with
+        #: ``validate=True``); the risk engine checks any other order on submit.
+        self.validated = False
 
     # -- lifecycle -------------------------------------------------------------------------
-    def apply(self, event: OrderEvent) -> None:
-        """Apply ``event``; raise a typed error and change nothing if it is not allowed."""
+    def apply(self, event: OrderEvent, answers_modify: bool = True) -> None:
+        """Apply ``event``; raise a typed error and change nothing if it is not allowed.
+
+        ``answers_modify`` false: an ``OrderUpdated`` that answers none of the modifies the
+        execution engine has in flight for this order (a trailing stop moved by the venue): a
+        PENDING_UPDATE order stays so until its modify is answered. (A journal replay, which
+        does not know the modifies' figures, takes every update as an answer.)"""
         if event.client_order_id != self.client_order_id:
             raise InvalidStateTransition(
                 f"order {self.client_order_id}", self.status.name, f"{type(event).__name__} of {event.client_order_id}"
@@ -257,7 +269,7 @@ class Order:
                     f"order {self.client_order_id}: quantity {event.quantity} is below "  # type: ignore[attr-defined]
                     f"the filled {self.filled_qty}"
                 )
-            self._transition(kind)
+            self._transition(kind if answers_modify or kind != "OrderUpdated" else "UnansweredUpdate")
             if kind == "OrderAccepted":
                 self.venue_order_id = event.venue_order_id  # type: ignore[attr-defined]
                 self.account_id = event.account_id  # type: ignore[attr-defined]

@@ -566,12 +566,22 @@ class ExecutionEngine:
         if order is None:
             self._refuse(event, f"unknown order {event.client_order_id}")
             return
-        self._apply(order, event)
         in_flight = cache.modifies_in_flight
-        if in_flight:
+        if not in_flight:
+            self._apply(order, event)
+            return
+        answers_modify = True
+        if type(event) is _ORDER_UPDATED_CLS:
             requested = in_flight.get(event.client_order_id)
             if requested is not None:
-                self._answer_in_flight(order, event, requested)
+                # An update that answers none of the modifies in flight (a trailing stop moved by
+                # the venue) leaves a PENDING_UPDATE order pending: what skips such orders
+                # (reduce-only enforcement) waits for the answer.
+                answers_modify = _answered_index(event, requested) >= 0
+        self._apply(order, event, answers_modify)
+        requested = in_flight.get(event.client_order_id)  # after what the event set off
+        if requested is not None:
+            self._answer_in_flight(order, event, requested)
 
     def _answer_in_flight(self, order: Order, event: OrderEvent, requested: list[ModifyRequest]) -> None:
         """Cross off the modifies the venue's ``event`` answers (it answers them in the order they
@@ -583,20 +593,15 @@ class ExecutionEngine:
             requested.clear()
         elif kind is _ORDER_UPDATED_CLS:
             assert isinstance(event, OrderUpdated)
-            price, trigger = event.price, event.trigger_price
-            price_raw = price.raw if price is not None else None
-            trigger_raw = trigger.raw if trigger is not None else None
-            quantity_raw = event.quantity.raw
-            for index, request in enumerate(requested):
-                if request.answered_by(quantity_raw, price_raw, trigger_raw):
-                    del requested[: index + 1]
-                    break
+            index = _answered_index(event, requested)
+            if index >= 0:
+                del requested[: index + 1]
         elif kind is _ORDER_MODIFY_REJECTED_CLS:
             del requested[0]
         if not requested:
             del self.cache.modifies_in_flight[order.client_order_id]
 
-    def _apply(self, order: Order, event: OrderEvent) -> None:
+    def _apply(self, order: Order, event: OrderEvent, answers_modify: bool = True) -> None:
         cache = self.cache
         if type(event) is _ORDER_FILLED_CLS:
             why = order.fill_mismatch(event)
@@ -607,7 +612,7 @@ class ExecutionEngine:
                 return
         before = cache.before_change(order)
         try:
-            order.apply(event)
+            order.apply(event, answers_modify)
         except (InvalidStateTransition, OverfillError, DuplicateFillError) as exc:
             self._refuse(event, str(exc))
             return
@@ -719,6 +724,19 @@ class ExecutionEngine:
         if order is None:
             raise NotFoundError(f"no order {client_order_id}")
         return order
+
+
+def _answered_index(event: OrderUpdated, requested: list[ModifyRequest]) -> int:
+    """The index of the oldest modify in flight that ``event`` answers (it has every figure the
+    modify asked for), or -1 when it answers none."""
+    price, trigger = event.price, event.trigger_price
+    price_raw = price.raw if price is not None else None
+    trigger_raw = trigger.raw if trigger is not None else None
+    quantity_raw = event.quantity.raw
+    for index, request in enumerate(requested):
+        if request.answered_by(quantity_raw, price_raw, trigger_raw):
+            return index
+    return -1
 
 
 def _cut_refused(order: Order, quantity: Quantity) -> bool:

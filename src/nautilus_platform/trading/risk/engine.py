@@ -4,9 +4,13 @@
 ``(DenyReason, message)``; the caller turns a denial into ``OrderDenied`` or
 ``OrderModifyRejected``. Checks run cheap-first on raw fixed-point ints (exact, no floats):
 
+0. an order that no validating ``OrderFactory`` built (by hand, or ``validate=False``): the rules
+   of ``validate_order`` (a LIMIT needs a price, a STOP_MARKET a trigger, the quantity is
+   positive…), denied as INVALID_ORDER naming the field, the value and the rule (a factory's
+   validated order skips this: one flag read);
 1. trading state (HALTED denies everything);
-2. instrument known and tradable; price and trigger price precision and tick; quantity precision,
-   lot, and min/max (instrument's and configured);
+2. instrument known and tradable; price and trigger price precision and tick; a trailing stop's
+   PRICE offsets on the tick; quantity precision, lot, and min/max (instrument's and configured);
 3. duplicate ``ClientOrderId``;
 4. reference price (LAST, MID or MARK) for market orders and the price collar (±bps and/or an
    absolute band); max notional per order;
@@ -52,6 +56,7 @@ from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.core.identifiers import AccountId, InstrumentId, StrategyId
 from nautilus_platform.model.enums import (
     PRICED_TYPES,
+    TRAILING_TYPES,
     TRIGGERED_TYPES,
     AccountType,
     ContingencyType,
@@ -60,9 +65,11 @@ from nautilus_platform.model.enums import (
     OrderStatus,
     OrderType,
     TradingState,
+    TrailingOffsetType,
 )
 from nautilus_platform.model.events import Event, RiskLimitsChanged, TradingStateChanged
 from nautilus_platform.model.instruments import Instrument
+from nautilus_platform.model.order_factory import validate_order
 from nautilus_platform.model.orders import Order
 from nautilus_platform.model.values import FIXED_SCALAR, POW10, Currency, Price, Quantity, format_fixed
 from nautilus_platform.trading.cache import SideAggregate
@@ -95,6 +102,11 @@ _MARKET: Final = OrderType.MARKET
 _HELD: Final = OrderStatus.INITIALIZED  # a contingent order held until its parent fills
 _PRICED: Final = PRICED_TYPES  # the order types with a limit price
 _TRIGGERED: Final = TRIGGERED_TYPES  # ... and with a trigger price
+_TRAILING: Final = TRAILING_TYPES  # ... and trailing stops (an offset from the market)
+_TRAILING_MARKET: Final = OrderType.TRAILING_STOP_MARKET
+_TRAILING_LIMIT: Final = OrderType.TRAILING_STOP_LIMIT
+_OFFSET_PRICE: Final = TrailingOffsetType.PRICE
+_VALIDATION_ERROR_CLS: Final = ValidationError
 _CASH: Final = AccountType.CASH
 _SCALE18: Final = FIXED_SCALAR * FIXED_SCALAR
 _SCALE27: Final = _SCALE18 * FIXED_SCALAR
@@ -587,6 +599,10 @@ class RiskEngine:
         conversion, a reduce-only order…) goes to ``_submit_full``, which decides and explains.
         """
         self.submit_checks += 1
+        if not order.validated:  # built by hand or by an ``OrderFactory(validate=False)``
+            denial = self._invalid(order)
+            if denial is not None:
+                return denial
         if account_id is None:
             account_id = self._account_id_for(order)
         if self._global_code or self._account_codes:
@@ -626,6 +642,9 @@ class RiskEngine:
         if r.check_instrument:
             # tick and lot lie within the precisions, so a multiple of them has no extra decimals
             if not r.tradable or quantity.precision > r.size_precision or qty % r.lot:
+                return self._submit_full(order, account_id)
+            kind = order.order_type
+            if kind is _TRAILING_MARKET or kind is _TRAILING_LIMIT:  # its offsets are checked there
                 return self._submit_full(order, account_id)
             if price is not None and (price.precision > r.price_precision or price_raw % r.tick):
                 return self._submit_full(order, account_id)
@@ -830,6 +849,10 @@ class RiskEngine:
                     return denial
             if trigger is not None:
                 denial = self._price_rules(r, instrument, "trigger_price", trigger)
+                if denial is not None:
+                    return denial
+            if not modify and order.order_type in _TRAILING:  # a modify keeps the offsets
+                denial = self._offset_rules(r, instrument, order)
                 if denial is not None:
                     return denial
             if quantity.precision > instrument.size_precision or qty % r.qty_unit:
@@ -1043,6 +1066,34 @@ class RiskEngine:
             ):
                 leaves.append(sibling.leaves_raw)
         return leaves
+
+    def _invalid(self, order: Order) -> Denial | None:
+        """``validate_order``'s rules for an order no validating ``OrderFactory`` built (a LIMIT
+        without a price, a non-positive quantity, a STOP_MARKET without a trigger…), as a denial
+        naming the field, the value and the rule."""
+        try:
+            validate_order(order.init)
+        except _VALIDATION_ERROR_CLS as exc:
+            return self._deny(_R_INVALID, str(exc))
+        return None
+
+    def _offset_rules(self, r: _Resolved, instrument: Instrument, order: Order) -> Denial | None:
+        """A trailing stop's PRICE offsets (the trailing offset, and the limit offset of a trailing
+        stop limit) on the instrument's tick grid. TICKS and BASIS_POINTS offsets need no
+        instrument: ``validate_order`` checks them."""
+        init = order.init
+        if init.trailing_offset_type is not _OFFSET_PRICE:
+            return None
+        offsets = [("trailing_offset", init.trailing_offset)]
+        if order.order_type is _TRAILING_LIMIT:
+            offsets.append(("limit_offset", init.limit_offset))
+        for name, offset in offsets:
+            if offset is None or not offset.is_finite():
+                continue  # ``validate_order`` refuses it
+            num, den = offset.as_integer_ratio()
+            if (num * FIXED_SCALAR) % (den * r.tick):
+                return self._deny(_R_PX_INC, f"{name} {offset} is not a multiple of tick_size {instrument.tick_size}")
+        return None
 
     def _price_rules(self, r: _Resolved, instrument: Instrument, name: str, price: Price) -> Denial | None:
         raw = price.raw
