@@ -162,20 +162,52 @@ def time_order(states: RowStates, ts: Int64Array) -> Int64Array:
     return order[states.live[order]]
 
 
-def duplicates(states: RowStates, ts: Int64Array, order: Int64Array) -> Int64Array:
+def duplicates(
+    states: RowStates, ts: Int64Array, order: Int64Array, book: tuple[Int64Array, Int64Array] | None = None
+) -> Int64Array:
     """Every live row among ``order`` (in time order) whose timestamp an earlier live row (in file
     order) already has fails ``duplicate_timestamp``, whatever other checks made of it; returns
-    ``order`` without the rows that rejected."""
+    ``order`` without the rows that rejected.
+
+    For books (``book``: the ``sequence`` and ``update_type`` columns) the unit is a book update,
+    not a row: the levels of one snapshot (or the rows of one delta batch) share its timestamp by
+    design. An update fails, all its rows, when an earlier update of the same type (snapshot or
+    delta batch) has its timestamp: two snapshots at one time, never two levels of one."""
     order = order[states.live[order]]
     if len(order) < 2:
         return order
     ordered_ts = ts[order]
     later = np.zeros(len(order), np.bool_)
-    later[1:] = ordered_ts[1:] == ordered_ts[:-1]  # equal times keep their file order (stable)
+    rule = "repeats an earlier row's timestamp"
+    if book is None:
+        later[1:] = ordered_ts[1:] == ordered_ts[:-1]  # equal times keep their file order (stable)
+    else:
+        later = _repeated_book_updates(ordered_ts, book[0][order], book[1][order])
+        rule = "is in a book update that repeats the timestamp of an earlier update of its type (snapshot or deltas)"
     failing = np.zeros(len(ts), np.bool_)
     failing[order[later]] = True
-    states.apply(Check.DUPLICATE_TIMESTAMP, failing, "ts", ts, "repeats an earlier row's timestamp", render=_ns_text)
+    states.apply(Check.DUPLICATE_TIMESTAMP, failing, "ts", ts, rule, render=_ns_text)
     return order[states.live[order]]
+
+
+def _repeated_book_updates(ts: Int64Array, sequence: Int64Array, update_type: Int64Array) -> BoolArray:
+    """Per row (in time order), whether its book update repeats an earlier update's timestamp and
+    type. An update is a run of consecutive rows with one timestamp, sequence and type, as
+    ``objects.book_groups`` builds them."""
+    n = len(ts)
+    starts = np.ones(n, np.bool_)
+    starts[1:] = (ts[1:] != ts[:-1]) | (sequence[1:] != sequence[:-1]) | (update_type[1:] != update_type[:-1])
+    update = np.cumsum(starts) - 1  # per row, its update's number
+    first = np.flatnonzero(starts)
+    # updates by (time, type), stable: an update after another with the same pair repeats it
+    by_key = np.lexsort((update_type[first], ts[first]))
+    repeat = np.zeros(len(first), np.bool_)
+    same = (ts[first][by_key][1:] == ts[first][by_key][:-1]) & (
+        update_type[first][by_key][1:] == update_type[first][by_key][:-1]
+    )
+    repeat[by_key[1:][same]] = True
+    repeated: BoolArray = repeat[update]
+    return repeated
 
 
 def gaps(

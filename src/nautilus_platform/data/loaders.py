@@ -193,7 +193,8 @@ def load_market_data(
     states = RowStates(report, policy, table.num_rows)
     if ragged:
         _reject_ragged(states, ragged, layout)
-    parsed = _parse(table, layout, tz, states, report)
+    spacing = bar_type.spec.interval_ns if bar_type is not None else None  # one bar per interval
+    parsed = _parse(table, layout, tz, states, report, spacing)
     _check_dst(states, parsed["ts"], tz, table.column(layout.columns["ts"]))
     values = {name: p.values for name, p in parsed.items()}
     if kind is DataKind.BARS and layout.ts_marks == "open":
@@ -218,7 +219,8 @@ def load_market_data(
     if kind is DataKind.BOOK:
         _complete_book_columns(values, table.num_rows)
         _check_book_groups(values, order, instrument, states)
-    order = checks.duplicates(states, values["ts"], order)
+    book = (values["sequence"], values["update_type"]) if kind is DataKind.BOOK else None
+    order = checks.duplicates(states, values["ts"], order, book)  # books: whole updates, never levels
     interval, daily_tz = _gap_rule(kind, bar_type, policy, tz)
     report.gaps, report.missing_intervals = checks.gaps(states, values["ts"], order, interval, daily_tz)
     order = order[states.live[order]]
@@ -279,12 +281,14 @@ def _reject_ragged(states: RowStates, ragged: list[RaggedRow], layout: Layout) -
     states.apply(Check.UNPARSEABLE, failing, "row", shown, rules)
 
 
-def _parse(table: pa.Table, layout: Layout, tz: str, states: RowStates, report: ValidationReport) -> dict[str, Parsed]:
+def _parse(
+    table: pa.Table, layout: Layout, tz: str, states: RowStates, report: ValidationReport, spacing_ns: int | None
+) -> dict[str, Parsed]:
     parsed: dict[str, Parsed] = {}
     for name, source in layout.columns.items():
         column = table.column(source)
         if name == "ts":
-            parsed[name] = timestamps(column, layout.ts_unit, layout.ts_format, tz)
+            parsed[name] = timestamps(column, layout.ts_unit, layout.ts_format, tz, spacing_ns=spacing_ns)
         elif name in _NUMERIC:
             parsed[name] = decimals(column)
         elif name == "sequence":
@@ -353,7 +357,16 @@ def _check_epoch_unit(states: RowStates, ts: Parsed, unit: str | None, source: p
 
 def _check_dst(states: RowStates, ts: Parsed, tz: str, source: pa.ChunkedArray) -> None:
     """Times without a zone that a DST change in ``tz`` makes ambiguous or skips fail
-    ``ambiguous_time`` (flagged by default): each was read as the earlier of its two instants."""
+    ``ambiguous_time`` (flagged by default): each was read as the earlier of its two instants.
+    Times of a repeated hour that the file's order resolves (the clock goes back across the change)
+    pass, said in a note: those from the go-back on were read as the hour's second occurrence."""
+    if ts.repeated is not None and ts.repeated_second is not None:
+        resolved, second = int(ts.repeated.sum()), int(ts.repeated_second.sum())
+        states.report.notes.append(
+            f"{resolved} {tz} times fall in an hour that a DST change repeats and were read by the file's order: "
+            f"{second} that go back in time across the change (from row {int(np.argmax(ts.repeated_second)) + 1}) "
+            f"as its second occurrence (the offset after the change), {resolved - second} before them as its first"
+        )
     if ts.ambiguous is None or ts.skipped is None or not (ts.ambiguous.any() or ts.skipped.any()):
         return
     shown = source.to_pylist()

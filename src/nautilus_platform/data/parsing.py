@@ -30,6 +30,7 @@ from nautilus_platform.data.times import (
     dst_changes,
     epoch_unit_fit,
     iso_instant,
+    repeated_hour,
     wall_to_utc,
     zone,
 )
@@ -70,9 +71,14 @@ class Parsed:
     zone_assumed: bool = False
     #: timestamps only: the rows of wall-clock time that a DST change in ``tz`` makes ambiguous
     #: (it happens twice) or skipped (it never happens), each read as the earlier instant; ``None``
-    #: when there is none
+    #: when there is none. Ambiguous rows that the file's order resolves are not among them
     ambiguous: BoolArray | None = None
     skipped: BoolArray | None = None
+    #: timestamps only: rows of an hour that a DST change repeats, read by the file's order (the
+    #: clock goes back across the change: ``times.repeated_hour``); ``repeated_second`` are those
+    #: read as its second occurrence (the later instant). ``None`` when there is none
+    repeated: BoolArray | None = None
+    repeated_second: BoolArray | None = None
     #: the ``missing`` rows written as a null marker (``null``, ``N/A``…); ``None`` when there is none
     marked: BoolArray | None = None
     #: epoch timestamps only: per row, the index in ``EPOCH_UNITS`` of the unit that puts the value
@@ -202,14 +208,18 @@ def integers(column: pa.ChunkedArray) -> Parsed:
     return parsed
 
 
-def timestamps(column: pa.ChunkedArray, unit: str | None, fmt: str | None, tz: str) -> Parsed:
+def timestamps(
+    column: pa.ChunkedArray, unit: str | None, fmt: str | None, tz: str, *, spacing_ns: int | None = None
+) -> Parsed:
     """Timestamps as UTC nanoseconds.
 
     Epoch integers (``unit``: ``s``, ``ms``, ``us``, ``ns``, or ``auto`` for each value the unit
     that puts it between 1971 and 2262) and zone-aware values are already UTC; naive dates and
     times are read as wall-clock time in ``tz`` (an ambiguous or skipped time at a DST change takes
-    the earlier instant, see ``times``). A value outside int64 nanoseconds (before 1677-09-21 or
-    after 2262-04-11) is an invalid row, never wrapped around.
+    the earlier instant, see ``times``, except where the column's order goes back across an hour
+    that a DST change repeats: from there on the later instant, see ``times.repeated_hour``, with
+    ``spacing_ns`` the interval of a bar file). A value outside int64 nanoseconds (before
+    1677-09-21 or after 2262-04-11) is an invalid row, never wrapped around.
     """
     kind = column.type
     if unit is not None:
@@ -217,12 +227,15 @@ def timestamps(column: pa.ChunkedArray, unit: str | None, fmt: str | None, tz: s
             raise ValidationError("ts_unit", unit, f"is for epoch numbers, but the column holds {kind}")
         return _epoch_timestamps(column, unit)
     if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
-        return _native_timestamps(column, tz)
+        return _native_timestamps(column, tz, spacing_ns)
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         raise ValidationError("ts", str(kind), "must be epoch numbers (with ts_unit), timestamps or date/time text")
     marks = _empty(len(column))
     column = _blank_to_null(column, marks)
-    parsed = _formatted_timestamps(column, fmt, tz) if fmt is not None else _iso_timestamps(column, tz)
+    if fmt is not None:
+        parsed = _formatted_timestamps(column, fmt, tz, spacing_ns)
+    else:
+        parsed = _iso_timestamps(column, tz, spacing_ns)
     parsed.marked = marks.marked
     return parsed
 
@@ -254,7 +267,7 @@ def _epoch_timestamps(column: pa.ChunkedArray, unit: str) -> Parsed:
     return parsed
 
 
-def _native_timestamps(column: pa.ChunkedArray, tz: str) -> Parsed:
+def _native_timestamps(column: pa.ChunkedArray, tz: str, spacing_ns: int | None) -> Parsed:
     """Parquet timestamps and dates, converted in their own unit so that none can overflow."""
     kind = column.type
     parsed = _empty(len(column))
@@ -270,14 +283,14 @@ def _native_timestamps(column: pa.ChunkedArray, tz: str) -> Parsed:
     if pa.types.is_date(kind) or kind.tz is None:
         zone(tz)
         parsed.zone_assumed = True
-        values, beyond = _wall_to_utc(parsed, values, tz)
+        values, beyond = _wall_to_utc(parsed, values, tz, spacing_ns)
         outside |= beyond
     _mark_out_of_range(parsed, outside)
     parsed.values = np.where(parsed.invalid, 0, values)
     return parsed
 
 
-def _formatted_timestamps(column: pa.ChunkedArray, fmt: str, tz: str) -> Parsed:
+def _formatted_timestamps(column: pa.ChunkedArray, fmt: str, tz: str, spacing_ns: int | None) -> Parsed:
     zone(tz)
     parsed = _empty(len(column))
     parsed.missing = pc.is_null(column).to_numpy(zero_copy_only=False)
@@ -294,13 +307,13 @@ def _formatted_timestamps(column: pa.ChunkedArray, fmt: str, tz: str) -> Parsed:
         parsed.values = np.where(parsed.invalid, 0, counts)
         return parsed
     parsed.zone_assumed = True
-    values, outside = _wall_to_utc(parsed, counts, tz)
+    values, outside = _wall_to_utc(parsed, counts, tz, spacing_ns)
     _mark_out_of_range(parsed, outside)
     parsed.values = np.where(parsed.invalid, 0, values)
     return parsed
 
 
-def _iso_timestamps(column: pa.ChunkedArray, tz: str) -> Parsed:
+def _iso_timestamps(column: pa.ChunkedArray, tz: str, spacing_ns: int | None) -> Parsed:
     """ISO 8601 text: PyArrow's vectorised cast when every value is zone-aware, or every value
     naive, in the forms it reads; otherwise (and to name each bad row) one row at a time."""
     zone(tz)
@@ -314,14 +327,14 @@ def _iso_timestamps(column: pa.ChunkedArray, tz: str) -> Parsed:
         values = pc.fill_null(pc.cast(cast, pa.int64()), 0).to_numpy(zero_copy_only=False).astype(np.int64)
         if kind.tz is None:
             parsed.zone_assumed = bool((~parsed.missing).any())
-            values, outside = _wall_to_utc(parsed, values, tz)
+            values, outside = _wall_to_utc(parsed, values, tz, spacing_ns)
             _mark_out_of_range(parsed, outside)
         parsed.values = np.where(parsed.invalid, 0, values)
         return parsed
-    return _iso_row_by_row(column, tz)
+    return _iso_row_by_row(column, tz, spacing_ns)
 
 
-def _iso_row_by_row(column: pa.ChunkedArray, tz: str) -> Parsed:
+def _iso_row_by_row(column: pa.ChunkedArray, tz: str, spacing_ns: int | None) -> Parsed:
     """Each value through ``iso_instant``; the naive ones then go through ``wall_to_utc`` at once."""
     parsed = _empty(len(column))
     naive = np.zeros(len(column), np.bool_)
@@ -339,7 +352,7 @@ def _iso_row_by_row(column: pa.ChunkedArray, tz: str) -> Parsed:
         naive[row] = not aware
     if naive.any():
         parsed.zone_assumed = True
-        utc, outside = _wall_to_utc(parsed, values[naive], tz, np.flatnonzero(naive))
+        utc, outside = _wall_to_utc(parsed, values[naive], tz, spacing_ns, np.flatnonzero(naive))
         values[naive] = utc
         beyond = np.zeros(len(values), np.bool_)
         beyond[np.flatnonzero(naive)[outside]] = True
@@ -349,17 +362,29 @@ def _iso_row_by_row(column: pa.ChunkedArray, tz: str) -> Parsed:
 
 
 def _wall_to_utc(
-    parsed: Parsed, wall: Int64Array, tz: str, rows: Int64Array | None = None
+    parsed: Parsed, wall: Int64Array, tz: str, spacing_ns: int | None, rows: Int64Array | None = None
 ) -> tuple[Int64Array, BoolArray]:
     """``wall_to_utc`` of the column's wall-clock times (all rows, or ``rows``), recording in
-    ``parsed`` those that a DST change in ``tz`` makes ambiguous or skipped."""
+    ``parsed`` those that a DST change in ``tz`` makes ambiguous or skipped; where the order of the
+    times goes back across a repeated hour, its second occurrence takes the later instant."""
     utc, outside = wall_to_utc(wall, tz)
     ambiguous, skipped = dst_changes(wall, tz)
     if ambiguous.any() or skipped.any():
+        repeated: BoolArray | None = None
+        second: BoolArray | None = None
+        if ambiguous.sum() > 1:
+            second, repeated, later = repeated_hour(wall, utc, tz, ambiguous, spacing_ns)
+            utc = np.where(second, later, utc)
+            ambiguous = ambiguous & ~repeated
+            if not repeated.any():
+                repeated = second = None
         if rows is not None:
             n = len(parsed.values)
             ambiguous, skipped = _scatter(ambiguous, rows, n), _scatter(skipped, rows, n)
+            if repeated is not None and second is not None:
+                repeated, second = _scatter(repeated, rows, n), _scatter(second, rows, n)
         parsed.ambiguous, parsed.skipped = ambiguous, skipped
+        parsed.repeated, parsed.repeated_second = repeated, second
     return utc, outside
 
 

@@ -3,7 +3,10 @@
 One rule everywhere: a wall-clock time that a DST change makes ambiguous (it happens twice) or
 skips (it never happens) takes the **earlier instant** of its two readings, with the UTC offset in
 force before and with the one after the change. So ``2021-03-14T02:30`` in New York (skipped) is
-06:30Z (read at EDT) and ``2021-11-07T01:30`` (ambiguous) is 05:30Z (also EDT). Whole columns go
+06:30Z (read at EDT) and ``2021-11-07T01:30`` (ambiguous) is 05:30Z (also EDT). The one exception
+is a file's order: ``repeated_hour`` finds, in the times of one file, where the clock goes back
+across the repeated hour (01:59 EDT, then 01:00 again), and reads the times from there on as the
+hour's second occurrence (05:59Z, then 06:00Z: the later instant). Whole columns go
 through PyArrow; only values within a few days of the int64 nanosecond limits (years 1677 and
 2262, where PyArrow's zone arithmetic would wrap around) are converted one by one in Python, and
 an instant beyond the limits is reported, never wrapped.
@@ -48,6 +51,7 @@ _MARGIN_NS = 3 * DAY_NS  # more than any UTC offset, or any DST step, away from 
 _EPOCH = datetime(1970, 1, 1)
 _EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
+_PROBE_NS = 3 * 3_600_000_000_000  # longer than any DST change, far shorter than the time between two
 _DIGITS = re.compile(r"\d+", re.ASCII)
 #: Epoch units, finest last, and nanoseconds per unit.
 EPOCH_UNITS: tuple[str, ...] = ("s", "ms", "us", "ns")
@@ -122,6 +126,58 @@ def dst_changes(wall: Int64Array, tz: str) -> tuple[BoolArray, BoolArray]:
         if offsets is not None:
             ambiguous[row], skipped[row] = offsets[0] > offsets[1], offsets[0] < offsets[1]
     return ambiguous, skipped
+
+
+def repeated_hour(
+    wall: Int64Array, earlier: Int64Array, tz: str, ambiguous: BoolArray, spacing_ns: int | None = None
+) -> tuple[BoolArray, BoolArray, Int64Array]:
+    """Where the ambiguous wall-clock times of one file (``wall``, in file order, in ``tz``; read
+    as ``earlier`` by ``wall_to_utc``) go back across a DST change that repeats them:
+    ``(second, resolved, later)``.
+
+    The ambiguous times of one change (those within 12 hours of one midnight) are taken in file
+    order; the first of them that goes back from the latest before it by at least half the change
+    (so that its later reading is the nearer one; a tick a second out of order is not a change of
+    hour) starts the hour's second occurrence: it and every later one of that change are
+    ``second`` and read at the offset after the change, with their UTC ns in ``later``. With
+    ``spacing_ns`` (a bar file's interval) at least the change, an equal time also goes back: one
+    bar per occurrence (hourly bars stamped 01:00 twice). Every time of a change where this
+    happens is ``resolved``, the others stay ambiguous (read as the earlier instant)."""
+    n = len(wall)
+    second = np.zeros(n, np.bool_)
+    resolved = np.zeros(n, np.bool_)
+    later = np.zeros(n, np.int64)
+    safe = ambiguous & (wall > INT64_MIN + _MARGIN_NS) & (wall < INT64_MAX - _MARGIN_NS)
+    rows = np.flatnonzero(safe)
+    if len(rows) < 2 or tz == "UTC":
+        return second, resolved, later
+    inner = wall[rows]
+    # the later reading takes the offset in force a few hours after the earlier one, past the change
+    # (PyArrow's assume_timezone is slow on ambiguous times: local_timestamp of instants is not)
+    probe = earlier[rows] + _PROBE_NS
+    after = _int64(pc.local_timestamp(pa.array(probe, pa.timestamp("ns", tz=tz)))) - probe
+    second_utc = inner - after
+    shift = second_utc - earlier[rows]
+    day, rest = np.divmod(inner, DAY_NS)
+    change = day + (rest >= DAY_NS // 2)  # noon to noon: a change at night falls in one of them
+    by_change = np.argsort(change, kind="stable")  # file order within a change
+    bounds = np.flatnonzero(np.r_[True, change[by_change][1:] != change[by_change][:-1], True])
+    for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):  # one per DST change
+        group = by_change[start:end]
+        if len(group) < 2:
+            continue
+        times, steps = inner[group], shift[group]
+        back = np.maximum.accumulate(times)[:-1] - times[1:]
+        goes_back = (back > 0) & (2 * back >= steps[1:])
+        if spacing_ns is not None:
+            goes_back |= (back == 0) & (spacing_ns >= steps[1:])
+        if not goes_back.any():
+            continue
+        turn = int(np.argmax(goes_back)) + 1
+        resolved[rows[group]] = True
+        second[rows[group[turn:]]] = True
+        later[rows[group[turn:]]] = second_utc[group[turn:]]
+    return second, resolved, later
 
 
 def _offsets_one(wall_ns: int, tz: ZoneInfo) -> tuple[timedelta, timedelta] | None:
@@ -228,6 +284,7 @@ __all__ = [
     "epoch_unit_fit",
     "in_range",
     "iso_instant",
+    "repeated_hour",
     "wall_to_utc",
     "wall_to_utc_one",
     "zone",

@@ -93,14 +93,17 @@ _DEFAULTS: dict[Check, Policy] = {
     # between: almost surely the wrong unit (seconds read as ms land in January 1970)
     Check.EPOCH_UNIT: Policy.REJECT,
     # a time without a zone that a DST change makes ambiguous or skips: kept at the earlier of its
-    # two instants and flagged, so that no such reading happens unreported
+    # two instants and flagged, so that no such reading happens unreported (a repeated hour that
+    # the file's order resolves, the clock going back across the change, is not ambiguous)
     Check.AMBIGUOUS_TIME: Policy.FLAG,
     Check.DUPLICATE_TIMESTAMP: Policy.REJECT,
     Check.GAP: Policy.FLAG,
     Check.INVALID_BOOK: Policy.REJECT,
 }
 #: Ticks share timestamps (several trades in one millisecond) and a book update is many rows
-#: with one timestamp: duplicates are flagged there, not rejected, and not checked for books.
+#: with one timestamp: duplicates are flagged there, not rejected, and not checked for books by
+#: default. For books the check, when asked for, judges whole updates (two snapshots, or two delta
+#: batches, at one time), never the levels of one update (``checks.duplicates``).
 _KIND_DEFAULTS: dict[DataKind, dict[Check, Policy]] = {
     DataKind.BARS: {},
     DataKind.QUOTES: {Check.DUPLICATE_TIMESTAMP: Policy.FLAG},
