@@ -19,6 +19,14 @@ books to the position of the listing it filled on. The parent aggregates its chi
 - once its time in force has run out (a GTD time passed, a resting child expired) nothing more is
   routed: it expires when no child works any longer.
 
+A parent goes through the risk engine only as its children: the router checks it itself. One
+that no validating ``OrderFactory`` built (by hand, or ``validate=False``) is first held to
+``validate_order``'s rules, as the risk engine holds any order: a LIMIT without a price, a MARKET
+with one, a non-positive quantity, a STOP_MARKET without a trigger... is denied (``OrderDenied``
+INVALID_ORDER naming the field, the value and the rule) before anything is routed; a factory's
+validated parent skips this (one flag read). Then only MARKET and LIMIT parents, not FOK, not
+reduce-only, not contingent, are routed.
+
 Quantity is re-routed only once a child is final, so nothing is ever double-filled. The journal
 keeps the command (with its route) and every child's events; the parent's events are derived.
 
@@ -68,7 +76,7 @@ from nautilus_platform.model.events import (
     OrderSubmitted,
 )
 from nautilus_platform.model.instruments import Instrument
-from nautilus_platform.model.order_factory import OrderFactory
+from nautilus_platform.model.order_factory import OrderFactory, validate_order
 from nautilus_platform.model.orders import Order
 from nautilus_platform.model.routing import RoutingInstruction, VenueStatus
 from nautilus_platform.model.values import Price, Quantity
@@ -434,6 +442,11 @@ class SmartOrderRouter:
         cid = order.client_order_id
         if cid in self._parents or cid in self._finished_ids or self.cache.is_known(cid):
             return DenyReason.DUPLICATE_CLIENT_ORDER_ID, f"client_order_id {cid} is already used"
+        if not order.validated:  # built by hand or by an ``OrderFactory(validate=False)``: one flag read
+            try:
+                validate_order(order.init)  # the risk engine's rules, which a parent never meets itself
+            except ValidationError as exc:
+                return DenyReason.INVALID_ORDER, str(exc)
         if order.order_type is not _MARKET and order.order_type is not _LIMIT:
             return DenyReason.INVALID_ORDER, f"only MARKET and LIMIT orders can be routed, not {order.order_type.name}"
         if order.time_in_force is TimeInForce.FOK:

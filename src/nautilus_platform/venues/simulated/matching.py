@@ -40,6 +40,15 @@ rounded down to the tick, a buy's ``min(trigger, reference + offset)`` rounded u
 ``price = trigger - limit_offset`` (sell) or ``trigger + limit_offset`` (buy), the limit offset
 in the same unit as the trailing offset.
 
+A trailing stop never works with a trigger (or a trailing limit with a limit price) at or below
+zero. When its first trigger can be computed on arrival (the reference is there), an order whose
+trigger would be <= 0 (a sell with a PRICE offset at least the reference, TICKS beyond it, or
+BASIS_POINTS that leave less than a tick), or whose limit price would be, is rejected
+(``OrderRejected`` naming the trigger_price, or the price, and how it was computed) instead of
+being accepted as a stop that can never trigger. A trigger or limit price computed later (the
+first reference arrives after acceptance, or a move) that would be <= 0 is kept at the smallest
+positive tick instead: the order is already working, so it is not rejected then.
+
 Bars: each bar is four price points in order: open, the nearer of high/low to the open (ties:
 high first), the other one, close; each point is processed like a trade. Market orders submitted
 while bars drive an L1 book fill at the latest point (the bar's close); with
@@ -67,8 +76,10 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, Final
 
+from nautilus_platform.core.arith import format_fixed
 from nautilus_platform.core.identifiers import AccountId, ClientOrderId, InstrumentId, StrategyId, TradeId, VenueOrderId
 from nautilus_platform.model.data import Bar, BarType, OrderBookDeltas, OrderBookSnapshot, QuoteTick
 from nautilus_platform.model.enums import (
@@ -757,6 +768,12 @@ class MatchingEngine:
                 rec.trigger_type = self._default_trigger
             elif trigger_type not in (_LAST, _BID_ASK, _TRIGGER_TYPE_MID):
                 return f"trigger type {trigger_type.name} is not supported by this venue"
+            if order_type in _TRAILING_TYPES:
+                ref2 = self._reference2(rec, True, True)
+                if ref2 is not None:  # its first trigger is computed on arrival: it must be positive
+                    reason = self._first_trail_error(rec, ref2)
+                    if reason is not None:
+                        return reason
         tif = rec.tif
         if tif is _TIME_IN_FORCE_GTD:
             if rec.expire_ns <= self.ts_event:
@@ -1093,11 +1110,12 @@ class MatchingEngine:
         num, den = self._offset(kind, init.trailing_offset.as_integer_ratio(), ref2)
         tick = self._tick
         current = rec.trigger_raw
+        candidate = self._trail_trigger(rec.is_buy, ref2, num, den)
+        if candidate <= 0:  # never at or below zero: the smallest positive tick (see the module docstring)
+            candidate = tick
         if rec.is_buy:
-            candidate = -((-(ref2 * den + 2 * num)) // (2 * den * tick)) * tick
             stays = current is not None and candidate >= current
         else:
-            candidate = ((ref2 * den - 2 * num) // (2 * den * tick)) * tick
             stays = current is not None and candidate <= current
         is_limit = rec.order_type is _ORDER_TYPE_TRAILING_STOP_LIMIT and init.limit_offset is not None
         if stays:
@@ -1109,12 +1127,62 @@ class MatchingEngine:
         rec.trigger_raw = candidate
         if is_limit:
             assert init.limit_offset is not None
-            lnum, lden = self._offset(kind, init.limit_offset.as_integer_ratio(), ref2)
-            if rec.is_buy:
-                rec.price_raw = -((-(candidate * lden + lnum)) // (lden * tick)) * tick
-            else:
-                rec.price_raw = ((candidate * lden - lnum) // (lden * tick)) * tick
+            price = self._trail_price(rec.is_buy, candidate, kind, init.limit_offset, ref2)
+            rec.price_raw = price if price > 0 else tick
         self._emit_updated(rec)
+
+    def _trail_trigger(self, is_buy: bool, ref2: int, num: int, den: int) -> int:
+        """The trigger ``num / den`` from the reference (``ref2 / 2``), rounded away from the
+        market to the tick (up for a buy, down for a sell); not floored."""
+        tick = self._tick
+        if is_buy:
+            return -((-(ref2 * den + 2 * num)) // (2 * den * tick)) * tick
+        return ((ref2 * den - 2 * num) // (2 * den * tick)) * tick
+
+    def _trail_price(
+        self, is_buy: bool, trigger: int, kind: TrailingOffsetType, limit_offset: Decimal, ref2: int
+    ) -> int:
+        """A trailing limit's price ``limit_offset`` from its trigger, on the tick; not floored."""
+        tick = self._tick
+        lnum, lden = self._offset(kind, limit_offset.as_integer_ratio(), ref2)
+        if is_buy:
+            return -((-(trigger * lden + lnum)) // (lden * tick)) * tick
+        return ((trigger * lden - lnum) // (lden * tick)) * tick
+
+    def _first_trail_error(self, rec: WorkingOrder, ref2: int) -> str | None:
+        """Why a trailing stop arriving now cannot be accepted: the trigger (or the limit price)
+        ``_trail`` would give it on arrival is at or below zero; ``None`` when both are positive."""
+        init = rec.init
+        kind = init.trailing_offset_type
+        offset = init.trailing_offset
+        assert offset is not None and kind is not None
+        num, den = self._offset(kind, offset.as_integer_ratio(), ref2)
+        is_buy = rec.is_buy
+        trigger = self._trail_trigger(is_buy, ref2, num, den)
+        current = rec.trigger_raw
+        precision = self._price_precision
+        if current is not None and (trigger >= current if is_buy else trigger <= current):
+            trigger = current  # its own trigger holds
+        elif trigger <= 0:
+            on_grid = ref2 % (2 * 10 ** (9 - precision)) == 0  # the reference has the price's decimals
+            reference = format_fixed(ref2 // 2, precision if on_grid else 9)
+            if not on_grid:
+                reference = reference.rstrip("0")
+            return (
+                f"trailing stop's trigger_price would be {_PRICE_CLS(raw=trigger, precision=precision)} "
+                f"(reference {reference} {'+' if is_buy else '-'} trailing_offset {offset} {kind.name}, "
+                f"rounded to the tick): it must be positive"
+            )
+        limit_offset = init.limit_offset
+        if rec.order_type is _ORDER_TYPE_TRAILING_STOP_LIMIT and limit_offset is not None:
+            price = self._trail_price(is_buy, trigger, kind, limit_offset, ref2)
+            if price <= 0:
+                return (
+                    f"trailing stop limit's price would be {_PRICE_CLS(raw=price, precision=precision)} "
+                    f"(trigger_price {_PRICE_CLS(raw=trigger, precision=precision)} "
+                    f"{'+' if is_buy else '-'} limit_offset {limit_offset} {kind.name}): it must be positive"
+                )
+        return None
 
     def _offset(self, kind: TrailingOffsetType, ratio: tuple[int, int], ref2: int) -> tuple[int, int]:
         """An offset as an exact raw-price fraction ``num / den``."""
