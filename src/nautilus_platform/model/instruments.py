@@ -183,18 +183,45 @@ class _Pair(Instrument, frozen=True, kw_only=True, gc=False):
         super().__post_init__()
         _check_currency("base_currency", self.base_currency, optional=False)
 
+
+class _SpotPair(_Pair, frozen=True, kw_only=True, gc=False):
+    """A pair whose fills deliver the base currency: a cash account books ``quantity * multiplier``
+    into the base currency's balance, so it must be a whole number of that currency's smallest unit
+    for every valid quantity (a whole number of lots). Hence ``size_precision`` may not exceed the
+    base currency's precision, and ``lot_size * multiplier`` is a whole number of its units."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        base = self.base_currency
+        if self.size_precision > base.precision:
+            raise ValidationError(
+                "size_precision",
+                self.size_precision,
+                f"must not exceed the precision {base.precision} of base currency {base.code} (a quantity is "
+                f"booked into the {base.code} balance, a whole number of {format_fixed(base.unit_raw, base.precision)} "
+                f"{base.code})",
+            )
+        unit = base.unit_raw * FIXED_SCALAR  # one smallest base unit, at the scale of qty * multiplier
+        if (self.lot_size.raw * self.multiplier.raw) % unit:
+            raise ValidationError(
+                "lot_size",
+                str(self.lot_size),
+                f"times multiplier {self.multiplier} must be a whole number of "
+                f"{format_fixed(base.unit_raw, base.precision)} {base.code} (the base currency's smallest unit)",
+            )
+
     @property
     def base(self) -> Currency | None:
         return self.base_currency
 
 
-class FxSpot(_Pair, frozen=True, kw_only=True, gc=False):
+class FxSpot(_SpotPair, frozen=True, kw_only=True, gc=False):
     """A spot currency pair such as EUR/USD."""
 
     asset_class = AssetClass.FX
 
 
-class CryptoSpot(_Pair, frozen=True, kw_only=True, gc=False):
+class CryptoSpot(_SpotPair, frozen=True, kw_only=True, gc=False):
     """A spot crypto pair such as BTC/USDT."""
 
     asset_class = AssetClass.CRYPTO

@@ -107,8 +107,13 @@ class CoreRiskState:
         position_id = self._position_id(order)
         if position_id is None:
             return 0
-        position = self.portfolio.positions.get(position_id)
-        return position.signed_raw if position is not None else 0
+        portfolio = self.portfolio
+        position = portfolio.positions.get(position_id)
+        if position is None:
+            return 0
+        if len(portfolio.accounts) > 1 and position.account_id != self.account_id_for(order):
+            return 0  # another account's position: the portfolio refuses this order's fills into it
+        return position.signed_raw
 
     def other_position_leaves_raw(self, order: Order) -> tuple[int, int]:
         position_id = self._position_id(order)
@@ -133,7 +138,8 @@ class CoreRiskState:
         """The position ``order``'s fills go to, as the portfolio picks it for a fill (see
         ``Portfolio._position_id``): the command's ``position_id``; else, netting, the strategy's
         position ``INSTRUMENT-STRATEGY``; else (hedging) a new position, ``None``. A hedging
-        order's own earlier fills are on its side, so they are never reducible: ``None`` too."""
+        order's own earlier fills are on its side, so they are never reducible: ``None`` too. The
+        id does not name the account: ``position_raw`` reads a position of another account as 0."""
         named = self.cache.position_hints.get(order.client_order_id)
         if named is not None:
             return named

@@ -114,9 +114,9 @@ def test_risk_measures_margin_against_eur_funds_at_the_rate_and_denies_without_o
     assert account.free_raw(USD) == 996 * B  # 11,000 - 10,000 margin - 4 unrealised loss
     order = n.submit(n.factory().market(AAPL.id, BUY, Quantity.of(100, 0)))
     assert (n.refusal(order) or "").startswith("INSUFFICIENT_MARGIN")
-    n = _EurFundedNode(rate=False)  # the EUR cannot be valued: no free margin, no free money
+    n = _EurFundedNode(rate=False)  # the EUR cannot be valued: no free margin, and the denial names the rate
     order = n.submit(n.factory().market(AAPL.id, BUY, Quantity.of(1, 0)))
-    assert (n.refusal(order) or "").startswith("INSUFFICIENT_MARGIN") and n.positions() == {}
+    assert (n.refusal(order) or "").startswith("NO_REFERENCE_PRICE: no exchange rate EUR/USD") and n.positions() == {}
 
 
 def test_a_rate_move_records_the_high_water_mark_of_an_account_valued_through_it() -> None:

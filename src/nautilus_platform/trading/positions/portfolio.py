@@ -3,7 +3,9 @@
 ``on_fill`` is the execution engine's ``FillSink``: it updates the position (netting: one per
 instrument and strategy; hedging: one per opening order, or the ``position_id`` the command
 named), books the fill in the account and returns the events to publish: the position event
-and the account's new ``AccountState``.
+and the account's new ``AccountState``. A position belongs to one account: ``fill_error`` refuses
+a fill of another account into a position it names, and, with several accounts, into its
+strategy's netting position while that is open in another account.
 
 Account bookings per fill, in whole smallest currency units:
 
@@ -184,7 +186,8 @@ class Portfolio:
     # -- fills --------------------------------------------------------------------------------
     def fill_error(self, fill: OrderFilled) -> str | None:
         """Why ``fill`` cannot be booked, or ``None`` (checked before the order applies it)."""
-        if fill.account_id not in self.accounts:
+        accounts = self.accounts
+        if fill.account_id not in accounts:
             return f"fill {fill.trade_id} for unknown account {fill.account_id}"
         position_id = fill.position_id
         if position_id is None:
@@ -193,7 +196,28 @@ class Portfolio:
             conflict = self.position_conflict(position_id, fill.instrument_id, fill.strategy_id, fill.account_id)
             if conflict is not None:
                 return f"fill {fill.trade_id}: {conflict}"
+        elif len(accounts) > 1:  # one account: a netting position is always its own
+            return self._netting_conflict(fill)
         return None
+
+    def _netting_conflict(self, fill: OrderFilled) -> str | None:
+        """Why ``fill`` may not book into its strategy's netting position: the position's id names
+        the instrument and strategy only, so while it is open in another account, a fill of the
+        same strategy and instrument from this account would book into it while the cash moved
+        here (``None`` also for a hedging strategy, or a netting position that is flat: a fill then
+        opens the position afresh in its own account)."""
+        strategy_id = fill.strategy_id
+        if self.oms_overrides.get(strategy_id, self.oms_type) is not _NETTING:
+            return None
+        netting = self._position_id(fill)  # the netting id, as ``on_fill`` would book the fill
+        position = self.positions.get(netting)
+        if position is None or not position.signed_raw or position.account_id == fill.account_id:
+            return None
+        return (
+            f"fill {fill.trade_id}: strategy {strategy_id}'s netting position {netting} in {fill.instrument_id} is "
+            f"open in account {position.account_id}, not {fill.account_id} (a netting position is one per "
+            f"instrument and strategy, across accounts)"
+        )
 
     def position_conflict(
         self,

@@ -29,8 +29,10 @@
    balance) or initial margin (the increasing part * ``margin_init`` plus fee against free margin,
    which a margin account keeps in its base currency: margin in another currency is converted at
    the exact rate, rounded against the order; no rate, or margin held in a currency without one,
-   denies); a modify in flight counts there too, at the worst the venue's answer may leave its
-   order (its largest notional, its largest leaves) until the venue answers;
+   denies; a margin the free margin cannot cover while it leaves out funds in a currency without
+   a rate is denied naming that rate); a modify in flight counts there too, at the worst the
+   venue's answer may leave its order (its largest notional, its largest leaves) until the venue
+   answers;
 8. submit/modify rate throttles (only orders that pass every check are counted).
 
 Limits resolve per (account, strategy, instrument) once and are cached until the configuration
@@ -1355,12 +1357,36 @@ class RiskEngine:
             shown = f"{_money_str(need, settle)} (plus fees)"
             if converted:
                 shown += f" = {_money_str(need_base, base)}"
+            if account.base_currency is not None:
+                unpriced = self._unpriced_funds(account, base)
+                if unpriced:  # funds the free margin leaves out for want of a rate: not a shortfall
+                    rates = ", ".join(f"{code}/{base.code}" for code in unpriced)
+                    codes = ", ".join(unpriced)
+                    return self._deny(
+                        _R_NO_REF,
+                        f"no exchange rate {rates}: the account's {codes} funds cannot be valued in its base "
+                        f"currency {base.code}, and initial margin {shown} exceeds the free margin "
+                        f"{format_fixed(free, base.precision)} {base.code} without them{_locks_str(held, base)}",
+                    )
             return self._deny(
                 _R_MARGIN,
                 f"initial margin {shown} exceeds free margin {format_fixed(free, base.precision)} {base.code}"
                 f"{_locks_str(held, base)}",
             )
         return None
+
+    def _unpriced_funds(self, account: AccountView, base: Currency) -> list[str]:
+        """The codes of the currencies in which a margin account has free funds that its free
+        margin in ``base`` leaves out, for want of an exchange rate (read only once a margin check
+        has failed)."""
+        unpriced = []
+        for code, amount in account.free.items():
+            if amount <= 0 or code == base.code:
+                continue
+            currency = _CURRENCIES.get(code)
+            if currency is None or self._state.exchange_rate(currency, base) is None:
+                unpriced.append(code)
+        return unpriced
 
     def _held_in(self, amounts: dict[Currency, int], target: Currency, divisor: int) -> tuple[int, Currency | None]:
         """The sum of ``amounts`` divided by ``divisor``, in ``target`` at the exact rates, each
