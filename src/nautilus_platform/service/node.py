@@ -62,7 +62,7 @@ class TradingNode(RawDataSink):
         self._sim_clock = self.clock if isinstance(self.clock, SimulatedClock) else None  # data moves it
         self.bus = MessageBus()
         self.cache = Cache()
-        self.rates = ExchangeRates(self.cache.mid_raw)
+        self.rates = ExchangeRates(self.cache.mid_raw, self.cache.last_raw)
         self.portfolio = Portfolio(self.clock, self.rates, oms_type, self.cache.position_hints)
         self.state = CoreRiskState(self.cache, self.portfolio)
         self.risk = RiskEngine(risk_config or RiskConfig(), self.state, self.clock)

@@ -1,4 +1,5 @@
-"""Exchange rates between currencies, read from the mid prices of spot pairs.
+"""Exchange rates between currencies, read from the prices of spot pairs: the mid where the pair
+has quotes (or a book), else its last trade or bar close (a backtest fed bars or trades only).
 
 A rate is an exact ratio ``(numerator, denominator)``: units of ``to`` per unit of ``from``. It
 comes from a fixed rate set by the user, else a spot pair quoting one currency in the other
@@ -26,9 +27,12 @@ _ONE: Ratio = (1, 1)
 class ExchangeRates:
     """Currency conversion through the latest mid (or last) prices of spot pairs."""
 
-    def __init__(self, prices: Mapping[InstrumentId, int]) -> None:
-        """``prices``: a live mapping of the latest raw price per instrument (the cache's marks)."""
+    def __init__(self, prices: Mapping[InstrumentId, int], last: Mapping[InstrumentId, int] | None = None) -> None:
+        """``prices``: a live mapping of the latest raw price per instrument (the cache's mids);
+        ``last``: the one read for a pair without a price there (the cache's last trade or bar
+        close)."""
         self._prices = prices
+        self._last: Mapping[InstrumentId, int] = last if last is not None else {}
         self._pairs: dict[tuple[str, str], InstrumentId] = {}
         self._fixed: dict[tuple[str, str], Ratio] = {}
         self._currencies: set[str] = set()
@@ -88,15 +92,22 @@ class ExchangeRates:
             return fixed
         iid = self._pairs.get((src, dst))
         if iid is not None:
-            price = self._prices.get(iid)
+            price = self._price(iid)
             if price:
                 return price, FIXED_SCALAR
         iid = self._pairs.get((dst, src))
         if iid is not None:
-            price = self._prices.get(iid)
+            price = self._price(iid)
             if price:
                 return FIXED_SCALAR, price
         return None
+
+    def _price(self, iid: InstrumentId) -> int | None:
+        """The pair's mid, else its last trade or bar close."""
+        price = self._prices.get(iid)
+        if price is None:
+            price = self._last.get(iid)
+        return price
 
     def rate_raw(self, from_currency: Currency, to_currency: Currency) -> int | None:
         """The rate as a raw fixed-point int (10**9 = 1), rounded half-even, or ``None``."""
