@@ -8,15 +8,13 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import pytest
+from test_oms_audit4 import AAPL, BUY, MS, SECOND, SELL, T0, px, qty
+from test_oms_audit4 import Node as HarnessNode
 
 from nautilus_platform.core.clock import SimulatedClock
-from nautilus_platform.core.identifiers import AccountId, ClientOrderId, InstrumentId, StrategyId, VenueOrderId
-from nautilus_platform.model.commands import ModifyOrder, SubmitOrder
-from nautilus_platform.model.data import QuoteTick
+from nautilus_platform.core.identifiers import AccountId, ClientOrderId, StrategyId, VenueOrderId
 from nautilus_platform.model.enums import (
-    AccountType,
     DenyReason,
-    OrderSide,
     OrderStatus,
     OrderType,
     TimeInForce,
@@ -31,71 +29,27 @@ from nautilus_platform.model.events import (
     OrderSubmitted,
     OrderUpdated,
 )
-from nautilus_platform.model.instruments import Equity
 from nautilus_platform.model.order_factory import OrderFactory
 from nautilus_platform.model.orders import Order
-from nautilus_platform.model.values import USD, Money, Price, Quantity
-from nautilus_platform.service.node import TradingNode
-from nautilus_platform.trading.risk import RiskConfig, RiskLimits
-from nautilus_platform.venues.simulated import LatencyModel, SimulatedVenueConfig
+from nautilus_platform.model.values import Quantity
+from nautilus_platform.trading.risk import RiskLimits
+from nautilus_platform.venues.simulated import LatencyModel
 
-SECOND = 1_000_000_000
-MS = 1_000_000
-T0 = 1_767_619_800 * SECOND  # 2026-01-05 13:30:00 UTC
-AAPL = InstrumentId("AAPL.SIM")
-BUY, SELL = OrderSide.BUY, OrderSide.SELL
 S1 = StrategyId("S-1")
 S2 = StrategyId("S-2")
 E = TypeVar("E")
 
 
-def px(value: str) -> Price:
-    return Price.of(value, 2)
-
-
-def qty(value: int) -> Quantity:
-    return Quantity.of(value, 0)
-
-
-class Node:
-    """A node with venue SIM (margin account, 1,000,000 USD) trading AAPL.SIM (tick 0.01, whole
-    shares), strategy S-1's factory, strategy S-2's factory without validation and an event log."""
+class Node(HarnessNode):
+    """The OMS audit's node (venue SIM, AAPL.SIM, strategy S-1's factory, an event log) with
+    500-share quotes and strategy S-2's factory without validation."""
 
     def __init__(self, limits: RiskLimits | None = None, latency: LatencyModel | None = None) -> None:
-        self.now = T0
-        self.node = TradingNode(SimulatedClock(self.now), risk_config=RiskConfig(defaults=limits or RiskLimits()))
-        venue = SimulatedVenueConfig(venue_id="SIM", latency_model=latency or LatencyModel())
-        self.node.add_venue(venue, AccountType.MARGIN, USD, [Money.of(1_000_000, USD)])
-        self.node.add_instrument(
-            Equity(
-                id=AAPL, price_precision=2, size_precision=0, tick_size=Price.of("0.01"), lot_size=Quantity.of(1),
-                quote_currency=USD, margin_init=Decimal("0.25"), margin_maint=Decimal("0.15"),
-            )
-        )  # fmt: skip
-        self.events: list[Any] = []
-        self.node.bus.subscribe("events.*", self.events.append)
-        self.factory: OrderFactory = self.node.order_factory("S-1")
+        super().__init__(limits, latency)
         self.unchecked = OrderFactory(S2, self.node.clock, validate=False)  # strategy S-2, no validation
 
-    def quote(self, bid: str, ask: str, step_ns: int = SECOND) -> None:
-        self.now += step_ns
-        self.node.process(QuoteTick.of(AAPL, px(bid), px(ask), qty(500), qty(500), self.now))
-
-    def advance_to(self, ts: int) -> None:
-        self.now = max(self.now, ts)
-        self.node.advance_time(ts)
-
-    def submit(self, order: Order) -> Order:
-        self.node.execute(SubmitOrder(ts_init=self.now, strategy_id=order.strategy_id, order=order))
-        return order
-
-    def modify(self, order: Order, quantity: Quantity | None = None, trigger: Price | None = None) -> None:
-        self.node.execute(
-            ModifyOrder(
-                ts_init=self.now, strategy_id=order.strategy_id, instrument_id=order.instrument_id,
-                client_order_id=order.client_order_id, quantity=quantity, trigger_price=trigger,
-            )
-        )  # fmt: skip
+    def quote(self, bid: str, ask: str, bid_size: int = 500, ask_size: int = 500, step_ns: int = SECOND) -> None:
+        super().quote(bid, ask, bid_size, ask_size, step_ns)
 
     def of(self, kind: type[E], order: Order) -> list[E]:
         return [e for e in self.events if type(e) is kind and e.client_order_id == order.client_order_id]
