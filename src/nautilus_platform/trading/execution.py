@@ -148,9 +148,14 @@ class FillSink(Protocol):
         """Why ``fill`` cannot be booked (e.g. an unknown account), or ``None``."""
 
     def reducible_raw(
-        self, instrument_id: InstrumentId, strategy_id: StrategyId, position_id: PositionId | None
+        self,
+        instrument_id: InstrumentId,
+        strategy_id: StrategyId,
+        position_id: PositionId | None,
+        account_id: AccountId | None,
     ) -> int:
-        """The signed position quantity an order of ``strategy_id`` may reduce."""
+        """The signed position quantity an order of ``strategy_id`` in ``account_id`` may reduce
+        (with several accounts, a position open in another account: 0)."""
 
     def position_conflict(
         self,
@@ -285,7 +290,12 @@ class ExecutionEngine:
         if hints:
             position_id = hints.get(order.client_order_id)
             if position_id is not None:
-                conflict = self.portfolio.position_conflict(position_id, order.instrument_id, order.strategy_id, None)
+                # the account its fills will come from: its venue's (as in ``OrderSubmitted`` below)
+                routed = self._venue_of(order)
+                account_id = routed.account_id if routed is not None else None
+                conflict = self.portfolio.position_conflict(
+                    position_id, order.instrument_id, order.strategy_id, account_id
+                )
                 if conflict is not None:
                     self._apply(order, self._denied(order, _DENY_REASON_INVALID_ORDER, conflict))
                     return
@@ -656,7 +666,9 @@ class ExecutionEngine:
                 continue
             if not order.is_open:  # closed by an earlier cancel of this pass (an OCO sibling)
                 continue
-            signed = portfolio.reducible_raw(instrument_id, order.strategy_id, hints.get(order.client_order_id))
+            signed = portfolio.reducible_raw(
+                instrument_id, order.strategy_id, hints.get(order.client_order_id), order.account_id
+            )
             allowed = -signed if order.side is _BUY else signed
             leaves = order.leaves_raw
             if allowed <= 0:

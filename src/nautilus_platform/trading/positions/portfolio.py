@@ -305,22 +305,41 @@ class Portfolio:
         return known
 
     def reducible_raw(
-        self, instrument_id: InstrumentId, strategy_id: StrategyId, position_id: PositionId | None
+        self,
+        instrument_id: InstrumentId,
+        strategy_id: StrategyId,
+        position_id: PositionId | None,
+        account_id: AccountId | None = None,
     ) -> int:
         """The signed quantity an order of ``strategy_id`` may reduce: the position ``position_id``
-        names, else the strategy's netting position, else (hedging) the net of its positions."""
+        names, else the strategy's netting position, else (hedging) the net of its positions.
+
+        With several accounts, only what is open in ``account_id`` (the order's account; ``None``:
+        any) counts: ``fill_error`` refuses the order's fills into a position of another account,
+        so nothing of it is reducible by the order. With one account every position is its own."""
+        several = account_id is not None and len(self.accounts) > 1
         if position_id is not None:
             named = self.positions.get(position_id)
-            return named.signed_raw if named is not None else 0
+            if named is None or (several and named.account_id != account_id):
+                return 0
+            return named.signed_raw
         by_strategy = self._netting_ids.get(instrument_id)
         if by_strategy is not None:
             netting = by_strategy.get(strategy_id)
             if netting is not None:
                 position = self.positions.get(netting)
-                return position.signed_raw if position is not None else 0
+                if position is None or (several and position.account_id != account_id):
+                    return 0
+                return position.signed_raw
         marked = self._by_instrument.get(instrument_id)
         if not marked:
             return 0
+        if several:
+            return sum(
+                m.position.signed_raw
+                for m in marked
+                if m.position.strategy_id == strategy_id and m.position.account_id == account_id
+            )
         return sum(m.position.signed_raw for m in marked if m.position.strategy_id == strategy_id)
 
     def _book(
