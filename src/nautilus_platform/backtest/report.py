@@ -78,6 +78,8 @@ def report_data(result: BacktestResult, sources: Sequence[DataSource], title: st
         )
     if result.execution_quality:
         extra["Execution quality by venue (smart order routing)"] = execution_quality_table(result.execution_quality)
+    if result.parent_orders:
+        extra[f"Routed parent orders ({len(result.parent_orders)})"] = orders_table(result.parent_order_rows())
     return ReportData(
         title=title, curve=result.equity, trades=result.round_trips, statistics=result.statistics,
         prices=price_series(sources), fills=fills, parameters=parameters, notes=[*result.notes, *errors],
@@ -101,6 +103,19 @@ def open_positions_table(positions: Sequence[PositionEvent]) -> tuple[list[str],
         for p in positions
     ]  # fmt: skip
     return OPEN_POSITION_COLUMNS, body
+
+
+ORDER_COLUMNS = [
+    "client_order_id", "strategy_id", "instrument_id", "side", "order_type", "quantity", "price", "status",
+    "filled_qty", "avg_px", "children", "reason",
+]  # fmt: skip
+
+
+def orders_table(rows: Sequence[dict[str, object]]) -> tuple[list[str], list[list[str]]]:
+    """Header and text rows of order rows (``BacktestResult.parent_order_rows``), exact decimals as
+    exported; a column the rows lack is left out."""
+    columns = [c for c in ORDER_COLUMNS if not rows or c in rows[0]]
+    return columns, [[str(row.get(c, "")) for c in columns] for row in rows]
 
 
 QUALITY_COLUMNS = [

@@ -56,6 +56,9 @@ class OrderSummary(msgspec.Struct, frozen=True, gc=False):
     #: Why it closed without filling in full, as its last event said: the risk engine's denial
     #: (``CODE: message``), the venue's rejection, a cancel's reason (kill switch, OCO, ...); empty otherwise.
     reason: str = ""
+    #: The order it belongs to: a routed child's parent (its ``parent:<id>`` tag), a contingent
+    #: order's parent (a bracket's exit, an OTO child); empty otherwise.
+    parent_order_id: str = ""
 
 
 @dataclass
@@ -79,6 +82,9 @@ class BacktestResult:
     notes: list[str] = field(default_factory=list)
     execution_quality: list[dict[str, object]] = field(default_factory=list)  # per venue, when routing is on
     routing_decisions: int = 0
+    #: The routed parent orders (what the strategies sent; ``orders`` holds their children), each as it
+    #: stood when it closed or the run ended, in the order they were submitted; empty without routing.
+    parent_orders: list[OrderSummary] = field(default_factory=list)
 
     def tables(self) -> dict[str, pa.Table]:
         """The results as Arrow tables (one per kind of record), each with its columns and types even
@@ -114,11 +120,7 @@ class BacktestResult:
             for s in self.account_states
             for b in s.balances
         ]  # fmt: skip
-        orders = [msgspec.structs.asdict(o) for o in self.orders]
-        for row in orders:
-            avg_px = row["avg_px"]
-            if "E" in avg_px:  # a Decimal's str of a tiny average price: 1.20E-7
-                row["avg_px"] = _plain(Decimal(avg_px))
+        orders = _order_rows(self.orders)
         return {
             "orders": _table(orders, _schema(OrderSummary)),
             "fills": _table(fills, _text_schema(_FILL_COLUMNS, ints=("ts",))),
@@ -127,7 +129,19 @@ class BacktestResult:
             "equity": pa.table({"ts": pa.array(self.equity.ts, pa.int64()), "equity": pa.array(self.equity.equity)}),
             "round_trips": _table([msgspec.structs.asdict(t) for t in self.round_trips], _schema(RoundTrip)),
             **({"execution_quality": _table(self._quality_rows())} if self.execution_quality else {}),
+            **({"parent_orders": _table(self.parent_order_rows(), _parent_schema())} if self.parent_orders else {}),
         }
+
+    def parent_order_rows(self) -> list[dict[str, object]]:
+        """The parent orders' rows, each with the number of its children in ``orders``."""
+        children: dict[str, int] = {}
+        for order in self.orders:
+            if order.parent_order_id:
+                children[order.parent_order_id] = children.get(order.parent_order_id, 0) + 1
+        rows = _order_rows(self.parent_orders)
+        for row in rows:
+            row["children"] = children.get(str(row["client_order_id"]), 0)
+        return rows
 
     def _quality_rows(self) -> list[dict[str, object]]:
         """Execution quality rows with the fees as text (``"0.6003 USDT; 1.2 BTC"``), for flat files."""
@@ -154,8 +168,12 @@ class BacktestResult:
             "data_rejected": self.data_rejected,
             "notes": self.notes,
             **(
-                {"routing_decisions": self.routing_decisions, "execution_quality": self.execution_quality}
-                if self.routing_decisions
+                {
+                    "routing_decisions": self.routing_decisions,
+                    "parent_orders": len(self.parent_orders),
+                    "execution_quality": self.execution_quality,
+                }
+                if self.routing_decisions or self.parent_orders
                 else {}
             ),
         }
@@ -192,7 +210,7 @@ class BacktestResult:
         return written
 
 
-_OPTIONAL_TABLES: Final = frozenset({"execution_quality"})  # written only when the run has them
+_OPTIONAL_TABLES: Final = frozenset({"execution_quality", "parent_orders"})  # written only when the run has them
 _FILL_COLUMNS: Final = (
     "ts", "trade_id", "client_order_id", "strategy_id", "instrument_id", "side", "quantity", "price", "commission",
     "commission_currency", "liquidity",
@@ -202,6 +220,23 @@ _POSITION_COLUMNS: Final = (
     "currency", "ts_opened", "ts_last",
 )  # fmt: skip
 _BALANCE_COLUMNS: Final = ("ts", "account_id", "currency", "total", "locked", "free")
+
+
+def _order_rows(orders: Sequence[OrderSummary]) -> list[dict[str, object]]:
+    """Order summaries as rows, average prices in plain notation."""
+    rows = [msgspec.structs.asdict(o) for o in orders]
+    for row in rows:
+        avg_px = row["avg_px"]
+        if isinstance(avg_px, str) and "E" in avg_px:  # a Decimal's str of a tiny average price: 1.20E-7
+            row["avg_px"] = _plain(Decimal(avg_px))
+    return rows
+
+
+def _parent_schema() -> pa.Schema:
+    """The ``parent_orders`` table's: the orders' columns and ``children`` (int64)."""
+    import pyarrow as pa
+
+    return _schema(OrderSummary).append(pa.field("children", pa.int64()))
 
 
 def _table(rows: list[dict[str, object]], schema: pa.Schema | None = None) -> pa.Table:
@@ -286,13 +321,20 @@ def summarise_snapshot(snapshot: OrderSnapshot, reason: str = "") -> OrderSummar
     closes and formats them all once the run is over); ``reason``: why it closed (``OrderSummary``)."""
     init, quantity, price, status, filled_raw, fill_notional = snapshot
     avg = average_price(fill_notional, filled_raw)
+    parent = init.parent_order_id
+    parent_id = "" if parent is None else str(parent)
+    if parent is None:
+        for tag in init.tags:
+            if tag.startswith("parent:"):  # a routed child
+                parent_id = tag[7:]
+                break
     return OrderSummary(
         client_order_id=str(init.client_order_id), strategy_id=str(init.strategy_id),
         instrument_id=str(init.instrument_id), side=_SIDE_NAMES[init.side], order_type=_TYPE_NAMES[init.order_type],
         quantity=format_fixed(quantity.raw, quantity.precision),
         price="" if price is None else format_fixed(price.raw, price.precision), status=_STATUS_NAMES[status],
         filled_qty=format_fixed(filled_raw, quantity.precision), avg_px="" if avg is None else str(avg),
-        ts_init=init.ts_init, reason=reason,
+        ts_init=init.ts_init, reason=reason, parent_order_id=parent_id,
     )  # fmt: skip
 
 

@@ -45,7 +45,7 @@ orders' ids, so an id is never routed twice.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Final
 
@@ -163,6 +163,9 @@ class SmartOrderRouter:
         self.decision_count = 0
         self._factories: dict[StrategyId, OrderFactory] = {}
         self._topics: dict[StrategyId, str] = {}
+        # Called with each order ``submit`` takes as a parent, before it is checked (so a denied one
+        # too): a backtest's results keep every parent; ``None`` (live) keeps nothing beyond the router's bounds.
+        self.on_parent: Callable[[Order], None] | None = None
         if execution.parent_orders is not None:
             raise ConfigurationError("the execution engine already has a smart order router")
         execution.parent_orders = self
@@ -302,6 +305,9 @@ class SmartOrderRouter:
         """Take ``order`` as a parent, decide and send its children (see the module docstring)."""
         route = command.route
         assert route is not None
+        on_parent = self.on_parent
+        if on_parent is not None:
+            on_parent(order)
         now = self.clock.timestamp_ns()
         denial = self._check(order, now)
         group = self._group_of.get(order.instrument_id)

@@ -7,16 +7,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from nautilus_platform.backtest.engine import PURGE_EVERY, Backtest, DataSource, Progress, stream_of
-from nautilus_platform.backtest.results import BacktestResult
+from nautilus_platform.backtest.results import BacktestResult, OrderSummary, summarise_order, summarise_snapshot
 from nautilus_platform.core.clock import SimulatedClock
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.data.catalog import CatalogData
 from nautilus_platform.data.loaders import LoadedData
 from nautilus_platform.model.data import Bar
-from nautilus_platform.model.enums import AccountType, OmsType
+from nautilus_platform.model.enums import AccountType, OmsType, OrderStatus
+from nautilus_platform.model.events import OrderCanceled, OrderDenied, OrderEvent, OrderExpired, OrderRejected
 from nautilus_platform.model.instruments import Instrument
+from nautilus_platform.model.orders import Order, OrderSnapshot
 from nautilus_platform.model.values import Currency, Money
-from nautilus_platform.routing import RouterConfig
+from nautilus_platform.routing import RouterConfig, SmartOrderRouter
 from nautilus_platform.service.node import TradingNode
 from nautilus_platform.strategy.base import Strategy
 from nautilus_platform.trading.journal import Journal, NullJournal
@@ -123,13 +125,68 @@ def build_backtest(config: BacktestConfig) -> Backtest:
     return backtest
 
 
+class ParentOrders:
+    """The routed parent orders of a run, for its results: the router hands over each order it takes
+    as a parent (``SmartOrderRouter.on_parent``, denied ones too) and publishes its events on
+    ``events.routed.<strategy id>``; a parent is snapshotted when it closes, with why (as the backtest
+    does for orders). Only a backtest collects them: the router itself keeps bounded state."""
+
+    def __init__(self, router: SmartOrderRouter) -> None:
+        self._working: dict[str, Order] = {}  # by client order id, in submission order
+        self._closed: dict[str, tuple[OrderSnapshot, str]] = {}  # snapshot, reason
+        self._order: dict[str, int] = {}  # client order id -> its place in submission order
+        router.on_parent = self._take
+        router.bus.subscribe("events.routed.*", self._on_event)
+
+    def _take(self, order: Order) -> None:
+        cid = str(order.client_order_id)
+        if cid not in self._order:  # a reused id (denied as a duplicate) keeps the first parent's row
+            self._order[cid] = len(self._order)
+            self._working[cid] = order
+
+    def _on_event(self, event: OrderEvent) -> None:
+        cid = str(event.client_order_id)
+        order = self._working.get(cid)
+        if order is None or not order.is_closed:  # a duplicate's denial, a refused cancel, ...
+            return
+        status = _CLOSING.get(type(event))
+        if status is not None and order.status is not status:
+            return
+        reason = ""
+        if isinstance(event, OrderDenied):
+            reason = f"{event.reason.value}: {event.message}"
+        elif isinstance(event, OrderRejected | OrderCanceled):
+            reason = event.reason
+        elif isinstance(event, OrderExpired):
+            reason = "expired"
+        del self._working[cid]
+        self._closed[cid] = (order.snapshot(), reason)
+
+    def summaries(self) -> list[OrderSummary]:
+        """Every parent, in submission order: closed ones as they closed, the others as they stand."""
+        rows = {cid: summarise_snapshot(snapshot, reason) for cid, (snapshot, reason) in self._closed.items()}
+        rows.update({cid: summarise_order(order) for cid, order in self._working.items()})
+        return [rows[cid] for cid in sorted(rows, key=self._order.__getitem__)]
+
+
+_CLOSING = {
+    OrderDenied: OrderStatus.DENIED,
+    OrderRejected: OrderStatus.REJECTED,
+    OrderCanceled: OrderStatus.CANCELED,
+    OrderExpired: OrderStatus.EXPIRED,
+}
+
+
 def run_backtest(config: BacktestConfig, progress: Progress | None = None) -> BacktestResult:
-    """Build and run; the result carries the config's notes (e.g. a synthetic-data label)."""
+    """Build and run; the result carries the config's notes (e.g. a synthetic-data label) and, when
+    routing is on, the routed parent orders, the routing decisions' count and the execution quality."""
     backtest = build_backtest(config)
+    router = backtest.core.router if isinstance(backtest.core, TradingNode) else None
+    parents = ParentOrders(router) if router is not None else None
     result = backtest.run(progress)
     result.notes = [*config.notes, *result.notes]
-    router = backtest.core.router if isinstance(backtest.core, TradingNode) else None
-    if router is not None:
+    if router is not None and parents is not None:
         result.execution_quality = [row.as_dict() for row in router.venue_quality()]
         result.routing_decisions = router.decision_count
+        result.parent_orders = parents.summaries()
     return result
