@@ -9,21 +9,20 @@ from pathlib import Path
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from backtest_support import equity
+from test_routing_backtest import VENUES, venue_setups
 
 from nautilus_platform.backtest.report import write_backtest_report
 from nautilus_platform.backtest.results import BacktestResult
 from nautilus_platform.data.simulator import simulate_quotes
 from nautilus_platform.model.data import QuoteTick
-from nautilus_platform.model.enums import AccountType, OrderSide, TimeInForce
+from nautilus_platform.model.enums import OrderSide, TimeInForce
 from nautilus_platform.model.orders import Order
 from nautilus_platform.model.routing import RoutingInstruction, RoutingPolicy
-from nautilus_platform.model.values import USD, Money, Price, Quantity
+from nautilus_platform.model.values import Price, Quantity
 from nautilus_platform.routing import RouterConfig
-from nautilus_platform.service.backtest import BacktestConfig, VenueSetup, run_backtest
+from nautilus_platform.service.backtest import BacktestConfig, run_backtest
 from nautilus_platform.strategy.base import Strategy
-from nautilus_platform.venues.simulated import FeeModel, SimulatedVenueConfig
 
-VENUES = ("ALPHA", "BETA", "GAMMA")
 ROUTE = RoutingInstruction(policy=RoutingPolicy.LOWEST_COST)
 FORMATS = ("parquet", "csv", "json")
 
@@ -70,15 +69,8 @@ class Parents(Strategy):
 
 def config(strategy: Strategy, routed: bool) -> BacktestConfig:
     instruments = [equity(f"DEMO.{v}") for v in VENUES]
-    setups = [
-        VenueSetup(
-            SimulatedVenueConfig(venue_id=v, fee_model=FeeModel(taker_bps=Decimal(i * 2), maker_bps=Decimal(0))),
-            AccountType.MARGIN, USD, [Money.of(1_000_000, USD)],
-        )
-        for i, v in enumerate(VENUES)
-    ]  # fmt: skip
     return BacktestConfig(
-        venues=setups, instruments=instruments, data=simulate_quotes(instruments, 300, seed=11),
+        venues=venue_setups(), instruments=instruments, data=simulate_quotes(instruments, 300, seed=11),
         strategies=[strategy], routing=RouterConfig(keep_parents=1) if routed else None,
     )  # fmt: skip
 

@@ -48,15 +48,20 @@ class RoutedFlipper(Strategy):
         self.parents.append(event)
 
 
-def config(strategy: Strategy) -> BacktestConfig:
-    instruments = [equity(f"DEMO.{v}") for v in VENUES]
-    setups = [
+def venue_setups() -> list[VenueSetup]:
+    """One margin account of 1,000,000 USD per venue; taker fees 0, 2 and 4 bp."""
+    return [
         VenueSetup(
             SimulatedVenueConfig(venue_id=v, fee_model=FeeModel(taker_bps=Decimal(i * 2), maker_bps=Decimal(0))),
             AccountType.MARGIN, USD, [Money.of(1_000_000, USD)],
         )
         for i, v in enumerate(VENUES)
     ]  # fmt: skip
+
+
+def config(strategy: Strategy) -> BacktestConfig:
+    instruments = [equity(f"DEMO.{v}") for v in VENUES]
+    setups = venue_setups()
     data = simulate_quotes(instruments, 2_000, seed=11)
     return BacktestConfig(
         venues=setups, instruments=instruments, data=data, strategies=[strategy], routing=RouterConfig()
