@@ -41,6 +41,7 @@ from nautilus_platform.backtest.results import (
     BacktestResult,
     FillRates,
     OrderSummary,
+    close_reason,
     round_trips,
     summarise_order,
     summarise_snapshot,
@@ -442,15 +443,8 @@ class Backtest:
             self.fills.append(fill)
             if self._foreign_settlement:  # some instrument settles outside the base currency
                 self._note_foreign(fill)
-        elif kind is _DENIED_CLS:  # why an order closed, for its summary
-            denied = cast(OrderDenied, event)
-            self._close_reasons[cid] = f"{denied.reason.value}: {denied.message}"
-        elif kind is _REJECTED_CLS:
-            self._close_reasons[cid] = cast(OrderRejected, event).reason
-        elif kind is _CANCELED_CLS:
-            self._close_reasons[cid] = cast(OrderCanceled, event).reason
-        elif kind is _EXPIRED_CLS:
-            self._close_reasons[cid] = "expired"
+        elif kind is _DENIED_CLS or kind is _REJECTED_CLS or kind is _CANCELED_CLS or kind is _EXPIRED_CLS:
+            self._close_reasons[cid] = close_reason(event)  # why an order closed, for its summary
         index = self._order_index
         if cid not in index:
             index[cid] = len(index)

@@ -27,7 +27,16 @@ from nautilus_platform.core.arith import FIXED_SCALAR, format_fixed
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.core.identifiers import InstrumentId, PositionId, TradeId
 from nautilus_platform.model.enums import OrderSide, OrderStatus, OrderType
-from nautilus_platform.model.events import AccountState, OrderFilled, PositionEvent
+from nautilus_platform.model.events import (
+    AccountState,
+    OrderCanceled,
+    OrderDenied,
+    OrderEvent,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+    PositionEvent,
+)
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.orders import Order, OrderSnapshot, average_price
 from nautilus_platform.model.values import Money
@@ -309,6 +318,18 @@ def _finite_or_null(value: object) -> object:
 _SIDE_NAMES: Final = {member: member.name for member in OrderSide}
 _TYPE_NAMES: Final = {member: member.name for member in OrderType}
 _STATUS_NAMES: Final = {member: member.name for member in OrderStatus}
+
+
+def close_reason(event: OrderEvent) -> str:
+    """Why ``event`` closed its order, as ``OrderSummary.reason`` says it: a denial as
+    ``CODE: message``, a rejection's or a cancel's reason, ``expired``; empty for other events."""
+    if isinstance(event, OrderDenied):
+        return f"{event.reason.value}: {event.message}"
+    if isinstance(event, OrderRejected | OrderCanceled):
+        return event.reason
+    if isinstance(event, OrderExpired):
+        return "expired"
+    return ""
 
 
 def summarise_order(order: Order, reason: str = "") -> OrderSummary:

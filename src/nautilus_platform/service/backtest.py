@@ -7,7 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from nautilus_platform.backtest.engine import PURGE_EVERY, Backtest, DataSource, Progress, stream_of
-from nautilus_platform.backtest.results import BacktestResult, OrderSummary, summarise_order, summarise_snapshot
+from nautilus_platform.backtest.results import (
+    BacktestResult,
+    OrderSummary,
+    close_reason,
+    summarise_order,
+    summarise_snapshot,
+)
 from nautilus_platform.core.clock import SimulatedClock
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.data.catalog import CatalogData
@@ -152,15 +158,8 @@ class ParentOrders:
         status = _CLOSING.get(type(event))
         if status is not None and order.status is not status:
             return
-        reason = ""
-        if isinstance(event, OrderDenied):
-            reason = f"{event.reason.value}: {event.message}"
-        elif isinstance(event, OrderRejected | OrderCanceled):
-            reason = event.reason
-        elif isinstance(event, OrderExpired):
-            reason = "expired"
         del self._working[cid]
-        self._closed[cid] = (order.snapshot(), reason)
+        self._closed[cid] = (order.snapshot(), close_reason(event))
 
     def summaries(self) -> list[OrderSummary]:
         """Every parent, in submission order: closed ones as they closed, the others as they stand."""
