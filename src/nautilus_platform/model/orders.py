@@ -252,8 +252,8 @@ class Order:
 
         ``answers_modify`` false: an ``OrderUpdated`` that answers none of the modifies the
         execution engine has in flight for this order (a trailing stop moved by the venue): a
-        PENDING_UPDATE order stays so until its modify is answered. (A journal replay, which
-        does not know the modifies' figures, takes every update as an answer.)"""
+        PENDING_UPDATE order stays so until its modify is answered (a journal replay works the
+        flag out from the journaled ``ModifyOrder`` figures, ``trading.replay``)."""
         if event.client_order_id != self.client_order_id:
             raise InvalidStateTransition(
                 f"order {self.client_order_id}", self.status.name, f"{type(event).__name__} of {event.client_order_id}"

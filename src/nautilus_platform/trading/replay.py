@@ -42,6 +42,14 @@ this, where such reactions came between a fill and its ``AccountState``, replays
 when no fill was nested: the fill is then booked when the next entry is read, at the
 ``ExchangeRates`` given.)
 
+Modifies in flight: an ``OrderUpdated`` that answers none of an order's modifies in flight (a
+trailing stop moved by the venue) leaves a PENDING_UPDATE order pending, as on the node. The
+figures of each modify are read from the ``ModifyOrder`` journaled right before its
+``OrderPendingUpdate``; a modify the core sends by itself (an OCO leg resized, a reduce-only order
+cut) changes only the quantity, so an update answers it when it changes the quantity. An
+``OrderModifyRejected`` right after the order's ``ModifyOrder`` is the engine's own refusal, any
+other one the venue's answer to the oldest modify in flight.
+
 Settings that are not in the journal must be given as the node had them: the OMS type
 (``oms_type``, and ``oms_overrides`` for strategies set with ``Portfolio.set_oms_type``) and the
 trading day's start (``day_start_offset_ns``, for the accounts' daily realised P&L).
@@ -55,7 +63,7 @@ from dataclasses import dataclass, field
 from nautilus_platform.core.clock import SimulatedClock
 from nautilus_platform.core.errors import NautilusError
 from nautilus_platform.core.identifiers import AccountId, ClientOrderId, InstrumentId, PositionId, StrategyId
-from nautilus_platform.model.commands import SubmitOrder, SubmitOrderList
+from nautilus_platform.model.commands import ModifyOrder, SubmitOrder, SubmitOrderList
 from nautilus_platform.model.enums import DenyReason, OmsType, TradingState
 from nautilus_platform.model.events import (
     AccountState,
@@ -67,6 +75,8 @@ from nautilus_platform.model.events import (
     OrderFilled,
     OrderInitialized,
     OrderModifyRejected,
+    OrderPendingUpdate,
+    OrderUpdated,
     PositionEvent,
     RiskLimitsChanged,
     TradingStateChanged,
@@ -77,6 +87,7 @@ from nautilus_platform.trading.journal import Entry
 from nautilus_platform.trading.positions import ExchangeRates, Portfolio
 from nautilus_platform.trading.risk.config import RiskConfig, RiskLimits, RiskScope
 from nautilus_platform.trading.risk.engine import decode_limits
+from nautilus_platform.trading.risk.state import ModifyRequest
 
 DAY_NS = 86_400 * 1_000_000_000
 
@@ -162,8 +173,8 @@ def replay_journal(
                 continue
             state.pending = None
             _book_fill(pending, (), portfolio, result, expected, state, verify)
-        submitted, routed = state.submitted, state.routed
-        state.submitted = state.routed = None  # what a submit leaves concerns the entries right after it
+        submitted, routed, modify = state.submitted, state.routed, state.modify
+        state.submitted = state.routed = state.modify = None  # what a command leaves concerns the entry after it
         if state.day_offset is not None and isinstance(entry, Event) and type(entry) is not OrderInitialized:
             state.new_day(entry.ts_init, portfolio)  # an order's init is stamped by whoever built it
         if isinstance(entry, OrderInitialized):
@@ -179,7 +190,7 @@ def replay_journal(
         elif isinstance(entry, OrderEvent):
             if type(entry) is OrderDenied and entry.client_order_id == routed:
                 continue  # a routed parent denied on a node without routing: never stored
-            state.pending = _apply_order_event(orders, entry, instruments, seq)
+            state.pending = _apply_order_event(orders, entry, instruments, seq, state.in_flight, modify)
         elif isinstance(entry, AccountState):
             if entry.account_id not in portfolio.accounts:
                 if entry.base_currency is None:
@@ -198,6 +209,8 @@ def replay_journal(
             state.submitted = {order.client_order_id: entry.position_id}
         elif isinstance(entry, SubmitOrderList):
             state.submitted = {order.client_order_id: entry.position_id for order in entry.orders}
+        elif isinstance(entry, ModifyOrder):
+            state.modify = entry
         elif isinstance(entry, TradingStateChanged):
             account_id = entry.account_id
             if account_id is None:
@@ -273,7 +286,7 @@ class _Limits:
 class _State:
     """What the replay carries from one entry to the next besides orders and the portfolio."""
 
-    __slots__ = ("day", "day_offset", "pending", "routed", "submitted")
+    __slots__ = ("day", "day_offset", "in_flight", "modify", "pending", "routed", "submitted")
 
     def __init__(self, day_offset: int | None) -> None:
         self.day_offset = day_offset
@@ -281,6 +294,10 @@ class _State:
         self.day: int | None = None  # the latest trading day an event was stamped in
         self.routed: ClientOrderId | None = None  # the order of a routed SubmitOrder just journaled
         self.submitted: dict[ClientOrderId, PositionId | None] | None = None  # the orders of the last submit
+        self.modify: ModifyOrder | None = None  # a ModifyOrder just journaled
+        #: The modifies in flight by order, oldest first (``None``: one the core sent, of a size
+        #: the journal does not hold), as the node's ``modifies_in_flight``.
+        self.in_flight: dict[ClientOrderId, list[ModifyRequest | None]] = {}
 
     def new_day(self, ts_ns: int, portfolio: Portfolio) -> None:
         """Start a new trading day when ``ts_ns`` is on a later one (the node's day timer fires at
@@ -298,8 +315,12 @@ def _apply_order_event(
     event: OrderEvent,
     instruments: Mapping[InstrumentId, Instrument],
     seq: int,
+    in_flight: dict[ClientOrderId, list[ModifyRequest | None]],
+    modify: ModifyOrder | None,
 ) -> _PendingFill | None:
-    """Apply ``event`` to its order; a fill is returned to be booked (``_book_fill``)."""
+    """Apply ``event`` to its order, keeping the order's modifies in flight as the execution engine
+    does (``modify``: the ``ModifyOrder`` journaled right before ``event``); a fill is returned to
+    be booked (``_book_fill``)."""
     order = orders.get(event.client_order_id)
     kind = type(event)
     if kind is OrderDenied and event.reason is DenyReason.DUPLICATE_CLIENT_ORDER_ID:  # type: ignore[attr-defined]
@@ -311,10 +332,36 @@ def _apply_order_event(
             return None
     if order is None:
         raise ReplayMismatch(f"#{seq}: {kind.__name__} for unknown order {event.client_order_id}")
+    cid = event.client_order_id
+    requested = in_flight.get(cid)
+    answered = 0  # the index of the oldest modify in flight an update answers (-1: none)
+    if requested is not None and isinstance(event, OrderUpdated):
+        answered = _answered_index(event, order, requested)
     try:
-        order.apply(event)
+        order.apply(event, answered >= 0)
     except NautilusError as exc:
-        raise ReplayMismatch(f"#{seq}: {kind.__name__} does not apply to {event.client_order_id}: {exc}") from exc
+        raise ReplayMismatch(f"#{seq}: {kind.__name__} does not apply to {cid}: {exc}") from exc
+    own = modify is not None and modify.client_order_id == cid and modify.strategy_id == order.strategy_id
+    if kind is OrderPendingUpdate:
+        asked = (
+            ModifyRequest(
+                None if modify.quantity is None else modify.quantity.raw,
+                None if modify.price is None else modify.price.raw,
+                None if modify.trigger_price is None else modify.trigger_price.raw,
+            )
+            if own and modify is not None
+            else None
+        )
+        in_flight.setdefault(cid, []).append(asked)
+    elif requested is not None:
+        if order.is_closed:
+            requested.clear()
+        elif kind is OrderUpdated and answered >= 0:
+            del requested[: answered + 1]
+        elif kind is OrderModifyRejected and not own:  # the venue's answer to the oldest
+            del requested[0]
+        if not requested:
+            del in_flight[cid]
     if kind is OrderFilled:
         fill: OrderFilled = event  # type: ignore[assignment]
         instrument = instruments.get(fill.instrument_id)
@@ -359,6 +406,22 @@ def _book_fill(
             state.new_day(event.ts_init, portfolio)
         if verify:
             _check(expected, event, seq)
+
+
+def _answered_index(event: OrderUpdated, order: Order, requested: list[ModifyRequest | None]) -> int:
+    """The index of the oldest modify in flight that ``event`` answers, or -1 (the execution
+    engine's rule); a core modify (``None``) is answered by an update that changes the quantity."""
+    price, trigger = event.price, event.trigger_price
+    price_raw = price.raw if price is not None else None
+    trigger_raw = trigger.raw if trigger is not None else None
+    quantity_raw = event.quantity.raw
+    for index, request in enumerate(requested):
+        if request is None:
+            if quantity_raw != order.quantity_raw:
+                return index
+        elif request.answered_by(quantity_raw, price_raw, trigger_raw):
+            return index
+    return -1
 
 
 def _check(expected: list[Event], journaled: Event, seq: int) -> None:
