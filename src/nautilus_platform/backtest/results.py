@@ -65,8 +65,9 @@ class OrderSummary(msgspec.Struct, frozen=True, gc=False):
     #: Why it closed without filling in full, as its last event said: the risk engine's denial
     #: (``CODE: message``), the venue's rejection, a cancel's reason (kill switch, OCO, ...); empty otherwise.
     reason: str = ""
-    #: The order it belongs to: a routed child's parent (its ``parent:<id>`` tag), a contingent
-    #: order's parent (a bracket's exit, an OTO child); empty otherwise.
+    #: The order it belongs to: a contingent order's parent (a bracket's exit, an OTO child), and in
+    #: ``run_backtest``'s results a routed child's parent, as the router reported creating it (never
+    #: read from tags, which are free-form: a ``parent:<id>`` tag names nothing); empty otherwise.
     parent_order_id: str = ""
 
 
@@ -342,13 +343,8 @@ def summarise_snapshot(snapshot: OrderSnapshot, reason: str = "") -> OrderSummar
     closes and formats them all once the run is over); ``reason``: why it closed (``OrderSummary``)."""
     init, quantity, price, status, filled_raw, fill_notional = snapshot
     avg = average_price(fill_notional, filled_raw)
-    parent = init.parent_order_id
+    parent = init.parent_order_id  # a routed child's parent is filled in by ``run_backtest``
     parent_id = "" if parent is None else str(parent)
-    if parent is None:
-        for tag in init.tags:
-            if tag.startswith("parent:"):  # a routed child
-                parent_id = tag[7:]
-                break
     return OrderSummary(
         client_order_id=str(init.client_order_id), strategy_id=str(init.strategy_id),
         instrument_id=str(init.instrument_id), side=_SIDE_NAMES[init.side], order_type=_TYPE_NAMES[init.order_type],

@@ -166,6 +166,10 @@ class SmartOrderRouter:
         # Called with each order ``submit`` takes as a parent, before it is checked (so a denied one
         # too): a backtest's results keep every parent; ``None`` (live) keeps nothing beyond the router's bounds.
         self.on_parent: Callable[[Order], None] | None = None
+        # Called with (child id, parent id) for each child the router has stored and sent for a
+        # parent: a backtest's results name each child's parent from it (a child's ``parent:<id>``
+        # tag is a label only: tags are free-form, any order may carry one); ``None`` keeps nothing.
+        self.on_child: Callable[[ClientOrderId, ClientOrderId], None] | None = None
         if execution.parent_orders is not None:
             raise ConfigurationError("the execution engine already has a smart order router")
         execution.parent_orders = self
@@ -506,11 +510,19 @@ class SmartOrderRouter:
     def _send(self, parent: _Parent, decision: RoutingDecision) -> None:
         """Create every child first (so a synchronous answer sees them all working), then send."""
         orders = [self._child(parent, plan) for plan in decision.children]
+        on_child = self.on_child
+        stored = self.cache.orders
+        parent_id = parent.order.client_order_id
         parent.sending = True
         try:
             for order, plan in zip(orders, decision.children, strict=True):
-                if order.client_order_id in parent.working:
+                cid = order.client_order_id
+                if cid in parent.working:
                     self.execution.submit_child(order, plan.venue)
+                    # only a child the cache took as its own (not one denied as a duplicate of
+                    # another order's id): the id then names that child for good
+                    if on_child is not None and stored.get(cid) is order:
+                        on_child(cid, parent_id)
         finally:
             parent.sending = False
         if parent.reroute_due:
@@ -571,9 +583,12 @@ class SmartOrderRouter:
         status = _FINAL_CHILD_EVENTS.get(kind)
         if status is None:
             return
-        child = parent.working.pop(cid, None)
-        if child is None:
+        child = parent.working.get(cid)
+        # A final event is applied to its order before it is published: a child still open was not
+        # closed by it (another order of the strategy reusing the child's id, denied as a duplicate)
+        if child is None or not child.is_closed:
             return
+        del parent.working[cid]
         del self._child_parent[cid]
         record = self.children[cid]
         record.status = status

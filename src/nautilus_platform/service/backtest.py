@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import msgspec
+
 from nautilus_platform.backtest.engine import PURGE_EVERY, Backtest, DataSource, Progress, stream_of
 from nautilus_platform.backtest.results import (
     BacktestResult,
@@ -16,6 +18,7 @@ from nautilus_platform.backtest.results import (
 )
 from nautilus_platform.core.clock import SimulatedClock
 from nautilus_platform.core.errors import ValidationError
+from nautilus_platform.core.identifiers import ClientOrderId
 from nautilus_platform.data.catalog import CatalogData
 from nautilus_platform.data.loaders import LoadedData
 from nautilus_platform.model.data import Bar
@@ -135,13 +138,19 @@ class ParentOrders:
     """The routed parent orders of a run, for its results: the router hands over each order it takes
     as a parent (``SmartOrderRouter.on_parent``, denied ones too) and publishes its events on
     ``events.routed.<strategy id>``; a parent is snapshotted when it closes, with why (as the backtest
-    does for orders). Only a backtest collects them: the router itself keeps bounded state."""
+    does for orders). Only a backtest collects them: the router itself keeps bounded state.
+
+    Their children too: the router reports each child it stored and sent (``SmartOrderRouter.on_child``),
+    and ``attribute`` names its parent in the run's orders. Nothing else is a child: not a strategy's
+    own order tagged ``parent:<id>`` (tags are free-form), nor one that reuses a child's id."""
 
     def __init__(self, router: SmartOrderRouter) -> None:
         self._working: dict[str, Order] = {}  # by client order id, in submission order
         self._closed: dict[str, tuple[OrderSnapshot, str]] = {}  # snapshot, reason
         self._order: dict[str, int] = {}  # client order id -> its place in submission order
+        self._parent_of: dict[str, str] = {}  # a child's client order id -> its parent's
         router.on_parent = self._take
+        router.on_child = self._child
         router.bus.subscribe("events.routed.*", self._on_event)
 
     def _take(self, order: Order) -> None:
@@ -149,6 +158,20 @@ class ParentOrders:
         if cid not in self._order:  # a reused id (denied as a duplicate) keeps the first parent's row
             self._order[cid] = len(self._order)
             self._working[cid] = order
+
+    def _child(self, child_id: ClientOrderId, parent_id: ClientOrderId) -> None:
+        self._parent_of[str(child_id)] = str(parent_id)
+
+    def attribute(self, orders: list[OrderSummary]) -> list[OrderSummary]:
+        """``orders`` with each routed child's ``parent_order_id`` set to its parent's id."""
+        parent_of = self._parent_of
+        if not parent_of:
+            return orders
+        named = []
+        for summary in orders:
+            parent = parent_of.get(summary.client_order_id)
+            named.append(summary if parent is None else msgspec.structs.replace(summary, parent_order_id=parent))
+        return named
 
     def _on_event(self, event: OrderEvent) -> None:
         cid = str(event.client_order_id)
@@ -188,4 +211,5 @@ def run_backtest(config: BacktestConfig, progress: Progress | None = None) -> Ba
         result.execution_quality = [row.as_dict() for row in router.venue_quality()]
         result.routing_decisions = router.decision_count
         result.parent_orders = parents.summaries()
+        result.orders = parents.attribute(result.orders)
     return result
