@@ -125,8 +125,9 @@ def test_a_timer_at_a_data_time_fires_before_the_item_and_one_between_items_move
     assert max(ts for _, ts, _ in recorder.seen) == last
 
 
-def test_no_timer_fires_between_the_last_item_before_the_end_and_the_end() -> None:
-    # The clock moves only with the data: the run ends with its last item before end_ns.
+def test_no_timer_at_or_after_the_end_fires() -> None:
+    # The clock runs on after the last item before end_ns only up to end_ns - 1: the next timer,
+    # half a bar after that item, is past the end and does not fire.
     data = _bars(10)
     ts = data.columns["ts"].tolist()
     recorder = Recorder(every_ns=MINUTE_NS // 2)

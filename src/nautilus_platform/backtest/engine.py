@@ -9,16 +9,30 @@ rerun with the same inputs gives identical orders, fills and statistics.
 Time: the core moves the clock to each item's time as it takes the item; timers and alerts due up
 to that time fire first, in time order, each with the clock at its own time (an order sent from a
 timer between two items carries the timer's time and meets the prices of the items before it), so
-a timer due at an item's time fires before that item. Nothing moves the clock past the last item
-the run processes: a timer due after it (after the end of the data, or between the last item
-before ``end_ns`` and ``end_ns``) does not fire. Timers set in ``on_start`` without a start count
-from the first item the run processes (the first at or after ``start_ns``), so they land on the
-data's times.
+a timer due at an item's time fires before that item. Timers set in ``on_start`` without a start
+count from the first item the run processes (the first at or after ``start_ns``), so they land on
+the data's times.
+
+The end: with an explicit ``end_ns`` the clock runs on after the last item the run processes
+(``TradingNode.run_until``): every timer, alert and venue delivery (acknowledgements, fills and
+expiries a latency model held back, GTD and DAY expiries) due before ``end_ns`` — exclusive: a
+timer at ``end_ns`` does not fire — happens in time order, each with the clock at its own time,
+the venues' deliveries due before a timer's time first, those due at its time after it (the rule
+between items). The clock is then left at ``end_ns - 1`` and the strategies stop (``on_stop``).
+A run that processes no item does not run on.
+Without ``end_ns`` nothing moves the clock past the last item: a timer due after it does not fire,
+and ``on_stop`` runs at the last item's time. Either way an order whose latency takes it past the
+end stays as it stood in the results: ``SUBMITTED`` (never acknowledged, never filled), or
+``PENDING_CANCEL`` for a cancel still on its way.
 
 The equity curve samples the equity of the accounts (in the base currency of the first account
 that has one) after the last item of each timestamp — or, with ``equity_interval_ns``, at most
 once per interval. Every account with that base currency counts (a two-venue run is one curve);
-an account with another base currency, or none, is left out and named in the result's notes.
+an account with another base currency, or none, is left out and named in the result's notes. The
+last item's time holds the equity at the end of the run (after ``on_stop``), unless a fill or an
+account state after the last item came later than it (the end's timers and deliveries, or
+``on_stop`` at ``end_ns - 1``): then the last item's time holds the equity as it stood after the
+last item, and one more sample, at the last such event's time, the equity at the end.
 
 A run over one source of loaded bars or quotes replays its columns directly: the core reads
 each row's raw ints, and the model object the cache and the strategies see is built from
@@ -55,7 +69,7 @@ from nautilus_platform.data.layouts import DataKind
 from nautilus_platform.data.loaders import LoadedData
 from nautilus_platform.data.objects import CHUNK, iter_objects
 from nautilus_platform.model.data import Bar, BarType, MarketData, QuoteTick
-from nautilus_platform.model.enums import OmsType
+from nautilus_platform.model.enums import DenyReason, OmsType
 from nautilus_platform.model.events import (
     AccountState,
     OrderCanceled,
@@ -90,6 +104,8 @@ class BacktestCore(TradingCore, Protocol):
     ) -> None: ...
 
     def housekeeping(self, freeze_gc: bool = True) -> int: ...
+
+    def run_until(self, end_ns: int) -> None: ...
 
 
 def stream_of(source: DataSource) -> Iterator[MarketData]:
@@ -126,6 +142,7 @@ _REJECTED_CLS: Final = OrderRejected
 _CANCELED_CLS: Final = OrderCanceled
 _EXPIRED_CLS: Final = OrderExpired
 _HEDGING: Final = OmsType.HEDGING
+_DUPLICATE_ID: Final = DenyReason.DUPLICATE_CLIENT_ORDER_ID
 
 
 class _Samples:
@@ -444,7 +461,10 @@ class Backtest:
             if self._foreign_settlement:  # some instrument settles outside the base currency
                 self._note_foreign(fill)
         elif kind is _DENIED_CLS or kind is _REJECTED_CLS or kind is _CANCELED_CLS or kind is _EXPIRED_CLS:
-            self._close_reasons[cid] = close_reason(event)  # why an order closed, for its summary
+            # Why an order closed, for its summary; not a submit denied for reusing an order's id:
+            # that denial is of another object, never stored, and says nothing of the order of that id.
+            if kind is not _DENIED_CLS or cast(OrderDenied, event).reason is not _DUPLICATE_ID:
+                self._close_reasons[cid] = close_reason(event)
         index = self._order_index
         if cid not in index:
             index[cid] = len(index)
@@ -483,7 +503,8 @@ class Backtest:
             self._fill_positions[(event.instrument_id, event.last_trade_id)] = event.position_id
 
     def run(self, progress: Progress | None = None, progress_every: int = 10_000) -> BacktestResult:
-        """Run to the end of the data; ``progress(items_done)`` is called every ``progress_every`` items."""
+        """Run to the end of the data, and on to ``end_ns`` when given (see the module docstring);
+        ``progress(items_done)`` is called every ``progress_every`` items."""
         accounts = list(self.core.portfolio.accounts.values())
         account = next((a for a in accounts if a.base_currency is not None), None)
         if account is None:
@@ -532,19 +553,50 @@ class Backtest:
             self._replay_columns(source, *columnar)  # type: ignore[arg-type]
         else:
             self._replay_items(items)
-        self.strategy_engine.stop()
-        if self._has_last:
-            self._sample(self._last_ts, self._equity_raw() / _FIXED_SCALAR)
+        tail_ts = self._finish()
         count = self._count
         if progress is not None:
             progress(count)
         if implicit:
             assert column_ts is not None
-            curve = samples.curve(_distinct_times(column_ts, self.start_ns, self.end_ns))
+            times = _distinct_times(column_ts, self.start_ns, self.end_ns)
+            curve = samples.curve(times if tail_ts is None else np.append(times, np.int64(tail_ts)))
         else:
             curve = samples.curve()
         wall = time.perf_counter() - started
         return self._result(count, wall, curve)
+
+    def _finish(self) -> int | None:
+        """After the last item: with an explicit end, run the clock on to it (``run_until``: the
+        timers, alerts and venue deliveries due before ``end_ns``), then stop the strategies
+        (``on_stop``) and take the curve's last samples. Returns the time of the extra sample
+        this adds after the last item's, or ``None``.
+
+        The last item's time gets the equity after it (what the curve would hold had another item
+        come) and the end of the run the final equity, at the time of the last fill or account
+        state after the last item, when there is one later than it (the tail or ``on_stop``
+        changed the equity then); otherwise the last item's time gets the final equity alone, as a
+        run without an end always has it (``on_stop`` acts at the last item's time)."""
+        fills, states = len(self.fills), len(self.account_states)
+        has_last = self._has_last
+        before = self._equity_raw() if has_last else 0
+        end = self.end_ns
+        if end is not None and has_last:
+            self.core.run_until(end)
+        self.strategy_engine.stop()
+        if not has_last:
+            return None
+        last = self._last_ts
+        changed = max(
+            max((fill.ts_event for fill in self.fills[fills:]), default=last),
+            max((state.ts_event for state in self.account_states[states:]), default=last),
+        )
+        if changed <= last:
+            self._sample(last, self._equity_raw() / _FIXED_SCALAR)
+            return None
+        self._sample(last, before / _FIXED_SCALAR)
+        self._sample(changed, self._equity_raw() / _FIXED_SCALAR)
+        return changed
 
     def _first_column_time(self, ts: np.ndarray) -> int | None:
         """The time of the first row of a column that the run processes (``_enter``), or ``None``."""

@@ -44,6 +44,7 @@ from nautilus_platform.venues.simulated import SimulatedVenue, SimulatedVenueCon
 MarketData = QuoteTick | TradeTick | Bar | OrderBookSnapshot | OrderBookDeltas
 DAY_NS = 86_400 * 1_000_000_000
 _DATA_KINDS: Final = frozenset({QuoteTick, TradeTick, Bar, OrderBookSnapshot, OrderBookDeltas})
+_NEVER: Final = 2**63  # after every nanosecond timestamp (int64)
 
 
 class TradingNode(RawDataSink):
@@ -330,9 +331,48 @@ class TradingNode(RawDataSink):
             gc.freeze()
         return purged
 
+    def run_until(self, end_ns: int) -> None:
+        """Run a simulated clock on without data up to ``end_ns`` (exclusive), as a backtest does
+        after its last item when it was given an end: every timer, alert and venue delivery
+        (acknowledgement, fill, expiry held back by a latency model) due before ``end_ns`` happens
+        in time order, each with the clock at its own time, and so does what they set off that is
+        due before ``end_ns``. Between two items the rule is the same: what the venues hold due
+        before a timer's time comes first (``_before_timer``), what is due at exactly its time
+        after the timers then. The clock is left at ``end_ns - 1``; one already there or past it
+        stays where it is, and nothing happens."""
+        clock = self._sim_clock
+        if clock is None:
+            raise ConfigurationError("run_until needs a node on a SimulatedClock")
+        last = end_ns - 1
+        venues = list(self.venues.values())
+        while True:
+            now = clock.timestamp_ns()
+            if now > last:
+                return
+            timer = clock.next_time_ns()
+            timer_due = _NEVER if timer is None else timer
+            venue_due = min((_next_due(venue) for venue in venues), default=_NEVER)
+            if min(timer_due, venue_due) > last:
+                break
+            if venue_due < timer_due:  # no timer fires on the way: the venues deliver at their time
+                if venue_due > now:
+                    clock.advance_time(venue_due)
+                for venue in venues:
+                    venue.process_time(max(venue_due, now))
+            else:  # the venues deliver what is due before it first (``_before_timer``)
+                clock.advance_time(max(timer_due, now))
+        if last > clock.timestamp_ns():
+            clock.advance_time(last)  # fires nothing: nothing is due before ``end_ns``
+
     def advance_time(self, ts_ns: int) -> None:
         """Move a simulated clock (timers fire) and let the venues deliver what is due."""
         if isinstance(self.clock, SimulatedClock) and ts_ns > self.clock.timestamp_ns():
             self.clock.advance_time(ts_ns)
         for venue in self.venues.values():
             venue.process_time(ts_ns)
+
+
+def _next_due(venue: SimulatedVenue) -> int:
+    """When the venue's next held-back delivery is due (``_NEVER``: none)."""
+    due = venue.next_due_ns()
+    return _NEVER if due is None else due

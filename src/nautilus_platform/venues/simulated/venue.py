@@ -197,6 +197,11 @@ class SimulatedVenue:
         """Delayed commands and expiries not yet delivered."""
         return len(self._heap)
 
+    def next_due_ns(self) -> int | None:
+        """When the next delayed command or expiry is due (``process_time`` delivers it), or ``None``."""
+        heap = self._heap
+        return heap[0][0] if heap else None
+
     def set_status(self, status: VenueStatus) -> None:
         """Take the venue down (its resting orders are cancelled: cancel on disconnect), halt it (new
         orders are refused, resting ones stay) or bring it back up."""
