@@ -12,7 +12,9 @@ versions gave such trades never let the same trades in twice.
 **Keys (conflicts).** A bar is keyed by its timestamp (a dataset is one bar type) and a trade by
 its trade id. Two rows with one key and different values are a conflict: a new row that
 disagrees with a stored row, or two new rows that disagree with each other. Quotes and book rows
-have no key (several at one nanosecond are real data), so they merge by value only.
+have no key (several at one nanosecond are real data), so they merge by value only; the new rows
+of a stored book update (one timestamp, sequence and type) go next to its stored rows, so that
+the update stays one run of rows (``checks.grouped_updates``).
 ``OnConflict.ERROR`` (the default) refuses the whole write; ``OnConflict.REPLACE`` replaces the
 stored rows of each conflicting key by the new rows with that key. New rows that disagree among
 themselves are refused under either policy: there is no telling which one is right.
@@ -37,6 +39,7 @@ import numpy.typing as npt
 
 from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.core.lazy import LazyModule
+from nautilus_platform.data.checks import grouped_updates
 from nautilus_platform.data.identity import TRADE_CONTENT, occurrences
 from nautilus_platform.data.layouts import DataKind
 from nautilus_platform.data.parsing import BoolArray, Int64Array
@@ -132,6 +135,11 @@ def merge_partition(stored: pa.Table | None, new: pa.Table, kind: DataKind, on_c
             replaced = int(stale.sum())
     merged = combined.filter(pa.array(np.r_[keep_stored, keep_new]))
     order = np.argsort(merged.column("ts").to_numpy(), kind="stable")
+    if kind is DataKind.BOOK:  # new rows of a stored update go with its rows, not after the time's others
+        ordered = [merged.column(name).to_numpy().astype(np.int64)[order] for name in ("ts", "sequence", "update_type")]
+        grouped = grouped_updates(*ordered)
+        if grouped is not None:
+            order = order[grouped[0]]
     return MergedPartition(merged.take(pa.array(order)), int(keep_new.sum()), replaced, 0, None)
 
 

@@ -190,6 +190,98 @@ def duplicates(
     return order[states.live[order]]
 
 
+def book_update_order(states: RowStates, values: dict[str, Int64Array], order: Int64Array) -> Int64Array:
+    """``order`` (the live rows in time order) with the rows of each book update together.
+
+    A book update is identified by its timestamp, sequence and type (snapshot or deltas), and
+    ``objects.book_groups`` builds one from consecutive rows only: the rows of a snapshot split by
+    another update at the same time (its bids, another snapshot, then its asks) would become two
+    partial snapshots. Each update's rows are moved next to its first row (``grouped_updates``;
+    times do not change), and a note counts the rows moved."""
+    order = order[states.live[order]]
+    grouped = grouped_updates(values["ts"][order], values["sequence"][order], values["update_type"][order])
+    if grouped is None:
+        return order
+    regrouped, split = grouped
+    states.report.notes.append(
+        f"{split} book rows were moved next to the earlier rows of their update (same time, sequence and "
+        f"type), from which another update at that time had split them"
+    )
+    reordered: Int64Array = order[regrouped]
+    return reordered
+
+
+def grouped_updates(ts: Int64Array, sequence: Int64Array, kinds: Int64Array) -> tuple[Int64Array, int] | None:
+    """For book rows in time order, the order that puts the rows of each update (one timestamp,
+    sequence and type) together at the place of its first row, the rows of one update in their
+    order (stable), and how many rows were split from their update's first run; ``None`` when
+    every update is one run of rows already."""
+    n = len(ts)
+    if n < 3:
+        return None
+    starts = np.ones(n, np.bool_)
+    starts[1:] = (ts[1:] != ts[:-1]) | (sequence[1:] != sequence[:-1]) | (kinds[1:] != kinds[:-1])
+    by_key = np.lexsort((kinds, sequence, ts))  # stable: a key's rows in their order, its first row first
+    new_key = np.ones(n, np.bool_)
+    keyed = (ts[by_key], sequence[by_key], kinds[by_key])
+    new_key[1:] = (keyed[0][1:] != keyed[0][:-1]) | (keyed[1][1:] != keyed[1][:-1]) | (keyed[2][1:] != keyed[2][:-1])
+    if int(new_key.sum()) == int(starts.sum()):
+        return None
+    first = by_key[new_key]  # per key, the position of its first row
+    first_of_row = np.empty(n, np.int64)
+    first_of_row[by_key] = first[np.cumsum(new_key) - 1]
+    run_start = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
+    split = int((run_start != first_of_row).sum())  # rows not in the first run of their update
+    regrouped: Int64Array = np.lexsort((np.arange(n), first_of_row))
+    return regrouped, split
+
+
+def repeated_book_copies(states: RowStates, values: dict[str, Int64Array], order: Int64Array) -> None:
+    """Reject the copies of a book update repeated exactly right after itself as duplicates.
+
+    Rows with one timestamp, sequence and type are one update (``book_update_order`` put them
+    together); where they are a block of rows repeated whole (one message delivered twice or
+    more), the rows after the first block fail ``duplicate_timestamp`` and are rejected under
+    every policy of that check: kept, they would merge into the first block (a snapshot listing
+    each level twice, a delta batch applied twice as one). Rows that only share a level with an
+    earlier row (another size) are left to ``invalid_book``."""
+    order = order[states.live[order]]
+    n = len(order)
+    if n < 2:
+        return
+    ts, sequence, kinds = values["ts"][order], values["sequence"][order], values["update_type"][order]
+    starts = np.ones(n, np.bool_)
+    starts[1:] = (ts[1:] != ts[:-1]) | (sequence[1:] != sequence[:-1]) | (kinds[1:] != kinds[:-1])
+    run = np.cumsum(starts) - 1
+    bounds = np.r_[np.flatnonzero(starts), n]
+    levels = np.stack([values["side"][order], values["price"][order], values["size"][order]], axis=1)
+    # a repeat starts with a row equal to its update's first row: only such updates are looked at
+    like_first = (levels == levels[bounds[:-1]][run]).all(axis=1) & ~starts
+    copies = np.zeros(n, np.bool_)
+    for update in np.unique(run[like_first]).tolist():
+        begin, end = int(bounds[update]), int(bounds[update + 1])
+        block = levels[begin:end]
+        length = end - begin
+        for period in (np.flatnonzero(like_first[begin:end])).tolist():
+            if length % period == 0 and np.array_equal(block[period:], block[:-period]):
+                copies[begin + period : end] = True
+                break
+    if not copies.any():
+        return
+    failing = np.zeros(len(values["ts"]), np.bool_)
+    failing[order[copies]] = True
+    rule = (
+        "repeats the rows of the book update before it exactly (same time, sequence, type and levels): "
+        "one update delivered twice, rejected under any duplicate_timestamp policy"
+    )
+    hit = states.apply(Check.DUPLICATE_TIMESTAMP, failing, "ts", values["ts"], rule, Policy.REJECT, _ns_text)
+    states.report.notes.append(
+        f"{int(hit.sum())} book rows repeat the update just before them exactly (same time, sequence, type "
+        f"and levels) and were rejected as duplicate_timestamp whatever its policy: kept, they would merge "
+        f"into that update"
+    )
+
+
 def _repeated_book_updates(ts: Int64Array, sequence: Int64Array, update_type: Int64Array) -> BoolArray:
     """Per row (in time order), whether its book update repeats an earlier update's timestamp and
     type. An update is a run of consecutive rows with one timestamp, sequence and type, as

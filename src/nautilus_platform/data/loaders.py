@@ -218,6 +218,8 @@ def load_market_data(
     order = checks.time_order(states, values["ts"])
     if kind is DataKind.BOOK:
         _complete_book_columns(values, table.num_rows)
+        order = checks.book_update_order(states, values, order)  # an update's rows together
+        checks.repeated_book_copies(states, values, order)  # one update twice: duplicates, not a bad book
         _check_book_groups(values, order, instrument, states)
     book = (values["sequence"], values["update_type"]) if kind is DataKind.BOOK else None
     order = checks.duplicates(states, values["ts"], order, book)  # books: whole updates, never levels

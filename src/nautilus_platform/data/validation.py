@@ -103,7 +103,9 @@ _DEFAULTS: dict[Check, Policy] = {
 #: Ticks share timestamps (several trades in one millisecond) and a book update is many rows
 #: with one timestamp: duplicates are flagged there, not rejected, and not checked for books by
 #: default. For books the check, when asked for, judges whole updates (two snapshots, or two delta
-#: batches, at one time), never the levels of one update (``checks.duplicates``).
+#: batches, at one time), never the levels of one update (``checks.duplicates``). One update
+#: repeated exactly right after itself (same time, sequence, type and levels) fails it whatever the
+#: policy, rejected: kept, the copy would merge into the update (``checks.repeated_book_copies``).
 _KIND_DEFAULTS: dict[DataKind, dict[Check, Policy]] = {
     DataKind.BARS: {},
     DataKind.QUOTES: {Check.DUPLICATE_TIMESTAMP: Policy.FLAG},
