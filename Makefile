@@ -1,5 +1,7 @@
 # Every target sets up its own virtual environment idempotently (only Python is needed).
-PY ?= python3
+# The interpreter the environment is built from: python3, or a statically linked build of the same
+# Python version when the machine has one (faster; scripts/pick_python.py). `make PY=...` picks another.
+PY ?= $(shell python3 scripts/pick_python.py)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
@@ -8,7 +10,7 @@ PYTEST_WORKERS ?= 2
 .PHONY: venv demo test lint typecheck imports unit unit-compiled compiled bench bench-pure lock clean
 
 $(STAMP): pyproject.toml requirements/lock.txt
-	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@test -x $(BIN)/python || { py="$(PY)"; echo "creating $(VENV) from $$py"; $$py -m venv $(VENV); }
 	$(BIN)/python -m pip install -q --disable-pip-version-check -c requirements/lock.txt -e '.[dev,ray]'
 	@touch $(STAMP)
 
