@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,6 +68,9 @@ def source_hash() -> str:
             digest.update(str(path.relative_to(SOURCE)).encode())
             digest.update(path.read_bytes())
     digest.update(" ".join(HOT_MODULES).encode())
+    # The extensions are built for this interpreter: another build of it (``make`` may pick a
+    # statically linked one, ``scripts/pick_python.py``) rebuilds them.
+    digest.update(f"{sys.version} {sysconfig.get_config_var('EXT_SUFFIX')}".encode())
     return digest.hexdigest()
 
 
