@@ -8,7 +8,9 @@ in units of 10**-9; the precisions are in ``_meta.json``), in time order within 
 
 **Merging.** Writing merges each partition as a multiset union, never duplicating stored rows,
 and refuses (or, with ``OnConflict.REPLACE``, replaces) a bar or trade that disagrees with the
-stored one of the same timestamp or trade id; see ``catalog_merge`` for the rules. A trade id is
+stored one of the same timestamp or trade id, and a book snapshot level (timestamp, sequence,
+side, price) stored with another size (``REPLACE`` replaces that snapshot whole); see
+``catalog_merge`` for the rules. A trade id is
 looked up in every partition of the dataset, not only the new trade's day: a stored trade of the
 id on another day conflicts (``REPLACE`` removes it, and its partition when no row is left). The
 look-up reads only the ``trade_id`` column of the row groups whose id range (Parquet statistics)
@@ -60,10 +62,10 @@ from nautilus_platform.data.catalog_merge import (
 )
 from nautilus_platform.data.layouts import FIELDS, DataKind
 from nautilus_platform.data.loaders import LoadedData
-from nautilus_platform.data.objects import build_objects
+from nautilus_platform.data.objects import SNAPSHOT_ROW, build_objects
 from nautilus_platform.data.parsing import Int64Array
 from nautilus_platform.model.data import BarType, MarketData
-from nautilus_platform.model.enums import AggressorSide
+from nautilus_platform.model.enums import AggressorSide, BookSide
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -141,17 +143,18 @@ class WriteResult:
 
 
 class CatalogConflictError(ValidationError):
-    """A write offered a bar or trade that disagrees with another of the same key; nothing was written."""
+    """A write offered a bar, trade or book snapshot level that disagrees with another of the same
+    key; nothing was written."""
 
     def __init__(self, data_type: str, instrument_id: str, source: str, conflicts: int, example: KeyConflict,
-                 stored_in: Path | None, text: str) -> None:  # fmt: skip
+                 stored_in: Path | None, text: str, key_text: str | None = None) -> None:  # fmt: skip
         self.data_type = data_type
         self.instrument_id = instrument_id
         self.source = source
         self.conflicts = conflicts
         self.example = example
         self.stored_in = stored_in
-        super().__init__(example.key, _key_text(example), text)
+        super().__init__(example.key, _key_text(example) if key_text is None else key_text, text)
 
 
 @dataclass
@@ -193,8 +196,9 @@ class ParquetCatalog:
     def write(self, data: LoadedData, on_conflict: OnConflict = OnConflict.ERROR) -> WriteResult:
         """Merge ``data`` into its dataset without duplicating stored rows; all partitions or none.
 
-        A bar (trade) that disagrees with the stored bar of its timestamp (trade of its id) raises
-        ``CatalogConflictError`` and writes nothing, unless ``on_conflict`` is ``REPLACE``."""
+        A bar (trade) that disagrees with the stored bar of its timestamp (trade of its id), or a
+        book snapshot level stored with another size, raises ``CatalogConflictError`` and writes
+        nothing, unless ``on_conflict`` is ``REPLACE``."""
         self._require_folder()
         data_type = data_type_of(data.kind, data.bar_type)
         instrument = data.instrument
@@ -293,8 +297,8 @@ class ParquetCatalog:
     ) -> CatalogConflictError:
         instrument = data.instrument
         pp, sp = instrument.price_precision, instrument.size_precision
-        what = "bar" if data.kind is DataKind.BARS else "trade"
-        key = _key_text(example)
+        what = {DataKind.BARS: "bar", DataKind.TRADES: "trade"}.get(data.kind, "book snapshot level")
+        key = _key_text(example, pp)
         source = data.report.source
         first, second = _values_text(example.first, pp, sp), _values_text(example.second, pp, sp)
         if example.within_new:
@@ -302,7 +306,8 @@ class ParquetCatalog:
                 f"{source} holds two different {what}s for {data_type} {instrument.id} at {example.key} {key}: "
                 f"{first} and {second}; {conflicts} {example.key} value(s) conflict in this write. "
                 "Nothing was written; keep one row per key (the validation policy "
-                "duplicate_timestamp=reject drops repeated bar timestamps)"
+                "duplicate_timestamp=reject drops repeated bar timestamps; the loader rejects a snapshot "
+                "listing one level twice as invalid_book)"
             )
             stored_in = None
         else:
@@ -311,9 +316,10 @@ class ParquetCatalog:
                 f"stored {first} (in {path}), {source} has {second}; {conflicts} {example.key} value(s) conflict. "
                 "Nothing was written; write with on_conflict=replace (naut data import --on-conflict replace) "
                 f"to replace the stored {what}s with the new ones"
+                + (" (each conflicting snapshot whole: all its stored levels)" if data.kind is DataKind.BOOK else "")
             )
             stored_in = path
-        return CatalogConflictError(data_type, str(instrument.id), source, conflicts, example, stored_in, text)
+        return CatalogConflictError(data_type, str(instrument.id), source, conflicts, example, stored_in, text, key)
 
     def datasets(self) -> list[DatasetInfo]:
         """Every dataset in the catalog, sorted by data type and instrument."""
@@ -519,9 +525,16 @@ def _period_bounds_ns(part: Path) -> tuple[int, int]:
     return int(days[0]) * _DAY_NS, int(days[1]) * _DAY_NS
 
 
-def _key_text(conflict: KeyConflict) -> str:
+def _key_text(conflict: KeyConflict, price_precision: int = 9) -> str:
     if conflict.key == "ts":
         return _time_text(int(conflict.key_value))
+    if conflict.key == "level":  # a book snapshot's level: time, sequence, side and price
+        row = conflict.second
+        side = BookSide(int(row["side"])).name
+        return (
+            f"{_time_text(int(row['ts']))} sequence {row['sequence']} {side} "
+            f"{format_fixed(int(row['price']), price_precision)}"
+        )
     return str(conflict.key_value)
 
 
@@ -539,6 +552,12 @@ def _values_text(row: dict[str, int | str], price_precision: int, size_precision
             parts.append(f"ts={_time_text(value)}")
         elif name == "aggressor":
             parts.append(f"aggressor={AggressorSide(value).name}")
+        elif name == "side":
+            parts.append(f"side={BookSide(value).name}")
+        elif name == "update_type":
+            parts.append(f"update_type={'snapshot' if value == SNAPSHOT_ROW else 'deltas'}")
+        elif name == "sequence":
+            parts.append(f"sequence={value}")
         elif name in ("volume", "size", "bid_size", "ask_size"):
             parts.append(f"{name}={format_fixed(value, size_precision)}")
         else:

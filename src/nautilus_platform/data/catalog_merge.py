@@ -10,13 +10,23 @@ aggressor whatever that trade's id â€” so the row-number ids (``"1"``, ``"2"``â€
 versions gave such trades never let the same trades in twice.
 
 **Keys (conflicts).** A bar is keyed by its timestamp (a dataset is one bar type) and a trade by
-its trade id. Two rows with one key and different values are a conflict: a new row that
-disagrees with a stored row, or two new rows that disagree with each other. Quotes and book rows
-have no key (several at one nanosecond are real data), so they merge by value only; the new rows
-of a stored book update (one timestamp, sequence and type) go next to its stored rows, so that
-the update stays one run of rows (``checks.grouped_updates``).
+its trade id. A book snapshot row is keyed by its level, ``BOOK_LEVEL`` (timestamp, sequence,
+type, side and price; its value is the size): a snapshot holds one size per level, and a stored
+snapshot holding two (``OrderBookSnapshot.of``: "duplicate price levels") could not be read back.
+Two rows with one key and different values are a conflict: a new row that
+disagrees with a stored row, or two new rows that disagree with each other. Quotes and delta
+rows have no key, so they merge by value only: several quotes at one nanosecond are real data,
+and a delta batch may set one level twice (the book applies its deltas in order, the last
+wins; ``OrderBookDeltas.of`` allows it), so a key there would refuse valid batches. The new
+rows of a stored book update (one timestamp, sequence and type) that conflict with none go next
+to its stored rows, so that the update stays one run of rows (``checks.grouped_updates``): a
+snapshot split over two files is stored whole.
 ``OnConflict.ERROR`` (the default) refuses the whole write; ``OnConflict.REPLACE`` replaces the
-stored rows of each conflicting key by the new rows with that key. New rows that disagree among
+stored rows of each conflicting key by the new rows with that key, and for a book snapshot the
+stored rows of the whole snapshot (every level of its timestamp and sequence) by the new
+snapshot's rows: replacing the conflicting levels alone would leave a mix of two versions of one
+snapshot that neither source published, possibly crossed or with levels the new version deleted,
+while the new snapshot was validated whole by the loader. New rows that disagree among
 themselves are refused under either policy: there is no telling which one is right.
 
 **Across partitions.** A trade id names one trade in the whole dataset, not only in its UTC day
@@ -42,6 +52,7 @@ from nautilus_platform.core.lazy import LazyModule
 from nautilus_platform.data.checks import grouped_updates
 from nautilus_platform.data.identity import TRADE_CONTENT, occurrences
 from nautilus_platform.data.layouts import DataKind
+from nautilus_platform.data.objects import SNAPSHOT_ROW
 from nautilus_platform.data.parsing import BoolArray, Int64Array
 
 if TYPE_CHECKING:
@@ -64,6 +75,10 @@ KEYS: dict[DataKind, tuple[str, tuple[str, ...]]] = {
     DataKind.BARS: ("ts", ("open", "high", "low", "close", "volume")),
     DataKind.TRADES: ("trade_id", TRADE_CONTENT),
 }
+#: the key of a book snapshot row (a level of one snapshot), whose value is its ``size``
+BOOK_LEVEL = ("ts", "sequence", "update_type", "side", "price")
+#: the columns naming one book update (a snapshot, for ``REPLACE``, is replaced whole)
+BOOK_UPDATE = ("ts", "sequence", "update_type")
 
 
 @dataclass(frozen=True)
@@ -114,10 +129,9 @@ def merge_partition(stored: pa.Table | None, new: pa.Table, kind: DataKind, on_c
     keep_new = _unseen(combined, n_stored, kind)
     keep_stored = np.ones(n_stored, np.bool_)
     replaced = 0
-    if kind in KEYS:
-        key_name, value_names = KEYS[kind]
-        keys = _codes(combined, [key_name])[0]
-        values = _codes(combined, list(value_names))
+    keyed = _keyed(combined, kind)
+    if keyed is not None:
+        key_name, keys, values = keyed
         new_rows = np.r_[np.zeros(n_stored, np.bool_), np.ones(combined.num_rows - n_stored, np.bool_)]
         within = _disagreeing(keys, values, new_rows)
         against = _disagreeing(keys, values, np.r_[keep_stored, keep_new])
@@ -126,12 +140,16 @@ def merge_partition(stored: pa.Table | None, new: pa.Table, kind: DataKind, on_c
         unresolved = within if on_conflict is OnConflict.REPLACE else np.union1d(within, against)
         if len(unresolved):
             example = _example(combined, n_stored, keys, values, unresolved, within, key_name)
-            conflicting = pc.unique(combined.column(key_name).filter(pa.array(np.isin(keys, unresolved))))
+            conflicting = _key_values(combined, key_name, np.isin(keys, unresolved))
             return MergedPartition(stored, 0, 0, len(unresolved), example, conflicting)
         if len(against):
-            stale = np.isin(keys[:n_stored], against)
+            hit = np.isin(keys, against)
+            if kind is DataKind.BOOK:  # a snapshot is replaced whole: every row of its update
+                update = _group_codes(_codes(combined, list(BOOK_UPDATE)))
+                hit = np.isin(update, update[hit])
+            stale = hit[:n_stored]
             keep_stored &= ~stale
-            keep_new |= np.isin(keys[n_stored:], against)
+            keep_new |= hit[n_stored:]
             replaced = int(stale.sum())
     merged = combined.filter(pa.array(np.r_[keep_stored, keep_new]))
     order = np.argsort(merged.column("ts").to_numpy(), kind="stable")
@@ -141,6 +159,43 @@ def merge_partition(stored: pa.Table | None, new: pa.Table, kind: DataKind, on_c
         if grouped is not None:
             order = order[grouped[0]]
     return MergedPartition(merged.take(pa.array(order)), int(keep_new.sum()), replaced, 0, None)
+
+
+def _keyed(combined: pa.Table, kind: DataKind) -> tuple[str, Int64Array, list[Int64Array]] | None:
+    """The key's name, each row's key (int64 codes) and the value columns, for the kinds with a key.
+
+    Book rows: a snapshot row's key is its level (``BOOK_LEVEL``); each delta row gets a key of
+    its own, so delta rows never conflict (a batch may set one level twice)."""
+    if kind in KEYS:
+        key_name, value_names = KEYS[kind]
+        return key_name, _codes(combined, [key_name])[0], _codes(combined, list(value_names))
+    if kind is not DataKind.BOOK:
+        return None
+    level = _codes(combined, list(BOOK_LEVEL))
+    keys = _group_codes(level)
+    delta = level[BOOK_LEVEL.index("update_type")] != SNAPSHOT_ROW
+    if delta.any():
+        start = int(keys.max()) + 1
+        keys[delta] = np.arange(start, start + int(delta.sum()), dtype=np.int64)
+    return "level", keys, _codes(combined, ["size"])
+
+
+def _group_codes(columns: list[Int64Array]) -> Int64Array:
+    """One int64 code per distinct combination of ``columns`` (equal rows, equal codes)."""
+    if len(columns[0]) == 0:
+        return np.zeros(0, np.int64)
+    inverse = np.unique(np.stack(columns, axis=1), axis=0, return_inverse=True)[1]
+    codes: Int64Array = inverse.reshape(-1).astype(np.int64)
+    return codes
+
+
+def _key_values(table: pa.Table, key_name: str, rows: BoolArray) -> pa.Array:
+    """The distinct key values of ``rows``: the key column, or for book levels their columns as text."""
+    mask = pa.array(rows)
+    if key_name != "level":
+        return pc.unique(table.column(key_name).filter(mask))
+    parts = [table.column(name).combine_chunks().filter(mask).cast(pa.string()) for name in BOOK_LEVEL]
+    return pc.unique(pc.binary_join_element_wise(*parts, ":"))
 
 
 DayArray = npt.NDArray[np.datetime64]
@@ -318,9 +373,12 @@ def _example(
     candidates = candidates[candidates >= n_stored] if within_new else candidates[candidates < n_stored]
     other = int(candidates[0])
     first, second = (row, other) if within_new and row < other else (other, row)
-    return KeyConflict(
-        key_name, _cell(combined, key_name, row), within_new, _row(combined, first), _row(combined, second)
+    key_value = (
+        ":".join(str(_cell(combined, name, row)) for name in BOOK_LEVEL)
+        if key_name == "level"
+        else _cell(combined, key_name, row)
     )
+    return KeyConflict(key_name, key_value, within_new, _row(combined, first), _row(combined, second))
 
 
 def _cell(table: pa.Table, name: str, row: int) -> int | str:
@@ -333,6 +391,8 @@ def _row(table: pa.Table, row: int) -> dict[str, int | str]:
 
 
 __all__ = [
+    "BOOK_LEVEL",
+    "BOOK_UPDATE",
     "KEYS",
     "AcrossPartitions",
     "DayArray",

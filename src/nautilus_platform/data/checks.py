@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nautilus_platform.core.lazy import LazyModule
+from nautilus_platform.data.objects import SNAPSHOT_ROW
 from nautilus_platform.data.parsing import BoolArray, Int64Array, raw_to_text
 from nautilus_platform.data.validation import Check, Policy, RowStates, round_to_multiple
 from nautilus_platform.model.instruments import Instrument
@@ -188,6 +189,46 @@ def duplicates(
     failing[order[later]] = True
     states.apply(Check.DUPLICATE_TIMESTAMP, failing, "ts", ts, rule, render=_ns_text)
     return order[states.live[order]]
+
+
+def incomplete_snapshots(states: RowStates, values: dict[str, Int64Array], known: BoolArray) -> None:
+    """Reject the rows of each book snapshot that lost a row to an earlier check, as ``invalid_book``.
+
+    A snapshot is the whole book at its time: replayed, it replaces every level, so a snapshot
+    missing a level (a row rejected as ``off_increment``, ``non_positive_price``, a missing
+    size…) would silently delete that level from the book. The rows left of such a snapshot (one
+    timestamp and sequence, type snapshot, wherever its rows are in the file) are rejected too;
+    each row is still counted once, under the check that rejected it first. ``known`` marks the
+    rows whose time, sequence and type were read (a row with an unreadable time belongs to no
+    update we can name). A delta batch that lost a row keeps its other rows: each delta sets one
+    level, so the loss stays at the level of the rejected row, as for any other rejected row."""
+    kinds = values["update_type"]
+    lost = states.rejected & known & (kinds == SNAPSHOT_ROW)
+    if not lost.any():
+        return
+    alive = states.live & (kinds == SNAPSHOT_ROW)
+    if not alive.any():
+        return
+    rows = np.flatnonzero(lost | alive)
+    keys = np.stack([values["ts"][rows], values["sequence"][rows]], axis=1)
+    codes = np.unique(keys, axis=0, return_inverse=True)[1].reshape(-1)
+    is_alive = alive[rows]
+    incomplete = np.isin(codes[is_alive], codes[~is_alive])
+    if not incomplete.any():
+        return
+    failing = np.zeros(len(kinds), np.bool_)
+    failing[rows[is_alive][incomplete]] = True
+    rule = (
+        "is in a book snapshot (same time and sequence) another row of which was rejected: kept, the "
+        "incomplete snapshot would replace the whole book without that level"
+    )
+    hit = states.apply(Check.INVALID_BOOK, failing, "snapshot", values["ts"], rule, render=_ns_text)
+    snapshots = len(np.unique(codes[is_alive][incomplete]))
+    states.report.notes.append(
+        f"{int(hit.sum())} rows of {snapshots} book snapshots were rejected as invalid_book because other "
+        f"rows of their snapshot were rejected: a snapshot replaces the whole book, so an incomplete one "
+        f"would delete the missing levels"
+    )
 
 
 def book_update_order(states: RowStates, values: dict[str, Int64Array], order: Int64Array) -> Int64Array:

@@ -218,6 +218,7 @@ def load_market_data(
     order = checks.time_order(states, values["ts"])
     if kind is DataKind.BOOK:
         _complete_book_columns(values, table.num_rows)
+        checks.incomplete_snapshots(states, values, _update_known(parsed))  # a snapshot is whole or nothing
         order = checks.book_update_order(states, values, order)  # an update's rows together
         checks.repeated_book_copies(states, values, order)  # one update twice: duplicates, not a bad book
         _check_book_groups(values, order, instrument, states)
@@ -437,6 +438,15 @@ def _complete_book_columns(values: dict[str, Int64Array], n: int) -> None:
         values["update_type"] = np.full(n, DELTA_ROW, np.int64)
     if "sequence" not in values:
         values["sequence"] = np.zeros(n, np.int64)
+
+
+def _update_known(parsed: dict[str, Parsed]) -> BoolArray:
+    """The rows whose time, sequence and type (the columns naming a book update) were read."""
+    known = np.ones(len(parsed["ts"].values), np.bool_)
+    for name in ("ts", "sequence", "update_type"):
+        if name in parsed:
+            known &= ~(parsed[name].missing | parsed[name].invalid)
+    return known
 
 
 def _check_book_groups(
