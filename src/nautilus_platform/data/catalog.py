@@ -9,8 +9,9 @@ in units of 10**-9; the precisions are in ``_meta.json``), in time order within 
 **Merging.** Writing merges each partition as a multiset union, never duplicating stored rows,
 and refuses (or, with ``OnConflict.REPLACE``, replaces) a bar or trade that disagrees with the
 stored one of the same timestamp or trade id, and a book snapshot level (timestamp, sequence,
-side, price) stored with another size (``REPLACE`` replaces that snapshot whole); see
-``catalog_merge`` for the rules. A trade id is
+side, price) stored with another size (``REPLACE`` replaces that snapshot whole); new levels of
+a stored snapshot that would leave it unreadable (crossed, a duplicate level) refuse the write
+under either policy (``CatalogInvalidBookError``); see ``catalog_merge`` for the rules. A trade id is
 looked up in every partition of the dataset, not only the new trade's day: a stored trade of the
 id on another day conflicts (``REPLACE`` removes it, and its partition when no row is left). The
 look-up reads only the ``trade_id`` column of the row groups whose id range (Parquet statistics)
@@ -54,6 +55,7 @@ from nautilus_platform.data.catalog_files import Staged, commit, locked, remove_
 from nautilus_platform.data.catalog_merge import (
     AcrossPartitions,
     DayArray,
+    InvalidSnapshots,
     KeyConflict,
     OnConflict,
     TradeIds,
@@ -157,6 +159,20 @@ class CatalogConflictError(ValidationError):
         super().__init__(example.key, _key_text(example) if key_text is None else key_text, text)
 
 
+class CatalogInvalidBookError(CatalogConflictError):
+    """A write whose new levels, merged into a stored book snapshot (same timestamp and sequence),
+    would make a snapshot that cannot be read back (crossed, a duplicate level, a non-positive
+    size); nothing was written. ``ts``, ``sequence`` and ``reason`` name the first such snapshot."""
+
+    def __init__(self, data_type: str, instrument_id: str, source: str, invalid: InvalidSnapshots,
+                 stored_in: Path, text: str, key_text: str) -> None:  # fmt: skip
+        self.ts = invalid.ts
+        self.sequence = invalid.sequence
+        self.reason = invalid.reason
+        example = KeyConflict("snapshot", f"{invalid.ts}:{invalid.sequence}", False, invalid.first, invalid.second)
+        super().__init__(data_type, instrument_id, source, invalid.count, example, stored_in, text, key_text)
+
+
 @dataclass
 class CatalogData:
     """Rows read back from the catalog, with what it takes to rebuild model objects."""
@@ -232,6 +248,8 @@ class ParquetCatalog:
             added = replaced = rewritten = 0
             keys: list[pa.Array] = []
             example: tuple[KeyConflict, Path] | None = None
+            invalid: tuple[InvalidSnapshots, Path] | None = None
+            invalid_count = 0
             if across is not None and across.example is not None:
                 keys.append(across.keys)
                 day = across.example_period
@@ -253,6 +271,10 @@ class ParquetCatalog:
                             example is None or merged.example.new_ts < example[0].new_ts
                         ):
                             example = (merged.example, path)
+                        if merged.invalid is not None:
+                            invalid_count += merged.invalid.count
+                            if invalid is None or merged.invalid.ts < invalid[0].ts:
+                                invalid = (merged.invalid, path)
                         result, changed = merged.table, merged.changed or gone > 0
                         added += merged.added
                         replaced += merged.replaced
@@ -261,7 +283,7 @@ class ParquetCatalog:
                         result, changed = stored, gone > 0
                         rewritten += 1
                     replaced += gone
-                    if keys or not changed:
+                    if keys or invalid is not None or not changed:
                         continue
                     if result.num_rows == 0:
                         staged.append(Staged(path, None))
@@ -273,6 +295,8 @@ class ParquetCatalog:
                 if example is not None:
                     conflicts = len(pc.unique(pa.concat_arrays(keys)))
                     raise self._conflict_error(data, data_type, conflicts, *example)
+                if invalid is not None:
+                    raise self._invalid_book_error(data, data_type, invalid_count, *invalid)
                 commit(staged)
             except BaseException:
                 for item in staged:
@@ -320,6 +344,35 @@ class ParquetCatalog:
             )
             stored_in = path
         return CatalogConflictError(data_type, str(instrument.id), source, conflicts, example, stored_in, text, key)
+
+    def _invalid_book_error(
+        self, data: LoadedData, data_type: str, count: int, invalid: InvalidSnapshots, path: Path
+    ) -> CatalogInvalidBookError:
+        instrument = data.instrument
+        pp, sp = instrument.price_precision, instrument.size_precision
+        source = data.report.source
+        when = f"{_time_text(invalid.ts)} sequence {invalid.sequence}"
+
+        def level(row: dict[str, int | str], stored: bool) -> str:
+            where = f"stored in {path}" if stored else f"new in {source}"
+            side = BookSide(int(row["side"])).name.lower()
+            return f"{side} {format_fixed(int(row['price']), pp)} size {format_fixed(int(row['size']), sp)} ({where})"
+
+        first, second = level(invalid.first, invalid.first_stored), level(invalid.second, invalid.second_stored)
+        why = {
+            "crossed": f"its best {first} would not be below its best {second} (a crossed book)",
+            "duplicate level": f"it would list the level {first} twice, also as {second} (duplicate price levels)",
+            "non-positive size": f"its level {first} has a size that is not positive",
+        }[invalid.reason]
+        text = (
+            f"{source} adds levels to the stored book snapshot of {data_type} {instrument.id} at {when} "
+            f"(same time and sequence: the catalog merges the rows of one snapshot split across files), and "
+            f"the merged snapshot could not be read back: {why}; {count} stored snapshot(s) would become "
+            "invalid. Nothing was written; on_conflict=replace does not help here (it replaces a stored "
+            "snapshot whole only where a level conflicts): check that the file's snapshot times and "
+            "sequences are those of the stored snapshots it completes"
+        )
+        return CatalogInvalidBookError(data_type, str(instrument.id), source, invalid, path, text, when)
 
     def datasets(self) -> list[DatasetInfo]:
         """Every dataset in the catalog, sorted by data type and instrument."""
@@ -569,6 +622,7 @@ __all__ = [
     "CATALOG_FORMAT",
     "CatalogConflictError",
     "CatalogData",
+    "CatalogInvalidBookError",
     "DatasetInfo",
     "OnConflict",
     "ParquetCatalog",

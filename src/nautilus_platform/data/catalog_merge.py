@@ -21,6 +21,15 @@ wins; ``OrderBookDeltas.of`` allows it), so a key there would refuse valid batch
 rows of a stored book update (one timestamp, sequence and type) that conflict with none go next
 to its stored rows, so that the update stays one run of rows (``checks.grouped_updates``): a
 snapshot split over two files is stored whole.
+**Snapshots that must read back.** Merging a new file's levels into a stored snapshot (same
+timestamp and sequence) conflicts with no level, yet can make a snapshot that
+``OrderBookSnapshot.of`` refuses: stored bid 100 / ask 101 and a new bid 101.5 is a crossed book.
+Each stored snapshot a write changes is checked after the merge (``invalid_snapshots``: crossed,
+a duplicate level, a non-positive size) and one that fails refuses the whole write under either
+policy: ``REPLACE`` replaces only snapshots with a conflicting level (the new snapshot alone,
+valid as the loader checked it, then passes), it does not drop the stored levels of a snapshot
+that merely fails to merge. Snapshots of new rows only, and writes touching no stored snapshot,
+cost nothing more.
 ``OnConflict.ERROR`` (the default) refuses the whole write; ``OnConflict.REPLACE`` replaces the
 stored rows of each conflicting key by the new rows with that key, and for a book snapshot the
 stored rows of the whole snapshot (every level of its timestamp and sequence) by the new
@@ -54,6 +63,7 @@ from nautilus_platform.data.identity import TRADE_CONTENT, occurrences
 from nautilus_platform.data.layouts import DataKind
 from nautilus_platform.data.objects import SNAPSHOT_ROW
 from nautilus_platform.data.parsing import BoolArray, Int64Array
+from nautilus_platform.model.enums import BookSide
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -99,6 +109,23 @@ class KeyConflict:
 
 
 @dataclass(frozen=True)
+class InvalidSnapshots:
+    """Stored book snapshots that the new rows would make unreadable (``invalid_snapshots``):
+    ``count`` of them, the first in time order described by its ``ts``, ``sequence``, ``reason``
+    (``crossed``, ``duplicate level`` or ``non-positive size``) and two rows showing it (``first``
+    and ``second``, each with ``first_stored``/``second_stored``: a stored row or a new one)."""
+
+    count: int
+    ts: int
+    sequence: int
+    reason: str
+    first: dict[str, int | str]
+    second: dict[str, int | str]
+    first_stored: bool
+    second_stored: bool
+
+
+@dataclass(frozen=True)
 class MergedPartition:
     """A partition after a merge: the table to store, what changed, and the conflicts found
     (``keys``: the conflicting key values, distinct)."""
@@ -109,6 +136,7 @@ class MergedPartition:
     conflicts: int
     example: KeyConflict | None
     keys: pa.Array | None = None
+    invalid: InvalidSnapshots | None = None
 
     @property
     def changed(self) -> bool:
@@ -151,6 +179,10 @@ def merge_partition(stored: pa.Table | None, new: pa.Table, kind: DataKind, on_c
             keep_stored &= ~stale
             keep_new |= hit[n_stored:]
             replaced = int(stale.sum())
+    if kind is DataKind.BOOK:  # a stored snapshot that takes new levels must still read back
+        invalid = invalid_snapshots(combined, n_stored, keep_stored, keep_new)
+        if invalid is not None:
+            return MergedPartition(stored, 0, 0, 0, None, invalid=invalid)
     merged = combined.filter(pa.array(np.r_[keep_stored, keep_new]))
     order = np.argsort(merged.column("ts").to_numpy(), kind="stable")
     if kind is DataKind.BOOK:  # new rows of a stored update go with its rows, not after the time's others
@@ -159,6 +191,80 @@ def merge_partition(stored: pa.Table | None, new: pa.Table, kind: DataKind, on_c
         if grouped is not None:
             order = order[grouped[0]]
     return MergedPartition(merged.take(pa.array(order)), int(keep_new.sum()), replaced, 0, None)
+
+
+def invalid_snapshots(
+    combined: pa.Table, n_stored: int, keep_stored: BoolArray, keep_new: BoolArray
+) -> InvalidSnapshots | None:
+    """The stored snapshots that the merge changes and that would no longer read back.
+
+    ``combined`` holds the stored rows (the first ``n_stored``) then the new ones; the merge keeps
+    ``keep_stored`` and ``keep_new``. A snapshot (timestamp and sequence, type snapshot) that had
+    stored rows and gets new rows is checked after the merge by the rules of
+    ``OrderBookSnapshot.of``: no two rows of one side and price (duplicate level), positive
+    sizes, and the best bid below the best ask (not crossed). A snapshot of new rows only was
+    checked whole by the loader, and one the write does not touch is not looked at: a write that
+    touches no stored snapshot costs one ``isin`` on its snapshot timestamps."""
+    kinds = combined.column("update_type").to_numpy()
+    snapshot = kinds == SNAPSHOT_ROW
+    added = keep_new & snapshot[n_stored:]
+    if n_stored == 0 or not added.any() or not snapshot[:n_stored].any():
+        return None
+    ts = combined.column("ts").to_numpy().astype(np.int64)
+    stored_ts, new_ts = ts[:n_stored][snapshot[:n_stored]], ts[n_stored:][added]
+    if not np.isin(new_ts, stored_ts).any():  # the usual case: no new row at a stored snapshot's time
+        return None
+    sequence = combined.column("sequence").to_numpy().astype(np.int64)
+    # rows before the merge: every stored snapshot row and the new snapshot rows it keeps
+    before = snapshot & np.r_[np.ones(n_stored, np.bool_), keep_new]
+    rows = np.flatnonzero(before)
+    update = _group_codes([ts[rows], sequence[rows]])
+    is_new = rows >= n_stored
+    touched = np.intersect1d(update[is_new], update[~is_new])
+    if len(touched) == 0:
+        return None
+    kept = np.r_[keep_stored, keep_new][rows] & np.isin(update, touched)
+    rows, update = rows[kept], np.searchsorted(touched, update[kept])  # update: 0..len(touched)-1
+    side = combined.column("side").to_numpy().astype(np.int64)[rows]
+    price = combined.column("price").to_numpy().astype(np.int64)[rows]
+    size = combined.column("size").to_numpy().astype(np.int64)[rows]
+    n = len(touched)
+    found: list[tuple[int, str, int, int]] = []  # per invalid snapshot: (row, reason, first, second)
+    order = np.lexsort((price, side, update))
+    same = (update[order][1:] == update[order][:-1]) & (side[order][1:] == side[order][:-1])
+    same &= price[order][1:] == price[order][:-1]
+    bad = np.zeros(n, np.bool_)
+    for at in np.flatnonzero(same).tolist():
+        first, second = int(order[at]), int(order[at + 1])
+        if not bad[update[first]]:
+            bad[update[first]] = True
+            found.append((first, "duplicate level", first, second))
+    for row in np.flatnonzero(size <= 0).tolist():
+        if not bad[update[row]]:
+            bad[update[row]] = True
+            found.append((row, "non-positive size", row, row))
+    bid, ask = side == int(BookSide.BID), side == int(BookSide.ASK)
+    best_bid = np.full(n, np.iinfo(np.int64).min, np.int64)
+    best_ask = np.full(n, np.iinfo(np.int64).max, np.int64)
+    np.maximum.at(best_bid, update[bid], price[bid])
+    np.minimum.at(best_ask, update[ask], price[ask])
+    crossed = (best_bid >= best_ask) & ~bad
+    if crossed.any():
+        top_bid = np.flatnonzero(bid & (price == best_bid[update]))
+        top_ask = np.flatnonzero(ask & (price == best_ask[update]))
+        bid_of = dict(zip(update[top_bid].tolist(), top_bid.tolist(), strict=False))
+        ask_of = dict(zip(update[top_ask].tolist(), top_ask.tolist(), strict=False))
+        for code in np.flatnonzero(crossed).tolist():
+            found.append((bid_of[code], "crossed", bid_of[code], ask_of[code]))
+    if not found:
+        return None
+    first_found = min(found, key=lambda item: (int(ts[rows[item[0]]]), int(sequence[rows[item[0]]])))
+    row, reason, one, two = first_found
+    return InvalidSnapshots(
+        len(found), int(ts[rows[row]]), int(sequence[rows[row]]), reason,
+        _row(combined, int(rows[one])), _row(combined, int(rows[two])),
+        bool(rows[one] < n_stored), bool(rows[two] < n_stored),
+    )  # fmt: skip
 
 
 def _keyed(combined: pa.Table, kind: DataKind) -> tuple[str, Int64Array, list[Int64Array]] | None:
@@ -396,10 +502,12 @@ __all__ = [
     "KEYS",
     "AcrossPartitions",
     "DayArray",
+    "InvalidSnapshots",
     "KeyConflict",
     "MergedPartition",
     "OnConflict",
     "TradeIds",
     "across_partitions",
+    "invalid_snapshots",
     "merge_partition",
 ]

@@ -15,7 +15,7 @@ import numpy as np
 from nautilus_platform.core.lazy import LazyModule
 from nautilus_platform.data.objects import SNAPSHOT_ROW
 from nautilus_platform.data.parsing import BoolArray, Int64Array, raw_to_text
-from nautilus_platform.data.validation import Check, Policy, RowStates, round_to_multiple
+from nautilus_platform.data.validation import MAX_ISSUES_PER_CHECK, Check, Policy, RowStates, round_to_multiple
 from nautilus_platform.model.instruments import Instrument
 from nautilus_platform.model.values import FIXED_PRECISION, POW10
 
@@ -321,6 +321,54 @@ def repeated_book_copies(states: RowStates, values: dict[str, Int64Array], order
         f"and levels) and were rejected as duplicate_timestamp whatever its policy: kept, they would merge "
         f"into that update"
     )
+
+
+def sequence_back(states: RowStates, values: dict[str, Int64Array], order: Int64Array) -> None:
+    """Every book update (its rows) whose sequence is lower than the update's before it fails
+    ``sequence_back`` (off by default; ``flag`` reports it, ``reject`` drops it), its rows
+    showing the sequence it went back to.
+
+    ``order`` holds the live rows in time order with each update's rows together
+    (``book_update_order``); an update (one timestamp, sequence and type) is compared with the
+    live update just before it, so a feed that resets its sequence once (a reconnect starting
+    over at 1) fails once, at the reset, not on every later update. An equal sequence passes: a
+    snapshot and the delta batch after it may carry the same update id. A note counts the updates
+    and says where the first went back."""
+    if states.policy[Check.SEQUENCE_BACK] is Policy.IGNORE:
+        return
+    order = order[states.live[order]]
+    n = len(order)
+    if n < 2:
+        return
+    ts, sequence, kinds = values["ts"][order], values["sequence"][order], values["update_type"][order]
+    starts = np.ones(n, np.bool_)
+    starts[1:] = (ts[1:] != ts[:-1]) | (sequence[1:] != sequence[:-1]) | (kinds[1:] != kinds[:-1])
+    first = np.flatnonzero(starts)  # each update's first row
+    back = np.zeros(len(first), np.bool_)
+    back[1:] = sequence[first[1:]] < sequence[first[:-1]]
+    if not back.any():
+        return
+    update = np.cumsum(starts) - 1
+    before = np.r_[sequence[first[0]], sequence[first[:-1]]]  # per update, the sequence of the one before
+    failing = np.zeros(len(values["ts"]), np.bool_)
+    failing[order[back[update]]] = True
+    previous = np.zeros(len(values["ts"]), np.int64)
+    previous[order] = before[update]
+    rules = {  # the rows the report can sample (the first by row number), not every failing row
+        row: f"goes back from the sequence {previous[row]} of the update before it: the feed was reset "
+        "(reconnect) or is out of order; the book may be wrong until the next snapshot"
+        for row in np.flatnonzero(failing)[:MAX_ISSUES_PER_CHECK].tolist()
+    }
+    hit = states.apply(Check.SEQUENCE_BACK, failing, "sequence", values["sequence"], rules)
+    if hit.any():
+        at = int(first[np.flatnonzero(back)[0]])
+        outcome = "rejected" if states.policy[Check.SEQUENCE_BACK] is Policy.REJECT else "flagged"
+        states.report.notes.append(
+            f"{int(back.sum())} book updates ({int(hit.sum())} rows) have a lower sequence than the update before "
+            f"them and were {outcome} as sequence_back: the first at {_ns_text(ts[at])}, from "
+            f"{int(before[update[at]])} to {int(sequence[at])}; a feed resets its sequence on reconnect, and the "
+            "book rebuilt from its deltas may be wrong until the next snapshot"
+        )
 
 
 def _repeated_book_updates(ts: Int64Array, sequence: Int64Array, update_type: Int64Array) -> BoolArray:

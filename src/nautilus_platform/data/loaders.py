@@ -224,6 +224,8 @@ def load_market_data(
         _check_book_groups(values, order, instrument, states)
     book = (values["sequence"], values["update_type"]) if kind is DataKind.BOOK else None
     order = checks.duplicates(states, values["ts"], order, book)  # books: whole updates, never levels
+    if kind is DataKind.BOOK:
+        checks.sequence_back(states, values, order)  # a feed reset or out of order (off by default)
     interval, daily_tz = _gap_rule(kind, bar_type, policy, tz)
     report.gaps, report.missing_intervals = checks.gaps(states, values["ts"], order, interval, daily_tz)
     order = order[states.live[order]]
