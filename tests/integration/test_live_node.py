@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from decimal import Decimal
 
 import pytest
@@ -41,7 +42,12 @@ def test_a_live_node_trades_and_its_venue_latency_runs_on_the_event_loop() -> No
         order = orders.market(AAPL, OrderSide.BUY, Quantity.of(10))
         node.execute(SubmitOrder(ts_init=clock.timestamp_ns(), strategy_id=orders.strategy_id, order=order))
         in_flight = order.status  # the venue has not seen it yet: 2 ms of insert latency
-        await asyncio.sleep(0.02)  # the node's venue tick delivers the order when its latency has passed
+        # The node's venue tick delivers the order once its latency has passed: wait for it on the
+        # loop (polling, with a generous deadline for a loaded machine) instead of a fixed sleep.
+        deadline = time.monotonic() + 20.0
+        while order.status is OrderStatus.SUBMITTED and time.monotonic() < deadline:
+            await asyncio.sleep(0.002)
+        node.stop()
         return in_flight, order.status, node.portfolio.net_positions.get(AAPL, 0)
 
     in_flight, final, position = asyncio.run(session())

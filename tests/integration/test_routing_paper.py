@@ -4,6 +4,7 @@ a backtest (simulated clock): the same books and parent order give the same chil
 from __future__ import annotations
 
 import asyncio
+import time
 
 from routing_support import BUY, RoutingHarness
 
@@ -37,10 +38,12 @@ def test_paper_node_routes_like_the_backtest() -> None:
         paper = RoutingHarness(FEES, latency_ns=LATENCY, clock=LiveClock())
         live_parent = routed(paper)
         in_flight = live_parent.status  # type: ignore[attr-defined]
-        for _ in range(200):  # the node's venue tick delivers the children once their latency has passed
+        deadline = time.monotonic() + 20.0  # generous, for a loaded machine
+        while time.monotonic() < deadline:  # the node's venue tick delivers the children once their latency has passed
             await asyncio.sleep(0.005)
             if live_parent.status is OrderStatus.FILLED:  # type: ignore[attr-defined]
                 break
+        paper.node.stop()
         return outcome(paper, live_parent), in_flight
 
     live, in_flight = asyncio.run(session())

@@ -190,15 +190,27 @@ class SimulatedClock(Clock):
 
 
 class LiveClock(Clock):
-    """Wall-clock time; timers run on an asyncio event loop."""
+    """Wall-clock time; timers run on an asyncio event loop.
+
+    ``timestamp_ns`` is the wall time read when the clock is built, moved on by the monotonic
+    clock: it never goes backwards between calls (a wall-clock step, e.g. by NTP, is not followed),
+    and it runs on the same time base as the event loop, so a timer never fires before its time
+    (in its callback ``timestamp_ns() >= event.ts_event``). A timer's firings stay on its schedule
+    (``start + k * interval``, whatever its callbacks take); when the loop was held up past several
+    of them, each missed firing fires once, in order, with its own scheduled ``ts_event``, as a
+    simulated clock moved past them does. An exception in a callback goes to the loop's exception
+    handler (logged by default); the loop, the timer's next firings and the other timers go on.
+    """
 
     def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         super().__init__()
         self._loop = loop
         self._handles: dict[str, asyncio.TimerHandle] = {}
+        self._wall0 = time.time_ns()
+        self._mono0 = time.monotonic_ns()
 
     def timestamp_ns(self) -> int:
-        return time.time_ns()
+        return self._wall0 + (time.monotonic_ns() - self._mono0)
 
     def _on_add(self, timer: _Timer) -> None:
         loop = self._loop
@@ -210,13 +222,20 @@ class LiveClock(Clock):
                     f"LiveClock timer {timer.name!r} needs an asyncio event loop: set it from inside a running "
                     "loop (e.g. build the node in an async function) or pass LiveClock(loop=...)"
                 ) from None
-        delay = max(0.0, (timer.next_ns - time.time_ns()) / 1e9)
-        self._handles[timer.name] = loop.call_later(delay, self._run, timer)
+        self._schedule(loop, timer)
 
-    def _run(self, timer: _Timer) -> None:
+    def _schedule(self, loop: asyncio.AbstractEventLoop, timer: _Timer) -> None:
+        delay = max(0.0, (timer.next_ns - self.timestamp_ns()) / 1e9)
+        self._handles[timer.name] = loop.call_later(delay, self._run, timer, loop)
+
+    def _run(self, timer: _Timer, loop: asyncio.AbstractEventLoop) -> None:
         self._handles.pop(timer.name, None)
-        if self._timers.get(timer.name) is timer:
-            self._fire(timer, timer.next_ns)
+        if self._timers.get(timer.name) is not timer:
+            return
+        if self.timestamp_ns() < timer.next_ns:  # the loop woke a little early: never fire before the time
+            self._schedule(loop, timer)
+            return
+        self._fire(timer, timer.next_ns)
 
     def _on_cancel(self, name: str) -> None:
         handle = self._handles.pop(name, None)

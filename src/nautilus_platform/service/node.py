@@ -81,13 +81,60 @@ class TradingNode(RawDataSink):
         self._day_start_offset_ns = day_start_offset_ns
         if self._sim_clock is not None:
             self._sim_clock.before_timer = self._before_timer
+        self._live_tick_ns = live_tick_ns
+        self._running = False  # a node on a LiveClock: its wall-clock timers are set
+        if self._sim_clock is not None:
+            self._set_day_timer()
+        else:
+            self._start_live()
+
+    # -- the wall clock -----------------------------------------------------------------------
+    def _set_day_timer(self) -> None:
         now = self.clock.timestamp_ns()
-        first = (now - day_start_offset_ns) // DAY_NS * DAY_NS + day_start_offset_ns
+        offset = self._day_start_offset_ns
+        first = (now - offset) // DAY_NS * DAY_NS + offset
         self.clock.set_timer("trading-day", DAY_NS, self._on_day_start, start_ns=first)
-        if not isinstance(self.clock, SimulatedClock):
+
+    def _start_live(self) -> None:
+        self._set_day_timer()
+        try:
             # On the wall clock nothing else moves time for the venues: deliver what their latency
             # models hold back (acknowledgements, fills, expiries) on a regular tick.
-            self.clock.set_timer("venue-tick", live_tick_ns, self._on_venue_tick)
+            self.clock.set_timer("venue-tick", self._live_tick_ns, self._on_venue_tick)
+        except BaseException:
+            self.clock.cancel_timer("trading-day")
+            raise
+        self._running = True
+
+    @property
+    def is_running(self) -> bool:
+        """Whether a node on a ``LiveClock`` has its wall-clock timers (venue tick, trading day)
+        set; always ``False`` on a ``SimulatedClock`` (its data and ``run_until`` move it)."""
+        return self._running
+
+    def start(self) -> None:
+        """Set the wall-clock timers of a stopped node on a ``LiveClock`` again, on the running
+        asyncio loop (a node starts running when it is built): a node stopped at the end of one
+        ``asyncio.run`` session is started in the next. Raises ``ConfigurationError`` when it is
+        already running, on a ``SimulatedClock``, or outside a running loop (changing nothing)."""
+        if self._sim_clock is not None:
+            raise ConfigurationError("a node on a SimulatedClock is not started: its data and run_until move it")
+        if self._running:
+            raise ConfigurationError("the node is already running: stop() it first")
+        self._start_live()
+
+    def stop(self) -> None:
+        """Cancel the wall-clock timers of a node on a ``LiveClock`` (venue tick and trading day):
+        nothing of the node is left scheduled on the event loop, and deliveries held back by a
+        latency model wait until ``start()``. The user's own timers on the clock are left alone.
+        Stopping a stopped node, or one on a ``SimulatedClock``, does nothing."""
+        if not self._running:
+            return
+        self._running = False
+        names = self.clock.timer_names
+        for name in ("venue-tick", "trading-day"):
+            if name in names:
+                self.clock.cancel_timer(name)
 
     # -- setup --------------------------------------------------------------------------------
     def add_venue(
@@ -209,8 +256,12 @@ class TradingNode(RawDataSink):
             venue.process_time(ts)
 
     def _on_venue_tick(self, event: TimeEvent) -> None:
+        # The time now, not the tick's scheduled time: when the loop was held up, the first tick
+        # after it delivers everything due by now (the missed ticks that follow find nothing),
+        # instead of the deliveries lagging one tick per loop iteration behind the wall clock.
+        now = self.clock.timestamp_ns()
         for venue in self.venues.values():
-            venue.process_time(event.ts_event)
+            venue.process_time(max(now, event.ts_event))
 
     # -- running ------------------------------------------------------------------------------
     def execute(self, command: Command) -> None:
