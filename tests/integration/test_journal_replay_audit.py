@@ -16,6 +16,7 @@ import pytest
 from exec_support import AAPL, DAY_NS, MSFT, SECOND_NS, SIM_ACCOUNT, T0, Harness, equity, px, qty
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from replay_support import assert_same_state
 from routing_support import BUY, SELL, STRATEGY, RoutingHarness, two_venues
 
 from nautilus_platform.core.clock import SimulatedClock
@@ -50,37 +51,6 @@ def _replays(node: TradingNode, **kwargs: Any) -> list[ReplayResult]:
         replay_journal(journal, node.cache.instruments, rates, **kwargs)
         for journal in (node.journal.entries(), compact.entries())
     ]
-
-
-def assert_same_state(node: TradingNode, replayed: ReplayResult) -> None:
-    """Every order the node still holds (a purge drops closed ones), every position it holds, and
-    every account come back identical."""
-    for cid, order in node.cache.orders.items():
-        twin = replayed.orders[cid]
-        assert (
-            twin.status, twin.filled_raw, twin.avg_px, twin.quantity, twin.price, twin.trigger_price, twin.events,
-        ) == (
-            order.status, order.filled_raw, order.avg_px, order.quantity, order.price, order.trigger_price,
-            order.events,
-        ), cid  # fmt: skip
-    live, rebuilt = node.portfolio, replayed.portfolio
-    assert {i: n for i, n in live.net_positions.items() if n} == {i: n for i, n in rebuilt.net_positions.items() if n}
-    for position_id, position in live.positions.items():
-        twin_position = rebuilt.positions[position_id]
-        assert (
-            twin_position.signed_raw, twin_position.cost_exact, twin_position.realized_raw, twin_position.commissions,
-            twin_position.strategy_id,
-        ) == (
-            position.signed_raw, position.cost_exact, position.realized_raw, position.commissions, position.strategy_id,
-        ), position_id  # fmt: skip
-    assert set(rebuilt.accounts) == set(live.accounts)
-    for account_id, account in live.accounts.items():
-        twin_account = rebuilt.accounts[account_id]
-        assert twin_account.balances == account.balances, account_id
-        assert twin_account.commissions == account.commissions, account_id
-        assert (twin_account.realized_today_raw, twin_account.realized_total_raw) == (
-            account.realized_today_raw, account.realized_total_raw,
-        ), account_id  # fmt: skip
 
 
 def _submit(h: Harness, order: Order, **kwargs: Any) -> Order:
@@ -322,7 +292,7 @@ def test_routed_orders_replay_after_a_purge() -> None:
     h.cancel(first)  # finished: refused among the parent's events, not journaled
     for replayed in _replays(h.node):
         assert {c.client_order_id for c in h.children(first)} <= set(replayed.orders)
-        assert_same_state(h.node, replayed)
+        assert_same_state(h.node, replayed, purged=True)
 
 
 def test_contingent_orders_modifies_in_flight_and_latency_replay() -> None:
@@ -659,7 +629,7 @@ def test_a_random_session_replays_to_the_same_orders_positions_and_balances(
         node, oms_overrides={S2: OmsType.HEDGING}, now_ns=node.clock.timestamp_ns(), risk_config=node.risk.config
     ):
         assert replayed.entries == len(node.journal)
-        assert_same_state(node, replayed)
+        assert_same_state(node, replayed, purged=any(op[0] == "purge" for op in ops))
         assert replayed.trading_state is node.risk.trading_state()
         assert replayed.effective_trading_state(SIM_ACCOUNT) is node.risk.trading_state(SIM_ACCOUNT)
         assert replayed.risk_config == node.risk.current_config()

@@ -7,8 +7,10 @@ orders, end where the node's orders end."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,19 +27,21 @@ from nautilus_platform.model.orders import Order
 from nautilus_platform.model.values import USD, Money, Price, Quantity
 from nautilus_platform.service.node import TradingNode
 from nautilus_platform.trading.journal import CompactJournal, Entry
-from nautilus_platform.trading.replay import ReplayResult, replay_journal
+from nautilus_platform.trading.replay import replay_journal
 from nautilus_platform.trading.risk import RiskConfig
 from nautilus_platform.venues.simulated import LatencyModel, SimulatedVenueConfig
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
+from replay_support import assert_same_state, order_state  # the replay tests' comparison
 
 AAPL = InstrumentId("AAPL.SIM")
 BUY, SELL = OrderSide.BUY, OrderSide.SELL
 MS = 1_000_000
 T0 = 1_767_619_800 * 1_000_000_000
+
+
 #: ``Order.validated`` says how the object was built (checked by its factory), not what happened
 #: to it: a replayed order is built from its ``OrderInitialized`` alone.
-_NOT_STATE = frozenset({"validated"})
-
-
 def px(value: str) -> Price:
     return Price.of(value, 2)
 
@@ -119,33 +123,6 @@ class Session:
         for journal in (entries, list(compact.entries())):
             assert_same_state(self.node, replay_journal(journal, self.node.cache.instruments, self.node.rates))
         self.checked += 1
-
-
-#: ``Order``'s fields: its ``__slots__``, or what mypyc lists of them when the core is compiled.
-_ORDER_FIELDS: tuple[str, ...] = getattr(Order, "__slots__", None) or Order.__mypyc_attrs__  # type: ignore[attr-defined]
-
-
-def order_state(order: Order) -> dict[str, object]:
-    """Every field of ``order`` (its private ones too) that its events set."""
-    return {name: getattr(order, name) for name in _ORDER_FIELDS if name not in _NOT_STATE}
-
-
-def assert_same_state(node: TradingNode, replayed: ReplayResult) -> None:
-    assert set(replayed.orders) == set(node.cache.orders)
-    for cid, order in node.cache.orders.items():
-        assert order_state(replayed.orders[cid]) == order_state(order), cid
-    live, rebuilt = node.portfolio, replayed.portfolio
-    assert {i: n for i, n in live.net_positions.items() if n} == {i: n for i, n in rebuilt.net_positions.items() if n}
-    for position_id, position in live.positions.items():
-        twin = rebuilt.positions[position_id]
-        assert (twin.signed_raw, twin.cost_exact, twin.realized_raw, twin.commissions) == (
-            position.signed_raw, position.cost_exact, position.realized_raw, position.commissions,
-        ), position_id  # fmt: skip
-    for account_id, account in live.accounts.items():
-        twin_account = rebuilt.accounts[account_id]
-        assert (twin_account.balances, twin_account.commissions, twin_account.realized_total_raw) == (
-            account.balances, account.commissions, account.realized_total_raw,
-        ), account_id  # fmt: skip
 
 
 def feed(orders: dict[ClientOrderId, Order], later: list[tuple[int, Entry]]) -> None:

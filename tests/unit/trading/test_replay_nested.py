@@ -6,7 +6,9 @@ nested fills included."""
 
 from __future__ import annotations
 
+import sys
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,8 +34,11 @@ from nautilus_platform.service.node import TradingNode
 from nautilus_platform.strategy.base import Strategy
 from nautilus_platform.strategy.params import Param
 from nautilus_platform.trading.journal import CompactJournal, InMemoryJournal, Journal
-from nautilus_platform.trading.replay import ReplayResult, replay_journal
+from nautilus_platform.trading.replay import replay_journal
 from nautilus_platform.venues.simulated import SimulatedVenueConfig
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "integration"))
+from replay_support import assert_same_state  # the replay tests' comparison
 
 BUY, SELL = OrderSide.BUY, OrderSide.SELL
 IID = InstrumentId("DEMO.SIM")
@@ -46,23 +51,6 @@ def _equity() -> Equity:
         id=IID, price_precision=2, size_precision=0, tick_size=Price.of("0.01"), lot_size=Quantity.of(1),
         quote_currency=USD, taker_fee=Decimal("0.001"), maker_fee=Decimal("0.001"),
     )  # fmt: skip
-
-
-def assert_same_state(node: TradingNode, replayed: ReplayResult) -> None:
-    assert set(replayed.orders) == set(node.cache.orders)
-    for cid, order in node.cache.orders.items():
-        twin = replayed.orders[cid]
-        assert (twin.status, twin.filled_raw, twin.avg_px, twin.events) == (
-            order.status, order.filled_raw, order.avg_px, order.events,
-        )  # fmt: skip
-    live, rebuilt = node.portfolio, replayed.portfolio
-    assert live.net_positions == rebuilt.net_positions
-    assert [(p.id, p.signed_raw, p.cost_exact, p.realized_raw, p.commissions) for p in live.closed_positions] == [
-        (p.id, p.signed_raw, p.cost_exact, p.realized_raw, p.commissions) for p in rebuilt.closed_positions
-    ]
-    assert set(rebuilt.accounts) == set(live.accounts)
-    for account_id, account in live.accounts.items():
-        assert rebuilt.accounts[account_id].balances == account.balances
 
 
 def assert_fills_followed_by_their_bookings(entries: list[Any]) -> None:
