@@ -252,6 +252,14 @@ def book_update_order(states: RowStates, values: dict[str, Int64Array], order: I
     return reordered
 
 
+def update_starts(ts: Int64Array, sequence: Int64Array, kinds: Int64Array) -> BoolArray:
+    """For book rows in order, whether each row starts an update: the first row, and every row
+    whose timestamp, sequence or type (snapshot or deltas) differs from the row's before it."""
+    starts = np.ones(len(ts), np.bool_)
+    starts[1:] = (ts[1:] != ts[:-1]) | (sequence[1:] != sequence[:-1]) | (kinds[1:] != kinds[:-1])
+    return starts
+
+
 def grouped_updates(ts: Int64Array, sequence: Int64Array, kinds: Int64Array) -> tuple[Int64Array, int] | None:
     """For book rows in time order, the order that puts the rows of each update (one timestamp,
     sequence and type) together at the place of its first row, the rows of one update in their
@@ -260,8 +268,7 @@ def grouped_updates(ts: Int64Array, sequence: Int64Array, kinds: Int64Array) -> 
     n = len(ts)
     if n < 3:
         return None
-    starts = np.ones(n, np.bool_)
-    starts[1:] = (ts[1:] != ts[:-1]) | (sequence[1:] != sequence[:-1]) | (kinds[1:] != kinds[:-1])
+    starts = update_starts(ts, sequence, kinds)
     by_key = np.lexsort((kinds, sequence, ts))  # stable: a key's rows in their order, its first row first
     new_key = np.ones(n, np.bool_)
     keyed = (ts[by_key], sequence[by_key], kinds[by_key])
@@ -291,8 +298,7 @@ def repeated_book_copies(states: RowStates, values: dict[str, Int64Array], order
     if n < 2:
         return
     ts, sequence, kinds = values["ts"][order], values["sequence"][order], values["update_type"][order]
-    starts = np.ones(n, np.bool_)
-    starts[1:] = (ts[1:] != ts[:-1]) | (sequence[1:] != sequence[:-1]) | (kinds[1:] != kinds[:-1])
+    starts = update_starts(ts, sequence, kinds)
     run = np.cumsum(starts) - 1
     bounds = np.r_[np.flatnonzero(starts), n]
     levels = np.stack([values["side"][order], values["price"][order], values["size"][order]], axis=1)
@@ -341,8 +347,7 @@ def sequence_back(states: RowStates, values: dict[str, Int64Array], order: Int64
     if n < 2:
         return
     ts, sequence, kinds = values["ts"][order], values["sequence"][order], values["update_type"][order]
-    starts = np.ones(n, np.bool_)
-    starts[1:] = (ts[1:] != ts[:-1]) | (sequence[1:] != sequence[:-1]) | (kinds[1:] != kinds[:-1])
+    starts = update_starts(ts, sequence, kinds)
     first = np.flatnonzero(starts)  # each update's first row
     back = np.zeros(len(first), np.bool_)
     back[1:] = sequence[first[1:]] < sequence[first[:-1]]
@@ -375,9 +380,7 @@ def _repeated_book_updates(ts: Int64Array, sequence: Int64Array, update_type: In
     """Per row (in time order), whether its book update repeats an earlier update's timestamp and
     type. An update is a run of consecutive rows with one timestamp, sequence and type, as
     ``objects.book_groups`` builds them."""
-    n = len(ts)
-    starts = np.ones(n, np.bool_)
-    starts[1:] = (ts[1:] != ts[:-1]) | (sequence[1:] != sequence[:-1]) | (update_type[1:] != update_type[:-1])
+    starts = update_starts(ts, sequence, update_type)
     update = np.cumsum(starts) - 1  # per row, its update's number
     first = np.flatnonzero(starts)
     # updates by (time, type), stable: an update after another with the same pair repeats it
