@@ -260,6 +260,17 @@ def update_starts(ts: Int64Array, sequence: Int64Array, kinds: Int64Array) -> Bo
     return starts
 
 
+def _live_updates(
+    states: RowStates, values: dict[str, Int64Array], order: Int64Array
+) -> tuple[Int64Array, BoolArray] | None:
+    """The live book rows of ``order`` (each update's rows together) and where each update starts
+    among them (``update_starts``); ``None`` below two rows."""
+    order = order[states.live[order]]
+    if len(order) < 2:
+        return None
+    return order, update_starts(values["ts"][order], values["sequence"][order], values["update_type"][order])
+
+
 def grouped_updates(ts: Int64Array, sequence: Int64Array, kinds: Int64Array) -> tuple[Int64Array, int] | None:
     """For book rows in time order, the order that puts the rows of each update (one timestamp,
     sequence and type) together at the place of its first row, the rows of one update in their
@@ -293,12 +304,11 @@ def repeated_book_copies(states: RowStates, values: dict[str, Int64Array], order
     every policy of that check: kept, they would merge into the first block (a snapshot listing
     each level twice, a delta batch applied twice as one). Rows that only share a level with an
     earlier row (another size) are left to ``invalid_book``."""
-    order = order[states.live[order]]
-    n = len(order)
-    if n < 2:
+    live = _live_updates(states, values, order)
+    if live is None:
         return
-    ts, sequence, kinds = values["ts"][order], values["sequence"][order], values["update_type"][order]
-    starts = update_starts(ts, sequence, kinds)
+    order, starts = live
+    n = len(order)
     run = np.cumsum(starts) - 1
     bounds = np.r_[np.flatnonzero(starts), n]
     levels = np.stack([values["side"][order], values["price"][order], values["size"][order]], axis=1)
@@ -342,12 +352,11 @@ def sequence_back(states: RowStates, values: dict[str, Int64Array], order: Int64
     and says where the first went back."""
     if states.policy[Check.SEQUENCE_BACK] is Policy.IGNORE:
         return
-    order = order[states.live[order]]
-    n = len(order)
-    if n < 2:
+    live = _live_updates(states, values, order)
+    if live is None:
         return
-    ts, sequence, kinds = values["ts"][order], values["sequence"][order], values["update_type"][order]
-    starts = update_starts(ts, sequence, kinds)
+    order, starts = live
+    ts, sequence = values["ts"][order], values["sequence"][order]
     first = np.flatnonzero(starts)  # each update's first row
     back = np.zeros(len(first), np.bool_)
     back[1:] = sequence[first[1:]] < sequence[first[:-1]]
