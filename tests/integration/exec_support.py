@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from nautilus_platform.core.clock import SimulatedClock
+from nautilus_platform.core.clock import LiveClock, SimulatedClock
 from nautilus_platform.core.identifiers import AccountId, InstrumentId
 from nautilus_platform.model.commands import CancelOrder, Command, ModifyOrder, SubmitOrder, SubmitOrderList
 from nautilus_platform.model.data import QuoteTick, TradeTick
@@ -29,7 +29,7 @@ from nautilus_platform.model.orders import Order
 from nautilus_platform.model.values import USD, Currency, Money, Price, Quantity
 from nautilus_platform.service.node import TradingNode
 from nautilus_platform.trading.risk import RiskConfig, RiskLimits
-from nautilus_platform.venues.simulated import SimulatedVenueConfig
+from nautilus_platform.venues.simulated import LatencyModel, SimulatedVenueConfig
 
 SECOND_NS = 1_000_000_000
 DAY_NS = 86_400 * SECOND_NS
@@ -187,6 +187,23 @@ class Harness:
 
     def balance_raw(self, account_id: AccountId = SIM_ACCOUNT, currency: Currency = USD) -> int:
         return self.node.portfolio.accounts[account_id].balances.get(currency, 0)
+
+
+def paper_node(insert_ns: int) -> TradingNode:
+    """A paper node on the wall clock (build it inside a running asyncio loop): one margin venue
+    whose orders reach it ``insert_ns`` after they are sent, and AAPL with a 5 bps taker fee."""
+    node = TradingNode(LiveClock())
+    node.add_venue(
+        SimulatedVenueConfig(venue_id="SIM", latency_model=LatencyModel(insert_ns=insert_ns)),
+        AccountType.MARGIN, USD, [Money.of(100_000, USD)],
+    )  # fmt: skip
+    node.add_instrument(
+        Equity(
+            id=AAPL, price_precision=2, size_precision=0, tick_size=Price.of("0.01"), lot_size=Quantity.of(1),
+            quote_currency=USD, taker_fee=Decimal("0.0005"),
+        )
+    )  # fmt: skip
+    return node
 
 
 def status(order: Order) -> OrderStatus:

@@ -4,38 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import time
-from decimal import Decimal
 
 import pytest
+from exec_support import AAPL, paper_node
 
 from nautilus_platform.core.clock import LiveClock
 from nautilus_platform.core.errors import ConfigurationError
-from nautilus_platform.core.identifiers import InstrumentId
 from nautilus_platform.model.commands import SubmitOrder
 from nautilus_platform.model.data import QuoteTick
-from nautilus_platform.model.enums import AccountType, OrderSide, OrderStatus
-from nautilus_platform.model.instruments import Equity
-from nautilus_platform.model.values import USD, Money, Price, Quantity
+from nautilus_platform.model.enums import OrderSide, OrderStatus
+from nautilus_platform.model.values import Price, Quantity
 from nautilus_platform.service.node import TradingNode
-from nautilus_platform.venues.simulated import LatencyModel, SimulatedVenueConfig
-
-AAPL = InstrumentId("AAPL.SIM")
 
 
 def test_a_live_node_trades_and_its_venue_latency_runs_on_the_event_loop() -> None:
     async def session() -> tuple[OrderStatus, OrderStatus, int]:
-        clock = LiveClock()
-        node = TradingNode(clock)
-        node.add_venue(
-            SimulatedVenueConfig(venue_id="SIM", latency_model=LatencyModel(insert_ns=2_000_000)),
-            AccountType.MARGIN, USD, [Money.of(100_000, USD)],
-        )  # fmt: skip
-        node.add_instrument(
-            Equity(
-                id=AAPL, price_precision=2, size_precision=0, tick_size=Price.of("0.01"), lot_size=Quantity.of(1),
-                quote_currency=USD, taker_fee=Decimal("0.0005"),
-            )
-        )  # fmt: skip
+        node = paper_node(insert_ns=2_000_000)
+        clock = node.clock
         size = Quantity.of(1_000)
         node.process(QuoteTick.of(AAPL, Price.of("100.00"), Price.of("100.02"), size, size, clock.timestamp_ns()))
         orders = node.order_factory("LIVE")

@@ -8,29 +8,29 @@ a blocking sleep, so that firings are missed whatever the machine's speed.
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections.abc import Callable
-from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
+from exec_support import AAPL, paper_node  # the live tests' paper node
+
 from nautilus_platform.core.clock import LiveClock, SimulatedClock, TimeEvent
 from nautilus_platform.core.errors import ConfigurationError
-from nautilus_platform.core.identifiers import InstrumentId
 from nautilus_platform.model.commands import SubmitOrder
 from nautilus_platform.model.data import QuoteTick
-from nautilus_platform.model.enums import AccountType, OrderSide, OrderStatus
-from nautilus_platform.model.instruments import Equity
+from nautilus_platform.model.enums import OrderSide, OrderStatus
 from nautilus_platform.model.order_factory import OrderFactory
 from nautilus_platform.model.orders import Order
-from nautilus_platform.model.values import USD, Money, Price, Quantity
+from nautilus_platform.model.values import Price, Quantity
 from nautilus_platform.service.node import TradingNode
-from nautilus_platform.venues.simulated import LatencyModel, SimulatedVenueConfig
 
 MS = 1_000_000
 TIMEOUT_S = 20.0  # generous: only a broken clock gets anywhere near it
-AAPL = InstrumentId("AAPL.SIM")
 
 
 async def wait_for(condition: Callable[[], bool], what: str) -> None:
@@ -195,21 +195,6 @@ def test_live_and_simulated_clocks_fire_the_same_schedule() -> None:
 
 
 # -- a paper node ------------------------------------------------------------------------------
-
-
-def paper_node(insert_ns: int) -> TradingNode:
-    node = TradingNode(LiveClock())
-    node.add_venue(
-        SimulatedVenueConfig(venue_id="SIM", latency_model=LatencyModel(insert_ns=insert_ns)),
-        AccountType.MARGIN, USD, [Money.of(100_000, USD)],
-    )  # fmt: skip
-    node.add_instrument(
-        Equity(
-            id=AAPL, price_precision=2, size_precision=0, tick_size=Price.of("0.01"), lot_size=Quantity.of(1),
-            quote_currency=USD, taker_fee=Decimal("0.0005"),
-        )
-    )  # fmt: skip
-    return node
 
 
 def buy(node: TradingNode, orders: OrderFactory, qty: int) -> Order:
