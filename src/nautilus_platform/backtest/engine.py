@@ -90,6 +90,9 @@ DataSource = LoadedData | CatalogData | Sequence[MarketData]
 #: Items between two purges of closed orders from the core's cache (``None``: never).
 PURGE_EVERY = 10_000
 Progress = Callable[[int], None]
+#: Completes a run's result before ``run`` returns it: what the builder of a backtest adds to
+#: every run of it (``service.backtest.build_backtest``: the config's notes, the routed parents).
+ResultHook = Callable[[BacktestResult], None]
 
 
 class BacktestCore(TradingCore, Protocol):
@@ -443,6 +446,8 @@ class Backtest:
         self._stream_topic: str | None = None  # its topic once its first item passed the engine's checks
         self._progress_every = 10_000
         self.account_states: list[AccountState] = []
+        # Called with the result at the end of ``run``, in order (once per run, not per item).
+        self.result_hooks: list[ResultHook] = []
         bus = core.bus
         bus.subscribe("events.order.*", self._on_order_event)
         bus.subscribe("events.position.*", self._on_position_event)
@@ -504,7 +509,8 @@ class Backtest:
 
     def run(self, progress: Progress | None = None, progress_every: int = 10_000) -> BacktestResult:
         """Run to the end of the data, and on to ``end_ns`` when given (see the module docstring);
-        ``progress(items_done)`` is called every ``progress_every`` items."""
+        ``progress(items_done)`` is called every ``progress_every`` items; the result then passes
+        through ``result_hooks``, in order."""
         accounts = list(self.core.portfolio.accounts.values())
         account = next((a for a in accounts if a.base_currency is not None), None)
         if account is None:
@@ -564,7 +570,10 @@ class Backtest:
         else:
             curve = samples.curve()
         wall = time.perf_counter() - started
-        return self._result(count, wall, curve)
+        result = self._result(count, wall, curve)
+        for hook in self.result_hooks:
+            hook(result)
+        return result
 
     def _finish(self) -> int | None:
         """After the last item: with an explicit end, run the clock on to it (``run_until``: the
@@ -877,4 +886,4 @@ class Backtest:
         )
 
 
-__all__ = ["Backtest", "BacktestCore", "DataSource", "merged", "stream_of"]
+__all__ = ["Backtest", "BacktestCore", "DataSource", "ResultHook", "merged", "stream_of"]

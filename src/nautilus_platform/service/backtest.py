@@ -95,7 +95,9 @@ def default_risk_config() -> RiskConfig:
 
 
 def build_backtest(config: BacktestConfig) -> Backtest:
-    """The node, venues and instruments wired, strategies registered, ready to ``run``.
+    """The node, venues and instruments wired, strategies registered, ready to ``run``; its result
+    is ``run_backtest``'s: the config's notes and, when routing is on, the routed parent orders (each
+    child naming its parent), the routing decisions' count and the execution quality.
 
     Without a journal in the config the node numbers its commands and events and keeps none
     (``NullJournal``): a backtest is re-run from its inputs, so its journal would cost time and
@@ -131,6 +133,18 @@ def build_backtest(config: BacktestConfig) -> Backtest:
         equity_interval_ns=config.equity_interval_ns, purge_every=config.purge_every,
     )  # fmt: skip
     backtest.strategy_engine.timer_origin_ns = start
+    router = node.router
+    parents = ParentOrders(router) if router is not None else None
+
+    def complete(result: BacktestResult) -> None:
+        result.notes = [*config.notes, *result.notes]
+        if router is not None and parents is not None:
+            result.execution_quality = [row.as_dict() for row in router.venue_quality()]
+            result.routing_decisions = router.decision_count
+            result.parent_orders = parents.summaries()
+            result.orders = parents.attribute(result.orders)
+
+    backtest.result_hooks.append(complete)
     return backtest
 
 
@@ -200,16 +214,7 @@ _CLOSING = {
 
 
 def run_backtest(config: BacktestConfig, progress: Progress | None = None) -> BacktestResult:
-    """Build and run; the result carries the config's notes (e.g. a synthetic-data label) and, when
-    routing is on, the routed parent orders, the routing decisions' count and the execution quality."""
-    backtest = build_backtest(config)
-    router = backtest.core.router if isinstance(backtest.core, TradingNode) else None
-    parents = ParentOrders(router) if router is not None else None
-    result = backtest.run(progress)
-    result.notes = [*config.notes, *result.notes]
-    if router is not None and parents is not None:
-        result.execution_quality = [row.as_dict() for row in router.venue_quality()]
-        result.routing_decisions = router.decision_count
-        result.parent_orders = parents.summaries()
-        result.orders = parents.attribute(result.orders)
-    return result
+    """Build and run (``build_backtest(config).run(progress)``); the result carries the config's
+    notes (e.g. a synthetic-data label) and, when routing is on, the routed parent orders, the
+    routing decisions' count and the execution quality."""
+    return build_backtest(config).run(progress)
