@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from nautilus_platform.core.errors import CurrencyMismatchError, ValidationError
 from nautilus_platform.model.values import (
@@ -209,6 +212,22 @@ def test_round_half_even_is_exact_for_huge_numbers() -> None:
     assert round_half_even(6 * big + 2, 4) == 3 * big // 2  # 1.5e40 + 0.5: even quotient, tie stays
     assert round_half_even(2 * big + 1, 2) == big  # big is even: tie goes down
     assert round_half_even(2 * (big + 1) + 1, 2) == big + 2  # big+1 is odd: tie goes up
+
+
+@given(
+    st.integers(-(10**45), 10**45) | st.integers(-50, 50),
+    st.integers(1, 10**36) | st.integers(1, 12) | st.sampled_from([2, 10**18, 10**25, 2 * 10**27 + 1]),
+    st.booleans(),
+)
+def test_round_half_even_matches_exact_rounding(numerator: int, denominator: int, negate: bool) -> None:
+    """Against ``Decimal`` rounding of the exact fraction (ties included: small numerators hit them)."""
+    if negate:
+        numerator, denominator = -numerator, -denominator
+    exact = Fraction(numerator, denominator)
+    with localcontext() as ctx:
+        ctx.prec = 200
+        want = (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+    assert round_half_even(numerator, denominator) == int(want)
 
 
 # -- currency and money --------------------------------------------------------------------------

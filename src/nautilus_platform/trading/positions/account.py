@@ -301,6 +301,20 @@ class Account:
             del self._margin_list[index]
         self._margins_tuple = None
 
+    def add_margin(self, instrument_id: InstrumentId, currency: Currency, d_init: int, d_maint: int) -> None:
+        """Move the margins of ``instrument_id`` by ``d_init`` and ``d_maint`` (scale 10**36)."""
+        margin = self.margins.get(instrument_id)
+        if margin is None:
+            self.set_margin(instrument_id, currency, d_init, d_maint)
+            return
+        init, maint = margin[1] + d_init, margin[2] + d_maint
+        if not (init or maint):
+            self.set_margin(instrument_id, currency, 0, 0)
+            return
+        self.margins[instrument_id] = (currency, init, maint)  # already listed in ``_margin_order``
+        self._margin_dirty.append(instrument_id)
+        self._margins_tuple = None
+
     def margin_balances(self) -> tuple[MarginBalance, ...]:
         """Initial and maintenance margin per instrument, ordered by instrument id."""
         self.settle()

@@ -49,6 +49,7 @@ _CONVERSION_RATE_CLS: Final = ConversionRate
 _REPLACE: Final = msgspec.structs.replace
 _CASH: Final = AccountType.CASH
 _NETTING: Final = OmsType.NETTING
+_FIXED: Final = 10**9
 
 
 class _Marked:
@@ -543,22 +544,42 @@ class Portfolio:
 
     def _remark(self, marked: _Marked, mark: int) -> None:
         account, position, info = marked.account, marked.position, marked.info
-        exposure = account.exposure(position.settlement)
-        k = position.signed_raw * position.mult
+        settlement = position.settlement
+        exposure = account.exposure(settlement)
+        signed, mult = position.signed_raw, position.mult
+        k = signed * mult
         net = k * mark
-        unrealized = position.unrealized_exact(mark)
-        if account.account_type is _CASH:
+        # ``position.unrealized_exact(mark)``: (signed * mark - cost) * mult long, (cost + signed *
+        # mark) * mult short, i.e. net minus or plus the entry cost times the multiplier.
+        base = position.cost_exact * mult
+        if signed > 0:
+            base = -base
+        elif not signed:
+            base = -net  # flat: unrealised 0 (net is 0 too)
+        unrealized = net + base
+        cash = account.account_type is _CASH
+        if cash:
             value = 0 if info.is_pair else net
         else:
             value = unrealized
         exposure.unrealized += unrealized - marked.unrealized
         exposure.value += value - marked.value
         marked.unrealized, marked.value = unrealized, value
-        marked.k, marked.base, marked.mark = k, unrealized - net, mark
+        marked.k, marked.base, marked.mark = k, base, mark
         # Value moves by k * d per mark move d (cash pairs: not at all); equity counts value // 10**18.
-        equity_k = 0 if account.account_type is _CASH and info.is_pair else k
-        marked.exact_equity = equity_k % SCALE18 == 0 and position.settlement == account.base_currency
-        marked.equity_k = equity_k // SCALE18
+        if cash and info.is_pair:
+            marked.exact_equity, marked.equity_k = (
+                settlement is account.base_currency or settlement == account.base_currency,
+                0,
+            )
+        elif mult == _FIXED:  # multiplier 1: k // 10**18 is signed // 10**9, in machine words
+            marked.exact_equity = signed % _FIXED == 0 and (
+                settlement is account.base_currency or settlement == account.base_currency
+            )
+            marked.equity_k = signed // _FIXED
+        else:
+            marked.exact_equity = k % SCALE18 == 0 and settlement == account.base_currency
+            marked.equity_k = k // SCALE18
         self._book_exposure(account, position, info, marked, exposure, net)
         account.values_changed()
 
@@ -583,12 +604,7 @@ class Portfolio:
             d_maint = d_gross * info.margin_maint_ppb
             exposure.margin_init += d_init
             exposure.margin_maint += d_maint
-            iid = position.instrument_id
-            margin = account.margins.get(iid)
-            if margin is None:
-                account.set_margin(iid, position.settlement, d_init, d_maint)
-            else:
-                account.set_margin(iid, position.settlement, margin[1] + d_init, margin[2] + d_maint)
+            account.add_margin(position.instrument_id, position.settlement, d_init, d_maint)
         marked.gross, marked.net = gross, net
         marked.stale = False
 

@@ -48,57 +48,51 @@ _DECIMAL: Final = Decimal
 # Shifting the exponent under this context never rounds, whatever the thread's current context
 # says (a strategy may narrow it; the default's 28 digits would round a long average price).
 _EXACT: Final = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+# The shifts as ``Decimal``s: ``scaleb`` converts an ``int`` argument on every call.
+_EXP9: Final = Decimal(-9)
+_EXP18: Final = Decimal(-18)
 
 
 def _qty_decimal(raw: int) -> Decimal:
     """A raw (10**9) quantity as an exact ``Decimal``."""
-    return _DECIMAL(raw).scaleb(-9, _EXACT)
+    return _DECIMAL(raw).scaleb(_EXP9, _EXACT)
+
+
+def _decimal18(raw18: int) -> Decimal:
+    return _DECIMAL(raw18).scaleb(_EXP18, _EXACT)
 
 
 def _avg_decimal(value_exact: int, qty_raw: int) -> Decimal:
     """An average price ``value_exact / qty_raw`` (value at 10**18) to 18 decimals, truncated toward 0."""
-    return _DECIMAL(value_exact * _FIXED // qty_raw).scaleb(-18, _EXACT)
+    return _decimal18(value_exact * _FIXED // qty_raw)
 
 
-class _AvgMemo:
-    """The last ``_avg_decimal`` of one call site: fills at the same size and price repeat it, and a
-    ``Decimal`` (immutable) costs thousands of instructions to build from a big integer."""
-
-    __slots__ = ("last",)
-
-    def __init__(self) -> None:
-        self.last: tuple[int, int, Decimal] = (0, 0, _ZERO)  # qty 0 is never asked: no average
-
-    def avg(self, value_exact: int, qty_raw: int) -> Decimal:
-        last = self.last  # one tuple, replaced whole: arguments and result always belong together
-        if qty_raw == last[1] and value_exact == last[0] and qty_raw:
-            return last[2]
-        result = _avg_decimal(value_exact, qty_raw)
-        self.last = (value_exact, qty_raw, result)
-        return result
+# Recent ``signed_qty`` and average prices of position events: positions move through the same
+# sizes and prices again and again, and a ``Decimal`` costs thousands of instructions to build from
+# an integer. Bounded: each is cleared when full.
+_QTY_DECIMALS: Final[dict[int, Decimal]] = {}
+_PRICE_DECIMALS: Final[dict[int, Decimal]] = {}
+_DECIMALS_MAX: Final = 4096
 
 
-_AVG_OPEN: Final = _AvgMemo()
+def _signed_qty(raw: int) -> Decimal:
+    """``_qty_decimal(raw)``, from ``_QTY_DECIMALS`` when it was asked recently."""
+    cached = _QTY_DECIMALS.get(raw)
+    if cached is None:
+        if len(_QTY_DECIMALS) >= _DECIMALS_MAX:
+            _QTY_DECIMALS.clear()
+        cached = _QTY_DECIMALS[raw] = _qty_decimal(raw)
+    return cached
 
 
-class _QtyMemo:
-    """The last ``_qty_decimal`` asked (position events repeat the same sizes)."""
-
-    __slots__ = ("last",)
-
-    def __init__(self) -> None:
-        self.last: tuple[int, Decimal] = (0, _ZERO)
-
-    def get(self, raw: int) -> Decimal:
-        last = self.last  # one tuple, replaced whole
-        if raw == last[0]:
-            return last[1]
-        result = _qty_decimal(raw)
-        self.last = (raw, result)
-        return result
-
-
-_SIGNED_QTY: Final = _QtyMemo()
+def _price_decimal(raw18: int) -> Decimal:
+    """``_decimal18(raw18)``, from ``_PRICE_DECIMALS`` when it was asked recently."""
+    cached = _PRICE_DECIMALS.get(raw18)
+    if cached is None:
+        if len(_PRICE_DECIMALS) >= _DECIMALS_MAX:
+            _PRICE_DECIMALS.clear()
+        cached = _PRICE_DECIMALS[raw18] = _decimal18(raw18)
+    return cached
 
 
 class Position:
@@ -107,6 +101,10 @@ class Position:
     __slots__ = (
         "_avg_close",
         "_avg_close_qty",
+        "_avg_open",
+        "_avg_open_cost",
+        "_avg_open_qty",
+        "_avg_open_raw",
         "_closed_cost",
         "_closed_qty",
         "_realized_cache",
@@ -165,6 +163,11 @@ class Position:
         self._realized_cache: Money | None = None
         self._avg_close: Decimal | None = None  # ``avg_px_close`` while ``close_qty_raw`` is ``_avg_close_qty``
         self._avg_close_qty = 0
+        # The last position event's entry price and the cost and quantity it was computed from.
+        self._avg_open = _ZERO
+        self._avg_open_cost = 0
+        self._avg_open_qty = 0  # 0: none yet
+        self._avg_open_raw = 0  # ``_avg_open`` at scale 10**18
         self._closed_cost = 0  # the entry cost and quantity the fill that made it flat closed
         self._closed_qty = 0
         self.cash_exact = 0  # cumulative cash flow (+sells, -buys) * multiplier, scale 10**27 (cash accounts)
@@ -311,13 +314,13 @@ class Position:
         mark = mark_raw if mark_raw is not None else self.last_px_raw
         quantity = _QUANTITY_CLS(raw=size, precision=self.instrument.size_precision)
         if size:
-            avg_open = _AVG_OPEN.avg(self.cost_exact, size)
+            avg_open = self._entry_price(self.cost_exact, size)
         else:  # closed: the entry price of what it held (a memo hit when one fill closed it all)
-            avg_open = _AVG_OPEN.avg(self._closed_cost, self._closed_qty) if self._closed_qty else _ZERO
+            avg_open = self._entry_price(self._closed_cost, self._closed_qty) if self._closed_qty else _ZERO
         avg_close = self._avg_close
         if close_qty != self._avg_close_qty:  # only a reducing fill moves it (and always adds quantity)
-            avg_close = self._avg_close = _avg_decimal(self.close_value_exact, close_qty)
             self._avg_close_qty = close_qty
+            avg_close = self._avg_close = _price_decimal(self.close_value_exact * _FIXED // close_qty)
         realized = self._realized_money()
         if unrealized_exact is None:
             unrealized_exact = self.unrealized_exact(mark)
@@ -334,10 +337,22 @@ class Position:
         return kind(
             ts_event=fill.ts_event, ts_init=fill.ts_init, position_id=self.id, instrument_id=self.instrument_id,
             strategy_id=self.strategy_id, account_id=self.account_id, opening_order_id=self.opening_order_id,
-            side=_LONG if signed > 0 else _SHORT, signed_qty=_SIGNED_QTY.get(signed), quantity=quantity,
+            side=_LONG if signed > 0 else _SHORT, signed_qty=_signed_qty(signed), quantity=quantity,
             avg_px_open=avg_open, avg_px_close=avg_close, realized_pnl=realized, unrealized_pnl=unrealized,
             last_trade_id=fill.trade_id, ts_opened=self.ts_opened,
         )  # fmt: skip
+
+    def _entry_price(self, cost: int, qty: int) -> Decimal:
+        """``_avg_decimal(cost, qty)`` (``qty > 0``), the last event's while the cost and quantity,
+        or the average they give, are unchanged."""
+        if qty == self._avg_open_qty and cost == self._avg_open_cost:
+            return self._avg_open
+        avg_raw = cost * _FIXED // qty
+        if not self._avg_open_qty or avg_raw != self._avg_open_raw:  # a reducing fill usually keeps it
+            self._avg_open = _price_decimal(avg_raw)
+            self._avg_open_raw = avg_raw
+        self._avg_open_cost, self._avg_open_qty = cost, qty
+        return self._avg_open
 
     def _realized_money(self) -> Money:
         """``realized_pnl``, reusing the last object while the amount is unchanged."""
