@@ -55,6 +55,15 @@ class Strategy:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         take_params(cls)  # parameter reads in hot loops stay specialised (see ``take_params``)
+        for name in declared_params(cls):
+            # A parameter is an instance attribute: named as one of the base class's, it would be
+            # overwritten (``id``, ``state``), hide a method (``log``, ``submit``) or fail to set.
+            if name in _BASE_NAMES:
+                raise ValidationError(
+                    f"{cls.__name__}.{name}",
+                    name,
+                    "is a name the Strategy base class uses: name the parameter otherwise",
+                )
 
     def __init__(self, strategy_id: str | None = None, **params: object) -> None:
         for name, value in params.items():
@@ -297,3 +306,7 @@ class Strategy:
         order routing on: its routed parents instead of their children, and ``instrument_id`` spans
         every listing the router groups with it, as ``position_qty`` does."""
         return self.engine.open_orders(self, instrument_id)
+
+
+#: The names a parameter cannot take: the base class's attributes, methods and instance attributes.
+_BASE_NAMES = frozenset(dir(Strategy)) | {"id", "default_route", "state", "_engine", "_orders"}

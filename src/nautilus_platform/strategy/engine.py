@@ -12,12 +12,14 @@ did not take is followed no further. A stopped or faulted strategy follows no or
 
 Every callback is contained: an exception is recorded as a ``StrategyError`` (strategy, callback,
 error, traceback) and the strategy is stopped — its subscriptions and timers removed and its open
-orders cancelled, held contingent orders (a bracket's exits waiting for the entry) included —
-while the core and the other strategies carry on. A fault is recorded once: what the strategy
-raises after it, in a callback still running, is logged. Only a running strategy subscribes, sets
-timers and sends commands: a callback that goes on after its strategy faulted (an ``on_start`` whose
-first order's event raised) cannot subscribe it to data again. Subscribing twice to the same data
-is one subscription.
+orders cancelled, held contingent orders (a bracket's exits waiting for the entry) included, and
+any of its orders still on the way to the venue cancelled once the venue accepts it (a market,
+IOC or FOK order fills or ends at once, as before the fault) — while the core and the other
+strategies carry on. ``on_stop`` is not called after a fault; positions are left as they are.
+A fault is recorded once: what the strategy raises after it, in a callback still running, is
+logged. Only a running strategy subscribes, sets timers and sends commands: a callback that goes on
+after its strategy faulted (an ``on_start`` whose first order's event raised) cannot subscribe it
+to data again. Subscribing twice to the same data is one subscription.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ from nautilus_platform.core.clock import Clock, TimeCallback, TimeEvent
 from nautilus_platform.core.errors import ConfigurationError, DuplicateError, NautilusError
 from nautilus_platform.core.identifiers import ClientOrderId, InstrumentId, StrategyId
 from nautilus_platform.model.commands import CancelOrder, Command, SubmitOrder, SubmitOrderList
-from nautilus_platform.model.enums import OrderStatus
+from nautilus_platform.model.enums import OrderStatus, OrderType, TimeInForce
 from nautilus_platform.model.events import (
+    OrderAccepted,
     OrderCanceled,
     OrderDenied,
     OrderEvent,
@@ -107,6 +110,9 @@ _RUNNING: Final = StrategyState.RUNNING
 _STOPPED: Final = StrategyState.STOPPED
 _FAULTED: Final = StrategyState.FAULTED
 _INITIALIZED: Final = OrderStatus.INITIALIZED
+_PENDING_CANCEL: Final = OrderStatus.PENDING_CANCEL
+_MARKET: Final = OrderType.MARKET
+_NOT_RESTING: Final = frozenset({TimeInForce.IOC, TimeInForce.FOK})
 _CALLBACKS: Final = {"bars": "on_bar", "quotes": "on_quote", "trades": "on_trade", "book": "on_book"}
 _EVENT_CALLBACKS: Final = ("on_order_event", "on_position_event", "on_routed_order_event")
 # The base class's event callbacks do nothing: a strategy that keeps them gets no handler on the
@@ -410,6 +416,40 @@ class StrategyEngine:
                 ))  # fmt: skip
             except NautilusError as cancel_error:
                 self.log(strategy.id, f"could not cancel {order.client_order_id} after the fault: {cancel_error}")
+        self._cancel_when_accepted(strategy, router)
+
+    def _cancel_when_accepted(self, strategy: Strategy, router: _ListingGroups | None) -> None:
+        """After a fault: cancel each of the strategy's orders the venue accepts from now on. An order
+        on its way to the venue when the fault came (the fault raised in its ``OrderSubmitted``, or
+        the cancel reached the venue before the order) cannot be cancelled yet, and a submitted
+        list's later orders are sent after the fault; left alone, they would work for a strategy
+        that no longer runs. A market, IOC or FOK order is left to fill (or end) at once, as it
+        would have before the fault. Subscribed only once a strategy faulted: no cost on the normal
+        path."""
+        cancelled: set[ClientOrderId] = set()  # each order once: a rejected cancel is not retried
+
+        def handler(event: OrderEvent) -> None:
+            if type(event) is not OrderAccepted:
+                return
+            cid = event.client_order_id
+            order = self.cache.orders.get(cid)
+            if (
+                cid in cancelled or order is None or order.strategy_id != strategy.id
+                or order.status is _PENDING_CANCEL or not order.is_open
+                or order.order_type is _MARKET or order.time_in_force in _NOT_RESTING  # fill (or end) at once
+                or (router is not None and router.parent_of(cid) is not None)  # a routed child: the router's
+            ):  # fmt: skip
+                return
+            cancelled.add(cid)
+            try:
+                self.core.execute(CancelOrder(
+                    ts_init=self.clock.timestamp_ns(), strategy_id=strategy.id, instrument_id=order.instrument_id,
+                    client_order_id=cid,
+                ))  # fmt: skip
+            except NautilusError as cancel_error:
+                self.log(strategy.id, f"could not cancel {cid} after the fault: {cancel_error}")
+
+        self.bus.subscribe(f"events.order.{strategy.id}", handler)
 
     def _detach(self, strategy: Strategy) -> None:
         for topic, handler in self._subscriptions.get(strategy.id, []):
