@@ -18,7 +18,9 @@ All arithmetic is exact on raw fixed-point integers (scale 10**9). Conventions:
 - The partial bar in progress is emitted by ``flush()`` (stamped with its bucket's end for time
   bars, with its last tick's timestamp otherwise); batch output includes it, so batch equals
   streaming ``update`` over every tick, then ``flush()``.
-- Timestamps must not go backwards (equal is fine); sizes must not be negative.
+- Timestamps must not go backwards (equal is fine); sizes must not be negative. A bar's volume
+  must fit int64 raw and a time bar's end the int64 nanoseconds: both paths refuse ticks that
+  break this (``ValidationError``; streaming leaves its state as before the tick).
 - Order in a stream: a time bar closed by a later tick ended before that tick (``close_due`` hands
   it out first); a TICK, VOLUME or VALUE bar contains the tick that closed it.
 """
@@ -26,6 +28,7 @@ All arithmetic is exact on raw fixed-point integers (scale 10**9). Conventions:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import index
 
 import numpy as np
 
@@ -34,6 +37,7 @@ from nautilus_platform.core.errors import ValidationError
 from nautilus_platform.data.layouts import DataKind
 from nautilus_platform.data.loaders import LoadedData
 from nautilus_platform.data.parsing import Int64Array
+from nautilus_platform.data.times import LAST_NS_TIME
 from nautilus_platform.model.data import Bar, BarType, QuoteTick, TradeTick
 from nautilus_platform.model.enums import BarAggregation, PriceType
 from nautilus_platform.model.values import FIXED_PRECISION, FIXED_SCALAR, Price, Quantity
@@ -97,26 +101,40 @@ class BarAggregator:
         return None
 
     def update(self, ts_event: int, price_raw: int, size_raw: int) -> Bar | None:
-        """Add one tick (raw values); return the bar it closed, if any."""
+        """Add one tick (raw values: ints, or NumPy integers read from columns, taken as exact
+        Python ints); return the bar it closed, if any."""
+        return self._add(index(ts_event), index(price_raw), index(size_raw))
+
+    def _add(self, ts_event: int, price_raw: int, size_raw: int) -> Bar | None:
+        """``update`` for Python ints (the ticks' own raw values)."""
         if self._last_ts is not None and ts_event < self._last_ts:
             raise ValidationError("ts_event", ts_event, f"must not be before the previous update's {self._last_ts}")
         if size_raw < 0:
             raise ValidationError("size", size_raw, "must not be negative")
+        # What can refuse the tick is checked before any change: a refused tick changes nothing.
+        volume = self._volume + size_raw
+        if volume > _INT64_MAX and (size_raw > _INT64_MAX or not self._starts_bar(ts_event)):
+            raise ValidationError("volume", volume, "of a bar must fit int64 raw")
         closed = None
-        if self._interval is not None and self._count and ts_event >= self._end:
-            closed = self._emit(self._end)
+        interval = self._interval
+        if interval is not None and (not self._count or ts_event >= self._end):  # starts a time bar
+            end = (ts_event // interval + 1) * interval
+            if end > _INT64_MAX:
+                raise ValidationError("ts_event", ts_event, f"its bar would close after {LAST_NS_TIME}")
+            if self._count:
+                closed = self._emit(self._end)
+                volume = size_raw
+            self._end = end
         self._last_ts = ts_event
         if self._count:
             self._high = max(self._high, price_raw)
             self._low = min(self._low, price_raw)
         else:
             self._open = self._high = self._low = price_raw
-            if self._interval is not None:
-                self._end = (ts_event // self._interval + 1) * self._interval
         self._close = price_raw
-        self._volume += size_raw
+        self._volume = volume
         self._count += 1
-        if self._interval is None:
+        if interval is None:
             if self._aggregation is BarAggregation.TICK:
                 self._accum += 1
             elif self._aggregation is BarAggregation.VOLUME:
@@ -127,21 +145,25 @@ class BarAggregator:
                 closed = self._emit(ts_event)
         return closed
 
+    def _starts_bar(self, ts_event: int) -> bool:
+        """Whether a tick at ``ts_event`` starts a new bar (none in progress, or it closes a time bar)."""
+        return not self._count or (self._interval is not None and ts_event >= self._end)
+
     def handle_trade(self, tick: TradeTick) -> Bar | None:
         """Add a trade (LAST bars only)."""
         self._check(tick.instrument_id == self.bar_type.instrument_id, self.bar_type.spec.price_type is PriceType.LAST)
-        return self.update(tick.ts_event, tick.price.raw, tick.size.raw)
+        return self._add(tick.ts_event, tick.price.raw, tick.size.raw)
 
     def handle_quote(self, tick: QuoteTick) -> Bar | None:
         """Add a quote (BID, ASK or MID bars)."""
         price_type = self.bar_type.spec.price_type
         self._check(tick.instrument_id == self.bar_type.instrument_id, price_type is not PriceType.LAST)
         if price_type is PriceType.BID:
-            return self.update(tick.ts_event, tick.bid_price.raw, tick.bid_size.raw)
+            return self._add(tick.ts_event, tick.bid_price.raw, tick.bid_size.raw)
         if price_type is PriceType.ASK:
-            return self.update(tick.ts_event, tick.ask_price.raw, tick.ask_size.raw)
+            return self._add(tick.ts_event, tick.ask_price.raw, tick.ask_size.raw)
         mid = round_half_even(tick.mid_raw2, 2)
-        return self.update(tick.ts_event, mid, round_half_even(tick.bid_size.raw + tick.ask_size.raw, 2))
+        return self._add(tick.ts_event, mid, round_half_even(tick.bid_size.raw + tick.ask_size.raw, 2))
 
     def _check(self, same_instrument: bool, price_type_ok: bool) -> None:
         if not same_instrument:
@@ -241,6 +263,9 @@ def aggregate_bars(
     spec, interval = bar_type.spec, bar_type.spec.interval_ns
     if interval is not None:
         bucket = ts // interval
+        if int(bucket[-1]) >= _INT64_MAX // interval:  # (bucket + 1) * interval would wrap around
+            row = int(np.argmax(bucket >= _INT64_MAX // interval))
+            raise ValidationError("ts", int(ts[row]), f"its bar would close after {LAST_NS_TIME}")
         starts = np.r_[0, np.flatnonzero(np.diff(bucket)) + 1].astype(np.int64)
         ends = np.r_[starts[1:] - 1, n - 1].astype(np.int64)
         stamps = (bucket[starts] + 1) * interval
