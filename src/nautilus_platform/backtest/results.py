@@ -66,8 +66,9 @@ class OrderSummary(msgspec.Struct, frozen=True, gc=False):
     #: (``CODE: message``), the venue's rejection, a cancel's reason (kill switch, OCO, ...); empty otherwise.
     reason: str = ""
     #: The order it belongs to: a contingent order's parent (a bracket's exit, an OTO child), and in
-    #: ``run_backtest``'s results a routed child's parent, as the router reported creating it (never
-    #: read from tags, which are free-form: a ``parent:<id>`` tag names nothing); empty otherwise.
+    #: the results of a backtest built by ``build_backtest`` (``run_backtest`` too) a routed child's
+    #: parent, as the router reported creating it (never read from tags, which are free-form: a
+    #: ``parent:<id>`` tag names nothing); empty otherwise.
     parent_order_id: str = ""
 
 
@@ -343,7 +344,7 @@ def summarise_snapshot(snapshot: OrderSnapshot, reason: str = "") -> OrderSummar
     closes and formats them all once the run is over); ``reason``: why it closed (``OrderSummary``)."""
     init, quantity, price, status, filled_raw, fill_notional = snapshot
     avg = average_price(fill_notional, filled_raw)
-    parent = init.parent_order_id  # a routed child's parent is filled in by ``run_backtest``
+    parent = init.parent_order_id  # a routed child's parent is filled in by ``build_backtest``'s result hook
     parent_id = "" if parent is None else str(parent)
     return OrderSummary(
         client_order_id=str(init.client_order_id), strategy_id=str(init.strategy_id),
