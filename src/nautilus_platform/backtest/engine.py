@@ -18,10 +18,14 @@ The end: with an explicit ``end_ns`` the clock runs on after the last item the r
 expiries a latency model held back, GTD and DAY expiries) due before ``end_ns`` — exclusive: a
 timer at ``end_ns`` does not fire — happens in time order, each with the clock at its own time,
 the venues' deliveries due before a timer's time first, those due at its time after it (the rule
-between items). The clock is then left at ``end_ns - 1`` and the strategies stop (``on_stop``).
-A run that processes no item does not run on.
+between items). Bars built from the ticks (``data_engine.add_bar_aggregation``) whose time bar
+ended before ``end_ns`` are complete and go through first, at their own times (a bar stamped at
+``end_ns`` is outside the run, as such a bar from a file would be; tick, volume and value bars in
+progress are partial and dropped). The clock is then left at ``end_ns - 1`` and the strategies
+stop (``on_stop``). A run that processes no item does not run on.
 Without ``end_ns`` nothing moves the clock past the last item: a timer due after it does not fire,
-and ``on_stop`` runs at the last item's time. Either way an order whose latency takes it past the
+no bar in progress goes through (the data could have gone on in its interval), and ``on_stop``
+runs at the last item's time. Either way an order whose latency takes it past the
 end stays as it stood in the results: ``SUBMITTED`` (never acknowledged, never filled), or
 ``PENDING_CANCEL`` for a cancel still on its way.
 
@@ -576,8 +580,9 @@ class Backtest:
         return result
 
     def _finish(self) -> int | None:
-        """After the last item: with an explicit end, run the clock on to it (``run_until``: the
-        timers, alerts and venue deliveries due before ``end_ns``), then stop the strategies
+        """After the last item: with an explicit end, send on the time bars built from ticks that
+        ended before it (``MarketDataEngine.close_time_bars``) and run the clock on to it
+        (``run_until``: the timers, alerts and venue deliveries due before ``end_ns``), then stop the strategies
         (``on_stop``) and take the curve's last samples. Returns the time of the extra sample
         this adds after the last item's, or ``None``.
 
@@ -591,6 +596,9 @@ class Backtest:
         before = self._equity_raw() if has_last else 0
         end = self.end_ns
         if end is not None and has_last:
+            # Time bars built from ticks (``data_engine.add_bar_aggregation``) that ended before
+            # the end are complete: they go through at their time, before the rest of the tail.
+            self.data_engine.close_time_bars(end)
             self.core.run_until(end)
         self.strategy_engine.stop()
         if not has_last:

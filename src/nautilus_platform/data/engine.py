@@ -8,7 +8,10 @@ handed to the core (cache, marks, the venue's matching) and published on the bus
 examples kept, and is published on ``data.rejected``; the engine keeps running. Bars can also be
 built from the ticks as they pass (``add_bar_aggregation``), in time order: a time bar that a tick
 closes ended before it and goes through first; a tick, volume or value bar goes through after the
-tick that completes it.
+tick that completes it. A tick that one bar aggregation refuses (its bar's volume past int64 raw, or
+a time bar closing after 2262) is reported the same way (``bar_aggregation``: the bar type, field,
+value and rule) and leaves that bar as it was; the tick itself is processed, and the other
+aggregations still get it.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from nautilus_platform.core.bus import MessageBus
+from nautilus_platform.core.errors import DuplicateError, ValidationError
 from nautilus_platform.core.identifiers import InstrumentId
-from nautilus_platform.data.aggregation import BarAggregator
+from nautilus_platform.data.aggregation import BarAggregator, bar_precisions
 from nautilus_platform.model.data import (
     Bar,
     BarType,
@@ -73,7 +77,8 @@ class RawDataSink:
 @dataclass(frozen=True)
 class RejectedData:
     """An item the engine refused: a reason code (``not_market_data``, ``unknown_instrument``,
-    ``time_backwards``), a message naming the value and the item."""
+    ``time_backwards``; ``bar_aggregation``: a bar aggregation refused a tick that was itself
+    processed), a message naming the value and the item."""
 
     code: str
     message: str
@@ -94,6 +99,7 @@ class MarketDataEngine:
         self.rejected: dict[str, int] = {}
         self.examples: list[RejectedData] = []
         self._aggregators: dict[tuple[type, InstrumentId], list[BarAggregator]] = {}
+        self._aggregated: set[BarType] = set()
 
     def process(self, item: MarketData) -> bool:
         """Feed one item; ``False`` when it was rejected (see ``rejected`` and ``examples``)."""
@@ -225,10 +231,32 @@ class MarketDataEngine:
     def add_bar_aggregation(self, bar_type: BarType, price_precision: int, size_precision: int) -> BarAggregator:
         """Build ``bar_type`` bars from its instrument's trades (``LAST``) or quotes (``BID``, ``ASK``,
         ``MID``) as they arrive; each closed bar goes through the engine like any other bar (core,
-        then ``data.bars.<bar type>``). ``flush_bar_aggregations`` emits the bars in progress."""
+        then ``data.bars.<bar type>``). ``flush_bar_aggregations`` emits the bars in progress.
+
+        The precisions are the instrument's (MID bars carry one more decimal, see
+        ``bar_precisions``): with the instrument in the cache, one below its own raises
+        ``ValidationError`` (the bars' prices or volumes would carry more decimals than they
+        declare). A bar type already aggregated raises ``DuplicateError`` (each bar would go
+        through twice)."""
+        bar_precisions(bar_type, price_precision, size_precision)  # the ints' own checks first
+        instrument = self._instruments.get(bar_type.instrument_id)
+        if instrument is not None:
+            for name, value, least in (
+                ("price_precision", price_precision, instrument.price_precision),
+                ("size_precision", size_precision, instrument.size_precision),
+            ):
+                if value < least:
+                    raise ValidationError(
+                        name,
+                        value,
+                        f"must be at least instrument {bar_type.instrument_id}'s {least} (bar type {bar_type})",
+                    )
+        if bar_type in self._aggregated:
+            raise DuplicateError(f"bar type {bar_type} is already aggregated")
         aggregator = BarAggregator(bar_type, price_precision, size_precision)
         source = TradeTick if bar_type.spec.price_type is PriceType.LAST else QuoteTick
         self._aggregators.setdefault((source, bar_type.instrument_id), []).append(aggregator)
+        self._aggregated.add(bar_type)
         return aggregator
 
     def flush_bar_aggregations(self) -> int:
@@ -242,6 +270,20 @@ class MarketDataEngine:
         ]
         partial.sort(key=_ts_event)
         return sum(1 for bar in partial if self.process(bar))
+
+    def close_time_bars(self, end_ns: int) -> int:
+        """Emit the time bars in progress that data ending (exclusively) at ``end_ns`` completes —
+        those stamped before ``end_ns``, what a tick at ``end_ns - 1`` would close — in time order;
+        returns how many. The others (a time bar stamped at or after ``end_ns``, tick, volume and
+        value bars) stay in progress. A backtest with an end calls this after its last item."""
+        due = [
+            bar
+            for aggregators in self._aggregators.values()
+            for aggregator in aggregators
+            if (bar := aggregator.close_due(end_ns - 1)) is not None
+        ]
+        due.sort(key=_ts_event)
+        return sum(1 for bar in due if self.process(bar))
 
     def _close_due(self, kind: type, instrument_id: InstrumentId, ts: int) -> None:
         """Send on the time bars that a tick at ``ts`` closes, before the tick itself, in time order
@@ -260,7 +302,11 @@ class MarketDataEngine:
         if aggregators is None:
             return
         for aggregator in aggregators:
-            bar = aggregator.handle_trade(item) if kind is TradeTick else aggregator.handle_quote(item)  # type: ignore[arg-type]
+            try:
+                bar = aggregator.handle_trade(item) if kind is TradeTick else aggregator.handle_quote(item)  # type: ignore[arg-type]
+            except ValidationError as error:  # that bar stays as it was; the tick was processed
+                self._reject("bar_aggregation", f"bar type {aggregator.bar_type} refused the tick: {error}", item)
+                continue
             if bar is not None:
                 self.process(bar)
 
