@@ -20,7 +20,7 @@ from nautilus_platform.core.identifiers import ClientOrderId, InstrumentId
 from nautilus_platform.model.commands import CancelOrder, ModifyOrder, SubmitOrder, SubmitOrderList
 from nautilus_platform.model.data import QuoteTick
 from nautilus_platform.model.enums import AccountType, OrderSide, OrderStatus
-from nautilus_platform.model.events import OrderEvent, OrderInitialized
+from nautilus_platform.model.events import OrderCancelRejected, OrderEvent, OrderInitialized, OrderModifyRejected
 from nautilus_platform.model.instruments import Equity
 from nautilus_platform.model.order_factory import OrderList
 from nautilus_platform.model.orders import Order
@@ -126,12 +126,16 @@ class Session:
 
 
 def feed(orders: dict[ClientOrderId, Order], later: list[tuple[int, Entry]]) -> None:
-    """Apply the order events journaled after a replay to its orders, as they come."""
+    """Apply the order events journaled after a replay to its orders, as they come (a venue's late
+    answer to a cancel or modify of an order closed meanwhile leaves it as it is, as on the node)."""
     for _, entry in later:
         if isinstance(entry, OrderInitialized):
             orders[entry.client_order_id] = Order(entry)
         elif isinstance(entry, OrderEvent):
-            orders[entry.client_order_id].apply(entry)
+            order = orders[entry.client_order_id]
+            if isinstance(entry, OrderCancelRejected | OrderModifyRejected) and order.is_closed:
+                continue
+            order.apply(entry)
 
 
 # -- the scenarios: each leaves something in flight at its end ------------------------------------

@@ -13,6 +13,14 @@ every command and event is journaled and published on the bus:
   ``RiskLimitsChanged``: by hand, the kill switch, a breaker),
 - ``events.error`` for venue events that were refused (overfill, duplicate fill, bad transition).
 
+A venue's late answer is not refused: an ``OrderCancelRejected`` or ``OrderModifyRejected`` for an
+order that closed (filled, cancelled, expired, rejected) while its cancel or modify was on the way
+to the venue ("order not found or not open at the venue"). It is journaled and published on the
+order's topic, so the strategy learns its cancel or modify came too late, and leaves the closed
+order as it is (not among its events: a replay skips it, as it skips the engine's own refusal of
+a cancel or modify of a closed order). The order's modifies in flight were dropped when it closed.
+A cancel (modify) rejection of an order that never had a cancel (modify) sent is still refused.
+
 A fill is booked into positions and accounts, and its position events and ``AccountState`` are
 journaled, right after the fill itself and before anything is published: a handler that reacts to
 the fill (a strategy submitting from ``on_order_event``, an order filled at once inside it) sees
@@ -75,6 +83,8 @@ _ORDER_CANCELED_CLS: Final = OrderCanceled
 _ORDER_FILLED_CLS: Final = OrderFilled
 _ORDER_UPDATED_CLS: Final = OrderUpdated
 _ORDER_MODIFY_REJECTED_CLS: Final = OrderModifyRejected
+_ORDER_CANCEL_REJECTED_CLS: Final = OrderCancelRejected
+_ORDER_PENDING_UPDATE_CLS: Final = OrderPendingUpdate
 _ACCOUNT_STATE_CLS: Final = AccountState
 
 _DENY_REASON_DUPLICATE_CLIENT_ORDER_ID: Final = DenyReason.DUPLICATE_CLIENT_ORDER_ID
@@ -624,6 +634,12 @@ class ExecutionEngine:
         try:
             order.apply(event, answers_modify)
         except (InvalidStateTransition, OverfillError, DuplicateFillError) as exc:
+            if _is_late_answer(order, event):  # only on this refused path: the normal one pays nothing
+                # The venue's "too late": the order closed before its cancel or modify arrived. It is
+                # the strategy's answer, journaled and published; the closed order stays as it is.
+                self._record(event)
+                self._publish_order_event(event)
+                return
             self._refuse(event, str(exc))
             return
         self._record(event)
@@ -749,6 +765,25 @@ def _answered_index(event: OrderUpdated, requested: list[ModifyRequest]) -> int:
         if request.answered_by(quantity_raw, price_raw, trigger_raw):
             return index
     return -1
+
+
+def _is_late_answer(order: Order, event: OrderEvent) -> bool:
+    """Whether ``event``, which ``order`` cannot take, is a venue's late answer to a cancel or modify
+    of it: an ``OrderCancelRejected`` (``OrderModifyRejected``) of a closed order that had a cancel
+    (modify) sent to its venue, which the order closed (filled, cancelled, expired, rejected) before
+    it arrived. Every cancel or modify the engine sends is preceded by its ``OrderPendingCancel``
+    (``OrderPendingUpdate``) among the order's events, so one without is not an answer to anything.
+    (Which request it answers is not checked: a second rejection of one request passes.)"""
+    kind = type(event)
+    if kind is _ORDER_CANCEL_REJECTED_CLS:
+        pending: type[OrderEvent] = _ORDER_PENDING_CANCEL_CLS
+    elif kind is _ORDER_MODIFY_REJECTED_CLS:
+        pending = _ORDER_PENDING_UPDATE_CLS
+    else:
+        return False
+    if not order.is_closed:
+        return False
+    return any(type(earlier) is pending for earlier in order.events)
 
 
 def _cut_refused(order: Order, quantity: Quantity) -> bool:

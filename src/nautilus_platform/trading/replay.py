@@ -10,8 +10,9 @@ copied, and compared with the journaled ones: a mismatch means the journal and t
 disagree.
 
 What the engine journals without applying it to a stored order is skipped as the engine did:
-a refusal (``OrderModifyRejected``/``OrderCancelRejected``) of a closed order, or one answering
-another strategy's command for the id; a denied duplicate; and the ``OrderDenied`` of a routed
+a refusal (``OrderModifyRejected``/``OrderCancelRejected``) of a closed order (the engine's own,
+or the venue's late answer to a cancel or modify the order closed before it arrived), or one
+answering another strategy's command for the id; a denied duplicate; and the ``OrderDenied`` of a routed
 parent order on a node without routing (a parent is never stored: its children are).
 
 Currencies: the ``AccountState`` that follows a fill lists the exact rates the fill's P&L and
