@@ -32,19 +32,30 @@ def load_strategy_class(spec: str) -> type[Strategy]:
         if module_spec is None or module_spec.loader is None:
             raise ValidationError("strategy", spec, f"cannot load {path} as Python")
         module = importlib.util.module_from_spec(module_spec)
+        # as ``python path/to/file.py`` does, the file's folder comes first on ``sys.path`` so that it can
+        # import a helper module next to it; only while the file is imported, so that folder cannot shadow
+        # other modules later (a helper it imported stays in ``sys.modules``, as any imported module does)
+        folder = str(path.resolve().parent)
         sys.modules[module_name] = module
+        sys.path.insert(0, folder)
         try:
             module_spec.loader.exec_module(module)
-        except Exception as exc:
-            del sys.modules[module_name]
-            raise ValidationError("strategy", spec, f"importing {path} failed: {type(exc).__name__}: {exc}") from exc
+        except KeyboardInterrupt:
+            sys.modules.pop(module_name, None)
+            raise
+        except BaseException as exc:  # ``sys.exit()`` in the file too: a bad file must not end the process
+            sys.modules.pop(module_name, None)
+            raise ValidationError("strategy", spec, f"importing {path} failed: {_describe(exc)}") from exc
+        finally:
+            if folder in sys.path:
+                sys.path.remove(folder)
     else:
         try:
             module = importlib.import_module(location)
-        except Exception as exc:
-            raise ValidationError(
-                "strategy", spec, f"importing {location} failed: {type(exc).__name__}: {exc}"
-            ) from exc
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
+            raise ValidationError("strategy", spec, f"importing {location} failed: {_describe(exc)}") from exc
     found = getattr(module, name, None)
     if found is Strategy:
         raise ValidationError("strategy", spec, f"{name} is the Strategy base class itself: name a subclass of it")
@@ -56,3 +67,9 @@ def load_strategy_class(spec: str) -> type[Strategy]:
         has = f"its Strategy subclasses: {', '.join(defined)}" if defined else "it has no Strategy subclass"
         raise ValidationError("strategy", spec, f"{name} is not a Strategy subclass in {location} ({has})")
     return found
+
+
+def _describe(exc: BaseException) -> str:
+    """``SystemExit: 3``; a bare ``sys.exit()`` or ``raise SystemExit`` is ``SystemExit`` alone."""
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
