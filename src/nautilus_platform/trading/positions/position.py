@@ -67,32 +67,32 @@ def _avg_decimal(value_exact: int, qty_raw: int) -> Decimal:
     return _decimal18(value_exact * _FIXED // qty_raw)
 
 
-# Recent ``signed_qty`` and average prices of position events: positions move through the same
-# sizes and prices again and again, and a ``Decimal`` costs thousands of instructions to build from
-# an integer. Bounded: each is cleared when full.
-_QTY_DECIMALS: Final[dict[int, Decimal]] = {}
-_PRICE_DECIMALS: Final[dict[int, Decimal]] = {}
 _DECIMALS_MAX: Final = 4096
 
 
-def _signed_qty(raw: int) -> Decimal:
-    """``_qty_decimal(raw)``, from ``_QTY_DECIMALS`` when it was asked recently."""
-    cached = _QTY_DECIMALS.get(raw)
-    if cached is None:
-        if len(_QTY_DECIMALS) >= _DECIMALS_MAX:
-            _QTY_DECIMALS.clear()
-        cached = _QTY_DECIMALS[raw] = _qty_decimal(raw)
-    return cached
+class _DecimalCache:
+    """Recent ``Decimal``s of raw values at one scale: position events repeat the same sizes and
+    prices again and again, and a ``Decimal`` costs thousands of instructions to build from an
+    integer. Bounded: cleared when full."""
+
+    __slots__ = ("_exponent", "_values")
+
+    def __init__(self, exponent: Decimal) -> None:
+        self._exponent = exponent  # the scale's shift: -9 for quantities, -18 for average prices
+        self._values: dict[int, Decimal] = {}
+
+    def get(self, raw: int) -> Decimal:
+        values = self._values
+        cached = values.get(raw)
+        if cached is None:
+            if len(values) >= _DECIMALS_MAX:
+                values.clear()
+            cached = values[raw] = _DECIMAL(raw).scaleb(self._exponent, _EXACT)
+        return cached
 
 
-def _price_decimal(raw18: int) -> Decimal:
-    """``_decimal18(raw18)``, from ``_PRICE_DECIMALS`` when it was asked recently."""
-    cached = _PRICE_DECIMALS.get(raw18)
-    if cached is None:
-        if len(_PRICE_DECIMALS) >= _DECIMALS_MAX:
-            _PRICE_DECIMALS.clear()
-        cached = _PRICE_DECIMALS[raw18] = _decimal18(raw18)
-    return cached
+_SIGNED_QTYS: Final = _DecimalCache(_EXP9)  # ``_qty_decimal``, for position events' ``signed_qty``
+_AVG_PRICES: Final = _DecimalCache(_EXP18)  # ``_decimal18``, for their average prices
 
 
 class Position:
@@ -320,7 +320,7 @@ class Position:
         avg_close = self._avg_close
         if close_qty != self._avg_close_qty:  # only a reducing fill moves it (and always adds quantity)
             self._avg_close_qty = close_qty
-            avg_close = self._avg_close = _price_decimal(self.close_value_exact * _FIXED // close_qty)
+            avg_close = self._avg_close = _AVG_PRICES.get(self.close_value_exact * _FIXED // close_qty)
         realized = self._realized_money()
         if unrealized_exact is None:
             unrealized_exact = self.unrealized_exact(mark)
@@ -337,7 +337,7 @@ class Position:
         return kind(
             ts_event=fill.ts_event, ts_init=fill.ts_init, position_id=self.id, instrument_id=self.instrument_id,
             strategy_id=self.strategy_id, account_id=self.account_id, opening_order_id=self.opening_order_id,
-            side=_LONG if signed > 0 else _SHORT, signed_qty=_signed_qty(signed), quantity=quantity,
+            side=_LONG if signed > 0 else _SHORT, signed_qty=_SIGNED_QTYS.get(signed), quantity=quantity,
             avg_px_open=avg_open, avg_px_close=avg_close, realized_pnl=realized, unrealized_pnl=unrealized,
             last_trade_id=fill.trade_id, ts_opened=self.ts_opened,
         )  # fmt: skip
@@ -349,7 +349,7 @@ class Position:
             return self._avg_open
         avg_raw = cost * _FIXED // qty
         if not self._avg_open_qty or avg_raw != self._avg_open_raw:  # a reducing fill usually keeps it
-            self._avg_open = _price_decimal(avg_raw)
+            self._avg_open = _AVG_PRICES.get(avg_raw)
             self._avg_open_raw = avg_raw
         self._avg_open_cost, self._avg_open_qty = cost, qty
         return self._avg_open
