@@ -9,13 +9,14 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
+from nautilus_platform.backtest.results import BacktestResult
 from nautilus_platform.core.clock import SimulatedClock
 from nautilus_platform.core.identifiers import InstrumentId
 from nautilus_platform.model.commands import SubmitOrder
 from nautilus_platform.model.data import QuoteTick
 from nautilus_platform.model.enums import AccountType, DenyReason, OrderSide
 from nautilus_platform.model.events import AccountState, OrderDenied, OrderFilled, PositionEvent
-from nautilus_platform.model.instruments import Future, Perpetual
+from nautilus_platform.model.instruments import Future, Instrument, Perpetual
 from nautilus_platform.model.orders import Order
 from nautilus_platform.model.values import BTC, USD, USDT, Currency, Money, Price, Quantity
 from nautilus_platform.service.backtest import BacktestConfig, VenueSetup, run_backtest
@@ -283,19 +284,35 @@ def _quotes(instrument_id: InstrumentId, rows: list[tuple[str, str]], precision:
     ]
 
 
+def _run_plan(
+    instrument: Instrument,
+    rows: list[tuple[str, str]],
+    plan: list[tuple[OrderSide, int] | None],
+    precision: int,
+    fee_model: FeeModel,
+    currency: Currency,
+    cash: int,
+) -> BacktestResult:
+    """A backtest of ``_Plan`` on quotes ``rows`` of ``instrument`` in a margin account holding ``cash``."""
+    venue = VenueSetup(
+        SimulatedVenueConfig(venue_id="SIM", fee_model=fee_model),
+        AccountType.MARGIN,
+        currency,
+        [Money.of(cash, currency)],
+    )
+    config = BacktestConfig(
+        venues=[venue], instruments=[instrument], data=[_quotes(instrument.id, rows, precision)],
+        strategies=[_Plan(instrument.id, plan)],
+    )  # fmt: skip
+    return run_backtest(config)
+
+
 def test_backtest_round_trips_statistics_and_exports_of_a_future() -> None:
     # Round trip 1: long 3 @ 4000.25, sell 1 @ 4010.10, sell 5 @ 4005.05 (2 close it; 3 open trip 2 short).
     # Round trip 2: short 3 @ 4005.05, buy 1 @ 3990.25, buy 2 @ 3995.80.
     rows = [(bid, ask) for bid, ask, _, _ in ES_PLAN]
     plan: list[tuple[OrderSide, int] | None] = [(side, qty) for _, _, side, qty in ES_PLAN]
-    venue = VenueSetup(
-        SimulatedVenueConfig(venue_id="SIM", fee_model=FEES), AccountType.MARGIN, USD, [Money.of(1_000_000, USD)]
-    )
-    result = run_backtest(
-        BacktestConfig(
-            venues=[venue], instruments=[es_future()], data=[_quotes(ES, rows, 2)], strategies=[_Plan(ES, plan)]
-        )
-    )
+    result = _run_plan(es_future(), rows, plan, 2, FEES, USD, 1_000_000)
     fills = result.fills
     assert [(f.order_side, int(f.last_qty.as_decimal()), f.last_px.as_decimal()) for f in fills] == [
         (side, qty, Decimal(ask if side is OrderSide.BUY else bid)) for bid, ask, side, qty in ES_PLAN
@@ -469,14 +486,7 @@ def test_a_future_on_a_cash_account_spends_its_notional_once() -> None:
 def test_backtest_round_trip_of_a_usdt_perpetual() -> None:
     rows = [(bid, ask) for bid, ask, _, _ in PERP_PLAN]
     plan: list[tuple[OrderSide, int] | None] = [(side, qty) for _, _, side, qty in PERP_PLAN]
-    venue = VenueSetup(
-        SimulatedVenueConfig(venue_id="SIM", fee_model=PERP_FEES), AccountType.MARGIN, USDT, [Money.of(10_000, USDT)]
-    )
-    result = run_backtest(
-        BacktestConfig(
-            venues=[venue], instruments=[btc_perp()], data=[_quotes(PERP, rows, 1)], strategies=[_Plan(PERP, plan)]
-        )
-    )
+    result = _run_plan(btc_perp(), rows, plan, 1, PERP_FEES, USDT, 10_000)
     mult = Fraction(1, 1000)
     pxs = [Fraction(Decimal(a if s is OrderSide.BUY else b)) for b, a, s, _ in PERP_PLAN]
     fees = [
@@ -503,14 +513,7 @@ def test_backtest_equity_curve_marks_an_open_future_with_the_multiplier_once() -
     # buy 3 @ 4000.25, sell 1 @ 4010.10, then only quotes: equity = cash + 50 * qty * (mid - entry)
     rows = [(bid, ask) for bid, ask, _, _ in ES_PLAN] + [("4001.00", "4001.50")]
     plan: list[tuple[OrderSide, int] | None] = [(OrderSide.BUY, 3), (OrderSide.SELL, 1), None, None, None, None]
-    venue = VenueSetup(
-        SimulatedVenueConfig(venue_id="SIM", fee_model=FEES), AccountType.MARGIN, USD, [Money.of(1_000_000, USD)]
-    )
-    result = run_backtest(
-        BacktestConfig(
-            venues=[venue], instruments=[es_future()], data=[_quotes(ES, rows, 2)], strategies=[_Plan(ES, plan)]
-        )
-    )
+    result = _run_plan(es_future(), rows, plan, 2, FEES, USD, 1_000_000)
     fee1 = fee_of(3, Decimal("4000.25"), MULT, Decimal("2.5"), Decimal("0.85"), Decimal("1.25"))
     fee2 = fee_of(1, Decimal("4010.10"), MULT, Decimal("2.5"), Decimal("0.85"), Decimal("1.25"))
     entry = Fraction(Decimal("4000.25"))
